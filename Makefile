@@ -1,0 +1,48 @@
+# make run   install what is missing, migrate, seed demo data if empty, serve on 127.0.0.1:5000
+# make test  install test dependencies (and Debian's chromium), run the whole suite
+# make bench run the benchmarks under bench/
+PYTHON ?= python3.11
+VENV   := .venv
+BIN    := $(VENV)/bin
+SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+export FLASK_APP := webapp
+
+.PHONY: run test bench chromium clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.runtime: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: requirements-dev.txt requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@ $(VENV)/.runtime
+
+instance/secret_key:
+	mkdir -p instance
+	$(PYTHON) -c "import secrets; print(secrets.token_urlsafe(48))" > $@
+	chmod 600 $@
+
+run: $(VENV)/.runtime instance/secret_key
+	@export SECRET_KEY="$$(cat instance/secret_key)"; \
+	$(BIN)/flask db upgrade && \
+	if $(BIN)/flask db-empty; then $(BIN)/flask seed-demo; else $(BIN)/flask demo-logins; fi && \
+	echo "Serving on http://127.0.0.1:5000 (Ctrl-C to stop)" && \
+	exec $(BIN)/gunicorn -c deploy/gunicorn.conf.py wsgi:app
+
+chromium:
+	@command -v chromium >/dev/null 2>&1 || \
+	  ( $(SUDO) apt-get install -y --no-install-recommends chromium || \
+	    ( $(SUDO) apt-get update && $(SUDO) apt-get install -y --no-install-recommends chromium ) )
+
+test: $(VENV)/.dev chromium
+	$(BIN)/python -m pytest tests
+
+bench: $(VENV)/.dev
+	$(BIN)/python -m pytest bench -q -s -p no:cacheprovider
+
+clean:
+	rm -rf $(VENV) .pytest_cache

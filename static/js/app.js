@@ -1,0 +1,76 @@
+// The app shell: service worker, and the one Socket.IO connection whose events become DOM events
+// (htmx regions re-fetch their own fragment on them; only the map reads positions directly).
+(function () {
+  "use strict";
+  var body = document.body;
+
+  if ("serviceWorker" in navigator && body.dataset.sw) {
+    navigator.serviceWorker.register(body.dataset.sw, { scope: "/" }).catch(function () {});
+  }
+  if (body.dataset.loggedOut) {
+    // Nothing of the last user stays on a shared phone.
+    if (window.caches) {
+      caches.keys().then(function (keys) { keys.forEach(function (k) { caches.delete(k); }); });
+    }
+    if (navigator.serviceWorker && navigator.serviceWorker.controller) {
+      navigator.serviceWorker.controller.postMessage({ type: "logout" });
+    }
+  }
+
+  function fire(name, detail) {
+    body.dispatchEvent(new CustomEvent(name, { detail: detail || {}, bubbles: true }));
+  }
+
+  var live = document.getElementById("live-status");
+  function setLive(text) {
+    if (!live) return;
+    live.textContent = text;
+    live.hidden = !text;
+  }
+
+  if (!body.dataset.user || typeof window.io !== "function") return;
+
+  var socket = window.io();
+  window.appSocket = socket;
+
+  socket.onAny(function (event, data) {
+    fire(event, data);
+    if (data && data.id !== undefined && event.indexOf(":") > 0) {
+      var parts = event.split(":");
+      fire(parts[0] + "-" + data.id + ":" + parts[1], data);
+    }
+  });
+
+  function watchAll(reconnected) {
+    document.querySelectorAll("[data-watch-order]").forEach(function (el) {
+      var id = parseInt(el.dataset.watchOrder, 10);
+      socket.emit("order:watch", { order_id: id }, function (ack) {
+        if (!ack || !ack.ok) return;
+        fire("order:snapshot", ack);
+        // After a dropped connection the page may have missed changes: re-fetch its regions.
+        if (reconnected) fire("order-" + id + ":updated", ack);
+      });
+    });
+    if (reconnected) fire("order:updated", {});
+  }
+
+  var connectedBefore = false;
+  socket.on("connect", function () {
+    watchAll(connectedBefore);
+    connectedBefore = true;
+    body.dataset.socket = "connected";
+    setLive("");
+  });
+  socket.on("disconnect", function () {
+    body.dataset.socket = "disconnected";
+    setLive("连接已断开，正在重新连接…");
+  });
+
+  // A new order rings the merchant's badge when they are not looking at the board.
+  var badge = document.getElementById("order-badge");
+  body.addEventListener("order:placed", function () {
+    if (!badge || document.getElementById("order-board")) return;
+    badge.textContent = String((parseInt(badge.textContent || "0", 10) || 0) + 1);
+    badge.hidden = false;
+  });
+})();

@@ -1,0 +1,111 @@
+"""The application factory."""
+from __future__ import annotations
+
+import importlib
+import sqlite3
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from webapp import config as config_module
+from webapp.extensions import csrf, db, htmx, limiter, login_manager, migrate, socketio, talisman
+
+ROOT = Path(__file__).resolve().parent.parent
+DOMAINS = ("auth", "merchants", "shops", "catalog", "orders", "delivery", "admin", "pwa")
+SOCKET_DOMAINS = ("auth", "orders", "delivery")
+
+
+def create_app(config: type | dict | None = None) -> Flask:
+    """Build the app: settings, extensions, blueprints, sockets, error pages, CLI."""
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+        instance_path=str(ROOT / "instance"),
+    )
+    app.config.from_object(config_module.Config)
+    if isinstance(config, dict):
+        app.config.update(config)
+    elif config is not None:
+        app.config.from_object(config)
+    config_module.check(app.config)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
+        Path(app.instance_path).mkdir(exist_ok=True)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    htmx.init_app(app)
+    limiter.init_app(app)
+    _init_talisman(app)
+    socketio.init_app(
+        app,
+        async_mode=app.config["SOCKETIO_ASYNC_MODE"],
+        message_queue=app.config["SOCKETIO_MESSAGE_QUEUE"],
+    )
+
+    from webapp import cli, errors, templating
+    from webapp.models import User
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+        return user if user and user.active else None
+
+    login_manager.unauthorized_handler(errors.unauthorized)
+
+    for name in DOMAINS:
+        module = importlib.import_module(f"webapp.{name}")
+        importlib.import_module(f"webapp.{name}.routes")
+        app.register_blueprint(module.bp)
+    for name in SOCKET_DOMAINS:
+        importlib.import_module(f"webapp.{name}.sockets")
+
+    errors.register(app)
+    templating.register(app)
+    cli.register(app)
+    return app
+
+
+def _init_talisman(app: Flask) -> None:
+    img = ["'self'", "data:", "blob:"]
+    tiles = app.config.get("MAP_TILE_URL")
+    if tiles:
+        parts = urlsplit(tiles)
+        img.append(f"{parts.scheme}://{parts.netloc.replace('{s}.', '*.')}")
+    csp = {
+        "default-src": "'self'",
+        "script-src": "'self'",
+        "style-src": "'self'",
+        "img-src": img,
+        "connect-src": ["'self'", "ws:", "wss:"] if not app.config["HTTPS"] else ["'self'", "wss:"],
+        "object-src": "'none'",
+        "base-uri": "'self'",
+        "form-action": "'self'",
+        "frame-ancestors": "'none'",
+    }
+    https = app.config["HTTPS"]
+    talisman.init_app(
+        app,
+        content_security_policy=csp,
+        force_https=https,
+        strict_transport_security=https,
+        session_cookie_secure=https,
+        frame_options="DENY",
+        referrer_policy="same-origin",
+    )
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
+    """WAL lets readers run beside the writer; the busy timeout waits instead of failing."""
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()

@@ -1,0 +1,28 @@
+from flask_wtf import FlaskForm
+from wtforms import PasswordField, RadioField, StringField
+from wtforms.validators import DataRequired, Email, EqualTo, Length
+
+from webapp.orders.state import Role
+
+
+class LoginForm(FlaskForm):
+    login = StringField("邮箱或手机号", validators=[DataRequired("请输入邮箱或手机号"), Length(max=254)],
+                        render_kw={"autocomplete": "username"})
+    password = PasswordField("密码", validators=[DataRequired("请输入密码"), Length(max=128)],
+                             render_kw={"autocomplete": "current-password"})
+
+
+class RegisterForm(FlaskForm):
+    role = RadioField("我是", choices=[(Role.BUYER.value, "买家"), (Role.MERCHANT.value, "商家")],
+                      default=Role.BUYER.value, validators=[DataRequired("请选择身份")])
+    display_name = StringField("昵称", validators=[DataRequired("请输入昵称"), Length(max=40)],
+                               render_kw={"autocomplete": "nickname"})
+    email = StringField("邮箱", validators=[DataRequired("请输入邮箱"),
+                                          Email("邮箱格式不正确"), Length(max=254)],
+                        render_kw={"autocomplete": "email", "inputmode": "email"})
+    password = PasswordField("密码（至少 8 位）", validators=[
+        DataRequired("请输入密码"), Length(min=8, max=128, message="密码需 8 到 128 位")],
+        render_kw={"autocomplete": "new-password"})
+    confirm = PasswordField("确认密码", validators=[
+        DataRequired("请再次输入密码"), EqualTo("password", "两次输入的密码不一致")],
+        render_kw={"autocomplete": "new-password"})

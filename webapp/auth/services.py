@@ -1,0 +1,71 @@
+"""Accounts: registration, password checks, couriers."""
+from __future__ import annotations
+
+import re
+
+from flask import current_app
+from sqlalchemy import func, or_, select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from webapp.extensions import db
+from webapp.models import Role, User
+
+MOBILE = re.compile(r"^1[3-9]\d{9}$")
+# Checked against when the login is unknown, so a wrong email costs as long as a wrong password.
+_DUMMY_HASH: dict[str, str] = {}
+
+
+def hash_password(password: str) -> str:
+    return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
+
+
+def normalise_login(value: str) -> str:
+    return value.strip().lower()
+
+
+def find_by_login(login: str) -> User | None:
+    login = normalise_login(login)
+    return db.session.scalar(select(User).where(or_(func.lower(User.email) == login,
+                                                    User.mobile == login)))
+
+
+def authenticate(login: str, password: str) -> User | None:
+    """Return the active user with this login and password, or None."""
+    user = find_by_login(login)
+    if user is None:
+        method = current_app.config["PASSWORD_HASH_METHOD"]
+        dummy = _DUMMY_HASH.setdefault(method, generate_password_hash("x", method=method))
+        check_password_hash(dummy, password)
+        return None
+    if not user.active or not check_password_hash(user.password_hash, password):
+        return None
+    return user
+
+
+def email_taken(email: str) -> bool:
+    return find_by_login(email) is not None
+
+
+def register(email: str, password: str, display_name: str, role: Role) -> User:
+    """Create a buyer or merchant account."""
+    if role not in (Role.BUYER, Role.MERCHANT):
+        raise ValueError("only buyers and merchants register themselves")
+    user = User(email=normalise_login(email), password_hash=hash_password(password),
+                display_name=display_name.strip(), role=role)
+    db.session.add(user)
+    db.session.commit()
+    return user
+
+
+def create_admin(email: str, password: str, display_name: str = "平台管理员") -> User:
+    """Create a platform admin, or reset the password of an existing admin with that email."""
+    user = find_by_login(email)
+    if user is not None and user.role is not Role.ADMIN:
+        raise ValueError(f"{email} already belongs to a {user.role} account")
+    if user is None:
+        user = User(email=normalise_login(email), role=Role.ADMIN, display_name=display_name,
+                    password_hash="")
+        db.session.add(user)
+    user.password_hash = hash_password(password)
+    db.session.commit()
+    return user

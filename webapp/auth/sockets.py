@@ -1,0 +1,22 @@
+from flask_login import current_user
+from flask_socketio import join_room
+
+from webapp.extensions import socketio
+from webapp.orders.state import Role
+from webapp.realtime import shop_room, user_room
+
+
+@socketio.on("connect")
+def connect(auth=None):
+    """Refuse anonymous sockets; put the user in their own room and, for merchants, their shop's."""
+    if not current_user.is_authenticated:
+        raise ConnectionRefusedError("unauthorized")
+    join_room(user_room(current_user.id))
+    if current_user.role is Role.MERCHANT:
+        from webapp.shops.services import shop_of
+
+        shop = shop_of(current_user)
+        if shop is not None:
+            join_room(shop_room(shop.id))
+    return True
+

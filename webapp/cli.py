@@ -1,0 +1,113 @@
+"""Flask commands: create-admin and seed-demo."""
+from __future__ import annotations
+
+import click
+from flask import Flask
+from sqlalchemy import select
+from stdnum.cn import ric, uscc
+
+from webapp.extensions import db
+
+DEMO_LOGINS = [
+    ("管理员", "admin@example.com", "demo-admin-2026"),
+    ("商家", "merchant@example.com", "demo-merchant-2026"),
+    ("骑手", "13800000001", "demo-courier-2026"),
+    ("买家", "buyer@example.com", "demo-buyer-2026"),
+]
+
+DEMO_PRODUCTS = [
+    ("赣南脐橙 5 斤装", 3990, 40), ("烟台红富士苹果 3 斤", 2590, 35),
+    ("海南香蕉 2 斤", 1290, 50), ("阳光玫瑰葡萄 1 串", 3500, 20),
+    ("丹东草莓 500g", 4580, 15), ("新疆哈密瓜 1 个", 2800, 18),
+    ("云南蓝莓 125g×4", 3980, 25), ("广西百香果 2 斤", 1990, 30),
+    ("四川爱媛果冻橙 3 斤", 3290, 22), ("山东大樱桃 1 斤", 5990, 12),
+    ("库尔勒香梨 3 斤", 2390, 28), ("泰国金枕榴莲 1 个", 16800, 6),
+]
+
+
+def demo_id_number() -> str:
+    body = "11010519900307002"
+    return body + ric.calc_check_digit(body)
+
+
+def demo_uscc() -> str:
+    body = "91110105MA01ABCD2"
+    return body + uscc.calc_check_digit(body)
+
+
+def seed_demo() -> bool:
+    """Create the demo accounts, shop and products; return False if they already exist."""
+    from webapp.admin.services import approve
+    from webapp.auth.services import create_admin, find_by_login, register
+    from webapp.catalog.services import create_product
+    from webapp.merchants.services import create_courier, latest_application, submit_application
+    from webapp.models import Role
+    from webapp.shops.services import shop_of
+
+    if find_by_login("merchant@example.com") is not None:
+        return False
+    admin = create_admin(DEMO_LOGINS[0][1], DEMO_LOGINS[0][2])
+    merchant = register(DEMO_LOGINS[1][1], DEMO_LOGINS[1][2], "鲜果小铺 王店长", Role.MERCHANT)
+    application = latest_application(merchant) or submit_application(
+        merchant, legal_name="王小明", id_number=demo_id_number(), uscc=demo_uscc(),
+        mobile="13900000000", shop_name="Fresh Fruit 鲜果小铺",
+        shop_address="北京市朝阳区建国路 88 号")
+    approve(application.id, admin)
+    shop = shop_of(merchant)
+    shop.description = "每日清晨产地直采，同城两小时送达。"
+    db.session.commit()
+    for title, price, stock in DEMO_PRODUCTS:
+        create_product(shop, title=title, description="", price_fen=price, stock=stock,
+                       published=True)
+    create_courier(shop, display_name="李骑手", mobile=DEMO_LOGINS[2][1],
+                   password=DEMO_LOGINS[2][2])
+    register(DEMO_LOGINS[3][1], DEMO_LOGINS[3][2], "张买家", Role.BUYER)
+    return True
+
+
+def register(app: Flask) -> None:
+    @app.cli.command("create-admin")
+    @click.option("--email", prompt="Admin email")
+    @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+    @click.option("--name", default="平台管理员", show_default=True)
+    def create_admin_command(email: str, password: str, name: str) -> None:
+        """Create a platform admin (or reset an existing admin's password)."""
+        from webapp.auth.services import create_admin
+
+        if len(password) < 8:
+            raise click.BadParameter("at least 8 characters", param_hint="--password")
+        try:
+            user = create_admin(email, password, name)
+        except ValueError as error:
+            raise click.ClickException(str(error)) from None
+        click.echo(f"admin ready: {user.email}")
+
+    @app.cli.command("seed-demo")
+    def seed_demo_command() -> None:
+        """Load the demo shop, products and accounts (does nothing if they exist)."""
+        created = seed_demo()
+        click.echo("demo data loaded" if created else "demo data already present")
+        print_logins()
+
+    @app.cli.command("demo-logins")
+    def demo_logins_command() -> None:
+        """Print the demo logins if the demo accounts exist."""
+        from webapp.auth.services import find_by_login
+
+        if find_by_login("merchant@example.com") is not None:
+            print_logins()
+
+    @app.cli.command("db-empty")
+    def db_empty_command() -> None:
+        """Exit 0 if the database has no users (used by make run to decide on seeding)."""
+        from webapp.models import User
+
+        has_users = db.session.scalar(select(User.id).limit(1)) is not None
+        raise SystemExit(1 if has_users else 0)
+
+
+def print_logins() -> None:
+    click.echo("\nDemo logins (email or mobile / password):")
+    for role, login, password in DEMO_LOGINS:
+        click.echo(f"  {role:<4} {login:<24} {password}")
+    click.echo("  商家 shop: /s/fresh-fruit\n")

@@ -1,0 +1,91 @@
+"""Settings, all from the environment."""
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+INSTANCE = ROOT / "instance"
+
+
+def _bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _database_url() -> str:
+    url = os.environ.get("DATABASE_URL")
+    if not url:
+        return f"sqlite:///{INSTANCE / 'marketplace.db'}"
+    # Accept the common short forms and always use psycopg 3.
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+class Config:
+    APP_ENV = os.environ.get("APP_ENV", "production")
+    SECRET_KEY = os.environ.get("SECRET_KEY")
+    SQLALCHEMY_DATABASE_URI = _database_url()
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    SOCKETIO_MESSAGE_QUEUE = os.environ.get("SOCKETIO_MESSAGE_QUEUE") or None
+    SOCKETIO_ASYNC_MODE = os.environ.get("SOCKETIO_ASYNC_MODE", "gevent")
+    # Leaflet tiles; empty string shows the map without a base layer (offline, tests).
+    MAP_TILE_URL = os.environ.get("MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+    MAP_TILE_ATTRIBUTION = os.environ.get("MAP_TILE_ATTRIBUTION", "© OpenStreetMap contributors")
+    ID_ENCRYPTION_KEY = os.environ.get("ID_ENCRYPTION_KEY")
+    PASSWORD_HASH_METHOD = "scrypt"
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
+    RATELIMIT_HEADERS_ENABLED = True
+    HTTPS = _bool("HTTPS", False)
+    SESSION_COOKIE_SECURE = HTTPS
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SECURE = HTTPS
+    # CSRF tokens live as long as the session, so a tab left open on a tablet keeps working.
+    WTF_CSRF_TIME_LIMIT = None
+    MAX_CONTENT_LENGTH = 8 * 1024 * 1024
+    SIGNATURE_MAX_BYTES = 512 * 1024
+    TIMEZONE = os.environ.get("TIMEZONE", "Asia/Shanghai")
+    # A courier may send at most one position per this many seconds.
+    POSITION_MIN_INTERVAL = float(os.environ.get("POSITION_MIN_INTERVAL", "1.0"))
+    TESTING = False
+
+
+class TestConfig(Config):
+    APP_ENV = "testing"
+    TESTING = True
+    SECRET_KEY = "test-secret-key"
+    SQLALCHEMY_DATABASE_URI = "sqlite://"
+    SOCKETIO_MESSAGE_QUEUE = None
+    SOCKETIO_ASYNC_MODE = "threading"
+    MAP_TILE_URL = ""
+    PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
+    RATELIMIT_ENABLED = False
+    WTF_CSRF_ENABLED = False
+
+
+def fernet_key(config: dict) -> bytes:
+    """Return the Fernet key for ID numbers: ID_ENCRYPTION_KEY, or one derived from SECRET_KEY."""
+    if config.get("ID_ENCRYPTION_KEY"):
+        return config["ID_ENCRYPTION_KEY"].encode()
+    digest = hashlib.sha256(b"id-numbers:" + config["SECRET_KEY"].encode()).digest()
+    return base64.urlsafe_b64encode(digest)
+
+
+def check(config: dict) -> None:
+    """Refuse to start without the settings production needs."""
+    if not config.get("SECRET_KEY"):
+        if config.get("APP_ENV") in {"development", "testing"} or config.get("TESTING"):
+            config["SECRET_KEY"] = "dev-only-insecure-key"
+        else:
+            raise RuntimeError(
+                "SECRET_KEY is not set. Set it in the environment "
+                "(make run keeps one in instance/secret_key), or set APP_ENV=development."
+            )

@@ -1,0 +1,41 @@
+from flask_login import current_user
+
+from webapp.delivery import bp, services
+from webapp.models import Role
+from webapp.orders import services as orders
+from webapp.orders.state import actions_for
+from webapp.web import render, role_required
+
+
+def _panel(order):
+    return render("delivery/detail.html", "delivery/_panel.html", order=order,
+                  actions=actions_for(order.status, Role.COURIER))
+
+
+@bp.get("/")
+@role_required(Role.COURIER)
+def index():
+    """List the courier's deliveries."""
+    open_orders, done = services.deliveries_of(current_user)
+    return render("delivery/index.html", open_orders=open_orders, done=done)
+
+
+@bp.get("/<int:order_id>")
+@role_required(Role.COURIER)
+def detail(order_id: int):
+    """The courier's page for one delivery: start, live position, arrival."""
+    return _panel(orders.order_for(current_user, order_id))
+
+
+@bp.post("/<int:order_id>/start")
+@role_required(Role.COURIER)
+def start(order_id: int):
+    """Pick up the goods and start sending positions."""
+    return _panel(orders.start(order_id, current_user))
+
+
+@bp.post("/<int:order_id>/arrive")
+@role_required(Role.COURIER)
+def arrive(order_id: int):
+    """Tell the buyer the courier is at the door."""
+    return _panel(orders.arrive(order_id, current_user))

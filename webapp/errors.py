@@ -1,0 +1,72 @@
+"""Error pages: a clear message and the right status, as a page or as an htmx flash."""
+from __future__ import annotations
+
+from flask import Flask, current_app, make_response, redirect, render_template, request, url_for
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from webapp.extensions import htmx
+from webapp.web import ServiceError, safe_next
+
+MESSAGES = {
+    400: "请求无效，请检查后重试。",
+    401: "请先登录。",
+    403: "你没有权限查看或操作此内容。",
+    404: "找不到该页面或内容。",
+    405: "不支持该操作。",
+    409: "内容已被更改，请刷新后重试。",
+    413: "上传的内容太大。",
+    422: "提交的内容有误，请检查后重试。",
+    429: "操作太频繁，请稍后再试。",
+    500: "服务器出错了，请稍后再试。",
+}
+
+
+def error_response(message: str, status: int):
+    """Show `message`: an htmx request gets it in the flash area, a page request a whole page."""
+    if htmx:
+        response = make_response(
+            render_template("_flash.html", messages=[("error", message)]), status)
+        response.headers["HX-Retarget"] = "#flash"
+        response.headers["HX-Reswap"] = "innerHTML"
+    else:
+        response = make_response(
+            render_template("error.html", message=message, status=status), status)
+    response.vary.add("HX-Request")
+    return response
+
+
+def unauthorized():
+    """Send an anonymous visitor to the login page, by HX-Redirect for htmx."""
+    here = request.headers.get("HX-Current-URL") if htmx else request.full_path
+    if here and "://" in here:
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(here)
+        here = parts.path + (f"?{parts.query}" if parts.query else "")
+    target = url_for("auth.login", next=safe_next(here))
+    if htmx:
+        response = make_response("", 401)
+        response.headers["HX-Redirect"] = target
+        return response
+    return redirect(target)
+
+
+def register(app: Flask) -> None:
+    @app.errorhandler(ServiceError)
+    def service_error(error: ServiceError):
+        return error_response(error.message, error.status)
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error: CSRFError):
+        return error_response("页面已过期，请刷新后重试。", 400)
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        code = error.code or 500
+        return error_response(MESSAGES.get(code, error.description or MESSAGES[400]), code)
+
+    @app.errorhandler(Exception)
+    def server_error(error: Exception):
+        current_app.logger.exception("unhandled error")
+        return error_response(MESSAGES[500], 500)

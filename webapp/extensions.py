@@ -1,0 +1,21 @@
+"""Extensions, created unbound; create_app() binds them."""
+from flask_htmx import HTMX
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_login import LoginManager
+from flask_migrate import Migrate
+from flask_socketio import SocketIO
+from flask_talisman import Talisman
+from flask_wtf import CSRFProtect
+
+from webapp.models.base import db
+
+__all__ = ["csrf", "db", "htmx", "limiter", "login_manager", "migrate", "socketio", "talisman"]
+
+migrate = Migrate(render_as_batch=True, compare_type=True)
+login_manager = LoginManager()
+csrf = CSRFProtect()
+htmx = HTMX()
+socketio = SocketIO()
+limiter = Limiter(key_func=get_remote_address)
+talisman = Talisman()

@@ -1,0 +1,91 @@
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from webapp.models.base import db, utcnow
+from webapp.models.catalog import Product
+from webapp.models.shop import Shop
+from webapp.models.user import User, str_enum
+from webapp.orders.state import Action, Status
+
+
+class PaymentMethod(StrEnum):
+    COD = "cod"
+    WECHAT = "wechat"
+    ALIPAY = "alipay"
+
+
+PAYMENT_LABELS = {PaymentMethod.COD: "货到付款", PaymentMethod.WECHAT: "微信支付",
+                  PaymentMethod.ALIPAY: "支付宝"}
+
+
+class Inspection(StrEnum):
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+
+
+class Order(db.Model):
+    __table_args__ = (UniqueConstraint("buyer_id", "idempotency_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    buyer_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shop.id"), index=True)
+    status: Mapped[Status] = mapped_column(str_enum(Status), default=Status.PLACED, index=True)
+    payment_method: Mapped[PaymentMethod] = mapped_column(str_enum(PaymentMethod))
+    payment_status: Mapped[str] = mapped_column(String(20), default="unpaid")
+    recipient_name: Mapped[str] = mapped_column(String(40))
+    recipient_mobile: Mapped[str] = mapped_column(String(20))
+    address: Mapped[str] = mapped_column(String(200))
+    window_start: Mapped[datetime] = mapped_column()
+    window_end: Mapped[datetime] = mapped_column()
+    items_fen: Mapped[int] = mapped_column()
+    delivery_fee_fen: Mapped[int] = mapped_column(default=0)
+    total_fen: Mapped[int] = mapped_column()
+    note: Mapped[str] = mapped_column(String(200), default="")
+    idempotency_key: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    buyer: Mapped[User] = relationship()
+    shop: Mapped[Shop] = relationship()
+    lines: Mapped[list["OrderLine"]] = relationship(back_populates="order", order_by="OrderLine.id")
+    events: Mapped[list["OrderEvent"]] = relationship(order_by="OrderEvent.id")
+    delivery: Mapped["Delivery | None"] = relationship(back_populates="order")  # noqa: F821
+    proof: Mapped["ProofOfDelivery | None"] = relationship(back_populates="order")  # noqa: F821
+
+
+class OrderLine(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("order.id"), index=True)
+    product_id: Mapped[int | None] = mapped_column(ForeignKey("product.id"))
+    title: Mapped[str] = mapped_column(String(80))
+    unit_price_fen: Mapped[int] = mapped_column()
+    quantity: Mapped[int] = mapped_column()
+    inspection: Mapped[Inspection | None] = mapped_column(str_enum(Inspection))
+    reject_reason: Mapped[str] = mapped_column(String(200), default="")
+
+    order: Mapped[Order] = relationship(back_populates="lines")
+    product: Mapped[Product | None] = relationship()
+
+    @property
+    def subtotal_fen(self) -> int:
+        return self.unit_price_fen * self.quantity
+
+
+class OrderEvent(db.Model):
+    """Append-only audit trail: one row per status change."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("order.id"), index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    action: Mapped[Action | None] = mapped_column(str_enum(Action))
+    from_status: Mapped[Status | None] = mapped_column(str_enum(Status))
+    to_status: Mapped[Status] = mapped_column(str_enum(Status))
+    note: Mapped[str] = mapped_column(Text, default="")
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    actor: Mapped[User | None] = relationship()

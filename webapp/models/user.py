@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import Enum, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from webapp.models.base import db, utcnow
+from webapp.orders.state import Role
+
+
+def str_enum(enum_cls, length: int = 20) -> Enum:
+    """Store a StrEnum as its value in a VARCHAR, the same on SQLite and PostgreSQL."""
+    return Enum(enum_cls, native_enum=False, length=length, validate_strings=True,
+                values_callable=lambda e: [m.value for m in e])
+
+
+class User(UserMixin, db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str | None] = mapped_column(String(254), unique=True)
+    mobile: Mapped[str | None] = mapped_column(String(20), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[Role] = mapped_column(str_enum(Role))
+    display_name: Mapped[str] = mapped_column(String(80))
+    # Couriers belong to one shop; other roles leave it empty.
+    shop_id: Mapped[int | None] = mapped_column(ForeignKey("shop.id"), index=True)
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    shop: Mapped["Shop | None"] = relationship(foreign_keys=[shop_id])  # noqa: F821
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    @property
+    def login_name(self) -> str:
+        return self.email or self.mobile or ""

@@ -1,0 +1,154 @@
+import secrets
+
+from flask import Response, flash, request, url_for
+from flask_login import current_user
+
+from webapp.extensions import db
+from webapp.merchants.services import couriers_of
+from webapp.models import Product, Role
+from webapp.orders import bp, services
+from webapp.orders.forms import PlaceOrderForm, RefuseOrderForm, SignForm
+from webapp.orders.state import actions_for
+from webapp.shops.services import own_shop_or_403
+from webapp.web import redirect_to, render, role_required, wants_fragment
+
+PARTIES = (Role.BUYER, Role.MERCHANT, Role.COURIER)
+
+
+@bp.get("/")
+@role_required(Role.BUYER)
+def index():
+    """List the buyer's orders."""
+    return render("orders/index.html", orders=services.orders_of_buyer(current_user))
+
+
+@bp.route("/checkout/<int:product_id>", methods=["GET", "POST"])
+@role_required(Role.BUYER)
+def checkout(product_id: int):
+    """Order one product: quantity, address, delivery window and payment method."""
+    product = db.get_or_404(Product, product_id)
+    if not product.published or product.shop.status != "active":
+        return render("error.html", status=404, message="该商品已下架。")
+    form = PlaceOrderForm()
+    if request.method == "GET":
+        form.idempotency_key.data = secrets.token_hex(16)
+        form.recipient_name.data = current_user.display_name
+    if form.validate_on_submit():
+        try:
+            order = services.place_order(
+                current_user, product.id, quantity=form.quantity.data,
+                recipient_name=form.recipient_name.data,
+                recipient_mobile=form.recipient_mobile.data, address=form.address.data,
+                window=form.window.data, payment_method=form.payment_method.data,
+                note=form.note.data or "", idempotency_key=form.idempotency_key.data)
+        except services.OutOfStock as error:
+            form.quantity.errors.append(error.message)
+            db.session.refresh(product)
+        else:
+            flash("下单成功，等待商家接单。", "success")
+            return redirect_to(url_for("orders.detail", order_id=order.id))
+    return render("orders/checkout.html", "orders/_checkout_form.html",
+                  status=422 if form.errors else 200, form=form, product=product)
+
+
+def _detail_context(order):
+    ctx = {"order": order, "actions": actions_for(order.status, current_user.role),
+           "sign_form": SignForm(formdata=None), "refuse_form": RefuseOrderForm(formdata=None)}
+    if current_user.role is Role.MERCHANT:
+        ctx["couriers"] = couriers_of(order.shop)
+    return ctx
+
+
+@bp.get("/<int:order_id>")
+@role_required(*PARTIES)
+def detail(order_id: int):
+    """Show an order to its buyer, its shop or its courier; htmx gets the live panel."""
+    order = services.order_for(current_user, order_id)
+    return render("orders/detail.html", "orders/_panel.html", **_detail_context(order))
+
+
+def _after_merchant_action(order):
+    """The board card for an htmx tap on the board, the panel on the detail page."""
+    if not wants_fragment():
+        return redirect_to(request.referrer if request.referrer and
+                           request.referrer.startswith(request.host_url)
+                           else url_for("orders.board"))
+    if request.headers.get("HX-Target", "").startswith("board-"):
+        return render("orders/board.html", "orders/_board_card.html",
+                      order=order, couriers=couriers_of(order.shop),
+                      refuse_form=RefuseOrderForm(formdata=None))
+    return render("orders/detail.html", "orders/_panel.html", **_detail_context(order))
+
+
+@bp.post("/<int:order_id>/accept")
+@role_required(Role.MERCHANT)
+def accept(order_id: int):
+    """Accept a placed order as its shop's owner."""
+    return _after_merchant_action(services.accept(order_id, current_user))
+
+
+@bp.post("/<int:order_id>/refuse")
+@role_required(Role.MERCHANT)
+def refuse(order_id: int):
+    """Refuse a placed order with a reason."""
+    form = RefuseOrderForm()
+    if not form.validate():
+        services.order_for(current_user, order_id)
+        raise services.ServiceError("请填写拒单原因。", 422)
+    return _after_merchant_action(services.refuse(order_id, current_user, form.reason.data))
+
+
+@bp.post("/<int:order_id>/assign")
+@role_required(Role.MERCHANT)
+def assign(order_id: int):
+    """Assign one of the shop's couriers."""
+    courier_id = request.form.get("courier_id", type=int)
+    return _after_merchant_action(services.assign(order_id, current_user, courier_id))
+
+
+@bp.post("/<int:order_id>/cancel")
+@role_required(Role.BUYER, Role.MERCHANT)
+def cancel(order_id: int):
+    """Cancel the order (buyer before acceptance, merchant before dispatch)."""
+    order = services.cancel(order_id, current_user, request.form.get("reason", ""))
+    if current_user.role is Role.MERCHANT:
+        return _after_merchant_action(order)
+    return render("orders/detail.html", "orders/_panel.html", **_detail_context(order))
+
+
+@bp.post("/<int:order_id>/sign")
+@role_required(Role.BUYER)
+def sign(order_id: int):
+    """Sign for the delivered goods on the screen."""
+    order = services.order_for(current_user, order_id)
+    form = SignForm()
+    if form.validate_on_submit():
+        order = services.sign(order_id, current_user, form.signer_name.data, form.signature.data)
+        flash("签收成功，订单已完成。", "success")
+        return render("orders/detail.html", "orders/_panel.html", **_detail_context(order))
+    ctx = _detail_context(order)
+    ctx["sign_form"] = form
+    return render("orders/detail.html", "orders/_panel.html", status=422, **ctx)
+
+
+@bp.get("/<int:order_id>/signature.png")
+@role_required(*PARTIES)
+def signature(order_id: int):
+    """The signature image of the proof of delivery, for the order's parties only."""
+    order = services.order_for(current_user, order_id)
+    if order.proof is None:
+        return render("error.html", status=404, message="该订单尚未签收。")
+    response = Response(order.proof.signature_png, mimetype="image/png")
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.get("/board")
+@role_required(Role.MERCHANT)
+def board():
+    """The merchant's order board (tablet layout), refreshed live as orders arrive."""
+    shop = own_shop_or_403(current_user)
+    open_orders, finished = services.board_orders(shop)
+    return render("orders/board.html", "orders/_board.html", shop=shop, open_orders=open_orders,
+                  finished=finished, couriers=couriers_of(shop),
+                  refuse_form=RefuseOrderForm(formdata=None))

@@ -1,0 +1,295 @@
+"""One function per order action. Each checks the state machine, applies the change with a
+conditional UPDATE, writes an OrderEvent, commits, and only then announces it."""
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import io
+import json
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import abort, current_app
+from PIL import Image, UnidentifiedImageError
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from webapp.extensions import db
+from webapp.models import (
+    Delivery, Inspection, Order, OrderEvent, OrderLine, PaymentMethod, Product, ProofOfDelivery,
+    Role, Shop, ShopStatus, Status, User, utcnow,
+)
+from webapp.orders.forms import WINDOW_FORMAT
+from webapp.orders.state import FINAL, LABELS, Action, IllegalTransition, RoleNotAllowed, transition
+from webapp.realtime import emit_after_commit, order_room, shop_room, user_room
+from webapp.web import Conflict, ServiceError
+
+ACTION_LABELS = {
+    Action.ACCEPT: "接单", Action.REFUSE: "拒绝", Action.CANCEL: "取消", Action.ASSIGN: "派单",
+    Action.START: "开始配送", Action.ARRIVE: "确认送达", Action.SIGN: "签收", Action.FAIL: "标记配送失败",
+}
+
+
+class OutOfStock(ServiceError):
+    status = 409
+
+    def __init__(self, left: int):
+        super().__init__(f"库存不足，仅剩 {left} 件" if left > 0 else "该商品已售罄")
+        self.left = left
+
+
+def find_order_for(actor: User, order_id: int) -> Order | None:
+    """The order if `actor` is its buyer, its shop's owner or its courier; else None."""
+    query = select(Order).where(Order.id == order_id)
+    if actor.role is Role.BUYER:
+        query = query.where(Order.buyer_id == actor.id)
+    elif actor.role is Role.MERCHANT:
+        query = query.join(Shop, Shop.id == Order.shop_id).where(Shop.owner_id == actor.id)
+    elif actor.role is Role.COURIER:
+        query = query.join(Delivery, Delivery.order_id == Order.id).where(
+            Delivery.courier_id == actor.id)
+    else:
+        return None
+    return db.session.scalar(query)
+
+
+def order_for(actor: User, order_id: int) -> Order:
+    order = find_order_for(actor, order_id)
+    if order is None:
+        abort(404)
+    return order
+
+
+def orders_of_buyer(buyer: User) -> list[Order]:
+    return list(db.session.scalars(select(Order).where(Order.buyer_id == buyer.id)
+                                   .order_by(Order.id.desc())))
+
+
+def board_orders(shop: Shop) -> tuple[list[Order], list[Order]]:
+    """The shop's open orders (oldest first) and its 20 latest finished ones."""
+    open_orders = db.session.scalars(select(Order).where(
+        Order.shop_id == shop.id, Order.status.not_in(FINAL)).order_by(Order.id))
+    finished = db.session.scalars(select(Order).where(
+        Order.shop_id == shop.id, Order.status.in_(FINAL)).order_by(Order.id.desc()).limit(20))
+    return list(open_orders), list(finished)
+
+
+def parse_window(value: str) -> tuple[datetime, datetime]:
+    zone = ZoneInfo(current_app.config["TIMEZONE"])
+    start = datetime.strptime(value, WINDOW_FORMAT).replace(tzinfo=zone).astimezone(UTC)
+    start = start.replace(tzinfo=None)
+    return start, start + timedelta(hours=2)
+
+
+def _announce(order: Order) -> None:
+    data = {"id": order.id, "status": str(order.status), "label": LABELS[order.status]}
+    rooms = [order_room(order.id), shop_room(order.shop_id), user_room(order.buyer_id)]
+    if order.delivery is not None:
+        rooms.append(user_room(order.delivery.courier_id))
+    emit_after_commit(db.session, "order:updated", data, *rooms)
+
+
+def place_order(buyer: User, product_id: int, *, quantity: int, recipient_name: str,
+                recipient_mobile: str, address: str, window: str, payment_method: str,
+                note: str, idempotency_key: str) -> Order:
+    """Order a product from its shop; the same idempotency key always gives the same order."""
+    existing = db.session.scalar(select(Order).where(
+        Order.buyer_id == buyer.id, Order.idempotency_key == idempotency_key))
+    if existing is not None:
+        return existing
+    product = db.session.scalar(
+        select(Product).join(Shop).where(Product.id == product_id, Product.published.is_(True),
+                                         Shop.status == ShopStatus.ACTIVE))
+    if product is None:
+        abort(404)
+    taken = db.session.execute(
+        update(Product).where(Product.id == product.id, Product.stock >= quantity)
+        .values(stock=Product.stock - quantity).execution_options(synchronize_session=False)
+    ).rowcount
+    if taken != 1:
+        db.session.rollback()
+        left = db.session.scalar(select(Product.stock).where(Product.id == product_id)) or 0
+        raise OutOfStock(left)
+    start, end = parse_window(window)
+    items = product.price_fen * quantity
+    order = Order(
+        buyer_id=buyer.id, shop_id=product.shop_id, status=Status.PLACED,
+        payment_method=PaymentMethod(payment_method), recipient_name=recipient_name.strip(),
+        recipient_mobile=recipient_mobile.strip(), address=address.strip(), window_start=start,
+        window_end=end, items_fen=items, delivery_fee_fen=0, total_fen=items,
+        note=(note or "").strip(), idempotency_key=idempotency_key)
+    order.lines.append(OrderLine(product_id=product.id, title=product.title,
+                                 unit_price_fen=product.price_fen, quantity=quantity))
+    db.session.add(order)
+    db.session.flush()
+    db.session.add(OrderEvent(order_id=order.id, actor_id=buyer.id, action=None, from_status=None,
+                              to_status=Status.PLACED, note=""))
+    emit_after_commit(db.session, "order:placed", {"id": order.id, "status": "placed"},
+                      shop_room(order.shop_id))
+    try:
+        db.session.commit()
+    except IntegrityError:
+        # The same key raced in from another tab; its order stands and this one never happened.
+        db.session.rollback()
+        existing = db.session.scalar(select(Order).where(
+            Order.buyer_id == buyer.id, Order.idempotency_key == idempotency_key))
+        if existing is None:
+            raise
+        return existing
+    return order
+
+
+def _apply(order: Order, action: Action, actor: User, outcome: Status | None = None,
+           note: str = "") -> Status:
+    """Move `order` by `action`, once: a second tap or a stale tab gets a Conflict."""
+    current = order.status
+    try:
+        target = transition(current, action, actor.role, outcome)
+    except RoleNotAllowed:
+        raise ServiceError("你不能对该订单执行此操作。", 403) from None
+    except IllegalTransition:
+        raise Conflict(f"订单当前为「{LABELS[current]}」，不能{ACTION_LABELS[action]}。") from None
+    changed = db.session.execute(
+        update(Order).where(Order.id == order.id, Order.status == current)
+        .values(status=target, updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if changed != 1:
+        db.session.rollback()
+        raise Conflict("订单状态已变化，请刷新后重试。")
+    db.session.add(OrderEvent(order_id=order.id, actor_id=actor.id, action=action,
+                              from_status=current, to_status=target, note=note))
+    db.session.expire(order, ["status", "updated_at"])
+    return target
+
+
+def _restock(order: Order) -> None:
+    for line in order.lines:
+        if line.product_id is not None:
+            db.session.execute(update(Product).where(Product.id == line.product_id)
+                               .values(stock=Product.stock + line.quantity)
+                               .execution_options(synchronize_session=False))
+
+
+def _finish(order: Order) -> Order:
+    _announce(order)
+    db.session.commit()
+    return order
+
+
+def accept(order_id: int, actor: User) -> Order:
+    """Accept a placed order as its shop's owner."""
+    order = order_for(actor, order_id)
+    _apply(order, Action.ACCEPT, actor)
+    return _finish(order)
+
+
+def refuse(order_id: int, actor: User, reason: str) -> Order:
+    """Refuse a placed order with a reason; its stock goes back on sale."""
+    order = order_for(actor, order_id)
+    if actor.role is not Role.MERCHANT:
+        raise ServiceError("你不能对该订单执行此操作。", 403)
+    _apply(order, Action.REFUSE, actor, note=reason.strip())
+    _restock(order)
+    return _finish(order)
+
+
+def cancel(order_id: int, actor: User, reason: str = "") -> Order:
+    """Cancel an order (the buyer before acceptance, the merchant before dispatch)."""
+    order = order_for(actor, order_id)
+    _apply(order, Action.CANCEL, actor, note=reason.strip())
+    _restock(order)
+    return _finish(order)
+
+
+def assign(order_id: int, actor: User, courier_id: int | None) -> Order:
+    """Hand an accepted (or failed) order to one of the shop's couriers."""
+    order = order_for(actor, order_id)
+    courier = db.session.scalar(select(User).where(
+        User.id == courier_id, User.role == Role.COURIER, User.shop_id == order.shop_id,
+        User.active.is_(True))) if courier_id else None
+    if courier is None:
+        raise ServiceError("请选择本店的骑手。", 422)
+    _apply(order, Action.ASSIGN, actor, note=courier.display_name)
+    if order.delivery is None:
+        db.session.add(Delivery(order_id=order.id, courier_id=courier.id))
+    else:
+        order.delivery.courier_id = courier.id
+        order.delivery.assigned_at = utcnow()
+        order.delivery.started_at = order.delivery.arrived_at = None
+    db.session.flush()
+    db.session.refresh(order, ["delivery"])
+    return _finish(order)
+
+
+def start(order_id: int, actor: User) -> Order:
+    """Start the delivery from the courier's phone; positions are accepted from now on."""
+    order = order_for(actor, order_id)
+    _apply(order, Action.START, actor)
+    order.delivery.started_at = utcnow()
+    return _finish(order)
+
+
+def arrive(order_id: int, actor: User) -> Order:
+    """Mark the courier as arrived at the buyer's address."""
+    order = order_for(actor, order_id)
+    _apply(order, Action.ARRIVE, actor)
+    order.delivery.arrived_at = utcnow()
+    return _finish(order)
+
+
+def decode_signature(data_url: str) -> bytes:
+    """Check a signature data URL by content and re-encode it as a clean PNG."""
+    prefix = "data:image/png;base64,"
+    if not data_url or not data_url.startswith(prefix):
+        raise ServiceError("签名格式无效，请重新签名。", 422)
+    try:
+        raw = base64.b64decode(data_url[len(prefix):], validate=True)
+    except (binascii.Error, ValueError):
+        raise ServiceError("签名格式无效，请重新签名。", 422) from None
+    if len(raw) > current_app.config["SIGNATURE_MAX_BYTES"]:
+        raise ServiceError("签名图片过大，请重新签名。", 413)
+    try:
+        with Image.open(io.BytesIO(raw)) as image:
+            if image.format != "PNG" or image.width * image.height > 4_000_000:
+                raise ServiceError("签名格式无效，请重新签名。", 422)
+            image.load()
+            if image.getbbox() is None or image.convert("RGBA").getchannel("A").getbbox() is None:
+                raise ServiceError("签名为空，请在签名区内签名。", 422)
+            out = io.BytesIO()
+            image.convert("RGBA").save(out, format="PNG", optimize=True)
+    except (UnidentifiedImageError, OSError, Image.DecompressionBombError):
+        raise ServiceError("签名格式无效，请重新签名。", 422) from None
+    return out.getvalue()
+
+
+def proof_digest(proof: ProofOfDelivery) -> str:
+    """SHA-256 over the signature and every recorded fact, in a fixed order."""
+    facts = {
+        "order_id": proof.order_id, "signer_name": proof.signer_name,
+        "signer_id": proof.signer_id, "signed_at": proof.signed_at.isoformat(),
+        "lat": proof.lat, "lng": proof.lng, "accepted_lines": proof.accepted_lines,
+    }
+    digest = hashlib.sha256(json.dumps(facts, sort_keys=True, ensure_ascii=False).encode())
+    digest.update(proof.signature_png)
+    return digest.hexdigest()
+
+
+def sign(order_id: int, actor: User, signer_name: str, signature_data_url: str) -> Order:
+    """Sign for the goods: store the proof of delivery and stop tracking."""
+    order = order_for(actor, order_id)
+    png = decode_signature(signature_data_url)
+    accepted = [line.id for line in order.lines]
+    _apply(order, Action.SIGN, actor, outcome=Status.COMPLETED, note=signer_name.strip())
+    for line in order.lines:
+        line.inspection = Inspection.ACCEPTED
+    delivery = order.delivery
+    proof = ProofOfDelivery(
+        order_id=order.id, signature_png=png, signer_name=signer_name.strip(),
+        signer_id=actor.id, signed_at=utcnow().replace(microsecond=0),
+        lat=delivery.last_lat if delivery else None, lng=delivery.last_lng if delivery else None,
+        accepted_lines=accepted, digest="")
+    proof.digest = proof_digest(proof)
+    db.session.add(proof)
+    return _finish(order)

@@ -1,0 +1,37 @@
+from flask_login import current_user
+from flask_socketio import join_room
+
+from webapp.extensions import socketio
+from webapp.orders.services import find_order_for
+from webapp.orders.state import LABELS, TRACKING
+from webapp.realtime import order_room
+
+
+def order_snapshot(order) -> dict:
+    """What a page needs to catch up after (re)connecting: status and last position."""
+    delivery = order.delivery
+    position = None
+    if delivery is not None and delivery.last_lat is not None:
+        position = {"lat": delivery.last_lat, "lng": delivery.last_lng,
+                    "accuracy": delivery.last_accuracy,
+                    "at": delivery.last_at.isoformat() + "Z" if delivery.last_at else None}
+    return {"ok": True, "id": order.id, "status": str(order.status),
+            "label": LABELS[order.status], "tracking": order.status in TRACKING,
+            "position": position}
+
+
+@socketio.on("order:watch")
+def watch(data):
+    """Join an order's room (its buyer, shop or courier only) and get its current state."""
+    if not current_user.is_authenticated:
+        return {"ok": False, "error": "unauthorized"}
+    order_id = data.get("order_id") if isinstance(data, dict) else None
+    if isinstance(order_id, str) and order_id.isdigit():
+        order_id = int(order_id)
+    if not isinstance(order_id, int) or isinstance(order_id, bool):
+        return {"ok": False, "error": "bad_request"}
+    order = find_order_for(current_user, order_id)
+    if order is None:
+        return {"ok": False, "error": "forbidden"}
+    join_room(order_room(order.id))
+    return order_snapshot(order)

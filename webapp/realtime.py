@@ -1,0 +1,36 @@
+"""Room names and emit-after-commit: a socket event never announces an uncommitted change."""
+from __future__ import annotations
+
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from webapp.extensions import socketio
+
+
+def user_room(user_id: int) -> str:
+    return f"user:{user_id}"
+
+
+def shop_room(shop_id: int) -> str:
+    return f"shop:{shop_id}"
+
+
+def order_room(order_id: int) -> str:
+    return f"order:{order_id}"
+
+
+def emit_after_commit(session: Session, name: str, data: dict, *rooms: str) -> None:
+    """Queue a socket event to go out once `session` commits; a rollback drops it."""
+    session.info.setdefault("pending_emits", []).append((name, data, rooms))
+
+
+@event.listens_for(Session, "after_commit")
+def _flush_emits(session: Session) -> None:
+    for name, data, rooms in session.info.pop("pending_emits", []):
+        for room in rooms:
+            socketio.emit(name, data, to=room)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _drop_emits(session: Session, previous_transaction) -> None:
+    session.info.pop("pending_emits", None)

@@ -1,0 +1,25 @@
+"""Jinja filters and globals shared by every template."""
+from __future__ import annotations
+
+from flask import Flask
+
+from webapp.models.order import PAYMENT_LABELS
+from webapp.orders.state import LABELS, Role, Status, actions_for
+from webapp.web import local_time, yuan
+
+VENDOR = {
+    "htmx": "vendor/htmx-2.0.11.min.js",
+    "socketio": "vendor/socket.io-4.8.4.min.js",
+    "leaflet_js": "vendor/leaflet-1.9.4/leaflet.js",
+    "leaflet_css": "vendor/leaflet-1.9.4/leaflet.css",
+    "signature_pad": "vendor/signature_pad-5.1.4.umd.min.js",
+}
+
+
+def register(app: Flask) -> None:
+    app.jinja_env.filters["yuan"] = yuan
+    app.jinja_env.filters["local_time"] = local_time
+    app.jinja_env.globals.update(
+        STATUS_LABELS=LABELS, PAYMENT_LABELS=PAYMENT_LABELS, Role=Role, Status=Status,
+        VENDOR=VENDOR, actions_for=actions_for,
+    )

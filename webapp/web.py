@@ -1,0 +1,97 @@
+"""View helpers: one render for page and fragment, the role decorator, htmx-aware redirects."""
+from __future__ import annotations
+
+from functools import wraps
+from zoneinfo import ZoneInfo
+
+from flask import abort, current_app, make_response, redirect, render_template, request
+from flask_login import current_user
+
+from webapp.extensions import htmx, login_manager
+
+
+class ServiceError(Exception):
+    """A business rule said no; the message is shown to the user as it is."""
+
+    status = 400
+
+    def __init__(self, message: str, status: int | None = None):
+        super().__init__(message)
+        self.message = message
+        if status is not None:
+            self.status = status
+
+
+class Conflict(ServiceError):
+    """The thing changed under the user (a double tap, another tab)."""
+
+    status = 409
+
+
+def wants_fragment() -> bool:
+    """True for an htmx request that swaps a region, not a boosted page or a history restore."""
+    return bool(htmx) and not htmx.boosted and not htmx.history_restore_request
+
+
+def render(page: str, fragment: str | None = None, status: int = 200, **ctx):
+    """Render the fragment for an htmx swap, the whole page otherwise."""
+    template = fragment if fragment and wants_fragment() else page
+    response = make_response(render_template(template, **ctx), status)
+    response.vary.add("HX-Request")
+    return response
+
+
+def redirect_to(url: str, status: int = 303):
+    """Redirect; an htmx request gets HX-Redirect so no page is swapped into a fragment."""
+    if htmx:
+        response = make_response("", 204)
+        response.headers["HX-Redirect"] = url
+        return response
+    return redirect(url, status)
+
+
+def role_required(*roles):
+    """Let the view run only for a logged-in user holding one of `roles`."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            if not current_user.is_authenticated:
+                return login_manager.unauthorized()
+            if roles and current_user.role not in roles:
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def yuan(fen: int | None) -> str:
+    """Format integer fen as yuan: 1250 -> ¥12.50."""
+    if fen is None:
+        return ""
+    sign = "-" if fen < 0 else ""
+    fen = abs(fen)
+    return f"{sign}¥{fen // 100}.{fen % 100:02d}"
+
+
+def local_time(value, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """Show a naive-UTC timestamp in the app's time zone."""
+    if value is None:
+        return ""
+    from datetime import UTC
+
+    zone = ZoneInfo(current_app.config["TIMEZONE"])
+    return value.replace(tzinfo=UTC).astimezone(zone).strftime(fmt)
+
+
+def safe_next(target: str | None) -> str | None:
+    """Accept only same-site relative paths as a post-login destination."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return None
+
+
+def is_htmx_request() -> bool:
+    return request.headers.get("HX-Request") == "true"
