@@ -1,5 +1,6 @@
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, RadioField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
 from webapp.orders.state import Role
@@ -13,7 +14,7 @@ class LoginForm(FlaskForm):
 
 
 class RegisterForm(FlaskForm):
-    role = RadioField("我是", choices=[(Role.BUYER.value, "买家"), (Role.MERCHANT.value, "商家")],
+    role = RadioField("我是", choices=[SelectChoice(Role.BUYER.value, "买家"), SelectChoice(Role.MERCHANT.value, "商家")],
                       default=Role.BUYER.value, validators=[DataRequired("请选择身份")])
     display_name = StringField("昵称", validators=[DataRequired("请输入昵称"), Length(max=40)],
                                render_kw={"autocomplete": "nickname"})

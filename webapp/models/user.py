@@ -24,7 +24,7 @@ class User(UserMixin, db.Model):
     role: Mapped[Role] = mapped_column(str_enum(Role))
     display_name: Mapped[str] = mapped_column(String(80))
     # Couriers belong to one shop; other roles leave it empty.
-    shop_id: Mapped[int | None] = mapped_column(ForeignKey("shop.id"), index=True)
+    shop_id: Mapped[int | None] = mapped_column(ForeignKey("shop.id", use_alter=True), index=True)
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

@@ -4,6 +4,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, IntegerField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
 from webapp.merchants.forms import MOBILE_RULE
@@ -13,7 +14,7 @@ SLOTS = [(9, 11), (11, 13), (13, 15), (15, 17), (17, 19), (19, 21)]
 WINDOW_FORMAT = "%Y-%m-%dT%H:%M"
 
 
-def delivery_windows(now: datetime | None = None) -> list[tuple[str, str]]:
+def delivery_windows(now: datetime | None = None) -> list[SelectChoice]:
     """Two-hour windows from one hour ahead, today and the next two days, in local time."""
     zone = ZoneInfo(current_app.config["TIMEZONE"])
     now = now or datetime.now(zone)
@@ -26,7 +27,7 @@ def delivery_windows(now: datetime | None = None) -> list[tuple[str, str]]:
             if begin < now + timedelta(hours=1):
                 continue
             label = f"{name} {day.month}月{day.day}日 {start:02d}:00–{end:02d}:00"
-            choices.append((begin.strftime(WINDOW_FORMAT), label))
+            choices.append(SelectChoice(begin.strftime(WINDOW_FORMAT), label))
     return choices
 
 
@@ -43,7 +44,7 @@ class PlaceOrderForm(FlaskForm):
     window = SelectField("送达时间", validators=[DataRequired("请选择送达时间")],
                          validate_choice=False)
     payment_method = RadioField("支付方式", default=PaymentMethod.COD.value,
-                                choices=[(m.value, label) for m, label in PAYMENT_LABELS.items()],
+                                choices=[SelectChoice(m.value, label) for m, label in PAYMENT_LABELS.items()],
                                 validators=[DataRequired("请选择支付方式")])
     note = TextAreaField("备注", validators=[Optional(), Length(max=200)])
     idempotency_key = HiddenField(validators=[DataRequired(), Regexp(r"^[0-9a-f]{32}$")])
@@ -55,7 +56,7 @@ class PlaceOrderForm(FlaskForm):
     def validate_window(self, field):
         from wtforms import ValidationError
 
-        if field.data not in {value for value, _ in field.choices}:
+        if field.data not in {choice.value for choice in field.choices}:
             raise ValidationError("该送达时段已不可选，请重新选择")
 
 

@@ -1,0 +1,216 @@
+"""Shared fixtures: an app on in-memory SQLite, logins, factories and a Socket.IO test client."""
+from __future__ import annotations
+
+import itertools
+import secrets
+
+import pytest
+from flask import g
+from sqlalchemy import select
+
+from webapp import create_app
+from webapp.config import TestConfig
+from webapp.extensions import db, socketio
+from webapp.models import Product, Role, Shop, Status, User
+from webapp.orders import services as orders
+
+_counter = itertools.count(1)
+
+
+@pytest.fixture
+def app():
+    app = create_app(TestConfig)
+
+    # Requests reuse the app context this fixture holds open, and with it `g`, where Flask-Login
+    # caches the user: forget it after every request (and socket event) so clients stay apart.
+    @app.teardown_request
+    def forget_user(exc):
+        g.pop("_login_user", None)
+
+    with app.app_context():
+        db.create_all()
+        yield app
+        db.session.remove()
+        db.engine.dispose()  # the in-memory database goes with its only connection
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def login_as(client):
+    """Log the test client in as `user` (the real login form has its own tests)."""
+
+    def login(user: User, target=None):
+        target = target or client
+        with target.session_transaction() as session:
+            session["_user_id"] = str(user.id)
+            session["_fresh"] = True
+        return user
+
+    return login
+
+
+@pytest.fixture
+def make_user(app):
+    from webapp.auth.services import hash_password
+
+    def make(role: Role = Role.BUYER, **fields) -> User:
+        n = next(_counter)
+        fields.setdefault("display_name", f"{role} {n}")
+        if role is Role.COURIER:
+            fields.setdefault("mobile", f"1380000{n:04d}")
+        else:
+            fields.setdefault("email", f"{role}{n}@example.com")
+        user = User(role=role, password_hash=hash_password(fields.pop("password", "password123")),
+                    **fields)
+        db.session.add(user)
+        db.session.commit()
+        return user
+
+    return make
+
+
+@pytest.fixture
+def make_shop(make_user):
+    def make(owner: User | None = None, **fields) -> Shop:
+        owner = owner or make_user(Role.MERCHANT)
+        n = next(_counter)
+        shop = Shop(owner_id=owner.id, handle=fields.pop("handle", f"shop-{n}"),
+                    name=fields.pop("name", f"店铺 {n}"), **fields)
+        db.session.add(shop)
+        db.session.commit()
+        return shop
+
+    return make
+
+
+@pytest.fixture
+def make_product():
+    def make(shop: Shop, **fields) -> Product:
+        fields.setdefault("title", f"商品 {next(_counter)}")
+        fields.setdefault("price_fen", 1250)
+        fields.setdefault("stock", 10)
+        product = Product(shop_id=shop.id, **fields)
+        db.session.add(product)
+        db.session.commit()
+        return product
+
+    return make
+
+
+def window_value(app) -> str:
+    from webapp.orders.forms import delivery_windows
+
+    with app.test_request_context():
+        return delivery_windows()[0].value
+
+
+@pytest.fixture
+def world(app, make_user, make_shop, make_product, make_courier):
+    """A shop with owner, courier and product, a buyer, and a second of each to trespass with."""
+
+    class World:
+        pass
+
+    w = World()
+    w.merchant = make_user(Role.MERCHANT)
+    w.shop = make_shop(w.merchant)
+    w.courier = make_courier(w.shop)
+    w.product = make_product(w.shop, stock=5)
+    w.buyer = make_user(Role.BUYER)
+    w.other_buyer = make_user(Role.BUYER)
+    w.other_merchant = make_user(Role.MERCHANT)
+    w.other_shop = make_shop(w.other_merchant)
+    w.other_courier = make_courier(w.other_shop)
+    w.admin = make_user(Role.ADMIN)
+    return w
+
+
+@pytest.fixture
+def make_courier(make_user):
+    def make(shop: Shop) -> User:
+        return make_user(Role.COURIER, shop_id=shop.id)
+
+    return make
+
+
+@pytest.fixture
+def place(app):
+    """Place an order through the service, as the checkout route does."""
+
+    def place_order(buyer: User, product: Product, quantity: int = 1, key: str | None = None):
+        return orders.place_order(
+            buyer, product.id, quantity=quantity, recipient_name="张三",
+            recipient_mobile="13912345678", address="北京市朝阳区建国路 1 号",
+            window=window_value(app), payment_method="cod", note="",
+            idempotency_key=key or secrets.token_hex(16))
+
+    return place_order
+
+
+def signature_data_url() -> str:
+    """A real PNG with a stroke on it, as signature_pad would send."""
+    import base64
+    import io
+
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGBA", (300, 150), (0, 0, 0, 0))
+    ImageDraw.Draw(image).line([(20, 100), (120, 40), (260, 110)], fill=(17, 24, 39, 255), width=4)
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    return "data:image/png;base64," + base64.b64encode(out.getvalue()).decode()
+
+
+@pytest.fixture
+def advance(world, place):
+    """Take a fresh order of `world` to `status` through the real services."""
+
+    def to(status: Status):
+        order = place(world.buyer, world.product)
+        path = {
+            Status.PLACED: [],
+            Status.ACCEPTED: ["accept"],
+            Status.DISPATCHED: ["accept", "assign"],
+            Status.DELIVERING: ["accept", "assign", "start"],
+            Status.ARRIVED: ["accept", "assign", "start", "arrive"],
+            Status.COMPLETED: ["accept", "assign", "start", "arrive", "sign"],
+        }[status]
+        for step in path:
+            if step == "accept":
+                orders.accept(order.id, world.merchant)
+            elif step == "assign":
+                orders.assign(order.id, world.merchant, world.courier.id)
+            elif step == "start":
+                orders.start(order.id, world.courier)
+            elif step == "arrive":
+                orders.arrive(order.id, world.courier)
+            elif step == "sign":
+                orders.sign(order.id, world.buyer, "张三", signature_data_url())
+        db.session.expire_all()
+        return db.session.get(type(order), order.id)
+
+    return to
+
+
+@pytest.fixture
+def socket_client(app):
+    """A Socket.IO test client that shares a Flask test client's login cookie."""
+    clients = []
+
+    def connect(flask_client, **kwargs):
+        sc = socketio.test_client(app, flask_test_client=flask_client, **kwargs)
+        clients.append(sc)
+        return sc
+
+    yield connect
+    for sc in clients:
+        if sc.is_connected():
+            sc.disconnect()
+
+
+def stock_of(product: Product) -> int:
+    return db.session.scalar(select(Product.stock).where(Product.id == product.id))

@@ -1,0 +1,135 @@
+"""The whole journey over HTTP and Socket.IO test clients, with no browser."""
+import re
+
+from sqlalchemy import select
+
+from tests.conftest import signature_data_url, window_value
+from webapp.extensions import db
+from webapp.models import (
+    ApplicationStatus, MerchantApplication, Order, OrderEvent, Product, ProofOfDelivery, Role,
+    Shop, Status, User,
+)
+from webapp.orders.services import proof_digest
+
+VALID_ID = "11010519491231002X"
+VALID_USCC = "91350100M000100Y43"
+
+
+def test_whole_journey(app, make_user, login_as, socket_client):
+    admin = make_user(Role.ADMIN)
+    merchant_client, admin_client, buyer_client, courier_client = (
+        app.test_client() for _ in range(4))
+
+    # Merchant registers through the real form and applies.
+    r = merchant_client.post("/auth/register", data={
+        "role": "merchant", "display_name": "王店长", "email": "wang@example.com",
+        "password": "secret-pass-1", "confirm": "secret-pass-1"})
+    assert r.status_code == 303
+    r = merchant_client.post("/merchant/apply", data={
+        "legal_name": "王小明", "id_number": VALID_ID, "uscc": VALID_USCC,
+        "mobile": "13900001111", "shop_name": "Green Grocer 绿色菜铺", "shop_address": "朝阳区 1 号"})
+    assert r.status_code == 303
+    application = db.session.scalar(select(MerchantApplication))
+    assert application.status is ApplicationStatus.SUBMITTED
+    assert application.id_number_masked == "110***********002X"
+    assert VALID_ID.encode() not in application.id_number_encrypted
+
+    # Admin approves from the review list; the shop exists at /s/<handle>.
+    login_as(admin, admin_client)
+    r = admin_client.get("/admin/applications")
+    assert "绿色菜铺" in r.text and "110***********002X" in r.text
+    r = admin_client.post(f"/admin/applications/{application.id}/approve",
+                          headers={"HX-Request": "true"})
+    assert r.status_code == 200 and "/s/green-grocer" in r.text
+    shop = db.session.scalar(select(Shop))
+    assert merchant_client.get("/s/green-grocer").status_code == 200
+
+    # Merchant adds a product and a courier.
+    r = merchant_client.post("/catalog/", data={"title": "有机西兰花", "price": "8.80",
+                                                "stock": "3", "published": "y"})
+    assert r.status_code == 303
+    product = db.session.scalar(select(Product))
+    assert (product.price_fen, product.stock) == (880, 3)
+    r = merchant_client.post("/merchant/couriers", data={
+        "display_name": "李骑手", "mobile": "13700001111", "password": "courier-pass"})
+    assert r.status_code == 200 and "李骑手" in r.text
+    courier = db.session.scalar(select(User).where(User.role == Role.COURIER))
+    assert courier.shop_id == shop.id
+    r = courier_client.post("/auth/login", data={"login": "13700001111",
+                                                 "password": "courier-pass"})
+    assert r.status_code == 303 and r.headers["Location"].endswith("/delivery/")
+
+    # The merchant's board is listening when the buyer orders.
+    merchant_socket = socket_client(merchant_client)
+    buyer = make_user(Role.BUYER)
+    login_as(buyer, buyer_client)
+    page = buyer_client.get(f"/orders/checkout/{product.id}").text
+    key = re.search(r'name="idempotency_key" type="hidden" value="([0-9a-f]{32})"', page).group(1)
+    form = {"quantity": "2", "recipient_name": "张三", "recipient_mobile": "13912345678",
+            "address": "北京市朝阳区建国路 1 号", "window": window_value(app),
+            "payment_method": "wechat", "note": "", "idempotency_key": key}
+    r = buyer_client.post(f"/orders/checkout/{product.id}", data=form)
+    assert r.status_code == 303
+    order = db.session.scalar(select(Order))
+    assert (order.total_fen, order.status) == (1760, Status.PLACED)
+    # A double submit of the same form gives the same order and takes no more stock.
+    again = buyer_client.post(f"/orders/checkout/{product.id}", data=form)
+    assert again.headers["Location"] == r.headers["Location"]
+    db.session.expire_all()
+    assert db.session.get(Product, product.id).stock == 1
+    received = merchant_socket.get_received()
+    assert {"name": "order:placed", "args": [{"id": order.id, "status": "placed"}],
+            "namespace": "/"} in received
+    assert f"#{order.id}" in merchant_client.get("/orders/board",
+                                                 headers={"HX-Request": "true"}).text
+
+    # Accept and assign from the board.
+    assert merchant_client.post(f"/orders/{order.id}/accept").status_code == 303
+    r = merchant_client.post(f"/orders/{order.id}/assign", data={"courier_id": courier.id},
+                             headers={"HX-Request": "true", "HX-Target": f"board-order-{order.id}"})
+    assert r.status_code == 200 and 'id="board-order-' in r.text and "待取货" in r.text
+
+    # Buyer watches; courier starts and sends positions.
+    buyer_socket = socket_client(buyer_client)
+    ack = buyer_socket.emit("order:watch", {"order_id": order.id}, callback=True)
+    assert ack["ok"] and ack["status"] == "dispatched" and ack["position"] is None
+    courier_socket = socket_client(courier_client)
+    early = courier_socket.emit("delivery:position",
+                                {"order_id": order.id, "lat": 39.9, "lng": 116.4}, callback=True)
+    assert early == {"ok": False, "error": "not_tracking",
+                     "message": "tracking is off for an order that is dispatched"}
+    assert courier_client.post(f"/delivery/{order.id}/start").status_code == 200
+    ack = courier_socket.emit("delivery:position", {"order_id": order.id, "lat": 39.91,
+                                                    "lng": 116.41, "accuracy": 8}, callback=True)
+    assert ack == {"ok": True}
+    positions = [m["args"][0] for m in buyer_socket.get_received()
+                 if m["name"] == "delivery:position"]
+    assert [(p["lat"], p["lng"]) for p in positions] == [(39.91, 116.41)]
+    too_fast = courier_socket.emit("delivery:position",
+                                   {"order_id": order.id, "lat": 39.92, "lng": 116.42},
+                                   callback=True)
+    assert too_fast["error"] == "too_fast"
+
+    # Arrival, then the buyer signs; the proof is shown to all three and tracking stops.
+    assert courier_client.post(f"/delivery/{order.id}/arrive").status_code == 200
+    r = buyer_client.post(f"/orders/{order.id}/sign", headers={"HX-Request": "true"},
+                          data={"signer_name": "张三", "signature": signature_data_url()})
+    assert r.status_code == 200 and "签收凭证" in r.text
+    db.session.expire_all()
+    order = db.session.get(Order, order.id)
+    assert order.status is Status.COMPLETED
+    proof = db.session.scalar(select(ProofOfDelivery))
+    assert proof.digest == proof_digest(proof) and (proof.lat, proof.lng) == (39.91, 116.41)
+    for c in (buyer_client, merchant_client, courier_client):
+        assert proof.digest in c.get(f"/orders/{order.id}").text
+        png = c.get(f"/orders/{order.id}/signature.png")
+        assert png.status_code == 200 and png.data.startswith(b"\x89PNG")
+    import time
+    time.sleep(1.1)
+    late = courier_socket.emit("delivery:position",
+                               {"order_id": order.id, "lat": 39.93, "lng": 116.43}, callback=True)
+    assert late["ok"] is False and late["error"] == "not_tracking"
+    events = db.session.scalars(select(OrderEvent.to_status).where(OrderEvent.order_id == order.id)
+                                .order_by(OrderEvent.id)).all()
+    assert events == [Status.PLACED, Status.ACCEPTED, Status.DISPATCHED, Status.DELIVERING,
+                      Status.ARRIVED, Status.COMPLETED]
