@@ -7,6 +7,6 @@ workers = 1  # Socket.IO keeps per-connection state in the worker; scale with pr
 worker_connections = int(os.environ.get("WORKER_CONNECTIONS", "2000"))
 timeout = 60
 graceful_timeout = 10
-accesslog = os.environ.get("ACCESS_LOG", "-")
+accesslog = os.environ.get("ACCESS_LOG", "-") or None  # ACCESS_LOG="" turns it off
 errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info")

@@ -1,0 +1,246 @@
+"""The whole journey in Chromium: four people, four browser contexts, one live server.
+
+Run twice: once with the merchant and admin on tablets and buyer and courier on phones (as they
+work), once the other way round, so every page is exercised at both sizes.
+"""
+from __future__ import annotations
+
+import itertools
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.e2e.conftest import ADMIN, ARTIFACTS
+
+pytestmark = pytest.mark.e2e
+
+PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True,
+         "device_scale_factor": 2}
+TABLET = {"viewport": {"width": 1024, "height": 768}, "has_touch": True}
+LAYOUTS = {
+    "as-they-work": {"admin": TABLET, "merchant": TABLET, "courier": PHONE, "buyer": PHONE},
+    "swapped": {"admin": PHONE, "merchant": PHONE, "courier": TABLET, "buyer": TABLET},
+}
+# The courier rides from the shop towards the buyer: start, then three more fixes.
+ROUTE = [(39.9042, 116.4074), (39.9060, 116.4101), (39.9081, 116.4135), (39.9103, 116.4170)]
+_run = itertools.count(1)
+
+
+def shot(page: Page, layout: str, name: str) -> None:
+    folder = ARTIFACTS / layout
+    folder.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
+
+
+def mark_no_reload(page: Page) -> None:
+    """Set a flag that only survives while the page is not reloaded."""
+    page.evaluate("window.__sameDocument = 'yes'")
+
+
+def assert_not_reloaded(page: Page) -> None:
+    assert page.evaluate("window.__sameDocument") == "yes"
+
+
+def login(page: Page, base: str, who: str, password: str) -> None:
+    page.goto(f"{base}/auth/login")
+    page.fill("#login", who)
+    page.fill("#password", password)
+    page.click("#login-form button[type=submit]")
+    expect(page).not_to_have_url(re.compile(r"/auth/login"))
+
+
+def wait_socket(page: Page) -> None:
+    expect(page.locator("body")).to_have_attribute("data-socket", "connected", timeout=15_000)
+
+
+def marker_transform(page: Page) -> str:
+    return page.locator("#track-map .leaflet-marker-icon").get_attribute("style") or ""
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_whole_journey_in_chromium(browser, live_server, layout):
+    n = next(_run)
+    base = live_server
+    sizes = LAYOUTS[layout]
+    contexts = {
+        "admin": browser.new_context(**sizes["admin"], locale="zh-CN"),
+        "merchant": browser.new_context(**sizes["merchant"], locale="zh-CN"),
+        "courier": browser.new_context(**sizes["courier"], locale="zh-CN",
+                                       permissions=["geolocation"],
+                                       geolocation={"latitude": ROUTE[0][0],
+                                                    "longitude": ROUTE[0][1], "accuracy": 10}),
+        "buyer": browser.new_context(**sizes["buyer"], locale="zh-CN"),
+    }
+    try:
+        admin, merchant, courier, buyer = (contexts[k].new_page() for k in
+                                           ("admin", "merchant", "courier", "buyer"))
+        for page in (admin, merchant, courier, buyer):
+            page.set_default_timeout(15_000)
+        shop_name = f"E2E Fresh {n} 鲜果"
+        courier_mobile = f"1370000{n:04d}"
+
+        # 1. The merchant registers and submits the real-name application.
+        merchant.goto(f"{base}/auth/register")
+        merchant.check("input[name=role][value=merchant]")
+        merchant.fill("#display_name", "王店长")
+        merchant.fill("#email", f"e2e-merchant{n}@example.com")
+        merchant.fill("#password", "merchant-pass")
+        merchant.fill("#confirm", "merchant-pass")
+        merchant.click("#register-form button[type=submit]")
+        expect(merchant).to_have_url(re.compile(r"/merchant/$"))
+        merchant.click("text=填写实名资料")
+        merchant.fill("#legal_name", "王小明")
+        merchant.fill("#id_number", "11010519491231002X")
+        merchant.fill("#uscc", "91350100M000100Y43")
+        merchant.fill("#mobile", "13900001111")
+        merchant.fill("#shop_name", shop_name)
+        merchant.fill("#shop_address", "北京市朝阳区建国路 88 号")
+        shot(merchant, layout, "01-merchant-apply")
+        merchant.click("#apply-form button[type=submit]")
+        expect(merchant.locator("h2")).to_contain_text("审核中")
+        wait_socket(merchant)
+        mark_no_reload(merchant)
+
+        # 2. The admin approves it from the review list; the merchant's page follows live.
+        login(admin, base, *ADMIN)
+        expect(admin).to_have_url(re.compile(r"/admin/applications"))
+        card = admin.locator("article.application", has_text=shop_name)
+        expect(card).to_contain_text("110***********002X")
+        shot(admin, layout, "02-admin-review")
+        card.locator("button", has_text="通过并开店").click()
+        link = card.locator("a[href^='/s/']")
+        expect(link).to_be_visible()
+        handle_path = link.get_attribute("href")
+        expect(merchant.locator("h2")).to_contain_text("已认证")
+        assert_not_reloaded(merchant)
+
+        # 3. The shop exists at /s/<handle>; the merchant adds a product and a courier.
+        merchant.goto(f"{base}/catalog/")
+        merchant.fill("#title", "阳光玫瑰葡萄")
+        merchant.fill("#price", "-1")
+        merchant.click("#product-form button[type=submit]")
+        expect(merchant.locator("#price-error")).to_contain_text("大于 0")
+        expect(merchant.locator("#title")).to_have_value("阳光玫瑰葡萄")
+        merchant.fill("#price", "35.00")
+        merchant.fill("#stock", "5")
+        merchant.click("#product-form button[type=submit]")
+        expect(merchant.locator("#product-list")).to_contain_text("阳光玫瑰葡萄")
+        shot(merchant, layout, "03-merchant-products")
+        merchant.goto(f"{base}/merchant/couriers")
+        merchant.fill("#display_name", "李骑手")
+        merchant.fill("#mobile", courier_mobile)
+        merchant.fill("#password", "courier-pass")
+        merchant.click("#courier-form button[type=submit]")
+        expect(merchant.locator("#couriers")).to_contain_text(courier_mobile)
+
+        merchant.goto(f"{base}/orders/board")
+        wait_socket(merchant)
+        mark_no_reload(merchant)
+
+        login(courier, base, courier_mobile, "courier-pass")
+        expect(courier).to_have_url(re.compile(r"/delivery/$"))
+
+        # 4. A buyer registers and orders from the shop page.
+        buyer.goto(f"{base}/auth/register")
+        buyer.fill("#display_name", "张买家")
+        buyer.fill("#email", f"e2e-buyer{n}@example.com")
+        buyer.fill("#password", "buyer-pass-1")
+        buyer.fill("#confirm", "buyer-pass-1")
+        buyer.click("#register-form button[type=submit]")
+        expect(buyer.locator(".flash-success")).to_contain_text("注册成功")
+        buyer.goto(base + handle_path)
+        expect(buyer.locator("h1")).to_contain_text("实名认证")
+        shot(buyer, layout, "04-buyer-shop")
+        buyer.locator("article.product", has_text="阳光玫瑰葡萄").locator("text=购买").click()
+        buyer.fill("#quantity", "9")
+        buyer.fill("#recipient_mobile", "13912345678")
+        buyer.fill("#address", "北京市东城区东长安街 1 号")
+        buyer.check("input[name=payment_method][value=wechat]")
+        buyer.click("#checkout-form button[type=submit]")
+        expect(buyer.locator("#quantity-error")).to_contain_text("库存不足")
+        expect(buyer.locator("#address")).to_have_value("北京市东城区东长安街 1 号")
+        buyer.fill("#quantity", "2")
+        shot(buyer, layout, "05-buyer-checkout")
+        buyer.click("#checkout-form button[type=submit]")
+        expect(buyer).to_have_url(re.compile(r"/orders/\d+$"))
+        order_id = int(buyer.url.rsplit("/", 1)[1])
+        expect(buyer.locator(f"#order-{order_id}-status")).to_have_text("待接单")
+
+        # 5. The merchant's board shows it without a reload; accept and assign.
+        board_card = merchant.locator(f"#board-order-{order_id}")
+        expect(board_card).to_contain_text("阳光玫瑰葡萄 × 2")
+        assert_not_reloaded(merchant)
+        shot(merchant, layout, "06-merchant-board-new-order")
+        wait_socket(buyer)
+        mark_no_reload(buyer)
+        board_card.locator("button", has_text="接单").click()
+        expect(board_card.locator(".pill")).to_have_text("已接单")
+        board_card.locator("select[name=courier_id]").select_option(label="李骑手")
+        board_card.locator("button", has_text="派单").click()
+        expect(board_card.locator(".pill")).to_have_text("待取货")
+        expect(buyer.locator(f"#order-{order_id}-status")).to_have_text("待取货")
+
+        # 6. The courier starts; the buyer's marker follows each new fix without a reload.
+        courier.goto(f"{base}/delivery/{order_id}")
+        wait_socket(courier)
+        courier.click("text=已取货，开始配送")
+        expect(courier.locator(f"#delivery-{order_id}-status")).to_have_text("配送中")
+        track = buyer.locator("#track-map")
+        expect(buyer.locator(f"#order-{order_id}-status")).to_have_text("配送中")
+        expect(track).to_have_attribute("data-lat", str(ROUTE[0][0]), timeout=20_000)
+        seen = [marker_transform(buyer)]
+        for lat, lng in ROUTE[1:]:
+            contexts["courier"].set_geolocation({"latitude": lat, "longitude": lng,
+                                                 "accuracy": 10})
+            expect(track).to_have_attribute("data-lat", str(lat), timeout=20_000)
+            expect(track).to_have_attribute("data-lng", str(lng))
+            seen.append(marker_transform(buyer))
+        assert len(set(seen)) == len(ROUTE), seen  # the marker really moved on screen each time
+        assert_not_reloaded(buyer)
+        expect(courier.locator("#gps-state")).to_contain_text("位置已共享")
+        shot(courier, layout, "07-courier-delivering")
+        shot(buyer, layout, "08-buyer-live-map")
+
+        # 7. Arrival; the buyer signs with real pointer events.
+        courier.click("text=已送达")
+        expect(courier.locator(f"#delivery-{order_id}-status")).to_have_text("待签收")
+        pad = buyer.locator("#signature-pad")
+        expect(pad).to_be_visible()
+        assert_not_reloaded(buyer)
+        buyer.click("#sign-form button[type=submit]")
+        expect(buyer.locator("#signature-empty")).to_be_visible()
+        pad.scroll_into_view_if_needed()
+        box = pad.bounding_box()
+        buyer.mouse.move(box["x"] + 20, box["y"] + box["height"] * 0.7)
+        buyer.mouse.down()
+        for i in range(1, 25):
+            buyer.mouse.move(box["x"] + 20 + i * (box["width"] - 40) / 24,
+                             box["y"] + box["height"] * (0.7 - 0.4 * ((i % 6) / 6)), steps=2)
+        buyer.mouse.up()
+        assert buyer.eval_on_selector("input[name=signature]",
+                                      "el => el.value.startsWith('data:image/png;base64,')")
+        shot(buyer, layout, "09-buyer-sign")
+        buyer.click("#sign-form button[type=submit]")
+
+        # 8. Completed: the same proof for all three, and no more positions.
+        expect(buyer.locator(f"#order-{order_id}-status")).to_have_text("已完成")
+        proof = buyer.locator(f"#order-{order_id}-proof")
+        expect(proof).to_contain_text("签收凭证")
+        digest = proof.locator(".digest").inner_text()
+        assert re.fullmatch(r"[0-9a-f]{64}", digest)
+        expect(track).to_have_attribute("data-tracking", "0")
+        assert buyer.eval_on_selector(f"#order-{order_id}-proof img.signature",
+                                      "img => img.complete && img.naturalWidth > 0")
+        shot(buyer, layout, "10-buyer-proof")
+        expect(courier.locator(f"#order-{order_id}-proof .digest")).to_have_text(digest)
+        merchant.goto(f"{base}/orders/{order_id}")
+        expect(merchant.locator(f"#order-{order_id}-proof .digest")).to_have_text(digest)
+        shot(merchant, layout, "11-merchant-proof")
+        refused = courier.evaluate(
+            """id => new Promise(done => window.appSocket.emit('delivery:position',
+                   {order_id: id, lat: 39.95, lng: 116.45}, done))""", order_id)
+        assert refused["ok"] is False and refused["error"] == "not_tracking"
+    finally:
+        for context in contexts.values():
+            context.close()
