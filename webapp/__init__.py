@@ -46,6 +46,7 @@ def create_app(config: type | dict | None = None) -> Flask:
         app,
         async_mode=app.config["SOCKETIO_ASYNC_MODE"],
         message_queue=app.config["SOCKETIO_MESSAGE_QUEUE"],
+        channel=app.config["SOCKETIO_CHANNEL"],
     )
 
     from webapp import cli, errors, templating

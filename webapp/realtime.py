@@ -27,8 +27,8 @@ def emit_after_commit(session: Session, name: str, data: dict, *rooms: str) -> N
 @event.listens_for(Session, "after_commit")
 def _flush_emits(session: Session) -> None:
     for name, data, rooms in session.info.pop("pending_emits", []):
-        for room in rooms:
-            socketio.emit(name, data, to=room)
+        # One emit to all rooms: someone in two of them (a buyer in user:1 and order:7) gets it once.
+        socketio.emit(name, data, to=list(rooms) if len(rooms) > 1 else rooms[0])
 
 
 @event.listens_for(Session, "after_soft_rollback")

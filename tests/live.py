@@ -1,0 +1,75 @@
+"""Start the real server (gunicorn + gevent, as `make run` does) for tests that need one."""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def base_env(database_url: str, **extra: str) -> dict:
+    env = {**os.environ, "FLASK_APP": "webapp", "APP_ENV": "production",
+           "SECRET_KEY": "live-test-secret-key-not-for-production",
+           "DATABASE_URL": database_url, "MAP_TILE_URL": "", "RATELIMIT_ENABLED": "0",
+           "SOCKETIO_MESSAGE_QUEUE": "", "ACCESS_LOG": "", "LOG_LEVEL": "warning"}
+    for name in ("TEST_DATABASE_URL", "TEST_REDIS_URL"):
+        env.pop(name, None)
+    env.update(extra)
+    return env
+
+
+def flask(env: dict, *args: str) -> str:
+    done = subprocess.run([sys.executable, "-m", "flask", *args], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+@dataclass
+class Server:
+    url: str
+    process: subprocess.Popen
+    log_path: Path
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(timeout=10)
+
+
+def start(env: dict, log_path: Path) -> Server:
+    """Run gunicorn on 127.0.0.1:<free port> and wait until it serves the home page."""
+    port = free_port()
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(log_path, "w") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "-c", "deploy/gunicorn.conf.py", "wsgi:app"],
+            cwd=ROOT, env={**env, "BIND": f"127.0.0.1:{port}"}, stdout=log,
+            stderr=subprocess.STDOUT)
+    server = Server(f"http://127.0.0.1:{port}", process, log_path)
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            with urllib.request.urlopen(server.url + "/", timeout=2) as response:
+                if response.status == 200:
+                    return server
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                server.stop()
+                raise RuntimeError(f"gunicorn did not start:\n{log_path.read_text()}") from None
+            time.sleep(0.2)

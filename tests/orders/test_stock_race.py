@@ -1,0 +1,98 @@
+"""Many buyers racing for the last items: the conditional UPDATE sells exactly the stock."""
+from __future__ import annotations
+
+import os
+import secrets
+import threading
+
+import pytest
+import sqlalchemy as sa
+
+from tests.conftest import window_value
+from webapp import create_app
+from webapp.config import TestConfig
+from webapp.extensions import db
+from webapp.models import Order, Product, Role, Shop, User
+from webapp.orders import services
+
+
+def race(url: str, buyers: int = 12, stock: int = 5) -> tuple[int, int, list[str]]:
+    class Config(TestConfig):
+        SQLALCHEMY_DATABASE_URI = url
+        SQLALCHEMY_ENGINE_OPTIONS = {"pool_size": buyers + 2} if url.startswith("postgres") else {}
+
+    app = create_app(Config)
+    with app.app_context():
+        db.create_all()
+        owner = User(role=Role.MERCHANT, email="o@example.com", display_name="o", password_hash="x")
+        db.session.add(owner)
+        db.session.flush()
+        shop = Shop(owner_id=owner.id, handle="race", name="race")
+        db.session.add(shop)
+        db.session.flush()
+        product = Product(shop_id=shop.id, title="last ones", price_fen=100, stock=stock)
+        people = [User(role=Role.BUYER, email=f"b{i}@example.com", display_name=f"b{i}",
+                       password_hash="x") for i in range(buyers)]
+        db.session.add_all([product, *people])
+        db.session.commit()
+        ids = [p.id for p in people]
+        product_id = product.id
+        window = window_value(app)
+
+    outcomes: list[str] = []
+    gate = threading.Barrier(buyers)
+
+    def buy(user_id: int) -> None:
+        with app.app_context():
+            buyer = db.session.get(User, user_id)
+            gate.wait()
+            try:
+                services.place_order(buyer, product_id, quantity=1, recipient_name="x",
+                                     recipient_mobile="13900000000", address="x", window=window,
+                                     payment_method="cod", note="",
+                                     idempotency_key=secrets.token_hex(16))
+                outcomes.append("sold")
+            except services.OutOfStock:
+                outcomes.append("out")
+            except Exception as error:  # noqa: BLE001 - the test reports any other failure
+                outcomes.append(f"error: {error!r}")
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=buy, args=(i,)) for i in ids]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    with app.app_context():
+        left = db.session.scalar(sa.select(Product.stock).where(Product.id == product_id))
+        orders = db.session.scalar(sa.select(sa.func.count(Order.id)))
+        db.session.remove()
+        db.engine.dispose()
+    return left, orders, outcomes
+
+
+def test_sqlite_file_sells_exactly_the_stock(tmp_path):
+    left, orders, outcomes = race(f"sqlite:///{tmp_path / 'race.db'}")
+    assert sorted(outcomes) == ["out"] * 7 + ["sold"] * 5
+    assert (left, orders) == (0, 5)
+
+
+@pytest.mark.postgres
+def test_postgres_sells_exactly_the_stock():
+    base = os.environ.get("TEST_DATABASE_URL")
+    if not base:
+        pytest.skip("TEST_DATABASE_URL is not set (.ci/run sets it)")
+    name = f"race_{secrets.token_hex(4)}"
+    admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as c:
+        c.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    try:
+        url = sa.make_url(base).set(database=name).render_as_string(hide_password=False)
+        left, orders, outcomes = race(url)
+        assert sorted(outcomes) == ["out"] * 7 + ["sold"] * 5
+        assert (left, orders) == (0, 5)
+    finally:
+        with admin.connect() as c:
+            c.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()

@@ -1,0 +1,168 @@
+"""The real server in separate processes: `make run`'s steps, and scale-out over Redis."""
+from __future__ import annotations
+
+import os
+import queue
+import re
+import secrets
+
+import pytest
+import requests
+import socketio
+import sqlalchemy as sa
+
+from tests import live
+
+ARTIFACTS = live.ROOT / "test-artifacts"
+
+
+def csrf_token(html: str) -> str:
+    """The token every page hands htmx in <body hx-headers>."""
+    return re.search(r'"X-CSRFToken": "([^"]+)"', html).group(1)
+
+
+def login(base: str, who: str, password: str) -> tuple[requests.Session, str]:
+    """Log in through the real form; return the session and where the app sent us."""
+    session = requests.Session()
+    page = session.get(f"{base}/auth/login", timeout=10)
+    answer = session.post(f"{base}/auth/login", allow_redirects=False, timeout=10, data={
+        "csrf_token": csrf_token(page.text), "login": who, "password": password})
+    assert answer.status_code == 303, answer.text
+    return session, answer.headers["Location"]
+
+
+def htmx_post(session: requests.Session, base: str, path: str, page: str, **data) -> requests.Response:
+    token = csrf_token(session.get(f"{base}{page}", timeout=10).text)
+    return session.post(f"{base}{path}", data={"csrf_token": token, **data}, timeout=10,
+                        headers={"HX-Request": "true", "X-CSRFToken": token})
+
+
+def demo_logins(printed: str) -> dict[str, tuple[str, str]]:
+    rows = re.findall(r"^\s+(\S+)\s+(\S+@\S+|1\d{10})\s+(\S+)$", printed, re.M)
+    return {role: (who, password) for role, who, password in rows}
+
+
+def test_make_run_steps_serve_home_and_demo_logins_work(tmp_path):
+    env = live.base_env(f"sqlite:///{tmp_path / 'run.db'}")
+    live.flask(env, "db", "upgrade")
+    empty = live.subprocess.run([live.sys.executable, "-m", "flask", "db-empty"], cwd=live.ROOT,
+                                env=env, timeout=60)
+    assert empty.returncode == 0
+    printed = live.flask(env, "seed-demo")
+    assert "demo data already present" in live.flask(env, "seed-demo")
+    logins = demo_logins(printed)
+    assert set(logins) == {"管理员", "商家", "骑手", "买家"}
+    server = live.start(env, ARTIFACTS / "gunicorn-run.log")
+    try:
+        home = requests.get(server.url + "/", timeout=10)
+        assert home.status_code == 200 and "Fresh Fruit 鲜果小铺" in home.text
+        shop = requests.get(server.url + "/s/fresh-fruit", timeout=10)
+        assert shop.text.count('class="card product"') == 12
+        landing = {"管理员": "/admin/applications", "商家": "/merchant/", "骑手": "/delivery/",
+                   "买家": "/"}
+        for role, (who, password) in logins.items():
+            session, location = login(server.url, who, password)
+            assert location == landing[role]
+            assert session.get(server.url + location, timeout=10).status_code == 200
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def shared_database(tmp_path):
+    """A fresh PostgreSQL database when TEST_DATABASE_URL is set, else one SQLite file."""
+    base = os.environ.get("TEST_DATABASE_URL")
+    if not base:
+        yield f"sqlite:///{tmp_path / 'shared.db'}"
+        return
+    name = f"scale_{secrets.token_hex(4)}"
+    admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as c:
+        c.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield sa.make_url(base).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as c:
+            c.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def socket_for(session: requests.Session, base: str) -> tuple[socketio.Client, queue.Queue]:
+    """A real Socket.IO client carrying the session's login cookies; events land in a queue."""
+    events: queue.Queue = queue.Queue()
+    client = socketio.Client(reconnection=False)
+    client.on("*", lambda event, data: events.put((event, data)))
+    cookie = "; ".join(f"{c.name}={c.value}" for c in session.cookies)
+    client.connect(base, headers={"Cookie": cookie}, transports=["websocket"], wait_timeout=10)
+    return client, events
+
+
+def wait_for(events: queue.Queue, name: str, match=lambda data: True, timeout: float = 10):
+    while True:
+        event, data = events.get(timeout=timeout)
+        if event == name and match(data):
+            return data
+
+
+@pytest.mark.redis
+def test_two_processes_share_live_updates_over_redis(shared_database):
+    redis_url = os.environ.get("TEST_REDIS_URL")
+    if not redis_url:
+        pytest.skip("TEST_REDIS_URL is not set (.ci/run sets it)")
+    env = live.base_env(shared_database, SOCKETIO_MESSAGE_QUEUE=redis_url,
+                        SOCKETIO_CHANNEL=f"test-{secrets.token_hex(4)}")
+    live.flask(env, "db", "upgrade")
+    logins = demo_logins(live.flask(env, "seed-demo"))
+    a = live.start(env, ARTIFACTS / "gunicorn-a.log")
+    b = live.start(env, ARTIFACTS / "gunicorn-b.log")
+    clients = []
+    try:
+        buyer, _ = login(a.url, *logins["买家"])
+        merchant, _ = login(b.url, *logins["商家"])
+        courier, _ = login(b.url, *logins["骑手"])
+        merchant_socket, merchant_events = socket_for(merchant, b.url)
+        clients.append(merchant_socket)
+
+        # The buyer orders on process A; the merchant's socket on process B hears of it.
+        page = buyer.get(f"{a.url}/orders/checkout/1", timeout=10).text
+        key = re.search(r'name="idempotency_key" type="hidden" value="([0-9a-f]{32})"', page)[1]
+        window = re.search(r'<option[^>]*value="([0-9T:-]+)"', page)[1]
+        placed = buyer.post(f"{a.url}/orders/checkout/1", allow_redirects=False, timeout=10, data={
+            "csrf_token": csrf_token(page), "quantity": "1", "recipient_name": "张买家",
+            "recipient_mobile": "13912345678", "address": "北京市东城区 1 号", "window": window,
+            "payment_method": "cod", "idempotency_key": key})
+        assert placed.status_code == 303, placed.text
+        order_id = int(placed.headers["Location"].rsplit("/", 1)[1])
+        assert wait_for(merchant_events, "order:placed")["id"] == order_id
+
+        # The buyer watches on A; the merchant's actions on B reach the buyer.
+        buyer_socket, buyer_events = socket_for(buyer, a.url)
+        clients.append(buyer_socket)
+        ack = buyer_socket.call("order:watch", {"order_id": order_id}, timeout=10)
+        assert ack["ok"] and ack["status"] == "placed"
+        page = f"/orders/{order_id}"
+        assert htmx_post(merchant, b.url, f"/orders/{order_id}/accept", page).status_code == 200
+        accepted = wait_for(buyer_events, "order:updated")
+        assert accepted == {"id": order_id, "status": "accepted", "label": "已接单"}
+        courier_id = re.search(r'<option value="(\d+)">李骑手</option>',
+                               merchant.get(f"{b.url}{page}", timeout=10).text)[1]
+        assert htmx_post(merchant, b.url, f"/orders/{order_id}/assign", page,
+                         courier_id=courier_id).status_code == 200
+        assert wait_for(buyer_events, "order:updated")["status"] == "dispatched"
+        assert buyer_events.empty()  # each change arrives once, though the buyer is in two rooms
+
+        # The courier, on B, starts and streams a position; the buyer's map on A gets it.
+        assert htmx_post(courier, b.url, f"/delivery/{order_id}/start",
+                         f"/delivery/{order_id}").status_code == 200
+        courier_socket, _ = socket_for(courier, b.url)
+        clients.append(courier_socket)
+        ack = courier_socket.call("delivery:position",
+                                  {"order_id": order_id, "lat": 39.91, "lng": 116.41}, timeout=10)
+        assert ack == {"ok": True}
+        position = wait_for(buyer_events, "delivery:position")
+        assert (position["order_id"], position["lat"], position["lng"]) == (order_id, 39.91, 116.41)
+    finally:
+        for client in clients:
+            client.disconnect()
+        a.stop()
+        b.stop()
