@@ -24,3 +24,10 @@ def manifest():
 def offline():
     """The page the service worker shows when a page cannot be fetched."""
     return render("pwa/offline.html")
+
+
+@bp.get("/favicon.ico")
+def favicon():
+    """Browsers ask for this whatever the page says."""
+    return send_from_directory(current_app.static_folder, "icons/icon-192.png",
+                               mimetype="image/png", max_age=86400)
