@@ -12,6 +12,7 @@ from sqlalchemy.engine import Engine
 
 from webapp import config as config_module
 from webapp.extensions import csrf, db, htmx, limiter, login_manager, migrate, socketio, talisman
+from webapp.web import IdConverter
 
 ROOT = Path(__file__).resolve().parent.parent
 DOMAINS = ("auth", "merchants", "shops", "catalog", "orders", "delivery", "admin", "pwa")
@@ -26,6 +27,7 @@ def create_app(config: type | dict | None = None) -> Flask:
         static_folder=str(ROOT / "static"),
         instance_path=str(ROOT / "instance"),
     )
+    app.url_map.converters["int"] = IdConverter
     app.config.from_object(config_module.Config)
     if isinstance(config, dict):
         app.config.update(config)
@@ -42,6 +44,10 @@ def create_app(config: type | dict | None = None) -> Flask:
     htmx.init_app(app)
     limiter.init_app(app)
     _init_talisman(app)
+    # Import the handlers before init_app: while socketio is unbound they are kept in its list,
+    # which every init_app (every app, tests build many) registers on its new server.
+    for name in SOCKET_DOMAINS:
+        importlib.import_module(f"webapp.{name}.sockets")
     socketio.init_app(
         app,
         async_mode=app.config["SOCKETIO_ASYNC_MODE"],
@@ -63,8 +69,6 @@ def create_app(config: type | dict | None = None) -> Flask:
         module = importlib.import_module(f"webapp.{name}")
         importlib.import_module(f"webapp.{name}.routes")
         app.register_blueprint(module.bp)
-    for name in SOCKET_DOMAINS:
-        importlib.import_module(f"webapp.{name}.sockets")
 
     errors.register(app)
     templating.register(app)

@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 
 from flask import abort, current_app, make_response, redirect, render_template, request
 from flask_login import current_user
+from werkzeug.routing import IntegerConverter
 
 from webapp.extensions import htmx, login_manager
 
@@ -26,6 +27,19 @@ class Conflict(ServiceError):
     """The thing changed under the user (a double tap, another tab)."""
 
     status = 409
+
+
+# The largest id an Integer column holds (int4 on PostgreSQL); a bigger number would make the
+# database driver raise, so URLs and socket payloads refuse it first.
+MAX_ID = 2**31 - 1
+
+
+class IdConverter(IntegerConverter):
+    """`<int:...>` in URLs: a number too big for an id column is an unknown page, not a 500."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
 
 
 def wants_fragment() -> bool:

@@ -33,13 +33,22 @@
   var socket = window.io();
   window.appSocket = socket;
 
-  socket.onAny(function (event, data) {
+  // "order:updated" {id: 7, status} goes to <body> as it is, and as "order-7:updated" to every
+  // region marked data-live="order-7" that does not already show that status (so a region the
+  // user is working in is not re-fetched for the change they just made themselves).
+  function relay(event, data) {
     fire(event, data);
-    if (data && data.id !== undefined && event.indexOf(":") > 0) {
-      var parts = event.split(":");
-      fire(parts[0] + "-" + data.id + ":" + parts[1], data);
-    }
-  });
+    if (!data || data.id === undefined || event.indexOf(":") < 0) return;
+    var parts = event.split(":");
+    var name = parts[0] + "-" + data.id + ":" + parts[1];
+    document.querySelectorAll('[data-live="' + parts[0] + "-" + data.id + '"]').forEach(function (el) {
+      if (!data.status || el.dataset.status !== data.status) {
+        el.dispatchEvent(new CustomEvent(name, { detail: data, bubbles: false }));
+      }
+    });
+    fire(name, data);
+  }
+  socket.onAny(relay);
 
   function watchAll(reconnected) {
     document.querySelectorAll("[data-watch-order]").forEach(function (el) {
@@ -47,11 +56,11 @@
       socket.emit("order:watch", { order_id: id }, function (ack) {
         if (!ack || !ack.ok) return;
         fire("order:snapshot", ack);
-        // After a dropped connection the page may have missed changes: re-fetch its regions.
-        if (reconnected) fire("order-" + id + ":updated", ack);
+        // After a dropped connection the page may have missed changes: bring its regions up to date.
+        if (reconnected) relay("order:updated", ack);
       });
     });
-    if (reconnected) fire("order:updated", {});
+    if (reconnected) fire("app:resync", {});
   }
 
   var connectedBefore = false;

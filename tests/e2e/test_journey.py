@@ -230,8 +230,10 @@ def test_whole_journey_in_chromium(browser, live_server, layout):
         digest = proof.locator(".digest").inner_text()
         assert re.fullmatch(r"[0-9a-f]{64}", digest)
         expect(track).to_have_attribute("data-tracking", "0")
-        assert buyer.eval_on_selector(f"#order-{order_id}-proof img.signature",
-                                      "img => img.complete && img.naturalWidth > 0")
+        buyer.wait_for_function(
+            "sel => { const img = document.querySelector(sel);"
+            " return img && img.complete && img.naturalWidth > 0; }",
+            arg=f"#order-{order_id}-proof img.signature")
         shot(buyer, layout, "10-buyer-proof")
         expect(courier.locator(f"#order-{order_id}-proof .digest")).to_have_text(digest)
         merchant.goto(f"{base}/orders/{order_id}")

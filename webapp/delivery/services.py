@@ -11,6 +11,7 @@ from webapp.extensions import db
 from webapp.models import Delivery, Order, TrackPoint, User, utcnow
 from webapp.orders.state import FINAL, TRACKING
 from webapp.realtime import emit_after_commit, order_room
+from webapp.web import MAX_ID
 
 
 class PositionRefused(Exception):
@@ -48,8 +49,8 @@ def record_position(courier: User, data: dict) -> dict:
     if not isinstance(data, dict):
         raise PositionRefused("bad_request", "expected an object")
     order_id = data.get("order_id")
-    if isinstance(order_id, bool) or not isinstance(order_id, int):
-        raise PositionRefused("bad_request", "order_id must be an integer")
+    if isinstance(order_id, bool) or not isinstance(order_id, int) or not 0 < order_id <= MAX_ID:
+        raise PositionRefused("bad_request", "order_id must be an integer id")
     lat = _number(data.get("lat"), -90, 90)
     lng = _number(data.get("lng"), -180, 180)
     accuracy = _number(data.get("accuracy"), 0, 100_000, required=False)

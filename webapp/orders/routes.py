@@ -28,7 +28,7 @@ def checkout(product_id: int):
     """Order one product: quantity, address, delivery window and payment method."""
     product = db.get_or_404(Product, product_id)
     if not product.published or product.shop.status != "active":
-        return render("error.html", status=404, message="该商品已下架。")
+        raise services.ServiceError("该商品已下架。", 404)
     form = PlaceOrderForm()
     if request.method == "GET":
         form.idempotency_key.data = secrets.token_hex(16)
@@ -64,7 +64,18 @@ def _detail_context(order):
 def detail(order_id: int):
     """Show an order to its buyer, its shop or its courier; htmx gets the live panel."""
     order = services.order_for(current_user, order_id)
+    if current_user.role is Role.MERCHANT and _board_target():
+        return _board_card(order)
     return render("orders/detail.html", "orders/_panel.html", **_detail_context(order))
+
+
+def _board_target() -> bool:
+    return wants_fragment() and request.headers.get("HX-Target", "").startswith("board-")
+
+
+def _board_card(order):
+    return render("orders/board.html", "orders/_board_card.html", order=order,
+                  couriers=couriers_of(order.shop), refuse_form=RefuseOrderForm(formdata=None))
 
 
 def _after_merchant_action(order):
@@ -73,10 +84,8 @@ def _after_merchant_action(order):
         return redirect_to(request.referrer if request.referrer and
                            request.referrer.startswith(request.host_url)
                            else url_for("orders.board"))
-    if request.headers.get("HX-Target", "").startswith("board-"):
-        return render("orders/board.html", "orders/_board_card.html",
-                      order=order, couriers=couriers_of(order.shop),
-                      refuse_form=RefuseOrderForm(formdata=None))
+    if _board_target():
+        return _board_card(order)
     return render("orders/detail.html", "orders/_panel.html", **_detail_context(order))
 
 

@@ -5,6 +5,7 @@ from webapp.extensions import socketio
 from webapp.orders.services import find_order_for
 from webapp.orders.state import LABELS, TRACKING
 from webapp.realtime import order_room
+from webapp.web import MAX_ID
 
 
 def order_snapshot(order) -> dict:
@@ -26,9 +27,9 @@ def watch(data):
     if not current_user.is_authenticated:
         return {"ok": False, "error": "unauthorized"}
     order_id = data.get("order_id") if isinstance(data, dict) else None
-    if isinstance(order_id, str) and order_id.isdigit():
+    if isinstance(order_id, str) and order_id.isdecimal() and len(order_id) < 20:
         order_id = int(order_id)
-    if not isinstance(order_id, int) or isinstance(order_id, bool):
+    if not isinstance(order_id, int) or isinstance(order_id, bool) or not 0 < order_id <= MAX_ID:
         return {"ok": False, "error": "bad_request"}
     order = find_order_for(current_user, order_id)
     if order is None:

@@ -1,0 +1,181 @@
+"""The real-name application and the shop's couriers: pages, htmx swaps and bad input."""
+import pytest
+from sqlalchemy import func, select
+
+from tests.helpers import (
+    HX, assert_flash_error, assert_fragment, assert_htmx_redirect, assert_page, assert_redirect,
+    input_value, url,
+)
+from webapp.extensions import db
+from webapp.merchants import services
+from webapp.models import ApplicationStatus, MerchantApplication, Role, User
+
+VALID_ID = "11010519491231002X"
+VALID_USCC = "91350100M000100Y43"
+APPLICATION = {"legal_name": "王小明", "id_number": VALID_ID, "uscc": VALID_USCC,
+               "mobile": "13900001111", "shop_name": "绿色菜铺", "shop_address": "朝阳区 1 号"}
+
+
+def applications() -> list[MerchantApplication]:
+    return list(db.session.scalars(select(MerchantApplication).order_by(MerchantApplication.id)))
+
+
+@pytest.fixture
+def merchant(client, login_as, make_user):
+    """A merchant without an application, logged in on `client`."""
+    return login_as(make_user(Role.MERCHANT))
+
+
+def test_apply_form_is_a_page_or_a_fragment(app, client, merchant):
+    path = url(app, "merchants.apply")
+    assert_page(client.get(path), "apply-form")
+    assert_fragment(client.get(path, headers=HX), "apply-form")
+
+
+@pytest.mark.parametrize("htmx", [True, False], ids=["htmx", "page"])
+def test_apply_stores_the_application_and_goes_to_the_dashboard(app, client, merchant, htmx):
+    response = client.post(url(app, "merchants.apply"), headers=HX if htmx else {},
+                           data={**APPLICATION, "id_number": VALID_ID.lower()})
+    if htmx:
+        assert_htmx_redirect(response, url(app, "merchants.dashboard"))
+    else:
+        assert_redirect(response, url(app, "merchants.dashboard"))
+    [application] = applications()
+    assert application.user_id == merchant.id
+    assert application.status is ApplicationStatus.SUBMITTED
+    assert application.id_number_masked == "110***********002X"
+    assert services.reveal_id_number(application) == VALID_ID
+    dashboard = client.get(url(app, "merchants.dashboard")).text
+    assert "审核中" in dashboard and VALID_ID not in dashboard
+
+
+def test_a_pending_application_sends_the_form_back_to_the_dashboard(app, client, merchant):
+    services.submit_application(merchant, **APPLICATION)
+    assert_redirect(client.get(url(app, "merchants.apply")), url(app, "merchants.dashboard"))
+    response = client.post(url(app, "merchants.apply"), headers=HX, data=APPLICATION)
+    assert_htmx_redirect(response, url(app, "merchants.dashboard"))
+    assert len(applications()) == 1
+
+
+def test_a_rejected_merchant_gets_the_form_back_filled_in_but_without_the_id(
+        app, client, merchant, make_user):
+    from webapp.admin import services as admin
+
+    first = services.submit_application(merchant, **APPLICATION)
+    admin.reject(first.id, make_user(Role.ADMIN), "营业执照不清晰")
+    text = assert_page(client.get(url(app, "merchants.apply")), "apply-form")
+    assert "营业执照不清晰" in text
+    for name in ("legal_name", "uscc", "mobile", "shop_name", "shop_address"):
+        assert input_value(text, name) == APPLICATION[name]
+    assert not input_value(text, "id_number")
+    response = client.post(url(app, "merchants.apply"), data=APPLICATION)
+    assert_redirect(response, url(app, "merchants.dashboard"))
+    assert [a.version for a in applications()] == [1, 2]
+
+
+BAD_APPLICATION = [
+    ("id_number", "110105194912310021", "身份证号无效"),  # wrong check digit
+    ("id_number", "11010519491231", "身份证号无效"),
+    ("id_number", "11010519491331002X", "身份证号无效"),  # month 13
+    ("id_number", "", "请输入身份证号"),
+    ("uscc", "91350100M000100Y44", "统一社会信用代码无效"),  # wrong check digit
+    ("uscc", "91350100M000100Y4", "统一社会信用代码无效"),
+    ("uscc", "", "请输入统一社会信用代码"),
+    ("mobile", "12345678901", "请输入 11 位中国大陆手机号"),
+    ("mobile", "1390000111", "请输入 11 位中国大陆手机号"),
+    ("mobile", "139-0000-1111", "请输入 11 位中国大陆手机号"),
+    ("mobile", "", "请输入联系手机"),
+    ("legal_name", "", "请输入法定姓名"),
+    ("shop_name", "  ", "请输入店铺名称"),
+    ("shop_address", "", "请输入店铺地址"),
+]
+
+
+@pytest.mark.parametrize(("field", "value", "message"), BAD_APPLICATION,
+                         ids=[f"{f}={v!r}" for f, v, _ in BAD_APPLICATION])
+@pytest.mark.parametrize("htmx", [True, False], ids=["htmx", "page"])
+def test_apply_with_a_bad_field_says_why_and_keeps_everything_typed(
+        app, client, merchant, field, value, message, htmx):
+    data = {**APPLICATION, field: value}
+    response = client.post(url(app, "merchants.apply"), headers=HX if htmx else {}, data=data)
+    text = (assert_fragment if htmx else assert_page)(response, "apply-form", status=422)
+    assert message in text
+    assert 'aria-invalid="true"' in text
+    for name, typed in data.items():
+        assert input_value(text, name) == typed, name
+    assert applications() == []
+
+
+def test_apply_with_nothing_filled_in_names_every_field(app, client, merchant):
+    response = client.post(url(app, "merchants.apply"), headers=HX, data={})
+    text = assert_fragment(response, "apply-form", status=422)
+    for message in ("请输入法定姓名", "请输入身份证号", "请输入统一社会信用代码", "请输入联系手机",
+                    "请输入店铺名称", "请输入店铺地址"):
+        assert message in text
+
+
+@pytest.mark.parametrize("role", [Role.BUYER, Role.COURIER, Role.ADMIN])
+def test_only_merchants_apply(app, client, login_as, make_user, make_shop, role):
+    login_as(make_user(role, **({"shop_id": make_shop().id} if role is Role.COURIER else {})))
+    assert_page(client.get(url(app, "merchants.apply")), status=403)
+    assert_flash_error(client.post(url(app, "merchants.apply"), headers=HX, data=APPLICATION),
+                       403, "你没有权限")
+    assert applications() == []
+
+
+def test_couriers_is_a_page_or_a_fragment(app, client, login_as, world):
+    login_as(world.merchant)
+    path = url(app, "merchants.couriers")
+    text = assert_page(client.get(path), "couriers")
+    assert world.courier.display_name in text and world.other_courier.display_name not in text
+    text = assert_fragment(client.get(path, headers=HX), "couriers")
+    assert world.courier.mobile in text and world.other_courier.mobile not in text
+
+
+@pytest.mark.parametrize("htmx", [True, False], ids=["htmx", "page"])
+def test_create_courier_shows_them_in_the_list(app, client, login_as, world, htmx):
+    login_as(world.merchant)
+    response = client.post(url(app, "merchants.couriers"), headers=HX if htmx else {},
+                           data={"display_name": "李骑手", "mobile": "13700001111",
+                                 "password": "courier-pass"})
+    text = (assert_fragment if htmx else assert_page)(response, "couriers")
+    assert "已创建骑手 李骑手" in text
+    assert not input_value(text, "mobile")  # a fresh form for the next one
+    courier = db.session.scalar(select(User).where(User.mobile == "13700001111"))
+    assert (courier.role, courier.shop_id) == (Role.COURIER, world.shop.id)
+
+
+@pytest.mark.parametrize(("field", "value", "message"), [
+    ("mobile", "1370000111", "请输入 11 位中国大陆手机号"),
+    ("display_name", "", "请输入姓名"),
+    ("password", "short", "密码需 8 到 128 位"),
+])
+def test_create_courier_with_a_bad_field_keeps_the_form(app, client, login_as, world, field,
+                                                        value, message):
+    login_as(world.merchant)
+    data = {"display_name": "李骑手", "mobile": "13700001111", "password": "courier-pass",
+            field: value}
+    response = client.post(url(app, "merchants.couriers"), headers=HX, data=data)
+    text = assert_fragment(response, "couriers", status=422)
+    assert message in text
+    for name in ("display_name", "mobile"):
+        assert input_value(text, name) == data[name]
+    assert db.session.scalar(select(func.count(User.id)).where(User.role == Role.COURIER)) == 2
+
+
+def test_a_mobile_already_in_use_is_refused(app, client, login_as, world):
+    login_as(world.merchant)
+    response = client.post(url(app, "merchants.couriers"), headers=HX, data={
+        "display_name": "重复", "mobile": world.other_courier.mobile, "password": "courier-pass"})
+    assert_flash_error(response, 409, "该手机号已被使用")
+    assert db.session.scalar(select(func.count(User.id)).where(User.display_name == "重复")) == 0
+
+
+def test_a_merchant_without_a_shop_cannot_manage_couriers(app, client, merchant):
+    assert_page(client.get(url(app, "merchants.couriers")), status=403)
+
+
+def test_a_buyer_cannot_manage_couriers(app, client, login_as, world):
+    login_as(world.buyer)
+    assert_flash_error(client.post(url(app, "merchants.couriers"), headers=HX, data={
+        "display_name": "x", "mobile": "13700001111", "password": "courier-pass"}), 403, "你没有权限")

@@ -1,0 +1,378 @@
+"""Bad input and trespassing on orders: a clear Chinese message and a 4xx, never a 500 or a leak."""
+import base64
+import io
+
+import pytest
+from PIL import Image
+from sqlalchemy import func, select
+
+from tests.conftest import signature_data_url, stock_of, window_value
+from tests.helpers import (
+    HX, assert_error_page, assert_flash_error, assert_fragment, assert_page, checked_radio,
+    input_value, url,
+)
+from webapp.extensions import db
+from webapp.models import Delivery, Order, ProofOfDelivery, Role, Status
+
+
+def status_of(order: Order) -> Status:
+    return db.session.scalar(select(Order.status).where(Order.id == order.id))
+
+
+def count_orders() -> int:
+    return db.session.scalar(select(func.count(Order.id)))
+
+
+def checkout_form(app, **changes) -> dict:
+    form = {"quantity": "1", "recipient_name": "张三", "recipient_mobile": "13912345678",
+            "address": "北京市朝阳区建国路 1 号", "window": window_value(app),
+            "payment_method": "alipay", "note": "放门口", "idempotency_key": "b" * 32}
+    return {**form, **changes}
+
+
+@pytest.fixture
+def as_party(app, login_as):
+    """A fresh test client logged in as `user`."""
+
+    def client_for(user):
+        client = app.test_client()
+        login_as(user, client)
+        return client
+
+    return client_for
+
+
+@pytest.mark.parametrize("htmx", [True, False], ids=["htmx", "page"])
+def test_ordering_more_than_the_stock(app, client, login_as, world, htmx):
+    login_as(world.buyer)
+    response = client.post(url(app, "orders.checkout", product_id=world.product.id),
+                           headers=HX if htmx else {}, data=checkout_form(app, quantity="9"))
+    text = (assert_fragment if htmx else assert_page)(response, "checkout-form", status=422)
+    assert "库存不足，仅剩 5 件" in text
+    assert input_value(text, "quantity") == "9"
+    assert input_value(text, "address") == "北京市朝阳区建国路 1 号"
+    assert checked_radio(text, "payment_method") == "alipay"
+    assert "放门口" in text
+    assert input_value(text, "idempotency_key") == "b" * 32
+    assert stock_of(world.product) == 5 and count_orders() == 0
+
+
+def test_ordering_a_sold_out_product(app, client, login_as, world, make_product):
+    sold_out = make_product(world.shop, stock=0)
+    login_as(world.buyer)
+    response = client.post(url(app, "orders.checkout", product_id=sold_out.id), headers=HX,
+                           data=checkout_form(app))
+    text = assert_fragment(response, "checkout-form", status=422)
+    assert "该商品已售罄" in text and "库存 0" in text
+    assert count_orders() == 0
+
+
+def test_the_stock_shown_after_a_refusal_is_the_current_one(app, client, login_as, world, place):
+    login_as(world.buyer)
+    client.get(url(app, "orders.checkout", product_id=world.product.id))
+    place(world.other_buyer, world.product, quantity=4)  # someone else was quicker
+    response = client.post(url(app, "orders.checkout", product_id=world.product.id), headers=HX,
+                           data=checkout_form(app, quantity="2"))
+    text = assert_fragment(response, "checkout-form", status=422)
+    assert "库存不足，仅剩 1 件" in text and "库存 1" in text
+    assert stock_of(world.product) == 1
+
+
+BAD_CHECKOUT = [
+    ("quantity", "0", "数量需为 1 到 99"),
+    ("quantity", "100", "数量需为 1 到 99"),
+    ("quantity", "-1", "数量需为 1 到 99"),
+    ("quantity", "", "请输入数量"),
+    ("recipient_mobile", "1391234567", "请输入 11 位中国大陆手机号"),
+    ("recipient_mobile", "", "请输入手机号"),
+    ("recipient_name", "", "请输入收货人"),
+    ("address", "", "请输入收货地址"),
+    ("window", "2000-01-01T09:00", "该送达时段已不可选"),
+    ("window", "not-a-time", "该送达时段已不可选"),
+]
+
+
+@pytest.mark.parametrize(("field", "value", "message"), BAD_CHECKOUT,
+                         ids=[f"{f}={v!r}" for f, v, _ in BAD_CHECKOUT])
+def test_checkout_with_a_bad_field_keeps_the_form(app, client, login_as, world, field, value,
+                                                  message):
+    login_as(world.buyer)
+    data = checkout_form(app, **{field: value})
+    response = client.post(url(app, "orders.checkout", product_id=world.product.id), headers=HX,
+                           data=data)
+    text = assert_fragment(response, "checkout-form", status=422)
+    assert message in text
+    for name in ("quantity", "recipient_name", "recipient_mobile", "address"):
+        assert input_value(text, name) == data[name], name
+    assert stock_of(world.product) == 5 and count_orders() == 0
+
+
+def test_checkout_without_the_idempotency_key_places_nothing(app, client, login_as, world):
+    login_as(world.buyer)
+    for key in ("", "not-hex", "A" * 32):
+        response = client.post(url(app, "orders.checkout", product_id=world.product.id),
+                               headers=HX, data=checkout_form(app, idempotency_key=key))
+        assert_fragment(response, "checkout-form", status=422)
+    assert count_orders() == 0
+
+
+@pytest.mark.parametrize("htmx", [True, False], ids=["htmx", "page"])
+def test_checkout_of_an_unpublished_product(app, client, login_as, world, htmx):
+    login_as(world.buyer)
+    world.product.published = False
+    db.session.commit()
+    path = url(app, "orders.checkout", product_id=world.product.id)
+    if htmx:
+        assert_flash_error(client.post(path, headers=HX, data=checkout_form(app)), 404,
+                           "该商品已下架")
+    else:
+        assert_error_page(client.get(path), 404, "该商品已下架")
+    assert count_orders() == 0 and stock_of(world.product) == 5
+
+
+def test_checkout_of_an_unknown_product(app, client, login_as, world):
+    login_as(world.buyer)
+    assert_error_page(client.get(url(app, "orders.checkout", product_id=999)), 404, "找不到")
+
+
+def test_a_courier_cannot_touch_someone_elses_delivery(app, world, advance, as_party):
+    order = advance(Status.DISPATCHED)
+    other = as_party(world.other_courier)
+    assert_error_page(other.get(url(app, "delivery.detail", order_id=order.id)), 404, "找不到")
+    assert_flash_error(other.get(url(app, "delivery.detail", order_id=order.id), headers=HX),
+                       404, "找不到")
+    for endpoint in ("delivery.start", "delivery.arrive"):
+        assert_flash_error(other.post(url(app, endpoint, order_id=order.id), headers=HX), 404,
+                           "找不到")
+        assert_error_page(other.post(url(app, endpoint, order_id=order.id)), 404, "找不到")
+    assert_error_page(other.get(url(app, "orders.detail", order_id=order.id)), 404, "找不到")
+    assert status_of(order) is Status.DISPATCHED
+
+
+def test_a_courier_of_the_same_shop_not_assigned_is_a_stranger_too(app, world, advance,
+                                                                   as_party, make_courier):
+    order = advance(Status.DISPATCHED)
+    colleague = as_party(make_courier(world.shop))
+    assert_flash_error(colleague.post(url(app, "delivery.start", order_id=order.id), headers=HX),
+                       404, "找不到")
+    assert status_of(order) is Status.DISPATCHED
+
+
+def test_a_buyer_cannot_open_another_buyers_order(app, world, advance, as_party):
+    order = advance(Status.COMPLETED)
+    other = as_party(world.other_buyer)
+    text = other.get(url(app, "orders.detail", order_id=order.id))
+    assert_error_page(text, 404, "找不到该页面或内容")
+    assert order.recipient_mobile not in text.text and order.address not in text.text
+    assert_flash_error(other.get(url(app, "orders.detail", order_id=order.id), headers=HX), 404,
+                       "找不到")
+    png = other.get(url(app, "orders.signature", order_id=order.id))
+    assert png.status_code == 404 and png.mimetype == "text/html"
+    assert not png.data.startswith(b"\x89PNG")
+    # The rightful buyer does see both, so the 404s above are about who asks.
+    mine = as_party(world.buyer)
+    assert mine.get(url(app, "orders.detail", order_id=order.id)).status_code == 200
+    assert mine.get(url(app, "orders.signature", order_id=order.id)).status_code == 200
+
+
+def test_a_buyer_cannot_cancel_or_sign_another_buyers_order(app, world, advance, as_party):
+    placed, arrived = advance(Status.PLACED), advance(Status.ARRIVED)
+    other = as_party(world.other_buyer)
+    assert_flash_error(other.post(url(app, "orders.cancel", order_id=placed.id), headers=HX),
+                       404, "找不到")
+    response = other.post(url(app, "orders.sign", order_id=arrived.id), headers=HX,
+                          data={"signer_name": "李四", "signature": signature_data_url()})
+    assert_flash_error(response, 404, "找不到")
+    assert status_of(placed) is Status.PLACED and status_of(arrived) is Status.ARRIVED
+
+
+def test_signature_before_signing_is_404(app, world, advance, as_party):
+    order = advance(Status.ARRIVED)
+    response = as_party(world.buyer).get(url(app, "orders.signature", order_id=order.id))
+    assert_error_page(response, 404, "该订单尚未签收")
+
+
+def test_a_merchant_cannot_open_or_act_on_another_shops_order(app, world, advance, as_party):
+    order = advance(Status.PLACED)
+    other = as_party(world.other_merchant)
+    assert_error_page(other.get(url(app, "orders.detail", order_id=order.id)), 404, "找不到")
+    for endpoint, data in [("orders.accept", {}), ("orders.refuse", {"reason": "x"}),
+                           ("orders.refuse", {}), ("orders.cancel", {}),
+                           ("orders.assign", {"courier_id": str(world.other_courier.id)})]:
+        response = other.post(url(app, endpoint, order_id=order.id), headers=HX, data=data)
+        assert_flash_error(response, 404, "找不到")
+    assert_error_page(other.post(url(app, "orders.accept", order_id=order.id)), 404, "找不到")
+    assert status_of(order) is Status.PLACED and stock_of(world.product) == 4
+    board = other.get(url(app, "orders.board"), headers=HX).text
+    assert f'id="board-order-{order.id}"' not in board
+
+
+@pytest.mark.parametrize(("role", "endpoint"), [
+    (Role.BUYER, "orders.accept"), (Role.BUYER, "orders.refuse"), (Role.BUYER, "orders.assign"),
+    (Role.BUYER, "orders.board"), (Role.BUYER, "delivery.start"),
+    (Role.COURIER, "orders.accept"), (Role.COURIER, "orders.cancel"),
+    (Role.COURIER, "orders.sign"), (Role.MERCHANT, "orders.sign"),
+    (Role.MERCHANT, "delivery.arrive"), (Role.ADMIN, "orders.detail"),
+    (Role.ADMIN, "orders.accept"), (Role.MERCHANT, "orders.checkout"),
+])
+def test_the_wrong_role_gets_403(app, world, advance, as_party, role, endpoint):
+    order = advance(Status.PLACED)
+    user = {Role.BUYER: world.buyer, Role.COURIER: world.courier, Role.MERCHANT: world.merchant,
+            Role.ADMIN: world.admin}[role]
+    client = as_party(user)
+    values = ({"product_id": world.product.id} if endpoint == "orders.checkout"
+              else {} if endpoint == "orders.board" else {"order_id": order.id})
+    path = url(app, endpoint, **values)
+    method = client.get if endpoint in ("orders.board", "orders.detail") else client.post
+    assert_flash_error(method(path, headers=HX), 403, "你没有权限")
+    assert_error_page(method(path), 403, "你没有权限查看或操作此内容")
+    assert status_of(order) is Status.PLACED
+
+
+def test_a_buyer_cannot_skip_ahead(app, world, advance, as_party):
+    order = advance(Status.DELIVERING)
+    response = as_party(world.buyer).post(
+        url(app, "orders.sign", order_id=order.id), headers=HX,
+        data={"signer_name": "张三", "signature": signature_data_url()})
+    assert_flash_error(response, 409, "订单当前为「配送中」，不能签收")
+    assert status_of(order) is Status.DELIVERING
+
+
+@pytest.mark.parametrize("target", ["board-order-{id}", "order-{id}-panel"])
+def test_a_second_accept_is_a_conflict_in_the_flash(app, world, advance, as_party, target):
+    order = advance(Status.PLACED)
+    merchant = as_party(world.merchant)
+    headers = {**HX, "HX-Target": target.format(id=order.id)}
+    assert merchant.post(url(app, "orders.accept", order_id=order.id),
+                         headers=headers).status_code == 200
+    response = merchant.post(url(app, "orders.accept", order_id=order.id), headers=headers)
+    assert_flash_error(response, 409, "订单当前为「已接单」，不能接单。")
+    assert response.headers["HX-Reswap"] == "innerHTML"
+    assert 'role="alert"' in response.text
+    assert_error_page(merchant.post(url(app, "orders.accept", order_id=order.id)), 409,
+                      "不能接单")
+    assert status_of(order) is Status.ACCEPTED
+    events = db.session.scalar(select(func.count()).select_from(Order).join(Order.events)
+                               .where(Order.id == order.id))
+    assert events == 2  # placed, accepted: the refused second tap left no trace
+
+
+def test_refuse_without_a_reason(app, world, advance, as_party):
+    order = advance(Status.PLACED)
+    response = as_party(world.merchant).post(url(app, "orders.refuse", order_id=order.id),
+                                             headers=HX, data={"reason": "  "})
+    assert_flash_error(response, 422, "请填写拒单原因")
+    assert status_of(order) is Status.PLACED and stock_of(world.product) == 4
+
+
+def _data_url(image: Image.Image, fmt: str, mime: str = "image/png") -> str:
+    out = io.BytesIO()
+    image.save(out, format=fmt)
+    return f"data:{mime};base64," + base64.b64encode(out.getvalue()).decode()
+
+
+BAD_SIGNATURES = {
+    "jpeg-labelled-png": (_data_url(Image.new("RGB", (300, 150), "black"), "JPEG"),
+                          "签名格式无效"),
+    "jpeg": (_data_url(Image.new("RGB", (300, 150), "black"), "JPEG", "image/jpeg"),
+             "签名格式无效"),
+    "gif-labelled-png": (_data_url(Image.new("P", (30, 15), 1), "GIF"), "签名格式无效"),
+    "blank-canvas": (_data_url(Image.new("RGBA", (300, 150), (0, 0, 0, 0)), "PNG"), "签名为空"),
+    "not-base64": ("data:image/png;base64,!!!not base64!!!", "签名格式无效"),
+    "base64-text": ("data:image/png;base64," + base64.b64encode(b"hello world").decode(),
+                    "签名格式无效"),
+    "truncated-png": (signature_data_url()[:120], "签名格式无效"),
+    "prefix-only": ("data:image/png;base64,", "签名格式无效"),
+    "javascript": ("javascript:alert(1)", "签名格式无效"),
+    "svg": ("data:image/svg+xml;base64," + base64.b64encode(b"<svg/>").decode(), "签名格式无效"),
+}
+
+
+@pytest.mark.parametrize("case", BAD_SIGNATURES)
+def test_a_bad_signature_is_refused_and_the_order_stays_arrived(app, world, advance, as_party,
+                                                                case):
+    data_url, message = BAD_SIGNATURES[case]
+    order = advance(Status.ARRIVED)
+    buyer = as_party(world.buyer)
+    response = buyer.post(url(app, "orders.sign", order_id=order.id), headers=HX,
+                          data={"signer_name": "张三", "signature": data_url})
+    assert_flash_error(response, 422, message)
+    assert status_of(order) is Status.ARRIVED
+    assert db.session.scalar(select(func.count(ProofOfDelivery.id))) == 0
+
+
+def test_an_empty_signature_is_refused_with_the_form_kept(app, world, advance, as_party):
+    order = advance(Status.ARRIVED)
+    response = as_party(world.buyer).post(url(app, "orders.sign", order_id=order.id), headers=HX,
+                                          data={"signer_name": "李四", "signature": ""})
+    text = assert_fragment(response, f"order-{order.id}-panel", status=422)
+    assert "请在签名区内签名" in text
+    assert input_value(text, "signer_name") == "李四"
+    assert status_of(order) is Status.ARRIVED
+
+
+def test_a_missing_signer_name_is_refused(app, world, advance, as_party):
+    order = advance(Status.ARRIVED)
+    response = as_party(world.buyer).post(url(app, "orders.sign", order_id=order.id),
+                                          data={"signer_name": "", "signature":
+                                                signature_data_url()})
+    text = assert_page(response, f"order-{order.id}-panel", status=422)
+    assert "请输入签收人姓名" in text
+    assert status_of(order) is Status.ARRIVED
+
+
+def test_an_oversized_signature_is_refused(app, world, advance, as_party):
+    app.config["SIGNATURE_MAX_BYTES"] = 100
+    order = advance(Status.ARRIVED)
+    response = as_party(world.buyer).post(url(app, "orders.sign", order_id=order.id), headers=HX,
+                                          data={"signer_name": "张三",
+                                                "signature": signature_data_url()})
+    assert_flash_error(response, 413, "签名图片过大")
+    assert status_of(order) is Status.ARRIVED
+
+
+@pytest.mark.parametrize("courier_id", ["other-shop", "", "abc", "999", "buyer"])
+def test_assign_needs_a_courier_of_this_shop(app, world, advance, as_party, courier_id):
+    order = advance(Status.ACCEPTED)
+    value = {"other-shop": str(world.other_courier.id),
+             "buyer": str(world.buyer.id)}.get(courier_id, courier_id)
+    response = as_party(world.merchant).post(url(app, "orders.assign", order_id=order.id),
+                                             headers=HX, data={"courier_id": value})
+    assert_flash_error(response, 422, "请选择本店的骑手")
+    assert status_of(order) is Status.ACCEPTED
+    assert db.session.scalar(select(func.count(Delivery.id))) == 0
+
+
+def test_an_inactive_courier_cannot_be_assigned(app, world, advance, as_party):
+    order = advance(Status.ACCEPTED)
+    world.courier.active = False
+    db.session.commit()
+    response = as_party(world.merchant).post(url(app, "orders.assign", order_id=order.id),
+                                             headers=HX, data={"courier_id": world.courier.id})
+    assert_flash_error(response, 422, "请选择本店的骑手")
+    assert status_of(order) is Status.ACCEPTED
+
+
+@pytest.mark.parametrize("path", [
+    "/no/such/page", "/orders/999999", "/orders/abc", "/orders/-1", "/delivery/999999",
+    "/orders/9223372036854775808", "/orders/99999999999999999999999999",
+    "/orders/checkout/99999999999999999999", "/catalog/99999999999999999999/edit",
+    "/s/no-such-shop", "/s/",
+])
+@pytest.mark.parametrize("htmx", [True, False], ids=["htmx", "page"])
+def test_unknown_urls_are_404(app, world, as_party, path, htmx):
+    client = as_party(world.buyer if "catalog" not in path else world.merchant)
+    if "delivery" in path:
+        client = as_party(world.courier)
+    response = client.get(path, headers=HX if htmx else {})
+    if htmx:
+        assert_flash_error(response, 404, "找不到该页面或内容")
+    else:
+        assert_error_page(response, 404, "找不到该页面或内容")
+
+
+def test_a_wrong_method_is_405_not_500(app, world, advance, as_party):
+    order = advance(Status.PLACED)
+    response = as_party(world.merchant).get(url(app, "orders.accept", order_id=order.id))
+    assert_error_page(response, 405, "不支持该操作")
+    assert status_of(order) is Status.PLACED

@@ -1,0 +1,260 @@
+"""Every order and delivery endpoint, as a whole page and as the htmx fragment it swaps."""
+import re
+
+import pytest
+from sqlalchemy import func, select
+
+from tests.conftest import signature_data_url, stock_of, window_value
+from tests.helpers import (
+    HX, assert_fragment, assert_htmx_redirect, assert_page, assert_redirect, input_value, url,
+)
+from webapp.extensions import db
+from webapp.models import Order, OrderEvent, ProofOfDelivery, Role, Status
+
+
+def status_of(order: Order) -> Status:
+    return db.session.scalar(select(Order.status).where(Order.id == order.id))
+
+
+def checkout_form(app, **changes) -> dict:
+    form = {"quantity": "2", "recipient_name": "张三", "recipient_mobile": "13912345678",
+            "address": "北京市朝阳区建国路 1 号", "window": window_value(app),
+            "payment_method": "wechat", "note": "放门口", "idempotency_key": "a" * 32}
+    return {**form, **changes}
+
+
+def test_checkout_is_a_page_or_a_fragment(app, client, login_as, world):
+    login_as(world.buyer)
+    path = url(app, "orders.checkout", product_id=world.product.id)
+    text = assert_page(client.get(path), "checkout-form")
+    assert re.fullmatch(r"[0-9a-f]{32}", input_value(text, "idempotency_key"))
+    assert input_value(text, "recipient_name") == world.buyer.display_name
+    assert world.product.title in text and "库存 5" in text
+    assert_fragment(client.get(path, headers=HX), "checkout-form")
+
+
+@pytest.mark.parametrize("htmx", [True, False], ids=["htmx", "page"])
+def test_checkout_places_the_order(app, client, login_as, world, htmx):
+    login_as(world.buyer)
+    response = client.post(url(app, "orders.checkout", product_id=world.product.id),
+                           headers=HX if htmx else {}, data=checkout_form(app))
+    order = db.session.scalar(select(Order))
+    if htmx:
+        assert_htmx_redirect(response, url(app, "orders.detail", order_id=order.id))
+    else:
+        assert_redirect(response, url(app, "orders.detail", order_id=order.id))
+    assert (order.buyer_id, order.shop_id, order.status, order.total_fen, order.note) == (
+        world.buyer.id, world.shop.id, Status.PLACED, 2500, "放门口")
+    assert stock_of(world.product) == 3
+
+
+def test_detail_is_a_page_or_a_fragment_for_each_party(app, world, login_as, advance):
+    order = advance(Status.DISPATCHED)
+    path = url(app, "orders.detail", order_id=order.id)
+    for user in (world.buyer, world.merchant, world.courier):
+        client = app.test_client()
+        login_as(user, client)
+        text = assert_page(client.get(path), f"order-{order.id}-panel")
+        assert f'data-watch-order="{order.id}"' in text
+        text = assert_fragment(client.get(path, headers=HX), f"order-{order.id}-panel")
+        assert "待取货" in text and world.courier.display_name in text
+
+
+def test_only_the_buyer_gets_the_map(app, world, login_as, advance):
+    order = advance(Status.DELIVERING)
+    path = url(app, "orders.detail", order_id=order.id)
+    seen = {}
+    for user in (world.buyer, world.merchant):
+        client = app.test_client()
+        login_as(user, client)
+        seen[user.role] = 'id="track-map"' in client.get(path).text
+    assert seen == {"buyer": True, "merchant": False}
+
+
+def test_accept_from_the_board_returns_the_board_card(app, client, login_as, world, advance):
+    order = advance(Status.PLACED)
+    login_as(world.merchant)
+    response = client.post(url(app, "orders.accept", order_id=order.id),
+                           headers={**HX, "HX-Target": f"board-order-{order.id}"})
+    text = assert_fragment(response, f"board-order-{order.id}")
+    assert "已接单" in text and url(app, "orders.assign", order_id=order.id) in text
+    assert status_of(order) is Status.ACCEPTED
+
+
+def test_accept_from_the_detail_page_returns_the_panel(app, client, login_as, world, advance):
+    order = advance(Status.PLACED)
+    login_as(world.merchant)
+    response = client.post(url(app, "orders.accept", order_id=order.id),
+                           headers={**HX, "HX-Target": f"order-{order.id}-panel"})
+    text = assert_fragment(response, f"order-{order.id}-panel")
+    assert world.courier.display_name in text  # the assign form lists the shop's couriers
+    assert status_of(order) is Status.ACCEPTED
+
+
+def test_accept_without_htmx_goes_back_where_it_came_from(app, client, login_as, world,
+                                                          advance):
+    first, second = advance(Status.PLACED), advance(Status.PLACED)
+    login_as(world.merchant)
+    response = client.post(url(app, "orders.accept", order_id=first.id))
+    assert_redirect(response, url(app, "orders.board"))
+    detail = "http://localhost" + url(app, "orders.detail", order_id=second.id)
+    response = client.post(url(app, "orders.accept", order_id=second.id),
+                           headers={"Referer": detail})
+    assert_redirect(response, detail)
+    response = client.post(url(app, "orders.accept", order_id=advance(Status.PLACED).id),
+                           headers={"Referer": "https://evil.example/"})
+    assert_redirect(response, url(app, "orders.board"))
+    assert status_of(first) is status_of(second) is Status.ACCEPTED
+
+
+@pytest.mark.parametrize("htmx", [True, False], ids=["htmx", "page"])
+def test_refuse_cancels_and_restocks(app, client, login_as, world, advance, htmx):
+    order = advance(Status.PLACED)
+    assert stock_of(world.product) == 4
+    login_as(world.merchant)
+    response = client.post(url(app, "orders.refuse", order_id=order.id),
+                           headers={**HX, "HX-Target": f"board-order-{order.id}"} if htmx else {},
+                           data={"reason": "今天休息"})
+    if htmx:
+        assert "已取消" in assert_fragment(response, f"board-order-{order.id}")
+    else:
+        assert_redirect(response, url(app, "orders.board"))
+    assert status_of(order) is Status.CANCELLED
+    assert stock_of(world.product) == 5
+    assert db.session.scalar(select(OrderEvent.note).where(
+        OrderEvent.order_id == order.id, OrderEvent.to_status == Status.CANCELLED)) == "今天休息"
+
+
+@pytest.mark.parametrize("htmx", [True, False], ids=["htmx", "page"])
+def test_assign_dispatches_to_the_courier(app, client, login_as, world, advance, htmx):
+    order = advance(Status.ACCEPTED)
+    login_as(world.merchant)
+    response = client.post(url(app, "orders.assign", order_id=order.id),
+                           headers={**HX, "HX-Target": f"board-order-{order.id}"} if htmx else {},
+                           data={"courier_id": str(world.courier.id)})
+    if htmx:
+        text = assert_fragment(response, f"board-order-{order.id}")
+        assert "待取货" in text and world.courier.display_name in text
+    else:
+        assert_redirect(response, url(app, "orders.board"))
+    db.session.expire_all()
+    order = db.session.get(Order, order.id)
+    assert order.status is Status.DISPATCHED and order.delivery.courier_id == world.courier.id
+
+
+@pytest.mark.parametrize("htmx", [True, False], ids=["htmx", "page"])
+def test_buyer_cancels_a_placed_order(app, client, login_as, world, advance, htmx):
+    order = advance(Status.PLACED)
+    login_as(world.buyer)
+    response = client.post(url(app, "orders.cancel", order_id=order.id),
+                           headers=HX if htmx else {})
+    text = (assert_fragment if htmx else assert_page)(response, f"order-{order.id}-panel")
+    assert "已取消" in text
+    assert status_of(order) is Status.CANCELLED
+    assert stock_of(world.product) == 5
+
+
+@pytest.mark.parametrize("htmx", [True, False], ids=["htmx", "page"])
+def test_merchant_cancels_an_accepted_order(app, client, login_as, world, advance, htmx):
+    order = advance(Status.ACCEPTED)
+    login_as(world.merchant)
+    response = client.post(url(app, "orders.cancel", order_id=order.id),
+                           headers={**HX, "HX-Target": f"board-order-{order.id}"} if htmx else {})
+    if htmx:
+        assert_fragment(response, f"board-order-{order.id}")
+    else:
+        assert_redirect(response, url(app, "orders.board"))
+    assert status_of(order) is Status.CANCELLED
+    assert stock_of(world.product) == 5
+
+
+@pytest.mark.parametrize("htmx", [True, False], ids=["htmx", "page"])
+def test_sign_completes_the_order_with_a_proof(app, client, login_as, world, advance, htmx):
+    order = advance(Status.ARRIVED)
+    login_as(world.buyer)
+    response = client.post(url(app, "orders.sign", order_id=order.id),
+                           headers=HX if htmx else {},
+                           data={"signer_name": "张三", "signature": signature_data_url()})
+    text = (assert_fragment if htmx else assert_page)(response, f"order-{order.id}-panel")
+    assert "签收凭证" in text and f'id="order-{order.id}-proof"' in text
+    assert status_of(order) is Status.COMPLETED
+    proof = db.session.scalar(select(ProofOfDelivery))
+    assert (proof.order_id, proof.signer_name, proof.signer_id) == (order.id, "张三",
+                                                                    world.buyer.id)
+    assert proof.digest in text
+    png = client.get(url(app, "orders.signature", order_id=order.id))
+    assert png.status_code == 200 and png.mimetype == "image/png"
+    assert png.data.startswith(b"\x89PNG") and png.headers["Cache-Control"] == "private, no-store"
+
+
+def test_board_is_a_page_or_a_fragment_of_this_shop_only(app, client, login_as, world, place,
+                                                         make_product):
+    mine = place(world.buyer, world.product)
+    theirs = place(world.buyer, make_product(world.other_shop))
+    login_as(world.merchant)
+    path = url(app, "orders.board")
+    text = assert_page(client.get(path), "order-board")
+    assert f'id="board-order-{mine.id}"' in text
+    text = assert_fragment(client.get(path, headers=HX), "order-board")
+    assert f'id="board-order-{mine.id}"' in text and f'id="board-order-{theirs.id}"' not in text
+
+
+def test_a_merchant_without_a_shop_has_no_board(app, client, login_as, make_user):
+    login_as(make_user(Role.MERCHANT))
+    assert_page(client.get(url(app, "orders.board")), status=403)
+
+
+def test_buyer_order_list_shows_only_their_orders(app, client, login_as, world, place):
+    mine = place(world.buyer, world.product)
+    theirs = place(world.other_buyer, world.product)
+    login_as(world.buyer)
+    text = assert_page(client.get(url(app, "orders.index")))
+    assert url(app, "orders.detail", order_id=mine.id) in text
+    assert url(app, "orders.detail", order_id=theirs.id) not in text
+
+
+def test_delivery_detail_is_a_page_or_a_fragment(app, client, login_as, world, advance):
+    order = advance(Status.DISPATCHED)
+    login_as(world.courier)
+    path = url(app, "delivery.detail", order_id=order.id)
+    text = assert_page(client.get(path), f"delivery-{order.id}-panel")
+    assert f'data-watch-order="{order.id}"' in text and "courier.js" in text
+    text = assert_fragment(client.get(path, headers=HX), f"delivery-{order.id}-panel")
+    assert 'data-tracking="0"' in text and url(app, "delivery.start", order_id=order.id) in text
+    assert order.address in text and order.recipient_mobile in text
+
+
+def test_courier_list_shows_open_deliveries(app, client, login_as, world, advance):
+    order = advance(Status.DISPATCHED)
+    login_as(world.courier)
+    text = assert_page(client.get(url(app, "delivery.index")))
+    assert url(app, "delivery.detail", order_id=order.id) in text
+
+
+@pytest.mark.parametrize("htmx", [True, False], ids=["htmx", "page"])
+def test_start_then_arrive(app, client, login_as, world, advance, htmx):
+    order = advance(Status.DISPATCHED)
+    login_as(world.courier)
+    render = assert_fragment if htmx else assert_page
+    response = client.post(url(app, "delivery.start", order_id=order.id),
+                           headers=HX if htmx else {})
+    text = render(response, f"delivery-{order.id}-panel")
+    assert 'data-tracking="1"' in text and url(app, "delivery.arrive", order_id=order.id) in text
+    assert status_of(order) is Status.DELIVERING
+    response = client.post(url(app, "delivery.arrive", order_id=order.id),
+                           headers=HX if htmx else {})
+    text = render(response, f"delivery-{order.id}-panel")
+    assert "请买家验货" in text
+    assert status_of(order) is Status.ARRIVED
+    db.session.expire_all()
+    delivery = db.session.get(Order, order.id).delivery
+    assert delivery.started_at is not None and delivery.arrived_at >= delivery.started_at
+
+
+def test_every_status_change_is_in_the_audit_trail(app, world, login_as, advance):
+    order = advance(Status.COMPLETED)
+    events = db.session.scalars(select(OrderEvent).where(OrderEvent.order_id == order.id)
+                                .order_by(OrderEvent.id)).all()
+    assert [e.actor_id for e in events] == [world.buyer.id, world.merchant.id, world.merchant.id,
+                                            world.courier.id, world.courier.id, world.buyer.id]
+    assert db.session.scalar(select(func.count(ProofOfDelivery.id))) == 1
