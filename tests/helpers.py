@@ -53,6 +53,12 @@ def assert_redirect(response, location: str, status: int = 303) -> None:
     assert response.headers["Location"] == location
 
 
+def assert_redirected_page(client, response, location: str, root_id: str) -> str:
+    """A plain (non-htmx) form post: 303 to `location`, whose page holds `root_id`."""
+    assert_redirect(response, location)
+    return assert_page(client.get(location), root_id)
+
+
 def assert_flash_error(response, status: int, message: str) -> None:
     """An htmx error: the message goes to the flash area, not into the swap target."""
     assert response.status_code == status

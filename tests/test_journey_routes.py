@@ -98,7 +98,7 @@ def test_whole_journey(app, make_user, login_as, socket_client):
                                 {"order_id": order.id, "lat": 39.9, "lng": 116.4}, callback=True)
     assert early == {"ok": False, "error": "not_tracking",
                      "message": "tracking is off for an order that is dispatched"}
-    assert courier_client.post(f"/delivery/{order.id}/start").status_code == 200
+    assert courier_client.post(f"/delivery/{order.id}/start").status_code == 303
     ack = courier_socket.emit("delivery:position", {"order_id": order.id, "lat": 39.91,
                                                     "lng": 116.41, "accuracy": 8}, callback=True)
     assert ack == {"ok": True}
@@ -111,7 +111,7 @@ def test_whole_journey(app, make_user, login_as, socket_client):
     assert too_fast["error"] == "too_fast"
 
     # Arrival, then the buyer signs; the proof is shown to all three and tracking stops.
-    assert courier_client.post(f"/delivery/{order.id}/arrive").status_code == 200
+    assert courier_client.post(f"/delivery/{order.id}/arrive").status_code == 303
     r = buyer_client.post(f"/orders/{order.id}/sign", headers={"HX-Request": "true"},
                           data={"signer_name": "张三", "signature": signature_data_url()})
     assert r.status_code == 200 and "签收凭证" in r.text

@@ -70,6 +70,11 @@ def create_app(config: type | dict | None = None) -> Flask:
         importlib.import_module(f"webapp.{name}.routes")
         app.register_blueprint(module.bp)
 
+    @app.after_request
+    def vary_on_htmx(response):
+        response.vary.add("HX-Request")
+        return response
+
     errors.register(app)
     templating.register(app)
     cli.register(app)

@@ -38,7 +38,7 @@ def error_response(message: str, status: int):
 
 def unauthorized():
     """Send an anonymous visitor to the login page, by HX-Redirect for htmx."""
-    here = request.headers.get("HX-Current-URL") if htmx else request.full_path
+    here = request.headers.get("HX-Current-URL") if htmx else request.full_path.rstrip("?")
     if here and "://" in here:
         from urllib.parse import urlsplit
 

@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 
 from flask import abort, current_app, make_response, redirect, render_template, request
 from flask_login import current_user
+from flask_wtf import FlaskForm
 from werkzeug.routing import IntegerConverter
 
 from webapp.extensions import htmx, login_manager
@@ -40,6 +41,18 @@ class IdConverter(IntegerConverter):
     def __init__(self, map, *args, **kwargs):
         kwargs.setdefault("max", MAX_ID)
         super().__init__(map, *args, **kwargs)
+
+
+class Form(FlaskForm):
+    """Base of every form: WTForms' own messages ("not a valid integer") in Chinese too."""
+
+    class Meta:
+        locales = ("zh_CN", "zh")
+
+        def get_translations(self, form):
+            from wtforms.i18n import get_translations
+
+            return get_translations(self.locales)
 
 
 def wants_fragment() -> bool:

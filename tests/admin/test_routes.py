@@ -3,7 +3,8 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.helpers import (
-    HX, assert_error_page, assert_flash_error, assert_fragment, assert_page, url,
+    HX, assert_error_page, assert_flash_error, assert_fragment, assert_page,
+    assert_redirected_page, url,
 )
 from webapp.extensions import db
 from webapp.merchants import services as merchants
@@ -72,11 +73,12 @@ def test_approve_returns_the_card_and_opens_the_shop(app, client, admin, submit)
     assert_page(client.get(url(app, "shops.detail", handle="green-grocer")))
 
 
-def test_approve_without_htmx_shows_the_whole_page(app, client, admin, submit):
+def test_approve_without_htmx_goes_back_to_the_queue_with_a_notice(app, client, admin, submit):
     application, other = submit(), submit("另一家")
     response = client.post(url(app, "admin.approve", application_id=application.id))
-    text = assert_page(response, "review-queue")
-    assert f'id="application-{other.id}"' in text
+    text = assert_redirected_page(client, response, url(app, "admin.applications"),
+                                  "review-queue")
+    assert f'id="application-{other.id}"' in text and "已通过，店铺已开通：/s/" in text
     assert status_of(application) is ApplicationStatus.APPROVED
 
 
@@ -104,7 +106,9 @@ def test_reject_with_a_reason(app, client, admin, submit, htmx):
         text = assert_fragment(response, f"application-{application.id}")
         assert "驳回原因：营业执照不清晰" in text
     else:
-        assert_page(response, "review-queue")
+        text = assert_redirected_page(client, response, url(app, "admin.applications"),
+                                      "review-queue")
+        assert "已驳回" in text
     assert status_of(application) is ApplicationStatus.REJECTED
     db.session.expire_all()
     assert db.session.get(MerchantApplication, application.id).review_comment == "营业执照不清晰"

@@ -177,11 +177,11 @@ def test_tracking_stops_at_the_signature(app, world, advance, connect):
     courier, buyer = connect(world.courier), connect(world.buyer)
     buyer.emit("order:watch", {"order_id": order.id}, callback=True)
     assert courier.emit("delivery:position", here(order), callback=True) == {"ok": True}
-    assert courier.http.post(url(app, "delivery.arrive", order_id=order.id)).status_code == 200
+    assert courier.http.post(url(app, "delivery.arrive", order_id=order.id)).status_code == 303
     assert courier.emit("delivery:position", here(order, lat=39.92), callback=True) == {"ok": True}
     response = buyer.http.post(url(app, "orders.sign", order_id=order.id),
                                data={"signer_name": "张三", "signature": signature_data_url()})
-    assert response.status_code == 200
+    assert response.status_code == 303
     ack = courier.emit("delivery:position", here(order, lat=39.93), callback=True)
     assert ack["ok"] is False and ack["error"] == "not_tracking"
     assert [p["lat"] for p in events(buyer, "delivery:position")] == [39.91, 39.92]
@@ -218,7 +218,7 @@ def test_every_watcher_hears_a_status_change_once(app, world, advance, connect):
         assert socket.emit("order:watch", {"order_id": order.id}, callback=True)["ok"]
         socket.get_received()
     response = watchers["courier"].http.post(url(app, "delivery.start", order_id=order.id))
-    assert response.status_code == 200
+    assert response.status_code == 303
     for who, socket in watchers.items():
         assert events(socket, "order:updated") == [
             {"id": order.id, "status": "delivering", "label": "配送中"}], who

@@ -6,7 +6,8 @@ from sqlalchemy import func, select
 
 from tests.conftest import signature_data_url, stock_of, window_value
 from tests.helpers import (
-    HX, assert_fragment, assert_htmx_redirect, assert_page, assert_redirect, input_value, url,
+    HX, assert_fragment, assert_htmx_redirect, assert_page, assert_redirect,
+    assert_redirected_page, input_value, url,
 )
 from webapp.extensions import db
 from webapp.models import Order, OrderEvent, ProofOfDelivery, Role, Status
@@ -148,7 +149,9 @@ def test_buyer_cancels_a_placed_order(app, client, login_as, world, advance, htm
     login_as(world.buyer)
     response = client.post(url(app, "orders.cancel", order_id=order.id),
                            headers=HX if htmx else {})
-    text = (assert_fragment if htmx else assert_page)(response, f"order-{order.id}-panel")
+    panel = f"order-{order.id}-panel"
+    text = assert_fragment(response, panel) if htmx else assert_redirected_page(
+        client, response, url(app, "orders.detail", order_id=order.id), panel)
     assert "已取消" in text
     assert status_of(order) is Status.CANCELLED
     assert stock_of(world.product) == 5
@@ -175,7 +178,9 @@ def test_sign_completes_the_order_with_a_proof(app, client, login_as, world, adv
     response = client.post(url(app, "orders.sign", order_id=order.id),
                            headers=HX if htmx else {},
                            data={"signer_name": "张三", "signature": signature_data_url()})
-    text = (assert_fragment if htmx else assert_page)(response, f"order-{order.id}-panel")
+    panel = f"order-{order.id}-panel"
+    text = assert_fragment(response, panel) if htmx else assert_redirected_page(
+        client, response, url(app, "orders.detail", order_id=order.id), panel)
     assert "签收凭证" in text and f'id="order-{order.id}-proof"' in text
     assert status_of(order) is Status.COMPLETED
     proof = db.session.scalar(select(ProofOfDelivery))
@@ -235,7 +240,12 @@ def test_courier_list_shows_open_deliveries(app, client, login_as, world, advanc
 def test_start_then_arrive(app, client, login_as, world, advance, htmx):
     order = advance(Status.DISPATCHED)
     login_as(world.courier)
-    render = assert_fragment if htmx else assert_page
+    here = url(app, "delivery.detail", order_id=order.id)
+
+    def render(response, panel):
+        return assert_fragment(response, panel) if htmx else assert_redirected_page(
+            client, response, here, panel)
+
     response = client.post(url(app, "delivery.start", order_id=order.id),
                            headers=HX if htmx else {})
     text = render(response, f"delivery-{order.id}-panel")

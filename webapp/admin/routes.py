@@ -1,10 +1,10 @@
-from flask import request
+from flask import flash, request, url_for
 from flask_login import current_user
 
 from webapp.admin import bp, services
 from webapp.admin.forms import RejectApplicationForm
 from webapp.models import ApplicationStatus, Role
-from webapp.web import ServiceError, render, role_required
+from webapp.web import ServiceError, redirect_to, render, role_required, wants_fragment
 
 
 @bp.get("/applications")
@@ -22,6 +22,9 @@ def applications():
 def approve(application_id: int):
     """Approve an application; this opens the merchant's shop."""
     shop = services.approve(application_id, current_user)
+    if not wants_fragment():
+        flash(f"已通过，店铺已开通：/s/{shop.handle}", "success")
+        return redirect_to(url_for("admin.applications"))
     application = services.get_application(application_id)
     return render("admin/applications.html", "admin/_application.html",
                   application=application, shop=shop, applications=services.review_queue(),
@@ -36,6 +39,9 @@ def reject(application_id: int):
     if not form.validate():
         raise ServiceError("请填写驳回原因", 422)
     application = services.reject(application_id, current_user, form.comment.data)
+    if not wants_fragment():
+        flash(f"已驳回：{application.shop_name}", "success")
+        return redirect_to(url_for("admin.applications"))
     return render("admin/applications.html", "admin/_application.html",
                   application=application, shop=None, applications=services.review_queue(),
                   reject_form=RejectApplicationForm())

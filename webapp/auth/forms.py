@@ -1,19 +1,19 @@
-from flask_wtf import FlaskForm
 from wtforms import PasswordField, RadioField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
 from webapp.orders.state import Role
+from webapp.web import Form
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     login = StringField("邮箱或手机号", validators=[DataRequired("请输入邮箱或手机号"), Length(max=254)],
                         render_kw={"autocomplete": "username"})
     password = PasswordField("密码", validators=[DataRequired("请输入密码"), Length(max=128)],
                              render_kw={"autocomplete": "current-password"})
 
 
-class RegisterForm(FlaskForm):
+class RegisterForm(Form):
     role = RadioField("我是", choices=[SelectChoice(Role.BUYER.value, "买家"), SelectChoice(Role.MERCHANT.value, "商家")],
                       default=Role.BUYER.value, validators=[DataRequired("请选择身份")])
     display_name = StringField("昵称", validators=[DataRequired("请输入昵称"), Length(max=40)],

@@ -1,8 +1,9 @@
 from decimal import Decimal, InvalidOperation
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, StringField, TextAreaField, ValidationError
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
+
+from webapp.web import Form
 
 MAX_PRICE_FEN = 100_000_000  # ¥1,000,000.00
 
@@ -13,7 +14,7 @@ def parse_yuan(text: str | None) -> int | None:
         amount = Decimal((text or "").strip().replace("¥", "").replace(",", ""))
     except InvalidOperation:
         return None
-    if not amount.is_finite() or amount <= 0 or amount.as_tuple().exponent < -2:
+    if not amount.is_finite() or amount <= 0 or amount != amount.quantize(Decimal("0.01")):
         return None
     fen = int(amount * 100)
     return fen if fen <= MAX_PRICE_FEN else None
@@ -24,7 +25,7 @@ def _valid_price(form, field):
         raise ValidationError("请输入大于 0 的价格，最多两位小数，例如 12.50")
 
 
-class ProductForm(FlaskForm):
+class ProductForm(Form):
     title = StringField("商品名称", validators=[DataRequired("请输入商品名称"), Length(max=80)])
     description = TextAreaField("商品描述", validators=[Length(max=2000)])
     price = StringField("价格（元）", validators=[DataRequired("请输入价格"), _valid_price],

@@ -1,13 +1,17 @@
+from flask import flash, url_for
 from flask_login import current_user
 
 from webapp.delivery import bp, services
 from webapp.models import Role
 from webapp.orders import services as orders
 from webapp.orders.state import actions_for
-from webapp.web import render, role_required
+from webapp.web import redirect_to, render, role_required, wants_fragment
 
 
-def _panel(order):
+def _panel(order, done: str | None = None):
+    if done and not wants_fragment():
+        flash(done, "success")
+        return redirect_to(url_for("delivery.detail", order_id=order.id))
     return render("delivery/detail.html", "delivery/_panel.html", order=order,
                   actions=actions_for(order.status, Role.COURIER))
 
@@ -31,11 +35,11 @@ def detail(order_id: int):
 @role_required(Role.COURIER)
 def start(order_id: int):
     """Pick up the goods and start sending positions."""
-    return _panel(orders.start(order_id, current_user))
+    return _panel(orders.start(order_id, current_user), "已开始配送，正在共享位置。")
 
 
 @bp.post("/<int:order_id>/arrive")
 @role_required(Role.COURIER)
 def arrive(order_id: int):
     """Tell the buyer the courier is at the door."""
-    return _panel(orders.arrive(order_id, current_user))
+    return _panel(orders.arrive(order_id, current_user), "已送达，请买家签收。")

@@ -1,7 +1,8 @@
-from flask_wtf import FlaskForm
 from stdnum.cn import ric, uscc
 from wtforms import PasswordField, StringField, ValidationError
 from wtforms.validators import DataRequired, Length, Regexp
+
+from webapp.web import Form
 
 MOBILE_RULE = Regexp(r"^1[3-9]\d{9}$", message="请输入 11 位中国大陆手机号")
 
@@ -20,7 +21,7 @@ def _valid_uscc(form, field):
     field.data = uscc.compact(value)
 
 
-class SubmitApplicationForm(FlaskForm):
+class SubmitApplicationForm(Form):
     legal_name = StringField("法定姓名", validators=[DataRequired("请输入法定姓名"), Length(max=40)],
                              render_kw={"autocomplete": "name"})
     id_number = StringField("居民身份证号", validators=[DataRequired("请输入身份证号"),
@@ -36,7 +37,7 @@ class SubmitApplicationForm(FlaskForm):
                                render_kw={"autocomplete": "street-address"})
 
 
-class CreateCourierForm(FlaskForm):
+class CreateCourierForm(Form):
     display_name = StringField("骑手姓名", validators=[DataRequired("请输入姓名"), Length(max=40)])
     mobile = StringField("手机号（用于登录）", validators=[DataRequired("请输入手机号"), MOBILE_RULE],
                          render_kw={"inputmode": "tel", "autocomplete": "off"})

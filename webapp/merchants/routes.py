@@ -5,7 +5,7 @@ from webapp.merchants import bp, services
 from webapp.merchants.forms import CreateCourierForm, SubmitApplicationForm
 from webapp.models import ApplicationStatus, Role
 from webapp.shops.services import own_shop_or_403, shop_of
-from webapp.web import redirect_to, render, role_required
+from webapp.web import ServiceError, redirect_to, render, role_required
 
 
 @bp.get("/")
@@ -45,9 +45,13 @@ def couriers():
     form = CreateCourierForm()
     created = None
     if form.validate_on_submit():
-        created = services.create_courier(shop, display_name=form.display_name.data,
-                                          mobile=form.mobile.data, password=form.password.data)
-        form = CreateCourierForm(formdata=None)
+        try:
+            created = services.create_courier(shop, display_name=form.display_name.data,
+                                              mobile=form.mobile.data, password=form.password.data)
+        except ServiceError as error:
+            form.mobile.errors.append(error.message)
+        else:
+            form = CreateCourierForm(formdata=None)
     return render("merchants/couriers.html", "merchants/_couriers.html",
                   status=422 if form.errors else 200, form=form, created=created,
                   couriers=services.couriers_of(shop), shop=shop)

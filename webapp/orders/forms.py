@@ -2,13 +2,13 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, IntegerField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
 from webapp.merchants.forms import MOBILE_RULE
 from webapp.models.order import PAYMENT_LABELS, PaymentMethod
+from webapp.web import Form
 
 SLOTS = [(9, 11), (11, 13), (13, 15), (15, 17), (17, 19), (19, 21)]
 WINDOW_FORMAT = "%Y-%m-%dT%H:%M"
@@ -31,7 +31,7 @@ def delivery_windows(now: datetime | None = None) -> list[SelectChoice]:
     return choices
 
 
-class PlaceOrderForm(FlaskForm):
+class PlaceOrderForm(Form):
     quantity = IntegerField("数量", default=1, validators=[
         InputRequired("请输入数量"), NumberRange(1, 99, "数量需为 1 到 99")],
         render_kw={"inputmode": "numeric", "min": 1, "max": 99})
@@ -60,10 +60,10 @@ class PlaceOrderForm(FlaskForm):
             raise ValidationError("该送达时段已不可选，请重新选择")
 
 
-class RefuseOrderForm(FlaskForm):
+class RefuseOrderForm(Form):
     reason = StringField("拒单原因", validators=[DataRequired("请填写拒单原因"), Length(max=200)])
 
 
-class SignForm(FlaskForm):
+class SignForm(Form):
     signer_name = StringField("签收人", validators=[DataRequired("请输入签收人姓名"), Length(max=40)])
     signature = HiddenField(validators=[DataRequired("请在签名区内签名")])

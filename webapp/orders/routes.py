@@ -122,6 +122,9 @@ def cancel(order_id: int):
     order = services.cancel(order_id, current_user, request.form.get("reason", ""))
     if current_user.role is Role.MERCHANT:
         return _after_merchant_action(order)
+    if not wants_fragment():
+        flash("订单已取消。", "success")
+        return redirect_to(url_for("orders.detail", order_id=order.id))
     return render("orders/detail.html", "orders/_panel.html", **_detail_context(order))
 
 
@@ -133,7 +136,9 @@ def sign(order_id: int):
     form = SignForm()
     if form.validate_on_submit():
         order = services.sign(order_id, current_user, form.signer_name.data, form.signature.data)
-        flash("签收成功，订单已完成。", "success")
+        if not wants_fragment():
+            flash("签收成功，订单已完成。", "success")
+            return redirect_to(url_for("orders.detail", order_id=order.id))
         return render("orders/detail.html", "orders/_panel.html", **_detail_context(order))
     ctx = _detail_context(order)
     ctx["sign_form"] = form
