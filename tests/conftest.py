@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import itertools
+import os
 import secrets
 
 import pytest
+import sqlalchemy as sa
 from flask import g
 from sqlalchemy import select
 
@@ -17,9 +19,9 @@ from webapp.orders import services as orders
 _counter = itertools.count(1)
 
 
-@pytest.fixture
-def app():
-    app = create_app(TestConfig)
+def app_with_tables(config=TestConfig):
+    """An app on a fresh in-memory database, its context held open for the test."""
+    app = create_app(config)
 
     # Requests reuse the app context this fixture holds open, and with it `g`, where Flask-Login
     # caches the user: forget it after every request (and socket event) so clients stay apart.
@@ -32,6 +34,29 @@ def app():
         yield app
         db.session.remove()
         db.engine.dispose()  # the in-memory database goes with its only connection
+
+
+@pytest.fixture
+def app():
+    yield from app_with_tables()
+
+
+@pytest.fixture
+def fresh_postgres():
+    """The URL of a new, empty PostgreSQL database, dropped afterwards (never `test` itself)."""
+    base = os.environ.get("TEST_DATABASE_URL")
+    if not base:
+        pytest.skip("TEST_DATABASE_URL is not set (.ci/run sets it)")
+    name = f"t_{secrets.token_hex(6)}"
+    admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield sa.make_url(base).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 @pytest.fixture

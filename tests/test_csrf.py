@@ -5,8 +5,8 @@ import re
 import pytest
 from sqlalchemy import select
 
+from tests.conftest import app_with_tables
 from tests.helpers import HX, assert_error_page, assert_flash_error, input_value, url
-from webapp import create_app
 from webapp.config import TestConfig
 from webapp.extensions import db
 from webapp.models import Order, Product, Role, Status
@@ -19,19 +19,7 @@ class CsrfConfig(TestConfig):
 @pytest.fixture
 def app():
     """The app of conftest, but with CSRF protection as in production."""
-    from flask import g
-
-    app = create_app(CsrfConfig)
-
-    @app.teardown_request
-    def forget_user(exc):
-        g.pop("_login_user", None)
-
-    with app.app_context():
-        db.create_all()
-        yield app
-        db.session.remove()
-        db.engine.dispose()
+    yield from app_with_tables(CsrfConfig)
 
 
 def body_token(text: str) -> str:

@@ -9,7 +9,6 @@ import secrets
 import pytest
 import requests
 import socketio
-import sqlalchemy as sa
 
 from tests import live
 
@@ -68,25 +67,6 @@ def test_make_run_steps_serve_home_and_demo_logins_work(tmp_path):
         server.stop()
 
 
-@pytest.fixture
-def shared_database(tmp_path):
-    """A fresh PostgreSQL database when TEST_DATABASE_URL is set, else one SQLite file."""
-    base = os.environ.get("TEST_DATABASE_URL")
-    if not base:
-        yield f"sqlite:///{tmp_path / 'shared.db'}"
-        return
-    name = f"scale_{secrets.token_hex(4)}"
-    admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as c:
-        c.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield sa.make_url(base).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as c:
-            c.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
 def socket_for(session: requests.Session, base: str) -> tuple[socketio.Client, queue.Queue]:
     """A real Socket.IO client carrying the session's login cookies; events land in a queue."""
     events: queue.Queue = queue.Queue()
@@ -104,12 +84,13 @@ def wait_for(events: queue.Queue, name: str, match=lambda data: True, timeout: f
             return data
 
 
+@pytest.mark.postgres
 @pytest.mark.redis
-def test_two_processes_share_live_updates_over_redis(shared_database):
+def test_two_processes_share_live_updates_over_redis(fresh_postgres):
     redis_url = os.environ.get("TEST_REDIS_URL")
     if not redis_url:
         pytest.skip("TEST_REDIS_URL is not set (.ci/run sets it)")
-    env = live.base_env(shared_database, SOCKETIO_MESSAGE_QUEUE=redis_url,
+    env = live.base_env(fresh_postgres, SOCKETIO_MESSAGE_QUEUE=redis_url,
                         SOCKETIO_CHANNEL=f"test-{secrets.token_hex(4)}")
     live.flask(env, "db", "upgrade")
     logins = demo_logins(live.flask(env, "seed-demo"))

@@ -2,8 +2,6 @@
 and leave nothing for autogenerate to add (models and migrations agree)."""
 from __future__ import annotations
 
-import os
-import secrets
 import warnings
 
 import pytest
@@ -54,27 +52,9 @@ def test_upgrade_builds_everything_on_empty_sqlite(tmp_path):
         assert set(inspect(db.engine).get_table_names()) == {"alembic_version"}
 
 
-@pytest.fixture
-def empty_postgres():
-    base = os.environ.get("TEST_DATABASE_URL")
-    if not base:
-        pytest.skip("TEST_DATABASE_URL is not set (.ci/run sets it)")
-    name = f"mig_{secrets.token_hex(4)}"
-    admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    url = sa.make_url(base).set(database=name)
-    try:
-        yield url.render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
 @pytest.mark.postgres
-def test_upgrade_builds_everything_on_empty_postgres(empty_postgres):
-    app = migrated_app(empty_postgres)
+def test_upgrade_builds_everything_on_empty_postgres(fresh_postgres):
+    app = migrated_app(fresh_postgres)
     run_migrations(app, upgrade)
     assert_schema_matches_models(app)
     run_migrations(app, lambda: downgrade(revision="base"))

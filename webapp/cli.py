@@ -110,4 +110,4 @@ def print_logins() -> None:
     click.echo("\nDemo logins (email or mobile / password):")
     for role, login, password in DEMO_LOGINS:
         click.echo(f"  {role:<4} {login:<24} {password}")
-    click.echo("  商家 shop: /s/fresh-fruit\n")
+    click.echo("  demo shop: /s/fresh-fruit\n")

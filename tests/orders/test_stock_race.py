@@ -1,7 +1,6 @@
 """Many buyers racing for the last items: the conditional UPDATE sells exactly the stock."""
 from __future__ import annotations
 
-import os
 import secrets
 import threading
 
@@ -79,20 +78,7 @@ def test_sqlite_file_sells_exactly_the_stock(tmp_path):
 
 
 @pytest.mark.postgres
-def test_postgres_sells_exactly_the_stock():
-    base = os.environ.get("TEST_DATABASE_URL")
-    if not base:
-        pytest.skip("TEST_DATABASE_URL is not set (.ci/run sets it)")
-    name = f"race_{secrets.token_hex(4)}"
-    admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as c:
-        c.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    try:
-        url = sa.make_url(base).set(database=name).render_as_string(hide_password=False)
-        left, orders, outcomes = race(url)
-        assert sorted(outcomes) == ["out"] * 7 + ["sold"] * 5
-        assert (left, orders) == (0, 5)
-    finally:
-        with admin.connect() as c:
-            c.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+def test_postgres_sells_exactly_the_stock(fresh_postgres):
+    left, orders, outcomes = race(fresh_postgres)
+    assert sorted(outcomes) == ["out"] * 7 + ["sold"] * 5
+    assert (left, orders) == (0, 5)
