@@ -14,6 +14,7 @@ from flask import abort, current_app
 from PIL import Image, UnidentifiedImageError
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload, selectinload
 
 from webapp.extensions import db
 from webapp.models import (
@@ -61,16 +62,21 @@ def order_for(actor: User, order_id: int) -> Order:
     return order
 
 
+# What order lists show of each order, loaded in a fixed number of queries, not one per order.
+LISTED = (selectinload(Order.lines), joinedload(Order.shop),
+          selectinload(Order.delivery).joinedload(Delivery.courier))
+
+
 def orders_of_buyer(buyer: User) -> list[Order]:
     return list(db.session.scalars(select(Order).where(Order.buyer_id == buyer.id)
-                                   .order_by(Order.id.desc())))
+                                   .options(*LISTED).order_by(Order.id.desc())))
 
 
 def board_orders(shop: Shop) -> tuple[list[Order], list[Order]]:
     """The shop's open orders (oldest first) and its 20 latest finished ones."""
-    open_orders = db.session.scalars(select(Order).where(
+    open_orders = db.session.scalars(select(Order).options(*LISTED).where(
         Order.shop_id == shop.id, Order.status.not_in(FINAL)).order_by(Order.id))
-    finished = db.session.scalars(select(Order).where(
+    finished = db.session.scalars(select(Order).options(*LISTED).where(
         Order.shop_id == shop.id, Order.status.in_(FINAL)).order_by(Order.id.desc()).limit(20))
     return list(open_orders), list(finished)
 

@@ -1,0 +1,35 @@
+"""Order lists cost the same number of queries for 2 orders as for 12 (no query per order)."""
+import pytest
+from sqlalchemy import event
+
+from tests.helpers import HX
+from webapp.extensions import db
+from webapp.models import Role, Status
+
+
+def statements(client, path: str) -> int:
+    seen = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        seen.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        assert client.get(path, headers=HX).status_code == 200
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    return len(seen)
+
+
+@pytest.mark.parametrize(("role", "path"), [(Role.MERCHANT, "/orders/board"),
+                                            (Role.BUYER, "/orders/")])
+def test_order_lists_do_not_query_per_order(client, login_as, world, advance, role, path):
+    world.product.stock = 100
+    db.session.commit()
+    login_as(world.merchant if role is Role.MERCHANT else world.buyer)
+    for _ in range(2):
+        advance(Status.DISPATCHED)
+    few = statements(client, path)
+    for _ in range(10):
+        advance(Status.DISPATCHED)
+    assert statements(client, path) == few
