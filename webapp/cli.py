@@ -89,6 +89,18 @@ def register(app: Flask) -> None:
         click.echo("demo data loaded" if created else "demo data already present")
         print_logins()
 
+    @app.cli.command("purge-tracks")
+    @click.option("--days", type=click.IntRange(min=0), default=None,
+                  help="Retention in days (default: TRACK_RETENTION_DAYS).")
+    def purge_tracks_command(days: int | None) -> None:
+        """Delete courier track points of orders that ended longer ago than the retention."""
+        from flask import current_app
+
+        from webapp.delivery.services import purge_track_points
+
+        days = current_app.config["TRACK_RETENTION_DAYS"] if days is None else days
+        click.echo(f"deleted {purge_track_points(days)} track points older than {days} days")
+
     @app.cli.command("demo-logins")
     def demo_logins_command() -> None:
         """Print the demo logins if the demo accounts exist."""

@@ -46,6 +46,11 @@ class Config:
     RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
     RATELIMIT_HEADERS_ENABLED = True
     HTTPS = _bool("HTTPS", False)
+    # How many proxies (nginx) stand in front and set X-Forwarded-For/-Proto; 0 trusts none, so a
+    # client cannot fake its address to slip past the login limits.
+    TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
+    # Courier track points are personal data: purge them this many days after the order ends.
+    TRACK_RETENTION_DAYS = int(os.environ.get("TRACK_RETENTION_DAYS", "30"))
     SESSION_COOKIE_SECURE = HTTPS
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

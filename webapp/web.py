@@ -1,6 +1,7 @@
 """View helpers: one render for page and fragment, the role decorator, htmx-aware redirects."""
 from __future__ import annotations
 
+import re
 from functools import wraps
 from zoneinfo import ZoneInfo
 
@@ -115,9 +116,15 @@ def local_time(value, fmt: str = "%Y-%m-%d %H:%M") -> str:
 
 def safe_next(target: str | None) -> str | None:
     """Accept only same-site relative paths as a post-login destination."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return None
+    from urllib.parse import urlsplit
+
+    # Browsers drop tabs and newlines and read "\" as "/", so "/\t/evil" would leave the site.
+    if not target or re.search(r"[\x00-\x20\\]", target) or not target.startswith("/"):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or target.startswith("//"):
+        return None
+    return target
 
 
 def is_htmx_request() -> bool:

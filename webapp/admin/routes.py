@@ -27,8 +27,7 @@ def approve(application_id: int):
         return redirect_to(url_for("admin.applications"))
     application = services.get_application(application_id)
     return render("admin/applications.html", "admin/_application.html",
-                  application=application, shop=shop, applications=services.review_queue(),
-                  reject_form=RejectApplicationForm())
+                  application=application, shop=shop)
 
 
 @bp.post("/applications/<int:application_id>/reject")
@@ -43,5 +42,4 @@ def reject(application_id: int):
         flash(f"已驳回：{application.shop_name}", "success")
         return redirect_to(url_for("admin.applications"))
     return render("admin/applications.html", "admin/_application.html",
-                  application=application, shop=None, applications=services.review_queue(),
-                  reject_form=RejectApplicationForm())
+                  application=application, shop=None)

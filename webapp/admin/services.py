@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from sqlalchemy import select, update
+from sqlalchemy.orm import joinedload
 
 from webapp.extensions import db
 from webapp.models import ApplicationStatus, MerchantApplication, Shop, User, utcnow
@@ -11,7 +12,8 @@ from webapp.web import Conflict, ServiceError
 
 
 def review_queue(status: ApplicationStatus | None = ApplicationStatus.SUBMITTED):
-    query = select(MerchantApplication).order_by(MerchantApplication.submitted_at)
+    query = (select(MerchantApplication).options(joinedload(MerchantApplication.user))
+             .order_by(MerchantApplication.submitted_at))
     if status is not None:
         query = query.where(MerchantApplication.status == status)
     return list(db.session.scalars(query))

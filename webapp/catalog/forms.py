@@ -1,7 +1,9 @@
 from decimal import Decimal, InvalidOperation
 
-from wtforms import BooleanField, IntegerField, StringField, TextAreaField, ValidationError
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
+from wtforms import (
+    BooleanField, HiddenField, IntegerField, StringField, TextAreaField, ValidationError,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
 from webapp.web import Form
 
@@ -12,9 +14,11 @@ def parse_yuan(text: str | None) -> int | None:
     """'12.5' -> 1250 fen; None for anything that is not a positive amount with ≤ 2 decimals."""
     try:
         amount = Decimal((text or "").strip().replace("¥", "").replace(",", ""))
+        if not amount.is_finite() or amount <= 0 or amount.adjusted() > 8:
+            return None
+        if amount != amount.quantize(Decimal("0.01")):
+            return None
     except InvalidOperation:
-        return None
-    if not amount.is_finite() or amount <= 0 or amount != amount.quantize(Decimal("0.01")):
         return None
     fen = int(amount * 100)
     return fen if fen <= MAX_PRICE_FEN else None
@@ -34,6 +38,8 @@ class ProductForm(Form):
         InputRequired("请输入库存数量"), NumberRange(0, 1_000_000, "库存需为 0 到 1000000 的整数")],
         render_kw={"inputmode": "numeric", "min": 0})
     published = BooleanField("上架销售", default=True)
+    # The stock the edit form showed; the change is applied relative to it.
+    stock_seen = HiddenField(validators=[Optional(), Regexp(r"^\d{1,7}$")])
 
     @property
     def price_fen(self) -> int:

@@ -5,7 +5,7 @@ from webapp.catalog import bp, services
 from webapp.catalog.forms import ProductForm
 from webapp.models import Role
 from webapp.shops.services import own_shop_or_403
-from webapp.web import redirect_to, render, role_required, wants_fragment
+from webapp.web import ServiceError, redirect_to, render, role_required, wants_fragment
 
 
 def _fields(form: ProductForm) -> dict:
@@ -38,10 +38,17 @@ def edit(product_id: int):
     form = ProductForm(obj=None if request.method == "POST" else product)
     if request.method == "GET":
         form.price.data = f"{product.price_fen / 100:.2f}"
+        form.stock_seen.data = str(product.stock)
     if form.validate_on_submit():
-        services.update_product(product, **_fields(form))
-        flash(f"已保存：{product.title}", "success")
-        return redirect_to(url_for("catalog.products"))
+        seen = int(form.stock_seen.data) if form.stock_seen.data else product.stock
+        try:
+            services.update_product(product, **_fields(form), stock_seen=seen)
+        except ServiceError as error:
+            form.stock.errors.append(error.message)
+            form.stock_seen.data = str(product.stock)
+        else:
+            flash(f"已保存：{product.title}", "success")
+            return redirect_to(url_for("catalog.products"))
     return render("catalog/edit.html", "catalog/_product_form.html",
                   status=422 if form.errors else 200, form=form, product=product, shop=shop)
 

@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 from flask import abort
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from webapp.extensions import db
 from webapp.models import Product, Shop
+from webapp.web import ServiceError
 
 
 def products_of(shop: Shop) -> list[Product]:
@@ -32,11 +33,23 @@ def create_product(shop: Shop, *, title: str, description: str, price_fen: int, 
 
 
 def update_product(product: Product, *, title: str, description: str, price_fen: int,
-                   stock: int, published: bool) -> Product:
-    """Change a product's details."""
+                   stock: int, stock_seen: int, published: bool) -> Product:
+    """Change a product's details; stock moves by what the merchant changed, so orders placed
+    while the form was open are not undone."""
+    delta = stock - stock_seen
+    if delta:
+        changed = db.session.execute(
+            update(Product).where(Product.id == product.id, Product.stock + delta >= 0)
+            .values(stock=Product.stock + delta).execution_options(synchronize_session=False)
+        ).rowcount
+        if changed != 1:
+            db.session.rollback()
+            db.session.refresh(product)
+            raise ServiceError(f"库存已变化（当前 {product.stock} 件），请重新填写。", 409)
     product.title, product.description = title.strip(), description.strip()
-    product.price_fen, product.stock, product.published = price_fen, stock, published
+    product.price_fen, product.published = price_fen, published
     db.session.commit()
+    db.session.refresh(product)
     return product
 
 

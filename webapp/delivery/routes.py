@@ -1,4 +1,4 @@
-from flask import flash, url_for
+from flask import flash, request, url_for
 from flask_login import current_user
 
 from webapp.delivery import bp, services
@@ -36,6 +36,14 @@ def detail(order_id: int):
 def start(order_id: int):
     """Pick up the goods and start sending positions."""
     return _panel(orders.start(order_id, current_user), "已开始配送，正在共享位置。")
+
+
+@bp.post("/<int:order_id>/fail")
+@role_required(Role.COURIER)
+def fail(order_id: int):
+    """Report that the delivery cannot be completed, with a reason for the shop."""
+    return _panel(orders.fail(order_id, current_user, request.form.get("reason", "")),
+                  "已上报配送失败，商家会重新安排。")
 
 
 @bp.post("/<int:order_id>/arrive")

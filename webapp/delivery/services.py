@@ -5,7 +5,7 @@ import math
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import or_, select, update
+from sqlalchemy import delete, or_, select, update
 
 from webapp.extensions import db
 from webapp.models import Delivery, Order, TrackPoint, User, utcnow
@@ -33,12 +33,27 @@ def deliveries_of(courier: User) -> tuple[list[Order], list[Order]]:
     return list(open_orders), list(done)
 
 
+def purge_track_points(older_than_days: int) -> int:
+    """Delete the track points of deliveries whose order ended more than `older_than_days` ago."""
+    cutoff = utcnow() - timedelta(days=older_than_days)
+    ended = select(Delivery.id).join(Order, Order.id == Delivery.order_id).where(
+        Order.status.in_(FINAL), Order.updated_at < cutoff)
+    deleted = db.session.execute(
+        delete(TrackPoint).where(TrackPoint.delivery_id.in_(ended))
+        .execution_options(synchronize_session=False)).rowcount
+    db.session.commit()
+    return deleted
+
+
 def _number(value, low: float, high: float, required: bool = True) -> float | None:
     if value is None and not required:
         return None
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise PositionRefused("bad_request", "position values must be numbers")
-    value = float(value)
+    try:
+        value = float(value)
+    except OverflowError:
+        raise PositionRefused("bad_request", "position value out of range") from None
     if not math.isfinite(value) or not low <= value <= high:
         raise PositionRefused("bad_request", "position value out of range")
     return value

@@ -24,7 +24,7 @@ from webapp.models import (
 from webapp.orders.forms import WINDOW_FORMAT
 from webapp.orders.state import FINAL, LABELS, Action, IllegalTransition, RoleNotAllowed, transition
 from webapp.realtime import emit_after_commit, order_room, shop_room, user_room
-from webapp.web import Conflict, ServiceError
+from webapp.web import MAX_ID, Conflict, ServiceError
 
 ACTION_LABELS = {
     Action.ACCEPT: "接单", Action.REFUSE: "拒绝", Action.CANCEL: "取消", Action.ASSIGN: "派单",
@@ -214,7 +214,7 @@ def assign(order_id: int, actor: User, courier_id: int | None) -> Order:
     order = order_for(actor, order_id)
     courier = db.session.scalar(select(User).where(
         User.id == courier_id, User.role == Role.COURIER, User.shop_id == order.shop_id,
-        User.active.is_(True))) if courier_id else None
+        User.active.is_(True))) if courier_id and 0 < courier_id <= MAX_ID else None
     if courier is None:
         raise ServiceError("请选择本店的骑手。", 422)
     _apply(order, Action.ASSIGN, actor, note=courier.display_name)
@@ -242,6 +242,15 @@ def arrive(order_id: int, actor: User) -> Order:
     order = order_for(actor, order_id)
     _apply(order, Action.ARRIVE, actor)
     order.delivery.arrived_at = utcnow()
+    return _finish(order)
+
+
+def fail(order_id: int, actor: User, reason: str) -> Order:
+    """The courier cannot complete the delivery; the shop can assign it again."""
+    if not reason.strip():
+        raise ServiceError("请填写配送失败的原因。", 422)
+    order = order_for(actor, order_id)
+    _apply(order, Action.FAIL, actor, note=reason.strip()[:200])
     return _finish(order)
 
 
@@ -298,4 +307,7 @@ def sign(order_id: int, actor: User, signer_name: str, signature_data_url: str) 
         accepted_lines=accepted, digest="")
     proof.digest = proof_digest(proof)
     db.session.add(proof)
+    if delivery is not None:
+        # The proof keeps the position at signature; the live position stops being kept here.
+        delivery.last_lat = delivery.last_lng = delivery.last_accuracy = None
     return _finish(order)

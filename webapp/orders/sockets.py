@@ -12,7 +12,7 @@ def order_snapshot(order) -> dict:
     """What a page needs to catch up after (re)connecting: status and last position."""
     delivery = order.delivery
     position = None
-    if delivery is not None and delivery.last_lat is not None:
+    if order.status in TRACKING and delivery is not None and delivery.last_lat is not None:
         position = {"lat": delivery.last_lat, "lng": delivery.last_lng,
                     "accuracy": delivery.last_accuracy,
                     "at": delivery.last_at.isoformat() + "Z" if delivery.last_at else None}
