@@ -51,7 +51,10 @@ def login(page: Page, base: str, who: str, password: str) -> None:
 
 
 def wait_socket(page: Page) -> None:
+    """Connected, and upgraded to a WebSocket (gevent + simple-websocket, allowed by the CSP)."""
     expect(page.locator("body")).to_have_attribute("data-socket", "connected", timeout=15_000)
+    page.wait_for_function("window.appSocket.io.engine.transport.name === 'websocket'",
+                           timeout=15_000)
 
 
 def marker_transform(page: Page) -> str:
