@@ -26,7 +26,12 @@ instance/secret_key:
 	$(PYTHON) -c "import secrets; print(secrets.token_urlsafe(48))" > $@
 	chmod 600 $@
 
-run: $(VENV)/.runtime instance/secret_key
+instance/kyc_key: | $(VENV)/.runtime
+	mkdir -p instance
+	$(BIN)/python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())" > $@
+	chmod 600 $@
+
+run: $(VENV)/.runtime instance/secret_key instance/kyc_key
 	@export SECRET_KEY="$$(cat instance/secret_key)"; \
 	$(BIN)/flask db upgrade && \
 	if $(BIN)/flask db-empty; then $(BIN)/flask seed-demo; else $(BIN)/flask demo-logins; fi && \

@@ -31,13 +31,13 @@ def test_whole_journey(app, make_user, login_as, socket_client):
     assert r.status_code == 303
     application = db.session.scalar(select(MerchantApplication))
     assert application.status is ApplicationStatus.SUBMITTED
-    assert application.id_number_masked == "110***********002X"
+    assert application.id_number_masked == "1101**********002X"
     assert VALID_ID.encode() not in application.id_number_encrypted
 
     # Admin approves from the review list; the shop exists at /s/<handle>.
     login_as(admin, admin_client)
     r = admin_client.get("/admin/applications")
-    assert "绿色菜铺" in r.text and "110***********002X" in r.text
+    assert "绿色菜铺" in r.text and "1101**********002X" in r.text
     r = admin_client.post(f"/admin/applications/{application.id}/approve",
                           headers={"HX-Request": "true"})
     assert r.status_code == 200 and "/s/green-grocer" in r.text

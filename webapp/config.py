@@ -1,8 +1,6 @@
 """Settings, all from the environment."""
 from __future__ import annotations
 
-import base64
-import hashlib
 import os
 from pathlib import Path
 
@@ -40,7 +38,9 @@ class Config:
     # Leaflet tiles; empty string shows the map without a base layer (offline, tests).
     MAP_TILE_URL = os.environ.get("MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
     MAP_TILE_ATTRIBUTION = os.environ.get("MAP_TILE_ATTRIBUTION", "© OpenStreetMap contributors")
-    ID_ENCRYPTION_KEY = os.environ.get("ID_ENCRYPTION_KEY")
+    # Fernet key for ID numbers at rest. Unset: instance/kyc_key, generated on first run outside
+    # production (make run creates it too); production without either refuses to start.
+    KYC_ENCRYPTION_KEY = os.environ.get("KYC_ENCRYPTION_KEY")
     PASSWORD_HASH_METHOD = "scrypt"
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
@@ -74,16 +74,37 @@ class TestConfig(Config):
     SOCKETIO_ASYNC_MODE = "threading"
     MAP_TILE_URL = ""
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
+    KYC_ENCRYPTION_KEY = "hyb0mGn2Y7oqgS1kLpLz0Y2z3cZrQmP8XvV2Jd9mQyk="  # tests only
     RATELIMIT_ENABLED = False
     WTF_CSRF_ENABLED = False
 
 
-def fernet_key(config: dict) -> bytes:
-    """Return the Fernet key for ID numbers: ID_ENCRYPTION_KEY, or one derived from SECRET_KEY."""
-    if config.get("ID_ENCRYPTION_KEY"):
-        return config["ID_ENCRYPTION_KEY"].encode()
-    digest = hashlib.sha256(b"id-numbers:" + config["SECRET_KEY"].encode()).digest()
-    return base64.urlsafe_b64encode(digest)
+KYC_KEY_FILE = INSTANCE / "kyc_key"
+
+
+def kyc_key(config: dict) -> bytes:
+    """The Fernet key for ID numbers (check() has made sure there is one)."""
+    return config["KYC_ENCRYPTION_KEY"].encode()
+
+
+def _load_kyc_key(config: dict) -> None:
+    if config.get("KYC_ENCRYPTION_KEY"):
+        return
+    if KYC_KEY_FILE.exists():
+        config["KYC_ENCRYPTION_KEY"] = KYC_KEY_FILE.read_text().strip()
+        return
+    if config.get("APP_ENV") in {"development", "testing"} or config.get("TESTING"):
+        from cryptography.fernet import Fernet
+
+        INSTANCE.mkdir(exist_ok=True)
+        key = Fernet.generate_key().decode()
+        KYC_KEY_FILE.write_text(key + "\n")
+        KYC_KEY_FILE.chmod(0o600)
+        config["KYC_ENCRYPTION_KEY"] = key
+        return
+    raise RuntimeError("KYC_ENCRYPTION_KEY is not set (and there is no instance/kyc_key). "
+                       "Generate one with: python -c 'from cryptography.fernet import Fernet; "
+                       "print(Fernet.generate_key().decode())'")
 
 
 def check(config: dict) -> None:
@@ -96,3 +117,4 @@ def check(config: dict) -> None:
                 "SECRET_KEY is not set. Set it in the environment "
                 "(make run keeps one in instance/secret_key), or set APP_ENV=development."
             )
+    _load_kyc_key(config)

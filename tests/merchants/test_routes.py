@@ -43,7 +43,7 @@ def test_apply_stores_the_application_and_goes_to_the_dashboard(app, client, mer
     [application] = applications()
     assert application.user_id == merchant.id
     assert application.status is ApplicationStatus.SUBMITTED
-    assert application.id_number_masked == "110***********002X"
+    assert application.id_number_masked == "1101**********002X"
     assert services.reveal_id_number(application) == VALID_ID
     dashboard = client.get(url(app, "merchants.dashboard")).text
     assert "审核中" in dashboard and VALID_ID not in dashboard
@@ -74,12 +74,12 @@ def test_a_rejected_merchant_gets_the_form_back_filled_in_but_without_the_id(
 
 
 BAD_APPLICATION = [
-    ("id_number", "110105194912310021", "身份证号无效"),  # wrong check digit
-    ("id_number", "11010519491231", "身份证号无效"),
-    ("id_number", "11010519491331002X", "身份证号无效"),  # month 13
+    ("id_number", "110105194912310021", "身份证号校验码不正确"),  # wrong check digit
+    ("id_number", "11010519491231", "身份证号应为 18 位"),
+    ("id_number", "11010519491331002X", "出生日期无效"),  # month 13
     ("id_number", "", "请输入身份证号"),
-    ("uscc", "91350100M000100Y44", "统一社会信用代码无效"),  # wrong check digit
-    ("uscc", "91350100M000100Y4", "统一社会信用代码无效"),
+    ("uscc", "91350100M000100Y44", "统一社会信用代码校验码不正确"),  # wrong check digit
+    ("uscc", "91350100M000100Y4", "统一社会信用代码应为 18 位"),
     ("uscc", "", "请输入统一社会信用代码"),
     ("mobile", "12345678901", "请输入 11 位中国大陆手机号"),
     ("mobile", "1390000111", "请输入 11 位中国大陆手机号"),

@@ -1,4 +1,10 @@
+from datetime import date
+
 from stdnum.cn import ric, uscc
+from stdnum.exceptions import (
+    InvalidChecksum, InvalidComponent, InvalidFormat, InvalidLength,
+)
+from stdnum.exceptions import ValidationError as ValidationError_
 from wtforms import PasswordField, StringField, ValidationError
 from wtforms.validators import DataRequired, Length, Regexp
 
@@ -7,18 +13,47 @@ from webapp.web import Form
 MOBILE_RULE = Regexp(r"^1[3-9]\d{9}$", message="请输入 11 位中国大陆手机号")
 
 
-def _valid_id_number(form, field):
-    value = (field.data or "").strip().upper()
-    if not ric.is_valid(value):
-        raise ValidationError("身份证号无效，请核对 18 位号码（含末位校验码）")
-    field.data = ric.compact(value)
+ID_MESSAGES = {
+    InvalidLength: "身份证号应为 18 位",
+    InvalidFormat: "身份证号只能是数字，末位可以是 X",
+    InvalidComponent: "身份证号中的出生日期无效（不存在或在未来）",
+    InvalidChecksum: "身份证号校验码不正确，请逐位核对",
+}
+USCC_MESSAGES = {
+    InvalidLength: "统一社会信用代码应为 18 位",
+    InvalidFormat: "统一社会信用代码只能是数字和大写字母（不含 I、O、Z、S、V）",
+    InvalidComponent: "统一社会信用代码的登记机关或机构代码部分无效",
+    InvalidChecksum: "统一社会信用代码校验码不正确，请逐位核对",
+}
 
 
-def _valid_uscc(form, field):
-    value = (field.data or "").strip().upper()
-    if not uscc.is_valid(value):
-        raise ValidationError("统一社会信用代码无效，请核对 18 位代码（含末位校验码）")
-    field.data = uscc.compact(value)
+def _birth_date_first(value: str) -> None:
+    """Tell an impossible or future birth date apart from a mistyped check digit."""
+    if len(value) == 18 and value[:17].isdigit():
+        born = ric.get_birth_date(value)  # raises InvalidComponent for 19491331 and the like
+        if born > date.today():
+            raise InvalidComponent()
+
+
+def _checked(module, messages: dict, fallback: str, first=None):
+    """A WTForms validator from a python-stdnum module, with a message for each kind of error."""
+
+    def validate(form, field):
+        value = (field.data or "").strip().upper()
+        try:
+            if first is not None:
+                first(value)
+            field.data = module.validate(value)
+        except ValidationError_ as error:
+            message = next((m for kind, m in messages.items() if isinstance(error, kind)),
+                           fallback)
+            raise ValidationError(message) from None
+
+    return validate
+
+
+_valid_id_number = _checked(ric, ID_MESSAGES, "身份证号无效，请核对", first=_birth_date_first)
+_valid_uscc = _checked(uscc, USCC_MESSAGES, "统一社会信用代码无效，请核对")
 
 
 class SubmitApplicationForm(Form):

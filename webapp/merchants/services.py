@@ -6,18 +6,19 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from webapp.auth.services import find_by_login, hash_password
-from webapp.config import fernet_key
+from webapp.config import kyc_key
 from webapp.extensions import db
 from webapp.models import ApplicationStatus, MerchantApplication, Role, Shop, User
 from webapp.web import ServiceError
 
 
 def _fernet() -> Fernet:
-    return Fernet(fernet_key(current_app.config))
+    return Fernet(kyc_key(current_app.config))
 
 
 def mask_id_number(id_number: str) -> str:
-    return id_number[:3] + "*" * (len(id_number) - 7) + id_number[-4:]
+    """1101**********002X: the region and the last four, as Chinese apps show it."""
+    return id_number[:4] + "*" * (len(id_number) - 8) + id_number[-4:]
 
 
 def reveal_id_number(application: MerchantApplication) -> str:
