@@ -19,9 +19,11 @@ from webapp.orders import services as orders
 _counter = itertools.count(1)
 
 
-def app_with_tables(config=TestConfig):
+def app_with_tables(config=TestConfig, upload_dir=None):
     """An app on a fresh in-memory database, its context held open for the test."""
     app = create_app(config)
+    if upload_dir is not None:
+        app.config["UPLOAD_DIR"] = str(upload_dir)
 
     # Requests reuse the app context this fixture holds open, and with it `g`, where Flask-Login
     # caches the user: forget it after every request (and socket event) so clients stay apart.
@@ -37,8 +39,8 @@ def app_with_tables(config=TestConfig):
 
 
 @pytest.fixture
-def app():
-    yield from app_with_tables()
+def app(tmp_path):
+    yield from app_with_tables(upload_dir=tmp_path / "uploads")
 
 
 @pytest.fixture
@@ -239,3 +241,33 @@ def socket_client(app):
 
 def stock_of(product: Product) -> int:
     return db.session.scalar(select(Product.stock).where(Product.id == product.id))
+
+
+def jpeg_bytes(size=(320, 200), colour=(15, 118, 110)) -> bytes:
+    """A real JPEG photo, as a phone would upload."""
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", size, colour).save(out, format="JPEG")
+    return out.getvalue()
+
+
+COMPLETE_APPLICATION = {
+    "legal_name": "王小明", "id_number": "11010519491231002X", "uscc": "91110000600037341L",
+    "mobile": "13900001111", "shop_name": "Green Grocer 绿色菜铺",
+    "shop_address": "北京市 市辖区 朝阳区 建国路 1 号", "province_code": "11", "city_code": "1101",
+    "district_code": "110105", "street": "建国路 1 号",
+}
+
+
+def submit_complete(merchant: User, **fields):
+    """Submit a complete application (with three document photos) through the service."""
+    from webapp.merchants.services import submit_application
+    from webapp.uploads import clean_image
+
+    documents = {kind: clean_image(jpeg_bytes()) for kind in ("id_front", "id_back",
+                                                              "licence_photo")}
+    return submit_application(merchant, **{**COMPLETE_APPLICATION, **fields},
+                              documents=documents)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import socket
+import tempfile
 import subprocess
 import sys
 import time
@@ -21,6 +22,7 @@ def free_port() -> int:
 
 def base_env(database_url: str, **extra: str) -> dict:
     env = {**os.environ, "FLASK_APP": "webapp", "APP_ENV": "production",
+           "UPLOAD_DIR": tempfile.mkdtemp(prefix="uploads-"),
            "SECRET_KEY": "live-test-secret-key-not-for-production",
            "KYC_ENCRYPTION_KEY": "0iJ3hQm8dZ5y7kq1Xo2VwQnRr4tLs6uPa9bCe0fGh1I=",
            "DATABASE_URL": database_url, "MAP_TILE_URL": "", "RATELIMIT_ENABLED": "0",

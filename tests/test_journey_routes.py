@@ -1,9 +1,10 @@
 """The whole journey over HTTP and Socket.IO test clients, with no browser."""
+import io
 import re
 
 from sqlalchemy import select
 
-from tests.conftest import signature_data_url, window_value
+from tests.conftest import jpeg_bytes, signature_data_url, window_value
 from webapp.extensions import db
 from webapp.models import (
     ApplicationStatus, MerchantApplication, Order, OrderEvent, Product, ProofOfDelivery, Role,
@@ -27,20 +28,26 @@ def test_whole_journey(app, make_user, login_as, socket_client):
     assert r.status_code == 303
     r = merchant_client.post("/merchant/apply", data={
         "legal_name": "王小明", "id_number": VALID_ID, "uscc": VALID_USCC,
-        "mobile": "13900001111", "shop_name": "Green Grocer 绿色菜铺", "shop_address": "朝阳区 1 号"})
-    assert r.status_code == 303
+        "mobile": "13900001111", "shop_name": "Green Grocer 绿色菜铺", "handle_wish": "",
+        "province": "11", "city": "1101", "district": "110105", "street": "建国路 1 号",
+        "id_front": (io.BytesIO(jpeg_bytes()), "front.jpg"),
+        "id_back": (io.BytesIO(jpeg_bytes()), "back.jpg"),
+        "licence_photo": (io.BytesIO(jpeg_bytes()), "licence.png"), "action": "submit"})
+    assert r.status_code == 303, r.text
     application = db.session.scalar(select(MerchantApplication))
     assert application.status is ApplicationStatus.SUBMITTED
     assert application.id_number_masked == "1101**********002X"
+    assert application.shop_address == "北京市 市辖区 朝阳区 建国路 1 号"
     assert VALID_ID.encode() not in application.id_number_encrypted
 
     # Admin approves from the review list; the shop exists at /s/<handle>.
     login_as(admin, admin_client)
     r = admin_client.get("/admin/applications")
     assert "绿色菜铺" in r.text and "1101**********002X" in r.text
+    assert VALID_ID not in admin_client.get(f"/admin/applications/{application.id}").text
     r = admin_client.post(f"/admin/applications/{application.id}/approve",
                           headers={"HX-Request": "true"})
-    assert r.status_code == 200 and "/s/green-grocer" in r.text
+    assert r.status_code == 200 and "/s/green-grocer" in r.text, r.text
     shop = db.session.scalar(select(Shop))
     assert merchant_client.get("/s/green-grocer").status_code == 200
 

@@ -62,3 +62,41 @@ def test_upgrade_builds_everything_on_empty_postgres(fresh_postgres):
     assert_schema_matches_models(app)
     with app.app_context():
         db.engine.dispose()
+
+
+def upgrade_with_data(app) -> None:
+    """Upgrade to 0001, add a real-name application as 0001 stored it, then upgrade to head."""
+    run_migrations(app, lambda: upgrade(revision="0001"))
+    with app.app_context():
+        with db.engine.begin() as c:
+            c.execute(sa.text(
+                "INSERT INTO \"user\" (id, email, password_hash, role, display_name, active, "
+                "created_at) VALUES (1, 'm@example.com', 'x', 'merchant', 'm', true, "
+                "'2026-01-02 03:04:05')"))
+            c.execute(sa.text(
+                "INSERT INTO merchant_application (id, user_id, version, legal_name, "
+                "id_number_encrypted, id_number_masked, uscc, mobile, shop_name, shop_address, "
+                "status, review_notes, review_comment, submitted_at) VALUES (1, 1, 1, '王', :b, "
+                "'1101**********002X', '91110000600037341L', '13900001111', '店', '北京', "
+                "'submitted', '{}', '', '2026-01-02 03:04:05')"), {"b": b"token"})
+    run_migrations(app, upgrade)
+    with app.app_context():
+        row = db.session.execute(sa.text(
+            "SELECT created_at, updated_at, handle_wish, street FROM merchant_application")).one()
+        assert str(row.created_at).startswith("2026-01-02 03:04:05")
+        assert str(row.updated_at).startswith("2026-01-02 03:04:05")
+        assert (row.handle_wish, row.street) == ("", "")
+        db.session.remove()
+    assert_schema_matches_models(app)
+
+
+def test_upgrade_keeps_existing_applications_on_sqlite(tmp_path):
+    upgrade_with_data(migrated_app(f"sqlite:///{tmp_path / 'old.db'}"))
+
+
+@pytest.mark.postgres
+def test_upgrade_keeps_existing_applications_on_postgres(fresh_postgres):
+    app = migrated_app(fresh_postgres)
+    upgrade_with_data(app)
+    with app.app_context():
+        db.engine.dispose()

@@ -35,6 +35,24 @@ def demo_uscc() -> str:
     return body + uscc.calc_check_digit(body)
 
 
+def demo_document(title: str, colour: tuple[int, int, int]) -> bytes:
+    """A plain placeholder photo for the demo merchant's documents (no real person's data)."""
+    import io
+
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (640, 400), (245, 245, 240))
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((16, 16, 624, 384), outline=colour, width=6)
+    draw.rectangle((40, 60, 220, 300), fill=(220, 220, 215))
+    for i, width in enumerate((340, 300, 360, 260, 320)):
+        draw.rectangle((250, 70 + i * 48, 250 + width, 90 + i * 48), fill=colour)
+    draw.text((40, 320), f"DEMO {title}", fill=colour)
+    out = io.BytesIO()
+    image.save(out, format="JPEG")
+    return out.getvalue()
+
+
 def seed_demo() -> bool:
     """Create the demo accounts, shop and products; return False if they already exist."""
     from webapp.admin.services import approve
@@ -48,10 +66,16 @@ def seed_demo() -> bool:
         return False
     admin = create_admin(DEMO_LOGINS[0][1], DEMO_LOGINS[0][2])
     merchant = register(DEMO_LOGINS[1][1], DEMO_LOGINS[1][2], "鲜果小铺 王店长", Role.MERCHANT)
+    from webapp.uploads import clean_image
+
+    documents = {kind: clean_image(demo_document(kind, colour)) for kind, colour in (
+        ("id_front", (15, 118, 110)), ("id_back", (29, 78, 216)),
+        ("licence_photo", (185, 28, 28)))}
     application = latest_application(merchant) or submit_application(
         merchant, legal_name="王小明", id_number=demo_id_number(), uscc=demo_uscc(),
-        mobile="13900000000", shop_name="Fresh Fruit 鲜果小铺",
-        shop_address="北京市朝阳区建国路 88 号")
+        mobile="13900000000", shop_name="Fresh Fruit 鲜果小铺", handle_wish="fresh-fruit",
+        province_code="11", city_code="1101", district_code="110105", street="建国路 88 号",
+        shop_address="北京市 市辖区 朝阳区 建国路 88 号", documents=documents)
     approve(application.id, admin)
     shop = shop_of(merchant)
     shop.description = "每日清晨产地直采，同城两小时送达。"

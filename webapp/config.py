@@ -57,7 +57,14 @@ class Config:
     REMEMBER_COOKIE_SECURE = HTTPS
     # CSRF tokens live as long as the session, so a tab left open on a tablet keeps working.
     WTF_CSRF_TIME_LIMIT = None
-    MAX_CONTENT_LENGTH = 8 * 1024 * 1024
+    # A merchant's form carries up to three photos of UPLOAD_MAX_BYTES each.
+    MAX_CONTENT_LENGTH = 20 * 1024 * 1024
+    # ID and licence photos: private, outside static/, served only through a checked view.
+    UPLOAD_DIR = os.environ.get("UPLOAD_DIR") or str(INSTANCE / "uploads")
+    UPLOAD_MAX_BYTES = 5 * 1024 * 1024
+    # Checked before decoding: 40 MP is about 160 MB of RGBA in memory. (Phones save 12 MP by
+    # default; a 48/50 MP "full resolution" shot is refused as too large.)
+    UPLOAD_MAX_PIXELS = 40_000_000
     SIGNATURE_MAX_BYTES = 512 * 1024
     TIMEZONE = os.environ.get("TIMEZONE", "Asia/Shanghai")
     # A courier may send at most one position per this many seconds.
@@ -77,6 +84,8 @@ class TestConfig(Config):
     KYC_ENCRYPTION_KEY = "hyb0mGn2Y7oqgS1kLpLz0Y2z3cZrQmP8XvV2Jd9mQyk="  # tests only
     RATELIMIT_ENABLED = False
     WTF_CSRF_ENABLED = False
+    # Each test that stores a file sets its own (tmp_path); none writes into instance/.
+    UPLOAD_DIR = None
 
 
 KYC_KEY_FILE = INSTANCE / "kyc_key"

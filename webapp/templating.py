@@ -5,7 +5,7 @@ from flask import Flask
 
 from webapp.models.order import PAYMENT_LABELS
 from webapp.orders.state import LABELS, Role, Status, actions_for
-from webapp.web import local_time, yuan
+from webapp.web import local_time, waited, yuan
 
 VENDOR = {
     "htmx": "vendor/htmx-2.0.11.min.js",
@@ -19,7 +19,11 @@ VENDOR = {
 def register(app: Flask) -> None:
     app.jinja_env.filters["yuan"] = yuan
     app.jinja_env.filters["local_time"] = local_time
+    app.jinja_env.filters["waited"] = waited
+    from webapp.admin.services import AUDIT_LABELS, FIELD_LABELS
+
     app.jinja_env.globals.update(
+        FIELD_LABELS=FIELD_LABELS, AUDIT_LABELS=AUDIT_LABELS,
         STATUS_LABELS=LABELS, PAYMENT_LABELS=PAYMENT_LABELS, Role=Role, Status=Status,
         VENDOR=VENDOR, actions_for=actions_for,
     )

@@ -114,6 +114,20 @@ def local_time(value, fmt: str = "%Y-%m-%d %H:%M") -> str:
     return value.replace(tzinfo=UTC).astimezone(zone).strftime(fmt)
 
 
+def waited(since) -> str:
+    """How long ago, in words a reviewer reads at a glance: 3 小时 12 分."""
+    if since is None:
+        return ""
+    from webapp.models.base import utcnow
+
+    minutes = max(0, int((utcnow() - since).total_seconds() // 60))
+    days, rest = divmod(minutes, 24 * 60)
+    hours, mins = divmod(rest, 60)
+    if days:
+        return f"{days} 天 {hours} 小时"
+    return f"{hours} 小时 {mins} 分" if hours else f"{mins} 分钟"
+
+
 def safe_next(target: str | None) -> str | None:
     """Accept only same-site relative paths as a post-login destination."""
     from urllib.parse import urlsplit

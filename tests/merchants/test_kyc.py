@@ -7,7 +7,8 @@ from stdnum.cn import ric
 
 from webapp.extensions import db
 from webapp.merchants.forms import SubmitApplicationForm
-from webapp.merchants.services import mask_id_number, reveal_id_number, submit_application
+from tests.conftest import submit_complete
+from webapp.merchants.services import mask_id_number, reveal_id_number
 from webapp.models import Role
 
 VALID_ID = "11010519491231002X"
@@ -85,9 +86,7 @@ def test_lower_case_x_and_spaces_are_accepted_and_normalised(app):
 
 def test_no_plaintext_id_number_in_the_table(app, make_user):
     merchant = make_user(Role.MERCHANT)
-    application = submit_application(
-        merchant, legal_name="王小明", id_number=VALID_ID, uscc=VALID_USCC, mobile="13900001111",
-        shop_name="店", shop_address="北京")
+    application = submit_complete(merchant)
     rows = db.session.execute(text("SELECT * FROM merchant_application")).all()
     assert len(rows) == 1
     for value in rows[0]:

@@ -1,20 +1,47 @@
-from flask import flash, request, url_for
+from flask import abort, flash, request, url_for
 from flask_login import current_user
 
 from webapp.admin import bp, services
-from webapp.admin.forms import RejectApplicationForm
-from webapp.models import ApplicationStatus, Role
-from webapp.web import ServiceError, redirect_to, render, role_required, wants_fragment
+from webapp.models import REVIEWABLE, Role
+from webapp.shops.services import shop_of
+from webapp.web import redirect_to, render, role_required, wants_fragment
 
 
 @bp.get("/applications")
 @role_required(Role.ADMIN)
 def applications():
-    """Show the review queue (or every application with ?all=1)."""
-    status = None if request.args.get("all") else ApplicationStatus.SUBMITTED
-    return render("admin/applications.html", "admin/_queue.html",
-                  applications=services.review_queue(status), show_all=status is None,
-                  reject_form=RejectApplicationForm())
+    """The review queue, oldest first, filtered by status."""
+    queue = request.args.get("status", "submitted")
+    if queue not in services.QUEUES:
+        abort(404)
+    return render("admin/applications.html", "admin/_queue.html", queue=queue,
+                  applications=services.review_queue(queue), counts=services.queue_counts(),
+                  queues=services.QUEUES)
+
+
+def _review_context(application):
+    return {"application": application, "shop": shop_of(application.user),
+            "changed": services.changes_since_previous(application),
+            "trail": services.audit_trail(application), "fields": REVIEWABLE}
+
+
+@bp.get("/applications/<int:application_id>")
+@role_required(Role.ADMIN)
+def review(application_id: int):
+    """Every field and document of one application side by side, with the decision form."""
+    application = services.get_application(application_id)
+    return render("admin/review.html", **_review_context(application))
+
+
+def _notes() -> dict:
+    return {name: request.form.get(f"note_{name}", "") for name in REVIEWABLE}
+
+
+def _decided(application, message: str):
+    if not wants_fragment():
+        flash(message, "success")
+        return redirect_to(url_for("admin.review", application_id=application.id))
+    return render("admin/review.html", "admin/_decision.html", **_review_context(application))
 
 
 @bp.post("/applications/<int:application_id>/approve")
@@ -22,24 +49,60 @@ def applications():
 def approve(application_id: int):
     """Approve an application; this opens the merchant's shop."""
     shop = services.approve(application_id, current_user)
-    if not wants_fragment():
-        flash(f"已通过，店铺已开通：/s/{shop.handle}", "success")
-        return redirect_to(url_for("admin.applications"))
-    application = services.get_application(application_id)
-    return render("admin/applications.html", "admin/_application.html",
-                  application=application, shop=shop)
+    return _decided(services.get_application(application_id),
+                    f"已通过，店铺已开通：/s/{shop.handle}")
 
 
 @bp.post("/applications/<int:application_id>/reject")
 @role_required(Role.ADMIN)
 def reject(application_id: int):
-    """Reject an application with a reason."""
-    form = RejectApplicationForm()
-    if not form.validate():
-        raise ServiceError("请填写驳回原因", 422)
-    application = services.reject(application_id, current_user, form.comment.data)
-    if not wants_fragment():
-        flash(f"已驳回：{application.shop_name}", "success")
-        return redirect_to(url_for("admin.applications"))
-    return render("admin/applications.html", "admin/_application.html",
-                  application=application, shop=None)
+    """Reject with a reason per field."""
+    application = services.reject(application_id, current_user, _notes(),
+                                  request.form.get("comment", ""))
+    return _decided(application, "已驳回，商家会看到每一项原因。")
+
+
+@bp.post("/applications/<int:application_id>/request-info")
+@role_required(Role.ADMIN)
+def request_info(application_id: int):
+    """Ask the merchant for more information on the named fields."""
+    application = services.request_info(application_id, current_user, _notes(),
+                                        request.form.get("comment", ""))
+    return _decided(application, "已要求商家补充资料。")
+
+
+@bp.post("/applications/<int:application_id>/reveal")
+@role_required(Role.ADMIN)
+def reveal(application_id: int):
+    """Show the full ID number to this reviewer, once, and log that it was shown."""
+    number = services.reveal(application_id, current_user)
+    return render("admin/review.html", "admin/_id_number.html", number=number,
+                  application=services.get_application(application_id))
+
+
+@bp.post("/shops/<int:shop_id>/suspend")
+@role_required(Role.ADMIN)
+def suspend(shop_id: int):
+    """Hide a shop from buyers (open orders go on)."""
+    shop = services.suspend(shop_id, current_user, request.form.get("reason", ""))
+    flash(f"已停业：{shop.name}", "success")
+    return redirect_to(request.form.get("back") if _local(request.form.get("back"))
+                       else url_for("admin.applications", status="suspended"))
+
+
+@bp.post("/shops/<int:shop_id>/reinstate")
+@role_required(Role.ADMIN)
+def reinstate(shop_id: int):
+    """Open a suspended shop again."""
+    shop = services.reinstate(shop_id, current_user)
+    flash(f"已恢复营业：{shop.name}", "success")
+    return redirect_to(request.form.get("back") if _local(request.form.get("back"))
+                       else url_for("admin.applications", status="approved"))
+
+
+def _local(path) -> bool:
+    from webapp.web import safe_next
+
+    return safe_next(path) is not None
+
+

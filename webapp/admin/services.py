@@ -1,38 +1,83 @@
-"""Platform review of real-name applications."""
+"""Platform review of real-name applications, and shop suspension. Every decision is audited."""
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import joinedload
 
+from webapp import audit
 from webapp.extensions import db
-from webapp.models import ApplicationStatus, MerchantApplication, Shop, User, utcnow
+from webapp.merchants.services import application_values, previous_version, reveal_id_number
+from webapp.models import (
+    REVIEWABLE, ApplicationStatus, MerchantApplication, Shop, ShopStatus, User, utcnow,
+)
 from webapp.realtime import emit_after_commit, user_room
-from webapp.shops.services import new_handle, shop_of
+from webapp.shops.services import handle_is_free, new_handle, shop_of
 from webapp.web import Conflict, ServiceError
 
+FIELD_LABELS = {
+    "legal_name": "法定姓名", "id_number": "身份证号", "uscc": "统一社会信用代码",
+    "mobile": "联系手机", "shop_name": "店铺名称", "handle_wish": "店铺网址",
+    "shop_address": "店铺地址", "id_front": "身份证人像面", "id_back": "身份证国徽面",
+    "licence_photo": "营业执照照片",
+}
+AUDIT_LABELS = {
+    "application.submitted": "提交资料", "application.approved": "审核通过",
+    "application.rejected": "驳回", "application.needs_info": "要求补充资料",
+    "application.id_revealed": "查看完整身份证号", "shop.opened": "开通店铺",
+    "shop.suspended": "店铺停业", "shop.reinstated": "恢复营业",
+}
+QUEUES = {
+    "submitted": "待审核", "needs_info": "待补充", "approved": "已通过", "rejected": "已驳回",
+    "suspended": "已停业",
+}
 
-def review_queue(status: ApplicationStatus | None = ApplicationStatus.SUBMITTED):
+
+def review_queue(status: str = "submitted") -> list[MerchantApplication]:
+    """Oldest first. For "suspended", the approved applications of suspended shops."""
     query = (select(MerchantApplication).options(joinedload(MerchantApplication.user))
-             .order_by(MerchantApplication.submitted_at))
-    if status is not None:
-        query = query.where(MerchantApplication.status == status)
+             .order_by(MerchantApplication.submitted_at, MerchantApplication.id))
+    if status == "suspended":
+        query = query.join(Shop, Shop.application_id == MerchantApplication.id).where(
+            Shop.status == ShopStatus.SUSPENDED)
+    else:
+        query = query.where(MerchantApplication.status == ApplicationStatus(status))
     return list(db.session.scalars(query))
+
+
+def queue_counts() -> dict[str, int]:
+    rows = db.session.execute(select(MerchantApplication.status, func.count())
+                              .group_by(MerchantApplication.status)).all()
+    counts = {str(status): n for status, n in rows}
+    counts["suspended"] = db.session.scalar(
+        select(func.count(Shop.id)).where(Shop.status == ShopStatus.SUSPENDED)) or 0
+    return counts
 
 
 def get_application(application_id: int) -> MerchantApplication:
     application = db.session.get(MerchantApplication, application_id)
-    if application is None:
+    if application is None or application.status is ApplicationStatus.DRAFT:
         raise ServiceError("找不到该申请", 404)
     return application
 
 
-def _decide(application_id: int, reviewer: User, status: ApplicationStatus, comment: str):
+def changes_since_previous(application: MerchantApplication) -> list[str]:
+    """The reviewable fields that differ from the merchant's previous version."""
+    before = previous_version(application)
+    if before is None:
+        return []
+    old, new = application_values(before), application_values(application)
+    return [f for f in REVIEWABLE if old.get(f) != new.get(f)]
+
+
+def _decide(application_id: int, reviewer: User, status: ApplicationStatus, notes: dict,
+            comment: str) -> MerchantApplication:
     done = db.session.execute(
         update(MerchantApplication)
         .where(MerchantApplication.id == application_id,
                MerchantApplication.status == ApplicationStatus.SUBMITTED)
         .values(status=status, reviewer_id=reviewer.id, reviewed_at=utcnow(),
-                review_comment=comment)
+                review_notes=notes, review_comment=comment)
+        .execution_options(synchronize_session=False)
     ).rowcount
     if done != 1:
         db.session.rollback()
@@ -40,30 +85,100 @@ def _decide(application_id: int, reviewer: User, status: ApplicationStatus, comm
         raise Conflict("该申请已被处理，请刷新列表。")
     application = get_application(application_id)
     db.session.refresh(application)
+    audit.record(reviewer, f"application.{status}", application, notes=notes, comment=comment,
+                 version=application.version)
+    emit_after_commit(db.session, "merchant:reviewed",
+                      {"id": application.id, "status": str(status)}, user_room(application.user_id))
     return application
 
 
 def approve(application_id: int, reviewer: User) -> Shop:
-    """Approve an application and open the merchant's verified shop."""
-    application = _decide(application_id, reviewer, ApplicationStatus.APPROVED, "")
+    """Approve an application: the merchant's shop opens (or, after a change, stays open)."""
+    application = _decide(application_id, reviewer, ApplicationStatus.APPROVED, {}, "")
     shop = shop_of(application.user)
     if shop is None:
-        shop = Shop(owner_id=application.user_id, application_id=application.id,
-                    handle=new_handle(application.shop_name), name=application.shop_name,
-                    address=application.shop_address, verified_at=utcnow())
+        wish = application.handle_wish
+        handle = wish if wish and handle_is_free(wish) else new_handle(application.shop_name)
+        shop = Shop(owner_id=application.user_id, application_id=application.id, handle=handle,
+                    name=application.shop_name, address=application.shop_address,
+                    verified_at=utcnow())
         db.session.add(shop)
-    emit_after_commit(db.session, "merchant:reviewed",
-                      {"status": "approved"}, user_room(application.user_id))
+        db.session.flush()
+        audit.record(reviewer, "shop.opened", shop, handle=handle)
+    else:
+        shop.application_id = application.id
+        shop.verified_at = utcnow()
     db.session.commit()
     return shop
 
 
-def reject(application_id: int, reviewer: User, comment: str) -> MerchantApplication:
-    """Reject an application with a reason the merchant will see."""
-    if not comment.strip():
-        raise ServiceError("请填写驳回原因", 422)
-    application = _decide(application_id, reviewer, ApplicationStatus.REJECTED, comment.strip())
-    emit_after_commit(db.session, "merchant:reviewed",
-                      {"status": "rejected"}, user_room(application.user_id))
+def _with_reasons(application_id: int, reviewer: User, status: ApplicationStatus, notes: dict,
+                  comment: str) -> MerchantApplication:
+    notes = {f: r.strip()[:300] for f, r in notes.items() if f in REVIEWABLE and r and r.strip()}
+    if not notes and not comment.strip():
+        raise ServiceError("请至少为一项资料填写原因。", 422)
+    application = _decide(application_id, reviewer, status, notes, comment.strip()[:500])
     db.session.commit()
     return application
+
+
+def reject(application_id: int, reviewer: User, notes: dict, comment: str = ""):
+    """Reject with a reason per field; the merchant can fix and resubmit."""
+    return _with_reasons(application_id, reviewer, ApplicationStatus.REJECTED, notes, comment)
+
+
+def request_info(application_id: int, reviewer: User, notes: dict, comment: str = ""):
+    """Ask the merchant for more information on the named fields."""
+    return _with_reasons(application_id, reviewer, ApplicationStatus.NEEDS_INFO, notes, comment)
+
+
+def reveal(application_id: int, reviewer: User) -> str:
+    """Show a reviewer the full ID number; the reveal itself is audited."""
+    application = get_application(application_id)
+    audit.record(reviewer, "application.id_revealed", application, version=application.version)
+    db.session.commit()
+    return reveal_id_number(application)
+
+
+def suspend(shop_id: int, admin: User, reason: str) -> Shop:
+    """Hide a shop and its products from buyers; open orders go on."""
+    if not reason.strip():
+        raise ServiceError("请填写停业原因。", 422)
+    shop = db.session.get(Shop, shop_id) or _missing_shop()
+    if shop.status is ShopStatus.SUSPENDED:
+        raise Conflict("该店铺已停业。")
+    shop.status, shop.suspended_at, shop.suspended_reason = (
+        ShopStatus.SUSPENDED, utcnow(), reason.strip()[:200])
+    audit.record(admin, "shop.suspended", shop, reason=shop.suspended_reason)
+    emit_after_commit(db.session, "shop:updated", {"id": shop.id, "status": "suspended"},
+                      user_room(shop.owner_id))
+    db.session.commit()
+    return shop
+
+
+def reinstate(shop_id: int, admin: User) -> Shop:
+    """Open a suspended shop again."""
+    shop = db.session.get(Shop, shop_id) or _missing_shop()
+    if shop.status is ShopStatus.ACTIVE:
+        raise Conflict("该店铺正在营业。")
+    shop.status, shop.suspended_at, shop.suspended_reason = ShopStatus.ACTIVE, None, ""
+    audit.record(admin, "shop.reinstated", shop)
+    emit_after_commit(db.session, "shop:updated", {"id": shop.id, "status": "active"},
+                      user_room(shop.owner_id))
+    db.session.commit()
+    return shop
+
+
+def _missing_shop():
+    raise ServiceError("找不到该店铺", 404)
+
+
+def audit_trail(application: MerchantApplication) -> list:
+    """Every audited action on any version of this merchant's application."""
+    from webapp.models import AuditLog
+
+    ids = select(MerchantApplication.id).where(MerchantApplication.user_id == application.user_id)
+    return list(db.session.scalars(
+        select(AuditLog).options(joinedload(AuditLog.actor))
+        .where(AuditLog.subject_type == "merchant_application", AuditLog.subject_id.in_(ids))
+        .order_by(AuditLog.id)))

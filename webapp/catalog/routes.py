@@ -4,7 +4,7 @@ from flask_login import current_user
 from webapp.catalog import bp, services
 from webapp.catalog.forms import ProductForm
 from webapp.models import Role
-from webapp.shops.services import own_shop_or_403
+from webapp.shops.services import active_shop_or_403, own_shop_or_403
 from webapp.web import ServiceError, redirect_to, render, role_required, wants_fragment
 
 
@@ -19,6 +19,8 @@ def _fields(form: ProductForm) -> dict:
 def products():
     """List the shop's products and add a new one."""
     shop = own_shop_or_403(current_user)
+    if request.method == "POST":
+        shop = active_shop_or_403(current_user)
     form = ProductForm()
     if form.validate_on_submit():
         product = services.create_product(shop, **_fields(form))
@@ -33,7 +35,8 @@ def products():
 @role_required(Role.MERCHANT)
 def edit(product_id: int):
     """Change a product's price, stock or details."""
-    shop = own_shop_or_403(current_user)
+    shop = own_shop_or_403(current_user) if request.method == "GET" else active_shop_or_403(
+        current_user)
     product = services.own_product(shop, product_id)
     form = ProductForm(obj=None if request.method == "POST" else product)
     if request.method == "GET":
@@ -57,7 +60,7 @@ def edit(product_id: int):
 @role_required(Role.MERCHANT)
 def publish(product_id: int):
     """Toggle whether a product is on sale."""
-    shop = own_shop_or_403(current_user)
+    shop = active_shop_or_403(current_user)
     product = services.own_product(shop, product_id)
     services.set_published(product, request.form.get("published") == "1")
     if not wants_fragment():

@@ -5,10 +5,14 @@ from stdnum.exceptions import (
     InvalidChecksum, InvalidComponent, InvalidFormat, InvalidLength,
 )
 from stdnum.exceptions import ValidationError as ValidationError_
-from wtforms import PasswordField, StringField, ValidationError
-from wtforms.validators import DataRequired, Length, Regexp
+from flask_wtf.file import FileField
+from wtforms import PasswordField, SelectField, StringField, TextAreaField, ValidationError
+from wtforms.validators import DataRequired, Length, Optional, Regexp
 
+from webapp.regions.fields import fill_choices
 from webapp.web import Form
+
+PHOTO_TYPES = "image/jpeg,image/png,image/webp"
 
 MOBILE_RULE = Regexp(r"^1[3-9]\d{9}$", message="请输入 11 位中国大陆手机号")
 
@@ -57,19 +61,36 @@ _valid_uscc = _checked(uscc, USCC_MESSAGES, "统一社会信用代码无效，�
 
 
 class SubmitApplicationForm(Form):
-    legal_name = StringField("法定姓名", validators=[DataRequired("请输入法定姓名"), Length(max=40)],
+    """The real-name application. Fields are optional here because a draft may be partial;
+    the view asks for everything (or what the last version already holds) on submission."""
+
+    legal_name = StringField("法定姓名", validators=[Optional(), Length(max=40)],
                              render_kw={"autocomplete": "name"})
-    id_number = StringField("居民身份证号", validators=[DataRequired("请输入身份证号"),
-                                                  _valid_id_number],
+    id_number = StringField("居民身份证号", validators=[Optional(), _valid_id_number],
                             render_kw={"autocomplete": "off", "maxlength": 18})
-    uscc = StringField("营业执照（统一社会信用代码）", validators=[
-        DataRequired("请输入统一社会信用代码"), _valid_uscc], render_kw={"maxlength": 18})
-    mobile = StringField("联系手机", validators=[DataRequired("请输入联系手机"), MOBILE_RULE],
+    mobile = StringField("联系手机", validators=[Optional(), MOBILE_RULE],
                          render_kw={"autocomplete": "tel", "inputmode": "tel"})
-    shop_name = StringField("店铺名称", validators=[DataRequired("请输入店铺名称"), Length(max=60)])
-    shop_address = StringField("店铺地址", validators=[DataRequired("请输入店铺地址"),
-                                                   Length(max=200)],
-                               render_kw={"autocomplete": "street-address"})
+    uscc = StringField("营业执照（统一社会信用代码）", validators=[Optional(), _valid_uscc],
+                       render_kw={"maxlength": 18})
+    shop_name = StringField("店铺名称", validators=[Optional(), Length(max=60)])
+    handle_wish = StringField("店铺网址（选填）", validators=[Optional(), Length(max=40)],
+                              render_kw={"placeholder": "如 fresh-fruit", "autocapitalize": "none",
+                                         "spellcheck": "false"})
+    province = SelectField("省份", validate_choice=False)
+    city = SelectField("城市", validate_choice=False)
+    district = SelectField("区县", validate_choice=False)
+    street = StringField("详细地址", validators=[Optional(), Length(max=200)],
+                         render_kw={"autocomplete": "street-address"})
+    id_front = FileField("身份证人像面照片", render_kw={"accept": PHOTO_TYPES})
+    id_back = FileField("身份证国徽面照片", render_kw={"accept": PHOTO_TYPES})
+    licence_photo = FileField("营业执照照片", render_kw={"accept": PHOTO_TYPES})
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        fill_choices(self)
+
+    def validate_handle_wish(self, field):
+        field.data = (field.data or "").strip().lower()
 
 
 class CreateCourierForm(Form):
@@ -79,3 +100,12 @@ class CreateCourierForm(Form):
     password = PasswordField("初始密码（至少 8 位）", validators=[
         DataRequired("请输入初始密码"), Length(min=8, max=128, message="密码需 8 到 128 位")],
         render_kw={"autocomplete": "new-password"})
+
+
+class UpdateShopForm(Form):
+    name = StringField("店铺名称", validators=[DataRequired("请输入店铺名称"), Length(max=60)])
+    description = TextAreaField("店铺简介", validators=[Optional(), Length(max=500)])
+    opening_hours = StringField("营业时间", validators=[Optional(), Length(max=100)],
+                                render_kw={"placeholder": "如 每天 08:00–21:00"})
+    logo = FileField("店铺 Logo（方形）", render_kw={"accept": PHOTO_TYPES})
+    banner = FileField("招牌图（横幅）", render_kw={"accept": PHOTO_TYPES})

@@ -1,10 +1,15 @@
-from flask import flash, url_for
+from flask import abort, flash, request, url_for
 from flask_login import current_user
+from sqlalchemy import select
 
 from webapp.merchants import bp, services
-from webapp.merchants.forms import CreateCourierForm, SubmitApplicationForm
-from webapp.models import ApplicationStatus, Role
-from webapp.shops.services import own_shop_or_403, shop_of
+from webapp.merchants.forms import CreateCourierForm, SubmitApplicationForm, UpdateShopForm
+from webapp.extensions import db
+from webapp.models import DOCUMENTS, ApplicationStatus, MerchantApplication, Role
+from webapp.regions.fields import check_region, fill_choices
+from webapp.regions.services import full_name as region_name
+from webapp.shops.services import handle_problem, own_shop_or_403, shop_of
+from webapp.uploads import UploadRejected, clean_image, send_private
 from webapp.web import ServiceError, redirect_to, render, role_required
 
 
@@ -16,25 +21,117 @@ def dashboard():
                   shop=shop_of(current_user))
 
 
+FIELD_MESSAGES = {
+    "legal_name": "请输入法定姓名", "id_number": "请输入身份证号", "mobile": "请输入联系手机",
+    "uscc": "请输入统一社会信用代码", "shop_name": "请输入店铺名称", "district": "请选择省份、城市和区县",
+    "street": "请输入详细地址", "id_front": "请上传身份证人像面照片",
+    "id_back": "请上传身份证国徽面照片", "licence_photo": "请上传营业执照照片",
+}
+
+
+def _prefill(form: SubmitApplicationForm, latest) -> None:
+    for name in ("legal_name", "mobile", "uscc", "shop_name", "handle_wish", "street"):
+        form[name].data = getattr(latest, name)
+    form.province.data, form.city.data = latest.province_code, latest.city_code
+    form.district.data = latest.district_code
+    fill_choices(form)
+
+
+def _check(form: SubmitApplicationForm, latest, submit: bool) -> dict:
+    """Checks that need more than one field or the last version; returns cleaned documents."""
+    has = {n: bool(latest and getattr(latest, n)) for n in DOCUMENTS}
+    has["id_number"] = bool(latest and latest.id_number_encrypted)
+    if form.handle_wish.data:
+        problem = handle_problem(form.handle_wish.data, current_user)
+        if problem:
+            form.handle_wish.errors.append(problem)
+    if submit or form.province.data or form.city.data or form.district.data:
+        problem = check_region(form)
+        if problem:
+            form.district.errors.append(problem)
+    documents = {}
+    for kind in DOCUMENTS:
+        upload = request.files.get(kind)
+        if upload and upload.filename:
+            try:
+                documents[kind] = clean_image(upload)
+            except UploadRejected as rejected:
+                form[kind].errors.append(rejected.message)
+    if submit:
+        for name, message in FIELD_MESSAGES.items():
+            field = form[name]
+            given = field.data if name not in DOCUMENTS else documents.get(name)
+            if isinstance(given, str):
+                given = given.strip()  # "  " is as empty as "" (the service strips it)
+            if not given and not has.get(name) and not field.errors:
+                field.errors.append(message)
+    return documents
+
+
 @bp.route("/apply", methods=["GET", "POST"])
 @role_required(Role.MERCHANT)
 def apply():
-    """Submit (or resubmit) the real-name application."""
+    """Fill in, save as draft, and submit (or fix and resubmit) the real-name application."""
     latest = services.latest_application(current_user)
-    if latest is not None and latest.status is not ApplicationStatus.REJECTED:
+    if latest is not None and latest.status is ApplicationStatus.SUBMITTED:
+        flash("资料正在审核中，审核完成前不能修改。", "info")
         return redirect_to(url_for("merchants.dashboard"))
     form = SubmitApplicationForm()
-    if form.validate_on_submit():
-        data = {name: form[name].data for name in
-                ("legal_name", "id_number", "uscc", "mobile", "shop_name", "shop_address")}
-        services.submit_application(current_user, **data)
-        flash("已提交实名认证资料，平台将尽快审核。", "success")
-        return redirect_to(url_for("merchants.dashboard"))
-    if not form.is_submitted() and latest is not None:
-        for name in ("legal_name", "mobile", "shop_name", "shop_address", "uscc"):
-            form[name].data = getattr(latest, name)
-    return render("merchants/apply.html", "merchants/_apply_form.html",
-                  status=422 if form.errors else 200, form=form, latest=latest)
+    if request.method == "GET" and latest is not None:
+        _prefill(form, latest)
+    refreshing = "region_refresh" in request.form
+    if request.method == "POST" and not refreshing:
+        submit = request.form.get("action") != "draft"
+        form.validate()
+        documents = _check(form, latest, submit)
+        if not any(form.errors.values()):
+            fields = {name: form[name].data or "" for name in
+                      ("legal_name", "mobile", "uscc", "shop_name", "handle_wish", "street")}
+            fields.update(province_code=form.province.data or "", city_code=form.city.data or "",
+                          district_code=form.district.data or "",
+                          shop_address=" ".join(filter(None, [
+                              region_name(form.province.data, form.city.data,
+                                          form.district.data), form.street.data or ""])))
+            application = services.save_application(
+                current_user, fields=fields, id_number=form.id_number.data or None,
+                documents=documents, submit=submit)
+            flash("已提交实名认证资料，平台将尽快审核。" if submit else
+                  f"草稿已保存（第 {application.version} 版）。", "success")
+            return redirect_to(url_for("merchants.dashboard" if submit else "merchants.apply"))
+    status = 422 if any(form.errors.values()) else 200
+    return render("merchants/apply.html", "merchants/_apply_form.html", status=status, form=form,
+                  latest=latest, notes=_notes_for(latest))
+
+
+def _notes_for(latest) -> dict:
+    """The reviewer's reasons, shown beside their fields while the merchant fixes them."""
+    if latest is None:
+        return {}
+    if latest.status in (ApplicationStatus.NEEDS_INFO, ApplicationStatus.REJECTED):
+        return latest.review_notes or {}
+    if latest.status is ApplicationStatus.DRAFT:
+        before = services.previous_version(latest)
+        if before is not None and before.status in (ApplicationStatus.NEEDS_INFO,
+                                                     ApplicationStatus.REJECTED):
+            return before.review_notes or {}
+    return {}
+
+
+@bp.get("/applications/<int:application_id>/documents/<kind>")
+@role_required(Role.MERCHANT, Role.ADMIN)
+def document(application_id: int, kind: str):
+    """An ID or licence photo, for the merchant who uploaded it and for admins only."""
+    if kind not in DOCUMENTS:
+        abort(404)
+    if current_user.role is Role.ADMIN:
+        application = db.session.get(MerchantApplication, application_id)
+    else:
+        application = db.session.scalar(select(MerchantApplication).where(
+            MerchantApplication.id == application_id,
+            MerchantApplication.user_id == current_user.id))
+    if application is None or not getattr(application, kind):
+        abort(404)
+    return send_private(getattr(application, kind))
 
 
 @bp.route("/couriers", methods=["GET", "POST"])
@@ -55,3 +152,27 @@ def couriers():
     return render("merchants/couriers.html", "merchants/_couriers.html",
                   status=422 if form.errors else 200, form=form, created=created,
                   couriers=services.couriers_of(shop), shop=shop)
+
+
+@bp.route("/shop", methods=["GET", "POST"])
+@role_required(Role.MERCHANT)
+def shop_settings():
+    """The owner's settings: name, description, opening hours, logo and banner."""
+    shop = own_shop_or_403(current_user)
+    form = UpdateShopForm(obj=shop if request.method == "GET" else None)
+    if form.validate_on_submit():
+        images = {}
+        for kind in ("logo", "banner"):
+            upload = request.files.get(kind)
+            if upload and upload.filename:
+                try:
+                    images[kind] = clean_image(upload)
+                except UploadRejected as rejected:
+                    form[kind].errors.append(rejected.message)
+        if not any(form.errors.values()):
+            services.update_shop(shop, name=form.name.data, description=form.description.data or "",
+                                 opening_hours=form.opening_hours.data or "", images=images)
+            flash("店铺设置已保存。", "success")
+            return redirect_to(url_for("merchants.shop_settings"))
+    return render("merchants/shop_settings.html", "merchants/_shop_form.html",
+                  status=422 if any(form.errors.values()) else 200, form=form, shop=shop)

@@ -3,12 +3,15 @@ from __future__ import annotations
 
 from cryptography.fernet import Fernet
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from webapp.auth.services import find_by_login, hash_password
 from webapp.config import kyc_key
 from webapp.extensions import db
-from webapp.models import ApplicationStatus, MerchantApplication, Role, Shop, User
+from webapp.models import (
+    DOCUMENTS, REVIEWABLE, ApplicationStatus, MerchantApplication, Role, Shop, User, utcnow,
+)
 from webapp.web import ServiceError
 
 
@@ -31,25 +34,111 @@ def latest_application(user: User) -> MerchantApplication | None:
         .order_by(MerchantApplication.version.desc()).limit(1))
 
 
-def submit_application(user: User, *, legal_name: str, id_number: str, uscc: str, mobile: str,
-                       shop_name: str, shop_address: str) -> MerchantApplication:
-    """Store a new version of the merchant's real-name application for review."""
+def previous_version(application: MerchantApplication) -> MerchantApplication | None:
+    return db.session.scalar(
+        select(MerchantApplication).where(
+            MerchantApplication.user_id == application.user_id,
+            MerchantApplication.version < application.version,
+            MerchantApplication.status != ApplicationStatus.DRAFT)
+        .order_by(MerchantApplication.version.desc()).limit(1))
+
+
+def application_values(application: MerchantApplication) -> dict:
+    """The reviewable values of a version, comparable between versions."""
+    values = {f: getattr(application, f) for f in REVIEWABLE if f != "id_number"}
+    values["id_number"] = (reveal_id_number(application)
+                           if application.id_number_encrypted else "")
+    return values
+
+
+def own_application(user: User, application_id: int) -> MerchantApplication:
+    application = db.session.scalar(select(MerchantApplication).where(
+        MerchantApplication.id == application_id, MerchantApplication.user_id == user.id))
+    if application is None:
+        raise ServiceError("找不到该申请", 404)
+    return application
+
+
+TEXT_FIELDS = ("legal_name", "uscc", "mobile", "shop_name", "handle_wish", "province_code",
+               "city_code", "district_code", "street", "shop_address")
+REQUIRED = ("legal_name", "uscc", "mobile", "shop_name", "province_code", "city_code",
+            "district_code", "street", "id_front", "id_back", "licence_photo")
+
+
+def missing_for_submission(application: MerchantApplication) -> list[str]:
+    missing = [f for f in REQUIRED if not getattr(application, f)]
+    if not application.id_number_encrypted:
+        missing.insert(1, "id_number")
+    return missing
+
+
+def save_application(user: User, *, fields: dict, id_number: str | None,
+                     documents: dict, submit: bool) -> MerchantApplication:
+    """Save the merchant's draft (a new version after a review) and, if asked, submit it.
+
+    `documents` maps id_front / id_back / licence_photo to cleaned images; a version keeps the
+    previous version's documents and ID number unless new ones are given.
+    """
+    from webapp import audit
+    from webapp.uploads import discard, store
+
     latest = latest_application(user)
     if latest is not None and latest.status is ApplicationStatus.SUBMITTED:
-        raise ServiceError("你的申请正在审核中，请等待结果。", 409)
-    if latest is not None and latest.status is ApplicationStatus.APPROVED:
-        raise ServiceError("你的实名认证已通过，无需再次提交。", 409)
-    version = (db.session.scalar(select(func.max(MerchantApplication.version))
-                                 .where(MerchantApplication.user_id == user.id)) or 0) + 1
-    application = MerchantApplication(
-        user_id=user.id, version=version, legal_name=legal_name.strip(),
-        id_number_encrypted=_fernet().encrypt(id_number.encode()),
-        id_number_masked=mask_id_number(id_number), uscc=uscc, mobile=mobile,
-        shop_name=shop_name.strip(), shop_address=shop_address.strip(),
-        status=ApplicationStatus.SUBMITTED, review_notes={})
-    db.session.add(application)
-    db.session.commit()
+        raise ServiceError("资料已提交，正在审核中，请等待结果。", 409)
+    if latest is None or latest.status is not ApplicationStatus.DRAFT:
+        application = MerchantApplication(user_id=user.id, version=(latest.version + 1 if latest
+                                                                   else 1),
+                                          status=ApplicationStatus.DRAFT, review_notes={})
+        if latest is not None:
+            for name in (*TEXT_FIELDS, *DOCUMENTS, "id_number_encrypted", "id_number_masked"):
+                setattr(application, name, getattr(latest, name))
+        db.session.add(application)
+    else:
+        application = latest
+    for name, value in fields.items():
+        if name in TEXT_FIELDS and value is not None:
+            setattr(application, name, value.strip() if isinstance(value, str) else value)
+    if id_number:
+        application.id_number_encrypted = _fernet().encrypt(id_number.encode())
+        application.id_number_masked = mask_id_number(id_number)
+    stored = []
+    try:
+        for kind, image in documents.items():
+            if kind in DOCUMENTS and image is not None:
+                stored.append(store(image, "kyc"))
+                setattr(application, kind, stored[-1])
+        if submit:
+            missing = missing_for_submission(application)
+            if missing:
+                db.session.rollback()
+                raise ServiceError("请先补全：" + "、".join(missing), 422)
+            application.status = ApplicationStatus.SUBMITTED
+            application.submitted_at = utcnow()
+            db.session.flush()
+            audit.record(user, "application.submitted", application,
+                         version=application.version)
+        try:
+            db.session.commit()
+        except IntegrityError:
+            # Another tab made this version a moment ago; that one stands.
+            db.session.rollback()
+            raise ServiceError("资料刚刚在另一个页面保存过，请刷新后再试。", 409) from None
+    except BaseException:
+        # Nothing half-done: photos whose record was not committed go too.
+        for name in stored:
+            discard(name)
+        raise
     return application
+
+
+def submit_application(user: User, *, legal_name: str, id_number: str, uscc: str, mobile: str,
+                       shop_name: str, shop_address: str, **more) -> MerchantApplication:
+    """Submit a complete application in one go (demo data, tests)."""
+    documents = more.pop("documents", {})
+    fields = {"legal_name": legal_name, "uscc": uscc, "mobile": mobile, "shop_name": shop_name,
+              "shop_address": shop_address, **more}
+    return save_application(user, fields=fields, id_number=id_number, documents=documents,
+                            submit=True)
 
 
 def couriers_of(shop: Shop) -> list[User]:
@@ -67,3 +156,20 @@ def create_courier(shop: Shop, *, display_name: str, mobile: str, password: str)
     db.session.add(courier)
     db.session.commit()
     return courier
+
+
+def update_shop(shop: Shop, *, name: str, description: str, opening_hours: str,
+                images: dict) -> Shop:
+    """Save the owner's shop settings; new logo/banner images replace the old files."""
+    from webapp.uploads import discard, store
+
+    shop.name, shop.description = name.strip(), description.strip()
+    shop.opening_hours = opening_hours.strip()
+    replaced = []
+    for kind, image in images.items():
+        replaced.append(getattr(shop, kind))
+        setattr(shop, kind, store(image, "shops"))
+    db.session.commit()
+    for name in filter(None, replaced):
+        discard(name)
+    return shop

@@ -2,14 +2,16 @@
 from webapp.models.base import Base, utcnow
 from webapp.models.catalog import Product
 from webapp.models.delivery import Delivery, ProofOfDelivery, TrackPoint
-from webapp.models.merchant import ApplicationStatus, MerchantApplication
+from webapp.models.merchant import (
+    DOCUMENTS, REVIEWABLE, ApplicationStatus, AuditLog, MerchantApplication,
+)
 from webapp.models.order import Inspection, Order, OrderEvent, OrderLine, PaymentMethod
 from webapp.models.shop import Shop, ShopStatus
 from webapp.models.user import User
 from webapp.orders.state import Action, Role, Status
 
 __all__ = [
-    "Action", "ApplicationStatus", "Base", "Delivery", "Inspection", "MerchantApplication",
+    "DOCUMENTS", "REVIEWABLE", "Action", "ApplicationStatus", "AuditLog", "Base", "Delivery", "Inspection", "MerchantApplication",
     "Order", "OrderEvent", "OrderLine", "PaymentMethod", "Product", "ProofOfDelivery", "Role",
     "Shop", "ShopStatus", "Status", "TrackPoint", "User", "utcnow",
 ]

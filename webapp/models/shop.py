@@ -23,8 +23,13 @@ class Shop(db.Model):
     name: Mapped[str] = mapped_column(String(60))
     description: Mapped[str] = mapped_column(Text, default="")
     address: Mapped[str] = mapped_column(String(200), default="")
+    opening_hours: Mapped[str] = mapped_column(String(100), default="")
+    logo: Mapped[str | None] = mapped_column(String(120))
+    banner: Mapped[str | None] = mapped_column(String(120))
     status: Mapped[ShopStatus] = mapped_column(str_enum(ShopStatus), default=ShopStatus.ACTIVE)
     verified_at: Mapped[datetime | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    suspended_at: Mapped[datetime | None] = mapped_column()
+    suspended_reason: Mapped[str] = mapped_column(String(200), default="")
 
     owner: Mapped[User] = relationship(foreign_keys=[owner_id])

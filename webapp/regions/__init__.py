@@ -1,0 +1,3 @@
+from flask import Blueprint
+
+bp = Blueprint("regions", __name__, url_prefix="/regions")
