@@ -75,6 +75,16 @@
     setLive("连接已断开，正在重新连接…");
   });
 
+  // A review decision reaches the merchant wherever they are in the app.
+  body.addEventListener("merchant:reviewed", function (e) {
+    var words = { approved: "实名认证已通过，店铺已开通", rejected: "实名资料未通过，请查看原因",
+                  needs_info: "平台请你补充资料，请查看" };
+    var shop = document.getElementById("shop-badge");
+    if (shop) { shop.hidden = false; shop.textContent = "!"; }
+    setLive(words[e.detail.status] || "实名审核结果已更新");
+    setTimeout(function () { setLive(""); }, 8000);
+  });
+
   // A new order rings the merchant's badge when they are not looking at the board.
   var badge = document.getElementById("order-badge");
   body.addEventListener("order:placed", function () {
