@@ -32,6 +32,7 @@ _run = itertools.count(1)
 def shot(page: Page, layout: str, name: str) -> None:
     folder = ARTIFACTS / layout
     folder.mkdir(parents=True, exist_ok=True)
+    page.evaluate("window.scrollTo(0, 0)")  # the sticky header belongs at the top of the picture
     page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
 
 
