@@ -87,3 +87,77 @@ def checked_radio(text: str, name: str) -> str | None:
         if re.search(r"\bchecked\b", tag):
             return html.unescape(re.search(r'\bvalue="([^"]*)"', tag).group(1))
     return None
+
+
+def selected_option(text: str, name: str) -> str | None:
+    """The value of the selected option of the <select> called `name`; None if none is."""
+    select = re.search(rf'<select\b[^>]*\bname="{re.escape(name)}"[^>]*>(.*?)</select>', text,
+                       re.S)
+    assert select is not None, f"no select {name}"
+    for option in re.findall(r"<option\b[^>]*>", select.group(1)):
+        if re.search(r"\bselected\b", option):
+            return html.unescape(re.search(r'\bvalue="([^"]*)"', option).group(1))
+    return None
+
+
+# The real-name application as the merchant's browser posts it: text fields, the three region
+# selects and three photos (multipart).
+APPLICATION_FORM = {
+    "legal_name": "王小明", "id_number": "11010519491231002X", "uscc": "91110000600037341L",
+    "mobile": "13900001111", "shop_name": "Green Grocer 绿色菜铺", "handle_wish": "",
+    "province": "11", "city": "1101", "district": "110105", "street": "建国路 1 号",
+}
+PHOTOS = ("id_front", "id_back", "licence_photo")
+
+
+def upload(data: bytes, filename: str = "photo.jpg"):
+    """A file part for the test client's multipart post (a fresh stream each time)."""
+    import io
+
+    return (io.BytesIO(data), filename)
+
+
+def application_form(*, photos=PHOTOS, action: str | None = "submit", **changes) -> dict:
+    """The application form's post: every field filled in, a real JPEG for each of `photos`.
+
+    `changes` replaces fields (a photo by an upload(...)); `action` is the button pressed.
+    """
+    from tests.conftest import jpeg_bytes
+
+    data = {**APPLICATION_FORM}
+    for kind in photos:
+        data[kind] = upload(jpeg_bytes(), f"{kind}.jpg")
+    data.update(changes)
+    if action is not None:
+        data["action"] = action
+    return data
+
+
+def typed_fields(data: dict) -> dict:
+    """The text inputs of a posted application form (what a 422 must give back as typed)."""
+    return {k: v for k, v in data.items()
+            if k in APPLICATION_FORM and k not in ("province", "city", "district")}
+
+
+def stored_files(app) -> list:
+    """Every file under UPLOAD_DIR (photos the app has written)."""
+    from pathlib import Path
+
+    root = Path(app.config["UPLOAD_DIR"])
+    return sorted(path for path in root.rglob("*") if path.is_file())
+
+
+def post_multipart(client, path: str, data: dict, **kwargs):
+    """POST `data` as multipart/form-data encoded in memory.
+
+    For big uploads: the test client spools a body over 500 kB to a temporary file it never
+    closes, and the ResourceWarning would fail whichever test the garbage collector runs in.
+    """
+    from werkzeug.datastructures import FileStorage
+    from werkzeug.test import encode_multipart
+
+    fields = {name: FileStorage(value[0], filename=value[1]) if isinstance(value, tuple)
+              else value for name, value in data.items()}
+    boundary, body = encode_multipart(fields)
+    return client.post(path, data=body, content_type=f"multipart/form-data; boundary={boundary}",
+                       **kwargs)

@@ -1,19 +1,19 @@
 """The real-name application and the shop's couriers: pages, htmx swaps and bad input."""
+import re
+
 import pytest
 from sqlalchemy import func, select
 
+from tests.conftest import submit_complete
 from tests.helpers import (
-    HX, assert_flash_error, assert_fragment, assert_htmx_redirect, assert_page, assert_redirect,
-    input_value, url,
+    HX, PHOTOS, application_form, assert_flash_error, assert_fragment, assert_htmx_redirect,
+    assert_page, assert_redirect, input_value, selected_option, stored_files, typed_fields, url,
 )
 from webapp.extensions import db
 from webapp.merchants import services
 from webapp.models import ApplicationStatus, MerchantApplication, Role, User
 
 VALID_ID = "11010519491231002X"
-VALID_USCC = "91350100M000100Y43"
-APPLICATION = {"legal_name": "王小明", "id_number": VALID_ID, "uscc": VALID_USCC,
-               "mobile": "13900001111", "shop_name": "绿色菜铺", "shop_address": "朝阳区 1 号"}
 
 
 def applications() -> list[MerchantApplication]:
@@ -28,14 +28,19 @@ def merchant(client, login_as, make_user):
 
 def test_apply_form_is_a_page_or_a_fragment(app, client, merchant):
     path = url(app, "merchants.apply")
-    assert_page(client.get(path), "apply-form")
-    assert_fragment(client.get(path, headers=HX), "apply-form")
+    text = assert_page(client.get(path), "apply-form")
+    assert 'enctype="multipart/form-data"' in text
+    for name in PHOTOS:
+        assert f'name="{name}" type="file"' in text
+    assert 'name="action" value="draft"' in text and 'name="action" value="submit"' in text
+    text = assert_fragment(client.get(path, headers=HX), "apply-form")
+    assert 'hx-encoding="multipart/form-data"' in text
 
 
 @pytest.mark.parametrize("htmx", [True, False], ids=["htmx", "page"])
 def test_apply_stores_the_application_and_goes_to_the_dashboard(app, client, merchant, htmx):
     response = client.post(url(app, "merchants.apply"), headers=HX if htmx else {},
-                           data={**APPLICATION, "id_number": VALID_ID.lower()})
+                           data=application_form(id_number=VALID_ID.lower()))
     if htmx:
         assert_htmx_redirect(response, url(app, "merchants.dashboard"))
     else:
@@ -45,14 +50,18 @@ def test_apply_stores_the_application_and_goes_to_the_dashboard(app, client, mer
     assert application.status is ApplicationStatus.SUBMITTED
     assert application.id_number_masked == "1101**********002X"
     assert services.reveal_id_number(application) == VALID_ID
+    assert (application.province_code, application.city_code, application.district_code) == (
+        "11", "1101", "110105")
+    assert application.shop_address == "北京市 市辖区 朝阳区 建国路 1 号"
+    assert all(getattr(application, kind) for kind in PHOTOS)
     dashboard = client.get(url(app, "merchants.dashboard")).text
     assert "审核中" in dashboard and VALID_ID not in dashboard
 
 
 def test_a_pending_application_sends_the_form_back_to_the_dashboard(app, client, merchant):
-    services.submit_application(merchant, **APPLICATION)
+    submit_complete(merchant)
     assert_redirect(client.get(url(app, "merchants.apply")), url(app, "merchants.dashboard"))
-    response = client.post(url(app, "merchants.apply"), headers=HX, data=APPLICATION)
+    response = client.post(url(app, "merchants.apply"), headers=HX, data=application_form())
     assert_htmx_redirect(response, url(app, "merchants.dashboard"))
     assert len(applications()) == 1
 
@@ -61,14 +70,19 @@ def test_a_rejected_merchant_gets_the_form_back_filled_in_but_without_the_id(
         app, client, merchant, make_user):
     from webapp.admin import services as admin
 
-    first = services.submit_application(merchant, **APPLICATION)
-    admin.reject(first.id, make_user(Role.ADMIN), "营业执照不清晰")
+    first = submit_complete(merchant)
+    admin.reject(first.id, make_user(Role.ADMIN), {"licence_photo": "营业执照不清晰"})
     text = assert_page(client.get(url(app, "merchants.apply")), "apply-form")
     assert "营业执照不清晰" in text
-    for name in ("legal_name", "uscc", "mobile", "shop_name", "shop_address"):
-        assert input_value(text, name) == APPLICATION[name]
+    form = application_form(photos=())
+    for name in ("legal_name", "uscc", "mobile", "shop_name", "street"):
+        assert input_value(text, name) == form[name]
+    for name in ("province", "city", "district"):
+        assert selected_option(text, name) == form[name]
     assert not input_value(text, "id_number")
-    response = client.post(url(app, "merchants.apply"), data=APPLICATION)
+    assert VALID_ID not in text and "1101**********002X" in text  # as the placeholder
+    # Sent back as it came (no ID number, no photos): the last version's are kept.
+    response = client.post(url(app, "merchants.apply"), data={**form, "id_number": ""})
     assert_redirect(response, url(app, "merchants.dashboard"))
     assert [a.version for a in applications()] == [1, 2]
 
@@ -78,8 +92,8 @@ BAD_APPLICATION = [
     ("id_number", "11010519491231", "身份证号应为 18 位"),
     ("id_number", "11010519491331002X", "出生日期无效"),  # month 13
     ("id_number", "", "请输入身份证号"),
-    ("uscc", "91350100M000100Y44", "统一社会信用代码校验码不正确"),  # wrong check digit
-    ("uscc", "91350100M000100Y4", "统一社会信用代码应为 18 位"),
+    ("uscc", "91110000600037341M", "统一社会信用代码校验码不正确"),  # wrong check digit
+    ("uscc", "91110000600037341", "统一社会信用代码应为 18 位"),
     ("uscc", "", "请输入统一社会信用代码"),
     ("mobile", "12345678901", "请输入 11 位中国大陆手机号"),
     ("mobile", "1390000111", "请输入 11 位中国大陆手机号"),
@@ -87,7 +101,12 @@ BAD_APPLICATION = [
     ("mobile", "", "请输入联系手机"),
     ("legal_name", "", "请输入法定姓名"),
     ("shop_name", "  ", "请输入店铺名称"),
-    ("shop_address", "", "请输入店铺地址"),
+    ("street", "", "请输入详细地址"),
+    ("street", "   ", "请输入详细地址"),
+    ("district", "", "请选择省份、城市和区县"),
+    ("district", "310101", "所选省份、城市和区县不匹配"),  # a Shanghai district in Beijing
+    ("handle_wish", "my shop", "店铺网址只能用小写字母、数字和连字符"),
+    ("handle_wish", "admin", "该网址为系统保留"),
 ]
 
 
@@ -96,30 +115,37 @@ BAD_APPLICATION = [
 @pytest.mark.parametrize("htmx", [True, False], ids=["htmx", "page"])
 def test_apply_with_a_bad_field_says_why_and_keeps_everything_typed(
         app, client, merchant, field, value, message, htmx):
-    data = {**APPLICATION, field: value}
+    data = application_form(**{field: value})
     response = client.post(url(app, "merchants.apply"), headers=HX if htmx else {}, data=data)
     text = (assert_fragment if htmx else assert_page)(response, "apply-form", status=422)
-    assert message in text
-    assert 'aria-invalid="true"' in text
-    for name, typed in data.items():
+    # The message sits on its own field, which is marked invalid.
+    assert re.search(rf'<p class="error" id="{field}-error">[^<]*{message}', text)
+    assert f'aria-describedby="{field}-error" aria-invalid="true"' in text
+    for name, typed in typed_fields(data).items():
         assert input_value(text, name) == typed, name
+    assert selected_option(text, "province") == "11"
+    assert selected_option(text, "city") == "1101"
+    assert "照片需要重新选择" in text  # a browser cannot be given a file back
     assert applications() == []
+    assert stored_files(app) == []
 
 
 def test_apply_with_nothing_filled_in_names_every_field(app, client, merchant):
     response = client.post(url(app, "merchants.apply"), headers=HX, data={})
     text = assert_fragment(response, "apply-form", status=422)
     for message in ("请输入法定姓名", "请输入身份证号", "请输入统一社会信用代码", "请输入联系手机",
-                    "请输入店铺名称", "请输入店铺地址"):
+                    "请输入店铺名称", "请选择省份、城市和区县", "请输入详细地址",
+                    "请上传身份证人像面照片", "请上传身份证国徽面照片", "请上传营业执照照片"):
         assert message in text
+    assert applications() == []
 
 
 @pytest.mark.parametrize("role", [Role.BUYER, Role.COURIER, Role.ADMIN])
 def test_only_merchants_apply(app, client, login_as, make_user, make_shop, role):
     login_as(make_user(role, **({"shop_id": make_shop().id} if role is Role.COURIER else {})))
     assert_page(client.get(url(app, "merchants.apply")), status=403)
-    assert_flash_error(client.post(url(app, "merchants.apply"), headers=HX, data=APPLICATION),
-                       403, "你没有权限")
+    assert_flash_error(client.post(url(app, "merchants.apply"), headers=HX,
+                                   data=application_form()), 403, "你没有权限")
     assert applications() == []
 
 

@@ -76,8 +76,9 @@ def request_info(application_id: int):
 def reveal(application_id: int):
     """Show the full ID number to this reviewer, once, and log that it was shown."""
     number = services.reveal(application_id, current_user)
+    # Without JavaScript the whole review page comes back, with the number in its place.
     return render("admin/review.html", "admin/_id_number.html", number=number,
-                  application=services.get_application(application_id))
+                  **_review_context(services.get_application(application_id)))
 
 
 @bp.post("/shops/<int:shop_id>/suspend")
