@@ -452,3 +452,22 @@ def test_the_form_never_shows_another_merchants_data(app, client, merchant, make
     assert "李四" not in text and "13711112222" not in text
     assert not input_value(text, "legal_name")
     assert selected_option(text, "province") is None
+
+
+def test_a_photo_replaced_in_a_draft_is_deleted_but_one_an_earlier_version_shows_is_kept(
+        app, make_user):
+    from webapp.merchants import services as merchants
+    from webapp.uploads import clean_image, path_of
+
+    merchant, boss = make_user(Role.MERCHANT), make_user(Role.ADMIN)
+    first = submit_complete(merchant)
+    admin_services.reject(first.id, boss, {"licence_photo": "模糊"})
+    kept = first.licence_photo
+    draft = merchants.save_application(merchant, fields={}, id_number=None, submit=False,
+                                       documents={"licence_photo": clean_image(jpeg_bytes())})
+    in_draft = draft.licence_photo
+    assert path_of(kept).exists() and path_of(in_draft).exists()  # version 1 still shows `kept`
+    draft = merchants.save_application(merchant, fields={}, id_number=None, submit=False,
+                                       documents={"licence_photo": clean_image(jpeg_bytes())})
+    assert not path_of(in_draft).exists()  # only the draft showed it
+    assert path_of(kept).exists() and path_of(draft.licence_photo).exists()

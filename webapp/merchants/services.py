@@ -101,10 +101,11 @@ def save_application(user: User, *, fields: dict, id_number: str | None,
     if id_number:
         application.id_number_encrypted = _fernet().encrypt(id_number.encode())
         application.id_number_masked = mask_id_number(id_number)
-    stored = []
+    stored, replaced = [], []
     try:
         for kind, image in documents.items():
             if kind in DOCUMENTS and image is not None:
+                replaced.append(getattr(application, kind))
                 stored.append(store(image, "kyc"))
                 setattr(application, kind, stored[-1])
         if submit:
@@ -128,7 +129,18 @@ def save_application(user: User, *, fields: dict, id_number: str | None,
         for name in stored:
             discard(name)
         raise
+    for name in filter(None, replaced):
+        # A photo replaced in a draft goes, unless an earlier version still shows it.
+        if not _document_in_use(name):
+            discard(name)
     return application
+
+
+def _document_in_use(name: str) -> bool:
+    from sqlalchemy import or_
+
+    return db.session.scalar(select(MerchantApplication.id).where(or_(
+        *(getattr(MerchantApplication, kind) == name for kind in DOCUMENTS))).limit(1)) is not None
 
 
 def submit_application(user: User, *, legal_name: str, id_number: str, uscc: str, mobile: str,
