@@ -29,6 +29,19 @@ FIELD_MESSAGES = {
 }
 
 
+def cleaned_uploads(form, kinds) -> dict:
+    """The photos posted for `kinds`, checked and re-encoded; a refusal goes on its field."""
+    images = {}
+    for kind in kinds:
+        upload = request.files.get(kind)
+        if upload and upload.filename:
+            try:
+                images[kind] = clean_image(upload)
+            except UploadRejected as rejected:
+                form[kind].errors.append(rejected.message)
+    return images
+
+
 def _prefill(form: SubmitApplicationForm, latest) -> None:
     for name in ("legal_name", "mobile", "uscc", "shop_name", "handle_wish", "street"):
         form[name].data = getattr(latest, name)
@@ -49,14 +62,7 @@ def _check(form: SubmitApplicationForm, latest, submit: bool) -> dict:
         problem = check_region(form)
         if problem:
             form.district.errors.append(problem)
-    documents = {}
-    for kind in DOCUMENTS:
-        upload = request.files.get(kind)
-        if upload and upload.filename:
-            try:
-                documents[kind] = clean_image(upload)
-            except UploadRejected as rejected:
-                form[kind].errors.append(rejected.message)
+    documents = cleaned_uploads(form, DOCUMENTS)
     if submit:
         for name, message in FIELD_MESSAGES.items():
             field = form[name]
@@ -161,14 +167,7 @@ def shop_settings():
     shop = own_shop_or_403(current_user)
     form = UpdateShopForm(obj=shop if request.method == "GET" else None)
     if form.validate_on_submit():
-        images = {}
-        for kind in ("logo", "banner"):
-            upload = request.files.get(kind)
-            if upload and upload.filename:
-                try:
-                    images[kind] = clean_image(upload)
-                except UploadRejected as rejected:
-                    form[kind].errors.append(rejected.message)
+        images = cleaned_uploads(form, ("logo", "banner"))
         if not any(form.errors.values()):
             services.update_shop(shop, name=form.name.data, description=form.description.data or "",
                                  opening_hours=form.opening_hours.data or "", images=images)
