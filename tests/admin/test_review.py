@@ -194,12 +194,12 @@ def test_approval_uses_the_wished_handle_when_free(app, admin, make_user):
     assert services.approve(application.id, admin).handle == "fresh-fruit"
 
 
-def test_a_wished_handle_taken_meanwhile_falls_back_to_the_shop_name(app, admin, make_user,
-                                                                     make_shop):
+def test_a_wished_handle_taken_meanwhile_gets_its_nearest_free_variant(app, admin, make_user,
+                                                                       make_shop):
     application = submit_complete(make_user(Role.MERCHANT), handle_wish="fresh-fruit")
     make_shop(handle="fresh-fruit")  # another shop got there between submission and review
     shop = services.approve(application.id, admin)
-    assert shop.handle == "green-grocer"
+    assert shop.handle == "fresh-fruit-2"
     assert db.session.scalar(select(func.count(Shop.id)).where(Shop.handle == "fresh-fruit")) == 1
 
 
@@ -207,6 +207,8 @@ def test_a_wished_handle_taken_meanwhile_falls_back_to_the_shop_name(app, admin,
 def test_when_the_name_is_taken_too_a_random_free_handle_is_made(app, admin, make_user,
                                                                  make_shop, wish):
     make_shop(handle="fresh-fruit")
+    for n in range(2, 10):  # and every variant of the wish
+        make_shop(handle=f"fresh-fruit-{n}")
     make_shop(handle="green-grocer")
     application = submit_complete(make_user(Role.MERCHANT), handle_wish=wish)
     handle = services.approve(application.id, admin).handle

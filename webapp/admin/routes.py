@@ -4,7 +4,7 @@ from flask_login import current_user
 from webapp.admin import bp, services
 from webapp.models import REVIEWABLE, Role
 from webapp.shops.services import shop_of
-from webapp.web import redirect_to, render, role_required, wants_fragment
+from webapp.web import ServiceError, redirect_to, render, role_required, wants_fragment
 
 
 @bp.get("/applications")
@@ -48,6 +48,9 @@ def _decided(application, message: str):
 @role_required(Role.ADMIN)
 def approve(application_id: int):
     """Approve an application; this opens the merchant's shop."""
+    services.get_application(application_id)
+    if any(v.strip() for v in _notes().values()):
+        raise ServiceError("已填写了问题原因：请选择“驳回”或“要求补充资料”，或清空原因后再通过。", 422)
     shop = services.approve(application_id, current_user)
     return _decided(services.get_application(application_id),
                     f"已通过，店铺已开通：/s/{shop.handle}")

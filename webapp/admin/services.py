@@ -32,12 +32,23 @@ QUEUES = {
 }
 
 
+def _current():
+    """Each merchant's latest version that is not a draft (older ones are history)."""
+    latest = (select(MerchantApplication.user_id,
+                     func.max(MerchantApplication.version).label("version"))
+              .where(MerchantApplication.status != ApplicationStatus.DRAFT)
+              .group_by(MerchantApplication.user_id).subquery())
+    return select(MerchantApplication).join(latest, (
+        MerchantApplication.user_id == latest.c.user_id) & (
+        MerchantApplication.version == latest.c.version))
+
+
 def review_queue(status: str = "submitted") -> list[MerchantApplication]:
-    """Oldest first. For "suspended", the approved applications of suspended shops."""
-    query = (select(MerchantApplication).options(joinedload(MerchantApplication.user))
+    """Oldest first. For "suspended", the current applications of suspended shops."""
+    query = (_current().options(joinedload(MerchantApplication.user))
              .order_by(MerchantApplication.submitted_at, MerchantApplication.id))
     if status == "suspended":
-        query = query.join(Shop, Shop.application_id == MerchantApplication.id).where(
+        query = query.join(Shop, Shop.owner_id == MerchantApplication.user_id).where(
             Shop.status == ShopStatus.SUSPENDED)
     else:
         query = query.where(MerchantApplication.status == ApplicationStatus(status))
@@ -45,8 +56,9 @@ def review_queue(status: str = "submitted") -> list[MerchantApplication]:
 
 
 def queue_counts() -> dict[str, int]:
-    rows = db.session.execute(select(MerchantApplication.status, func.count())
-                              .group_by(MerchantApplication.status)).all()
+    current = _current().subquery()
+    rows = db.session.execute(select(current.c.status, func.count())
+                              .group_by(current.c.status)).all()
     counts = {str(status): n for status, n in rows}
     counts["suspended"] = db.session.scalar(
         select(func.count(Shop.id)).where(Shop.status == ShopStatus.SUSPENDED)) or 0
@@ -97,8 +109,7 @@ def approve(application_id: int, reviewer: User) -> Shop:
     application = _decide(application_id, reviewer, ApplicationStatus.APPROVED, {}, "")
     shop = shop_of(application.user)
     if shop is None:
-        wish = application.handle_wish
-        handle = wish if wish and handle_is_free(wish) else new_handle(application.shop_name)
+        handle = _handle_for(application)
         shop = Shop(owner_id=application.user_id, application_id=application.id, handle=handle,
                     name=application.shop_name, address=application.shop_address,
                     verified_at=utcnow())
@@ -106,10 +117,22 @@ def approve(application_id: int, reviewer: User) -> Shop:
         db.session.flush()
         audit.record(reviewer, "shop.opened", shop, handle=handle)
     else:
+        # Approved changes to legal data reach the shop; its address (the handle) stays, since
+        # it is printed on posters and shared.
         shop.application_id = application.id
         shop.verified_at = utcnow()
+        shop.name, shop.address = application.shop_name, application.shop_address
     db.session.commit()
     return shop
+
+
+def _handle_for(application: MerchantApplication) -> str:
+    """The wished handle, or the nearest free variant of it (wish-2 ...), or a generated one."""
+    wish = application.handle_wish
+    for candidate in ([wish] + [f"{wish}-{n}" for n in range(2, 10)]) if wish else []:
+        if len(candidate) <= 40 and handle_is_free(candidate):
+            return candidate
+    return new_handle(application.shop_name)
 
 
 def _with_reasons(application_id: int, reviewer: User, status: ApplicationStatus, notes: dict,
@@ -135,9 +158,10 @@ def request_info(application_id: int, reviewer: User, notes: dict, comment: str 
 def reveal(application_id: int, reviewer: User) -> str:
     """Show a reviewer the full ID number; the reveal itself is audited."""
     application = get_application(application_id)
+    number = reveal_id_number(application)  # first: a reveal that fails is not recorded as made
     audit.record(reviewer, "application.id_revealed", application, version=application.version)
     db.session.commit()
-    return reveal_id_number(application)
+    return number
 
 
 def suspend(shop_id: int, admin: User, reason: str) -> Shop:

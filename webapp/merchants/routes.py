@@ -98,15 +98,22 @@ def apply():
                           shop_address=" ".join(filter(None, [
                               region_name(form.province.data, form.city.data,
                                           form.district.data), form.street.data or ""])))
-            application = services.save_application(
-                current_user, fields=fields, id_number=form.id_number.data or None,
-                documents=documents, submit=submit)
+            try:
+                application = services.save_application(
+                    current_user, fields=fields, id_number=form.id_number.data or None,
+                    documents=documents, submit=submit)
+            except ServiceError as error:
+                # Another tab got there first: say so on the form, keep what was typed.
+                form.form_errors.append(error.message)
+                return render("merchants/apply.html", "merchants/_apply_form.html",
+                              status=error.status, form=form, latest=latest,
+                              notes=_notes_for(latest), shop=shop_of(current_user))
             flash("已提交实名认证资料，平台将尽快审核。" if submit else
                   f"草稿已保存（第 {application.version} 版）。", "success")
             return redirect_to(url_for("merchants.dashboard" if submit else "merchants.apply"))
     status = 422 if any(form.errors.values()) else 200
     return render("merchants/apply.html", "merchants/_apply_form.html", status=status, form=form,
-                  latest=latest, notes=_notes_for(latest))
+                  latest=latest, notes=_notes_for(latest), shop=shop_of(current_user))
 
 
 def _notes_for(latest) -> dict:
