@@ -125,6 +125,13 @@ def register(app: Flask) -> None:
         days = current_app.config["TRACK_RETENTION_DAYS"] if days is None else days
         click.echo(f"deleted {purge_track_points(days)} track points older than {days} days")
 
+    @app.cli.command("expire-orders")
+    def expire_orders_command() -> None:
+        """Cancel orders not accepted in time (ORDER_ACCEPT_MINUTES) and release their stock."""
+        from webapp.orders.services import expire_overdue
+
+        click.echo(f"expired {expire_overdue()} orders")
+
     @app.cli.command("demo-logins")
     def demo_logins_command() -> None:
         """Print the demo logins if the demo accounts exist."""

@@ -69,6 +69,8 @@ class Config:
     TIMEZONE = os.environ.get("TIMEZONE", "Asia/Shanghai")
     # A courier may send at most one position per this many seconds.
     POSITION_MIN_INTERVAL = float(os.environ.get("POSITION_MIN_INTERVAL", "1.0"))
+    # A placed order the shop has not accepted within this many minutes is cancelled.
+    ORDER_ACCEPT_MINUTES = int(os.environ.get("ORDER_ACCEPT_MINUTES", "15"))
     TESTING = False
 
 

@@ -21,9 +21,13 @@ def register(app: Flask) -> None:
     app.jinja_env.filters["local_time"] = local_time
     app.jinja_env.filters["waited"] = waited
     from webapp.admin.services import AUDIT_LABELS, FIELD_LABELS
+    from webapp.orders.services import BOARD_COLUMNS
+
+    board_statuses = {key: " ".join(sorted(s.value for s in statuses))
+                      for key, (_, statuses) in BOARD_COLUMNS.items()}
 
     app.jinja_env.globals.update(
-        FIELD_LABELS=FIELD_LABELS, AUDIT_LABELS=AUDIT_LABELS,
+        FIELD_LABELS=FIELD_LABELS, AUDIT_LABELS=AUDIT_LABELS, BOARD_STATUSES=board_statuses,
         STATUS_LABELS=LABELS, PAYMENT_LABELS=PAYMENT_LABELS, Role=Role, Status=Status,
         VENDOR=VENDOR, actions_for=actions_for,
     )

@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 import itertools
 import re
+import time
 
 import pytest
 from PIL import Image
@@ -79,11 +80,19 @@ def login(page: Page, base: str, who: str, password: str) -> None:
     expect(page).not_to_have_url(re.compile(r"/auth/login"))
 
 
+def wait_until(page: Page, expression: str, timeout: float = 15) -> None:
+    """Poll a JS expression from the test side: Playwright's wait_for_function evaluates its
+    predicate inside the page, which the app's CSP (no eval) rightly refuses."""
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(expression):
+        assert time.monotonic() < deadline, f"timed out waiting for {expression}"
+        time.sleep(0.1)
+
+
 def wait_socket(page: Page) -> None:
     """Connected, and upgraded to a WebSocket (gevent + simple-websocket, allowed by the CSP)."""
     expect(page.locator("body")).to_have_attribute("data-socket", "connected", timeout=15_000)
-    page.wait_for_function("window.appSocket.io.engine.transport.name === 'websocket'",
-                           timeout=15_000)
+    wait_until(page, "window.appSocket.io.engine.transport.name === 'websocket'")
 
 
 def marker_transform(page: Page) -> str:
@@ -196,13 +205,25 @@ def test_whole_journey_in_chromium(browser, live_server, layout):
 
         # 5. The merchant's board shows it without a reload; accept and assign.
         board_card = merchant.locator(f"#board-order-{order_id}")
-        expect(board_card).to_contain_text("阳光玫瑰葡萄 × 2")
+        expect(merchant.locator(f"#col-new #board-order-{order_id}")).to_contain_text(
+            "阳光玫瑰葡萄 × 2")
+        assert merchant.evaluate("document.body.dataset.rings") == "1"  # the board rang
         assert_not_reloaded(merchant)
         shot(merchant, layout, "06-merchant-board-new-order")
         wait_socket(buyer)
         mark_no_reload(buyer)
+        tabs = contexts["buyer"].new_page()  # the buyer's order list, in a second tab
+        tabs.goto(f"{base}/orders/?tab=placed")
+        expect(tabs.locator(f"#buyer-order-{order_id}")).to_be_visible()
+        wait_socket(tabs)
         board_card.locator("button", has_text="接单").click()
         expect(board_card.locator(".pill")).to_have_text("已接单")
+        expect(merchant.locator(f"#col-accepted #board-order-{order_id}")).to_be_visible()
+        # The buyer's tabs move it: gone from 待接单, counted under 配送中, without a reload.
+        expect(tabs.locator(f"#buyer-order-{order_id}")).to_have_count(0)
+        expect(tabs.locator("#tab-on_the_way .count")).to_have_text("1")
+        shot(tabs, layout, "06b-buyer-tabs")
+        tabs.close()
         board_card.locator("select[name=courier_id]").select_option(label="李骑手")
         board_card.locator("button", has_text="派单").click()
         expect(board_card.locator(".pill")).to_have_text("待取货")
@@ -257,10 +278,9 @@ def test_whole_journey_in_chromium(browser, live_server, layout):
         digest = proof.locator(".digest").inner_text()
         assert re.fullmatch(r"[0-9a-f]{64}", digest)
         expect(track).to_have_attribute("data-tracking", "0")
-        buyer.wait_for_function(
-            "sel => { const img = document.querySelector(sel);"
-            " return img && img.complete && img.naturalWidth > 0; }",
-            arg=f"#order-{order_id}-proof img.signature")
+        wait_until(buyer, f"(() => {{ const img = document.querySelector("
+                          f"'#order-{order_id}-proof img.signature');"
+                          f" return img && img.complete && img.naturalWidth > 0; }})()")
         shot(buyer, layout, "10-buyer-proof")
         expect(courier.locator(f"#order-{order_id}-proof .digest")).to_have_text(digest)
         merchant.goto(f"{base}/orders/{order_id}")

@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 from tests.e2e.conftest import ADMIN
 from tests.e2e.test_journey import (
     PHONE, TABLET, assert_not_reloaded, fill_application, login, mark_no_reload, photo, shot,
-    wait_socket,
+    wait_socket, wait_until,
 )
 
 pytestmark = pytest.mark.e2e
@@ -72,9 +72,8 @@ def test_reject_a_photo_fix_it_and_open_the_shop(browser, live_server):
         merchant.goto(f"{base}/s/veg-corner")
         expect(merchant.locator(".shop-head .verified")).to_contain_text("实名认证")
         expect(merchant.locator(".shop-head")).to_contain_text("9111**********341L")
-        merchant.wait_for_function(
-            "() => { const img = document.querySelector('.qr-link img');"
-            " return img && img.complete && img.naturalWidth > 0; }")
+        wait_until(merchant, "(() => { const img = document.querySelector('.qr-link img');"
+                             " return img && img.complete && img.naturalWidth > 0; })()")
         shot(merchant, "verification", "03-shop-live-phone")
         merchant.click(".qr-link")
         expect(merchant).to_have_url(re.compile(r"/s/veg-corner/poster$"))

@@ -13,6 +13,7 @@ EXPECTED = {
     ("placed", "accept", "merchant"): {"accepted"},
     ("placed", "refuse", "merchant"): {"cancelled"},
     ("placed", "cancel", "buyer"): {"cancelled"},
+    ("placed", "expire", "system"): {"cancelled"},  # issue 4: not accepted in time
     ("accepted", "cancel", "merchant"): {"cancelled"},
     ("accepted", "assign", "merchant"): {"dispatched"},
     ("dispatched", "start", "courier"): {"delivering"},

@@ -18,8 +18,13 @@ PARTIES = (Role.BUYER, Role.MERCHANT, Role.COURIER)
 @bp.get("/")
 @role_required(Role.BUYER)
 def index():
-    """List the buyer's orders."""
-    return render("orders/index.html", orders=services.orders_of_buyer(current_user))
+    """The buyer's orders by tab (待接单 / 配送中 / 待签收 / 已完成 ...), refreshed live."""
+    tab = request.args.get("tab", "all")
+    if tab not in services.BUYER_TABS:
+        tab = "all"
+    return render("orders/index.html", "orders/_buyer_orders.html", tab=tab,
+                  tabs=services.BUYER_TABS, counts=services.buyer_tab_counts(current_user),
+                  orders=services.orders_of_buyer(current_user, tab))
 
 
 @bp.route("/checkout/<int:product_id>", methods=["GET", "POST"])
@@ -163,6 +168,8 @@ def board():
     """The merchant's order board (tablet layout), refreshed live as orders arrive."""
     shop = own_shop_or_403(current_user)
     open_orders, finished = services.board_orders(shop)
-    return render("orders/board.html", "orders/_board.html", shop=shop, open_orders=open_orders,
+    columns = [(key, label, [o for o in open_orders if o.status in statuses])
+               for key, (label, statuses) in services.BOARD_COLUMNS.items()]
+    return render("orders/board.html", "orders/_board.html", shop=shop, columns=columns,
                   finished=finished, couriers=couriers_of(shop),
                   refuse_form=RefuseOrderForm(formdata=None))

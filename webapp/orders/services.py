@@ -7,12 +7,13 @@ import binascii
 import hashlib
 import io
 import json
+from types import SimpleNamespace
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import abort, current_app
 from PIL import Image, UnidentifiedImageError
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -26,9 +27,12 @@ from webapp.orders.state import FINAL, LABELS, Action, IllegalTransition, RoleNo
 from webapp.realtime import emit_after_commit, order_room, shop_room, user_room
 from webapp.web import MAX_ID, Conflict, ServiceError
 
+SYSTEM = SimpleNamespace(id=None, role=Role.SYSTEM)
+
 ACTION_LABELS = {
     Action.ACCEPT: "接单", Action.REFUSE: "拒绝", Action.CANCEL: "取消", Action.ASSIGN: "派单",
     Action.START: "开始配送", Action.ARRIVE: "确认送达", Action.SIGN: "签收", Action.FAIL: "标记配送失败",
+    Action.EXPIRE: "超时取消",
 }
 
 
@@ -40,8 +44,34 @@ class OutOfStock(ServiceError):
         self.left = left
 
 
+def expire_overdue(*, shop_id: int | None = None, buyer_id: int | None = None,
+                   order_id: int | None = None) -> int:
+    """Cancel placed orders their shop did not accept in time and put their stock back.
+
+    Run before every read of orders (so nobody sees, or accepts, an overdue order as new) and
+    by `flask expire-orders` from cron (so stock comes back even if nobody looks).
+    """
+    cutoff = utcnow() - timedelta(minutes=current_app.config["ORDER_ACCEPT_MINUTES"])
+    query = select(Order).where(Order.status == Status.PLACED, Order.created_at < cutoff)
+    for column, value in ((Order.shop_id, shop_id), (Order.buyer_id, buyer_id),
+                          (Order.id, order_id)):
+        if value is not None:
+            query = query.where(column == value)
+    expired = 0
+    for order in db.session.scalars(query).all():
+        try:
+            _apply(order, Action.EXPIRE, SYSTEM, note="商家超时未接单，已自动取消")
+        except Conflict:
+            continue  # accepted or cancelled a moment ago
+        _restock(order)
+        _finish(order)
+        expired += 1
+    return expired
+
+
 def find_order_for(actor: User, order_id: int) -> Order | None:
     """The order if `actor` is its buyer, its shop's owner or its courier; else None."""
+    expire_overdue(order_id=order_id)
     query = select(Order).where(Order.id == order_id)
     if actor.role is Role.BUYER:
         query = query.where(Order.buyer_id == actor.id)
@@ -67,13 +97,43 @@ LISTED = (selectinload(Order.lines), joinedload(Order.shop),
           selectinload(Order.delivery).joinedload(Delivery.courier))
 
 
-def orders_of_buyer(buyer: User) -> list[Order]:
-    return list(db.session.scalars(select(Order).where(Order.buyer_id == buyer.id)
-                                   .options(*LISTED).order_by(Order.id.desc())))
+# The buyer's tabs, as shoppers here know them, and the board's columns.
+BUYER_TABS = {
+    "all": ("全部", None),
+    "placed": ("待接单", {Status.PLACED}),
+    "on_the_way": ("配送中", {Status.ACCEPTED, Status.DISPATCHED, Status.DELIVERING,
+                           Status.DELIVERY_FAILED}),
+    "to_sign": ("待签收", {Status.ARRIVED}),
+    "done": ("已完成", {Status.COMPLETED, Status.PARTIALLY_REFUSED, Status.REFUSED}),
+    "cancelled": ("已取消", {Status.CANCELLED}),
+}
+BOARD_COLUMNS = {
+    "new": ("新订单", {Status.PLACED}),
+    "accepted": ("待派单", {Status.ACCEPTED, Status.DELIVERY_FAILED}),
+    "on_the_way": ("配送中", {Status.DISPATCHED, Status.DELIVERING, Status.ARRIVED}),
+}
+
+
+def orders_of_buyer(buyer: User, tab: str = "all") -> list[Order]:
+    expire_overdue(buyer_id=buyer.id)
+    query = select(Order).where(Order.buyer_id == buyer.id)
+    statuses = BUYER_TABS.get(tab, BUYER_TABS["all"])[1]
+    if statuses:
+        query = query.where(Order.status.in_(statuses))
+    return list(db.session.scalars(query.options(*LISTED).order_by(Order.id.desc())))
+
+
+def buyer_tab_counts(buyer: User) -> dict[str, int]:
+    rows = db.session.execute(select(Order.status, func.count()).where(
+        Order.buyer_id == buyer.id).group_by(Order.status)).all()
+    by_status = {status: n for status, n in rows}
+    return {tab: sum(n for s, n in by_status.items() if statuses is None or s in statuses)
+            for tab, (_, statuses) in BUYER_TABS.items()}
 
 
 def board_orders(shop: Shop) -> tuple[list[Order], list[Order]]:
     """The shop's open orders (oldest first) and its 20 latest finished ones."""
+    expire_overdue(shop_id=shop.id)
     open_orders = db.session.scalars(select(Order).options(*LISTED).where(
         Order.shop_id == shop.id, Order.status.not_in(FINAL)).order_by(Order.id))
     finished = db.session.scalars(select(Order).options(*LISTED).where(

@@ -13,6 +13,7 @@ class Role(StrEnum):
     MERCHANT = "merchant"
     COURIER = "courier"
     ADMIN = "admin"
+    SYSTEM = "system"  # the platform itself: expiring orders nobody accepted in time
 
 
 class Status(StrEnum):
@@ -37,6 +38,7 @@ class Action(StrEnum):
     ARRIVE = "arrive"
     SIGN = "sign"
     FAIL = "fail"
+    EXPIRE = "expire"
 
 
 S, A, R = Status, Action, Role
@@ -47,6 +49,7 @@ TRANSITIONS: dict[tuple[Status, Action], tuple[Role, frozenset[Status]]] = {
     (S.PLACED, A.ACCEPT): (R.MERCHANT, frozenset({S.ACCEPTED})),
     (S.PLACED, A.REFUSE): (R.MERCHANT, frozenset({S.CANCELLED})),
     (S.PLACED, A.CANCEL): (R.BUYER, frozenset({S.CANCELLED})),
+    (S.PLACED, A.EXPIRE): (R.SYSTEM, frozenset({S.CANCELLED})),
     (S.ACCEPTED, A.CANCEL): (R.MERCHANT, frozenset({S.CANCELLED})),
     (S.ACCEPTED, A.ASSIGN): (R.MERCHANT, frozenset({S.DISPATCHED})),
     (S.DISPATCHED, A.START): (R.COURIER, frozenset({S.DELIVERING})),
