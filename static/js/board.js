@@ -39,7 +39,7 @@
       audio = audio || new Context();
       audio.resume();
       toggle.setAttribute("aria-pressed", "true");
-      toggle.textContent = "🔔 提示音已开启";
+      toggle.textContent = "提示音已开启";
     });
   }
 
