@@ -1,0 +1,82 @@
+"""One small market to search, the same on SQLite and PostgreSQL, and what each query finds."""
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+from webapp.extensions import db
+from webapp.models import Product, Role, Shop, ShopStatus, User
+
+
+def build_catalog() -> SimpleNamespace:
+    """Two open shops, one suspended shop, an unpublished product (in the app context)."""
+    c = SimpleNamespace()
+
+    def shop(handle: str, name: str, description: str, **fields) -> Shop:
+        owner = User(role=Role.MERCHANT, email=f"{handle}@example.com", display_name=handle,
+                     password_hash="x")
+        db.session.add(owner)
+        db.session.flush()
+        row = Shop(owner_id=owner.id, handle=handle, name=name, description=description,
+                   **fields)
+        db.session.add(row)
+        db.session.flush()
+        return row
+
+    def product(shop_: Shop, title: str, **fields) -> Product:
+        fields.setdefault("price_fen", 1000)
+        fields.setdefault("stock", 5)
+        row = Product(shop_id=shop_.id, title=title, **fields)
+        db.session.add(row)
+        db.session.flush()
+        return row
+
+    c.orchard = shop("gannan", "赣南果园", "江西赣州赣南脐橙产地直发")
+    c.navel = product(c.orchard, "赣南脐橙 5 斤装", description="果径 75mm 以上，现摘现发",
+                      price_fen=3990)
+    c.jelly = product(c.orchard, "四川爱媛果冻橙", price_fen=4990, stock=0)
+    c.juice = product(c.orchard, "鲜榨果汁 1 升", description="每天早上用新鲜橙子现榨")
+    c.hidden = product(c.orchard, "下架的脐橙", published=False)
+    c.grocer = shop("laowang", "老王粮油", "东北大米、食用油")
+    c.rice = product(c.grocer, "东北大米 10 斤")
+    c.oil = product(c.grocer, "100%纯芝麻油")
+    c.flour = product(c.grocer, "低筋面粉 T_45")
+    c.closed = shop("closed", "停业橙园", "已停业的橙园", status=ShopStatus.SUSPENDED)
+    c.closed_navel = product(c.closed, "停业店的脐橙")
+    db.session.commit()
+    return c
+
+
+# (query, product titles in rank order, shop names). Titles matched first, then shop names,
+# then descriptions; newest first within each. One and two characters go through LIKE, three
+# and more through the FTS5 trigram index on SQLite.
+CASES = [
+    ("橙", ["四川爱媛果冻橙", "赣南脐橙 5 斤装", "鲜榨果汁 1 升"], ["赣南果园"]),
+    ("脐橙", ["赣南脐橙 5 斤装"], ["赣南果园"]),
+    ("赣南脐", ["赣南脐橙 5 斤装"], ["赣南果园"]),
+    ("果冻橙", ["四川爱媛果冻橙"], []),
+    ("赣南", ["赣南脐橙 5 斤装", "鲜榨果汁 1 升", "四川爱媛果冻橙"], ["赣南果园"]),
+    ("橙子现榨", ["鲜榨果汁 1 升"], []),
+    ("粮油", ["低筋面粉 T_45", "100%纯芝麻油", "东北大米 10 斤"], ["老王粮油"]),
+    ("老王粮油", ["低筋面粉 T_45", "100%纯芝麻油", "东北大米 10 斤"], ["老王粮油"]),
+    ("大米 10", ["东北大米 10 斤"], []),
+    ("赣南 果汁", ["鲜榨果汁 1 升"], []),
+    ("t_45", ["低筋面粉 T_45"], []),
+    ("%", ["100%纯芝麻油"], []),
+    ("_", ["低筋面粉 T_45"], []),
+    ("100%", ["100%纯芝麻油"], []),
+    ("%%%", [], []),
+    ("T%4", [], []),
+    ("\\", [], []),
+    ("停业", [], []),
+    ("停业橙园", [], []),
+    ("下架", [], []),
+    ("苹果", [], []),
+    ('"赣南" OR 大米', [], []),
+    ("NOT 橙*", [], []),
+    ("\x00橙\u200b", ["四川爱媛果冻橙", "赣南脐橙 5 斤装", "鲜榨果汁 1 升"], ["赣南果园"]),
+]
+CASE_IDS = [repr(case[0]) for case in CASES]
+
+
+def found(results) -> tuple[list[str], list[str]]:
+    return [p.title for p in results.products], [s.name for s in results.shops]
