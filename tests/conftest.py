@@ -138,7 +138,10 @@ def window_value(app) -> str:
 @pytest.fixture
 def world(app, make_user, make_shop, make_product, make_courier):
     """A shop with owner, courier and product, a buyer, and a second of each to trespass with."""
+    return build_world(make_user, make_shop, make_product, make_courier)
 
+
+def build_world(make_user, make_shop, make_product, make_courier, stock: int = 5):
     class World:
         pass
 
@@ -146,7 +149,7 @@ def world(app, make_user, make_shop, make_product, make_courier):
     w.merchant = make_user(Role.MERCHANT)
     w.shop = make_shop(w.merchant)
     w.courier = make_courier(w.shop)
-    w.product = make_product(w.shop, stock=5)
+    w.product = make_product(w.shop, stock=stock)
     w.buyer = make_user(Role.BUYER)
     w.other_buyer = make_user(Role.BUYER)
     w.other_merchant = make_user(Role.MERCHANT)

@@ -15,10 +15,10 @@ import pytest
 from sqlalchemy import func, select
 from werkzeug.exceptions import HTTPException
 
-from tests.conftest import app_with_tables, signature_data_url
+from tests.conftest import app_with_tables, build_world, signature_data_url
 from tests.helpers import HX, url
 from webapp.extensions import db
-from webapp.models import Delivery, Order, OrderEvent, Product, ProofOfDelivery, Role, Status
+from webapp.models import Delivery, Order, OrderEvent, Product, ProofOfDelivery, Status
 from webapp.orders import services as orders
 from webapp.orders.state import TRANSITIONS, Action
 from webapp.web import ServiceError
@@ -107,21 +107,8 @@ def _cache():
 def world(_cache, app, make_user, make_shop, make_product, make_courier):
     """conftest's `world`, built once for the module, with stock for a few hundred orders."""
     if "world" not in _cache:
-        class World:
-            pass
-
-        w = World()
-        w.merchant = make_user(Role.MERCHANT)
-        w.shop = make_shop(w.merchant)
-        w.courier = make_courier(w.shop)
-        w.product = make_product(w.shop, stock=10_000)
-        w.buyer = make_user(Role.BUYER)
-        w.other_buyer = make_user(Role.BUYER)
-        w.other_merchant = make_user(Role.MERCHANT)
-        w.other_shop = make_shop(w.other_merchant)
-        w.other_courier = make_courier(w.other_shop)
-        w.admin = make_user(Role.ADMIN)
-        _cache["world"] = w
+        _cache["world"] = build_world(make_user, make_shop, make_product, make_courier,
+                                      stock=10_000)
     yield _cache["world"]
     # What a request's teardown would do: nothing uncommitted outlives the case.
     db.session.rollback()
