@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from webapp.models.order import PAYMENT_LABELS
+from webapp.models.order import PAYMENT_LABELS, PAYMENT_STATUS_LABELS
 from webapp.orders.state import LABELS, Role, Status, actions_for
 from webapp.web import local_time, waited, yuan
 
@@ -28,6 +28,7 @@ def register(app: Flask) -> None:
 
     app.jinja_env.globals.update(
         FIELD_LABELS=FIELD_LABELS, AUDIT_LABELS=AUDIT_LABELS, BOARD_STATUSES=board_statuses,
-        STATUS_LABELS=LABELS, PAYMENT_LABELS=PAYMENT_LABELS, Role=Role, Status=Status,
+        STATUS_LABELS=LABELS, PAYMENT_LABELS=PAYMENT_LABELS,
+        PAYMENT_STATUS_LABELS=PAYMENT_STATUS_LABELS, PAYABLE={"arrived", "completed", "partially_refused"}, Role=Role, Status=Status,
         VENDOR=VENDOR, actions_for=actions_for,
     )

@@ -14,13 +14,17 @@ from webapp.orders.state import Action, Status
 
 
 class PaymentMethod(StrEnum):
+    """Paid at the door: no online gateway; the courier or the shop confirms the payment."""
+
     COD = "cod"
+    CARD = "card"
     WECHAT = "wechat"
     ALIPAY = "alipay"
 
 
-PAYMENT_LABELS = {PaymentMethod.COD: "货到付款", PaymentMethod.WECHAT: "微信支付",
-                  PaymentMethod.ALIPAY: "支付宝"}
+PAYMENT_LABELS = {PaymentMethod.COD: "货到付款（现金）", PaymentMethod.CARD: "货到刷卡",
+                  PaymentMethod.WECHAT: "微信扫码付", PaymentMethod.ALIPAY: "支付宝扫码付"}
+PAYMENT_STATUS_LABELS = {"unpaid": "未收款", "paid": "已收款"}
 
 
 class Inspection(StrEnum):

@@ -133,6 +133,23 @@ def cancel(order_id: int):
     return render("orders/detail.html", "orders/_panel.html", **_detail_context(order))
 
 
+@bp.post("/<int:order_id>/paid")
+@role_required(Role.MERCHANT, Role.COURIER)
+def paid(order_id: int):
+    """Record that the buyer paid at the door (cash, card, WeChat or Alipay scan)."""
+    order = services.confirm_payment(order_id, current_user)
+    if not wants_fragment():
+        flash("已确认收款。", "success")
+        return redirect_to(url_for("delivery.detail" if current_user.role is Role.COURIER
+                                   else "orders.detail", order_id=order.id))
+    if current_user.role is Role.COURIER:
+        from webapp.orders.state import actions_for as actions
+
+        return render("delivery/detail.html", "delivery/_panel.html", order=order,
+                      actions=actions(order.status, Role.COURIER))
+    return _after_merchant_action(order)
+
+
 @bp.post("/<int:order_id>/sign")
 @role_required(Role.BUYER)
 def sign(order_id: int):

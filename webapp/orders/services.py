@@ -22,6 +22,7 @@ from webapp.models import (
     Delivery, Inspection, Order, OrderEvent, OrderLine, PaymentMethod, Product, ProofOfDelivery,
     Role, Shop, ShopStatus, Status, User, utcnow,
 )
+from webapp.models.order import PAYMENT_LABELS
 from webapp.orders.forms import WINDOW_FORMAT
 from webapp.orders.state import FINAL, LABELS, Action, IllegalTransition, RoleNotAllowed, transition
 from webapp.realtime import emit_after_commit, order_room, shop_room, user_room
@@ -311,6 +312,30 @@ def fail(order_id: int, actor: User, reason: str) -> Order:
         raise ServiceError("请填写配送失败的原因。", 422)
     order = order_for(actor, order_id)
     _apply(order, Action.FAIL, actor, note=reason.strip()[:200])
+    return _finish(order)
+
+
+PAYABLE = frozenset({Status.ARRIVED, Status.COMPLETED, Status.PARTIALLY_REFUSED})
+
+
+def confirm_payment(order_id: int, actor: User) -> Order:
+    """The courier (at the door) or the shop records that the buyer has paid; once."""
+    order = order_for(actor, order_id)
+    if actor.role not in (Role.COURIER, Role.MERCHANT):
+        raise ServiceError("只有骑手或商家可以确认收款。", 403)
+    if order.status not in PAYABLE:
+        raise Conflict(f"订单当前为「{LABELS[order.status]}」，送达后才能确认收款。")
+    changed = db.session.execute(
+        update(Order).where(Order.id == order.id, Order.payment_status == "unpaid")
+        .values(payment_status="paid").execution_options(synchronize_session=False)).rowcount
+    if changed != 1:
+        db.session.rollback()
+        raise Conflict("该订单已确认收款。")
+    # Payment is kept apart from the order's status: the event records it without a move.
+    db.session.add(OrderEvent(order_id=order.id, actor_id=actor.id, action=None,
+                              from_status=order.status, to_status=order.status,
+                              note=f"已收款：{PAYMENT_LABELS[order.payment_method]}"))
+    db.session.expire(order, ["payment_status"])
     return _finish(order)
 
 

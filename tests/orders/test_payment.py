@@ -1,0 +1,59 @@
+"""Payment at the door is confirmed by the courier or the shop, once, apart from the status."""
+import pytest
+from sqlalchemy import func, select
+
+from tests.helpers import HX, url
+from webapp.extensions import db
+from webapp.models import Order, OrderEvent, Status
+
+
+def events(order) -> int:
+    return db.session.scalar(select(func.count(OrderEvent.id)).where(
+        OrderEvent.order_id == order.id))
+
+
+@pytest.mark.parametrize(("status", "who", "panel"), [
+    (Status.ARRIVED, "courier", "delivery-{}-panel"),
+    (Status.COMPLETED, "merchant", "order-{}-panel"),
+])
+def test_the_courier_or_shop_confirms_payment_once(app, client, login_as, world, advance,
+                                                   status, who, panel):
+    order = advance(status)
+    before = events(order)
+    login_as(getattr(world, who))
+    response = client.post(url(app, "orders.paid", order_id=order.id), headers=HX)
+    assert response.status_code == 200 and f'id="{panel.format(order.id)}"' in response.text
+    assert "已收款" in response.text and "确认已收款" not in response.text
+    db.session.expire_all()
+    order = db.session.get(Order, order.id)
+    assert (order.payment_status, order.status) == ("paid", status)
+    assert events(order) == before + 1
+    again = client.post(url(app, "orders.paid", order_id=order.id), headers=HX)
+    assert again.status_code == 409 and "已确认收款" in again.text
+    assert events(order) == before + 1
+
+
+def test_payment_cannot_be_confirmed_before_arrival(app, client, login_as, world, advance):
+    order = advance(Status.DELIVERING)
+    login_as(world.courier)
+    response = client.post(url(app, "orders.paid", order_id=order.id), headers=HX)
+    assert response.status_code == 409 and "送达后" in response.text
+    assert db.session.get(Order, order.id).payment_status == "unpaid"
+
+
+@pytest.mark.parametrize(("who", "code"), [("buyer", 403), ("other_courier", 404),
+                                           ("other_merchant", 404), ("admin", 403)])
+def test_only_the_orders_courier_or_shop_may_confirm(app, client, login_as, world, advance,
+                                                     who, code):
+    order = advance(Status.ARRIVED)
+    login_as(getattr(world, who))
+    assert client.post(url(app, "orders.paid", order_id=order.id), headers=HX).status_code == code
+    db.session.expire_all()
+    assert db.session.get(Order, order.id).payment_status == "unpaid"
+
+
+def test_card_on_delivery_can_be_chosen_at_checkout(app, client, login_as, world):
+    login_as(world.buyer)
+    page = client.get(url(app, "orders.checkout", product_id=world.product.id)).text
+    for label in ("货到付款（现金）", "货到刷卡", "微信扫码付", "支付宝扫码付"):
+        assert label in page
