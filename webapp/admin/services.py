@@ -112,7 +112,7 @@ def approve(application_id: int, reviewer: User) -> Shop:
         handle = _handle_for(application)
         shop = Shop(owner_id=application.user_id, application_id=application.id, handle=handle,
                     name=application.shop_name, address=application.shop_address,
-                    verified_at=utcnow())
+                    district_code=application.district_code, verified_at=utcnow())
         db.session.add(shop)
         db.session.flush()
         audit.record(reviewer, "shop.opened", shop, handle=handle)
@@ -122,6 +122,7 @@ def approve(application_id: int, reviewer: User) -> Shop:
         shop.application_id = application.id
         shop.verified_at = utcnow()
         shop.name, shop.address = application.shop_name, application.shop_address
+        shop.district_code = application.district_code
     db.session.commit()
     return shop
 

@@ -1,5 +1,6 @@
 """All models, importable from one place (Alembic and the app load them from here)."""
 from webapp.models.base import Base, utcnow
+from webapp.models.buyer import Address, CartItem
 from webapp.models.catalog import Product
 from webapp.models.delivery import Delivery, ProofOfDelivery, TrackPoint
 from webapp.models.merchant import (
@@ -11,7 +12,7 @@ from webapp.models.user import User
 from webapp.orders.state import Action, Role, Status
 
 __all__ = [
-    "DOCUMENTS", "REVIEWABLE", "Action", "ApplicationStatus", "AuditLog", "Base", "Delivery", "Inspection", "MerchantApplication",
+    "DOCUMENTS", "REVIEWABLE", "Action", "Address", "ApplicationStatus", "CartItem", "AuditLog", "Base", "Delivery", "Inspection", "MerchantApplication",
     "Order", "OrderEvent", "OrderLine", "PaymentMethod", "Product", "ProofOfDelivery", "Role",
     "Shop", "ShopStatus", "Status", "TrackPoint", "User", "utcnow",
 ]

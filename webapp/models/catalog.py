@@ -22,6 +22,21 @@ class Product(db.Model):
     price_fen: Mapped[int] = mapped_column()
     stock: Mapped[int] = mapped_column(default=0)
     published: Mapped[bool] = mapped_column(default=True)
+    category: Mapped[str] = mapped_column(String(20), default="other", index=True)
+    # Re-encoded photo under UPLOAD_DIR (see webapp/uploads.py); None until one is chosen.
+    image: Mapped[str | None] = mapped_column(String(120))
+    # The board and the product list flag the product once stock falls to this or below.
+    low_stock_at: Mapped[int] = mapped_column(default=5)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     shop: Mapped[Shop] = relationship()
+
+    @property
+    def low_stock(self) -> bool:
+        return 0 < self.stock <= self.low_stock_at
+
+    @property
+    def category_label(self) -> str:
+        from webapp.catalog.categories import category_label
+
+        return category_label(self.category)

@@ -44,6 +44,10 @@ class Order(db.Model):
     recipient_name: Mapped[str] = mapped_column(String(40))
     recipient_mobile: Mapped[str] = mapped_column(String(20))
     address: Mapped[str] = mapped_column(String(200))
+    # Snapshot of the chosen address-book entry: district code and optional map pin (WGS-84).
+    district_code: Mapped[str] = mapped_column(String(12), default="")
+    dest_lat: Mapped[float | None] = mapped_column()
+    dest_lng: Mapped[float | None] = mapped_column()
     window_start: Mapped[datetime] = mapped_column()
     window_end: Mapped[datetime] = mapped_column()
     items_fen: Mapped[int] = mapped_column()

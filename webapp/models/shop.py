@@ -23,6 +23,14 @@ class Shop(db.Model):
     name: Mapped[str] = mapped_column(String(60))
     description: Mapped[str] = mapped_column(Text, default="")
     address: Mapped[str] = mapped_column(String(200), default="")
+    # GB/T 2260 district code of the shop, from its approved application: buyers nearby see it.
+    district_code: Mapped[str] = mapped_column(String(12), default="", index=True)
+    # Delivery windows the shop offers: "9-11,11-13" (local hours), for the next N days, from
+    # `delivery_lead_minutes` ahead; and a flat delivery fee added to each order.
+    delivery_slots: Mapped[str] = mapped_column(String(100), default="9-11,11-13,13-15,15-17,17-19,19-21")
+    delivery_days: Mapped[int] = mapped_column(default=3)
+    delivery_lead_minutes: Mapped[int] = mapped_column(default=60)
+    delivery_fee_fen: Mapped[int] = mapped_column(default=0)
     opening_hours: Mapped[str] = mapped_column(String(100), default="")
     logo: Mapped[str | None] = mapped_column(String(120))
     banner: Mapped[str | None] = mapped_column(String(120))
