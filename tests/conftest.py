@@ -173,8 +173,8 @@ def place(app):
 
     def place_order(buyer: User, product: Product, quantity: int = 1, key: str | None = None):
         return orders.place_order(
-            buyer, product.id, quantity=quantity, recipient_name="张三",
-            recipient_mobile="13912345678", address="北京市朝阳区建国路 1 号",
+            buyer, product.shop_id, {product.id: quantity}, destination=orders.Destination(
+                "张三", "13912345678", "北京市 市辖区 朝阳区 建国路 1 号", "110105"),
             window=window_value(app), payment_method="cod", note="",
             idempotency_key=key or secrets.token_hex(16))
 

@@ -16,7 +16,7 @@ from webapp.extensions import csrf, db, htmx, limiter, login_manager, migrate, s
 from webapp.web import IdConverter
 
 ROOT = Path(__file__).resolve().parent.parent
-DOMAINS = ("auth", "merchants", "shops", "catalog", "orders", "delivery", "admin", "pwa", "regions", "search")
+DOMAINS = ("auth", "merchants", "shops", "catalog", "cart", "addresses", "orders", "delivery", "admin", "pwa", "regions", "search")
 SOCKET_DOMAINS = ("auth", "orders", "delivery")
 
 

@@ -26,7 +26,20 @@ def register(app: Flask) -> None:
     board_statuses = {key: " ".join(sorted(s.value for s in statuses))
                       for key, (_, statuses) in BOARD_COLUMNS.items()}
 
+    from webapp.catalog.categories import CATEGORIES
+
+    def cart_count() -> int:
+        """Items in the signed-in buyer's carts, for the badge in the top bar."""
+        from flask_login import current_user
+
+        from webapp.cart.services import count_of
+
+        if not current_user.is_authenticated or current_user.role is not Role.BUYER:
+            return 0
+        return count_of(current_user)
+
     app.jinja_env.globals.update(
+        CATEGORIES=CATEGORIES, cart_count=cart_count,
         FIELD_LABELS=FIELD_LABELS, AUDIT_LABELS=AUDIT_LABELS, BOARD_STATUSES=board_statuses,
         STATUS_LABELS=LABELS, PAYMENT_LABELS=PAYMENT_LABELS,
         PAYMENT_STATUS_LABELS=PAYMENT_STATUS_LABELS, PAYABLE={"arrived", "completed", "partially_refused"}, Role=Role, Status=Status,

@@ -185,7 +185,7 @@ LOGIN_ONLY = [
     ("merchants.dashboard", {}), ("merchants.apply", {}), ("merchants.couriers", {}),
     ("admin.applications", {}), ("catalog.products", {}), ("catalog.edit", {"product_id": 1}),
     ("orders.index", {}), ("orders.board", {}), ("orders.detail", {"order_id": 1}),
-    ("orders.checkout", {"product_id": 1}), ("orders.signature", {"order_id": 1}),
+    ("orders.checkout", {"shop_id": 1}), ("orders.signature", {"order_id": 1}),
     ("delivery.index", {}), ("delivery.detail", {"order_id": 1}),
 ]
 

@@ -11,7 +11,7 @@ from tests.conftest import window_value
 from webapp import create_app
 from webapp.config import TestConfig
 from webapp.extensions import db
-from webapp.models import Order, Product, Role, Shop, User
+from webapp.models import CartItem, Order, Product, Role, Shop, User
 from webapp.orders import services
 
 
@@ -34,9 +34,13 @@ def race(url: str, buyers: int = 50, stock: int = 5) -> tuple[int, int, list[str
         people = [User(role=Role.BUYER, email=f"b{i}@example.com", display_name=f"b{i}",
                        password_hash="x") for i in range(buyers)]
         db.session.add_all([product, *people])
+        db.session.flush()
+        # Each buyer has the product in the cart and checks out the cart, as the page does.
+        db.session.add_all([CartItem(user_id=p.id, product_id=product.id, quantity=1)
+                            for p in people])
         db.session.commit()
         ids = [p.id for p in people]
-        product_id = product.id
+        product_id, shop_id = product.id, shop.id
         window = window_value(app)
 
     outcomes: list[str] = []
@@ -47,10 +51,9 @@ def race(url: str, buyers: int = 50, stock: int = 5) -> tuple[int, int, list[str
             buyer = db.session.get(User, user_id)
             gate.wait()
             try:
-                services.place_order(buyer, product_id, quantity=1, recipient_name="x",
-                                     recipient_mobile="13900000000", address="x", window=window,
-                                     payment_method="cod", note="",
-                                     idempotency_key=secrets.token_hex(16))
+                services.place_order(buyer, shop_id, destination=services.Destination(
+                    "x", "13900000000", "x"), window=window, payment_method="cod",
+                    idempotency_key=secrets.token_hex(16))
                 outcomes.append("sold")
             except services.OutOfStock:
                 outcomes.append("out")
@@ -67,6 +70,9 @@ def race(url: str, buyers: int = 50, stock: int = 5) -> tuple[int, int, list[str
     with app.app_context():
         left = db.session.scalar(sa.select(Product.stock).where(Product.id == product_id))
         orders = db.session.scalar(sa.select(sa.func.count(Order.id)))
+        # Winners' carts were emptied with their order; losers' carts still hold the product.
+        carts = db.session.scalar(sa.select(sa.func.count(CartItem.id)))
+        assert carts == buyers - orders
         db.session.remove()
         db.engine.dispose()
     return left, orders, outcomes

@@ -6,7 +6,11 @@ from stdnum.exceptions import (
 )
 from stdnum.exceptions import ValidationError as ValidationError_
 from flask_wtf.file import FileField
-from wtforms import PasswordField, SelectField, StringField, TextAreaField, ValidationError
+from wtforms import (
+    PasswordField, SelectField, SelectMultipleField, StringField, TextAreaField, ValidationError,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.widgets import CheckboxInput, ListWidget
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from webapp.regions.fields import fill_choices
@@ -109,3 +113,53 @@ class UpdateShopForm(Form):
                                 render_kw={"placeholder": "如 每天 08:00–21:00"})
     logo = FileField("店铺 Logo（方形）", render_kw={"accept": PHOTO_TYPES})
     banner = FileField("招牌图（横幅）", render_kw={"accept": PHOTO_TYPES})
+
+
+LEAD_CHOICES = (0, 30, 60, 90, 120, 180, 240)
+
+
+class DeliverySettingsForm(Form):
+    """The delivery windows a shop offers at checkout, how far ahead, and its delivery fee."""
+
+    slots = SelectMultipleField("可选送达时段", coerce=str, validate_choice=False,
+                                widget=ListWidget(prefix_label=False),
+                                option_widget=CheckboxInput())
+    delivery_days = SelectField("可预约天数", coerce=int, choices=[
+        SelectChoice(n, f"{n} 天") for n in range(1, 8)], default=3)
+    delivery_lead_minutes = SelectField("最早送达", coerce=int, choices=[
+        SelectChoice(m, "下单后即可" if m == 0 else f"下单 {m} 分钟后") for m in LEAD_CHOICES],
+        default=60)
+    delivery_fee = StringField("配送费（元）", default="0", validators=[DataRequired("请输入配送费，免配送费填 0")],
+                               render_kw={"inputmode": "decimal"})
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from webapp.orders.forms import SLOT_CHOICES
+
+        self.slots.choices = [SelectChoice(f"{a}-{b}", f"{a:02d}:00–{b:02d}:00")
+                              for a, b in SLOT_CHOICES]
+
+    def validate_slots(self, field):
+        offered = {choice.value for choice in field.choices}
+        if not field.data:
+            raise ValidationError("请至少选择一个送达时段")
+        if any(value not in offered for value in field.data):
+            raise ValidationError("送达时段无效，请重新选择")
+
+    def validate_delivery_fee(self, field):
+        if fee_fen(field.data) is None:
+            raise ValidationError("配送费需为 0 到 999.99 元，最多两位小数")
+
+
+
+def fee_fen(text: str | None) -> int | None:
+    """'5' -> 500; '0' -> 0; None for a negative amount, more than ¥999.99 or 3+ decimals."""
+    from decimal import Decimal, InvalidOperation
+
+    try:
+        amount = Decimal((text or "").strip().replace("¥", ""))
+    except InvalidOperation:
+        return None
+    if not amount.is_finite() or amount < 0 or amount >= 1000 or amount != amount.quantize(Decimal("0.01")):
+        return None
+    return int(amount * 100)

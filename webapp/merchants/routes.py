@@ -3,14 +3,17 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from webapp.merchants import bp, services
-from webapp.merchants.forms import CreateCourierForm, SubmitApplicationForm, UpdateShopForm
+from webapp.merchants.forms import (
+    CreateCourierForm, DeliverySettingsForm, SubmitApplicationForm, UpdateShopForm, fee_fen,
+)
 from webapp.extensions import db
 from webapp.models import DOCUMENTS, ApplicationStatus, MerchantApplication, Role
 from webapp.regions.fields import check_region, fill_choices
 from webapp.regions.services import full_name as region_name
 from webapp.shops.services import handle_problem, own_shop_or_403, shop_of
 from webapp.uploads import UploadRejected, clean_image, send_private
-from webapp.web import ServiceError, redirect_to, render, role_required
+from webapp.orders.forms import parse_slots
+from webapp.web import ServiceError, redirect_to, render, role_required, wants_fragment
 
 
 @bp.get("/")
@@ -181,4 +184,35 @@ def shop_settings():
             flash("店铺设置已保存。", "success")
             return redirect_to(url_for("merchants.shop_settings"))
     return render("merchants/shop_settings.html", "merchants/_shop_form.html",
-                  status=422 if any(form.errors.values()) else 200, form=form, shop=shop)
+                  status=422 if any(form.errors.values()) else 200, form=form, shop=shop,
+                  delivery_form=_delivery_form(shop))
+
+
+def _delivery_form(shop, formdata=None):
+    if formdata is not None:
+        return DeliverySettingsForm()
+    return DeliverySettingsForm(formdata=None, data={
+        "slots": [f"{a}-{b}" for a, b in parse_slots(shop.delivery_slots)],
+        "delivery_days": shop.delivery_days, "delivery_lead_minutes": shop.delivery_lead_minutes,
+        "delivery_fee": f"{shop.delivery_fee_fen / 100:.2f}"})
+
+
+@bp.post("/shop/delivery")
+@role_required(Role.MERCHANT)
+def delivery_settings():
+    """The delivery windows buyers choose from at checkout, and the delivery fee."""
+    shop = own_shop_or_403(current_user)
+    form = _delivery_form(shop, request.form)
+    if form.validate_on_submit():
+        services.update_delivery(shop, slots=form.slots.data, days=form.delivery_days.data,
+                                 lead_minutes=form.delivery_lead_minutes.data,
+                                 fee_fen=fee_fen(form.delivery_fee.data))
+        if not wants_fragment():
+            flash("配送设置已保存。", "success")
+            return redirect_to(url_for("merchants.shop_settings"))
+        form, saved = _delivery_form(shop), True
+    else:
+        saved = False
+    return render("merchants/shop_settings.html", "merchants/_delivery_form.html",
+                  status=422 if form.errors else 200, delivery_form=form, shop=shop,
+                  saved=saved, form=UpdateShopForm(obj=shop))

@@ -185,3 +185,16 @@ def update_shop(shop: Shop, *, name: str, description: str, opening_hours: str,
     for name in filter(None, replaced):
         discard(name)
     return shop
+
+
+def update_delivery(shop: Shop, *, slots: list[str], days: int, lead_minutes: int,
+                    fee_fen: int) -> Shop:
+    """Save the windows the shop delivers in, how many days ahead, the lead time and the fee.
+
+    Orders already placed keep the window they were placed with.
+    """
+    shop.delivery_slots = ",".join(sorted(set(slots), key=lambda s: int(s.split("-")[0])))
+    shop.delivery_days, shop.delivery_lead_minutes = days, lead_minutes
+    shop.delivery_fee_fen = fee_fen
+    db.session.commit()
+    return shop

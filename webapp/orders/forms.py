@@ -2,60 +2,89 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from wtforms import HiddenField, IntegerField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import (
+    HiddenField, RadioField, SelectField, StringField, TextAreaField, ValidationError,
+)
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp
 
-from webapp.merchants.forms import MOBILE_RULE
 from webapp.models.order import PAYMENT_LABELS, PaymentMethod
 from webapp.web import Form
 
-SLOTS = [(9, 11), (11, 13), (13, 15), (15, 17), (17, 19), (19, 21)]
+# The windows a shop may offer (local hours, two hours each); the shop ticks the ones it runs.
+SLOT_CHOICES = [(7, 9), (9, 11), (11, 13), (13, 15), (15, 17), (17, 19), (19, 21), (21, 23)]
 WINDOW_FORMAT = "%Y-%m-%dT%H:%M"
+DAY_NAMES = ["今天", "明天", "后天"]
 
 
-def delivery_windows(now: datetime | None = None) -> list[SelectChoice]:
-    """Two-hour windows from one hour ahead, today and the next two days, in local time."""
+def parse_slots(text: str) -> list[tuple[int, int]]:
+    """"9-11,13-15" -> [(9, 11), (13, 15)]; anything not in SLOT_CHOICES is dropped."""
+    slots = []
+    for part in (text or "").split(","):
+        start, _, end = part.strip().partition("-")
+        if start.isdigit() and end.isdigit() and (int(start), int(end)) in SLOT_CHOICES:
+            slots.append((int(start), int(end)))
+    return sorted(set(slots))
+
+
+def delivery_windows(shop=None, now: datetime | None = None) -> list[SelectChoice]:
+    """The windows `shop` offers from its lead time ahead over its next days, in local time.
+
+    A window's value is "<start>/<end>" (local, WINDOW_FORMAT); a value not in this list, such
+    as one that has passed since the form was shown, is refused at checkout.
+    """
     zone = ZoneInfo(current_app.config["TIMEZONE"])
     now = now or datetime.now(zone)
-    names = ["今天", "明天", "后天"]
+    slots = parse_slots(shop.delivery_slots) if shop is not None else SLOT_CHOICES[1:7]
+    days = shop.delivery_days if shop is not None else 3
+    lead = timedelta(minutes=shop.delivery_lead_minutes if shop is not None else 60)
     choices = []
-    for offset, name in enumerate(names):
+    for offset in range(days):
         day = (now + timedelta(days=offset)).date()
-        for start, end in SLOTS:
+        name = DAY_NAMES[offset] if offset < len(DAY_NAMES) else WEEKDAYS[day.weekday()]
+        for start, end in slots:
             begin = datetime(day.year, day.month, day.day, start, tzinfo=zone)
-            if begin < now + timedelta(hours=1):
+            finish = begin + timedelta(hours=end - start)
+            if begin < now + lead:
                 continue
             label = f"{name} {day.month}月{day.day}日 {start:02d}:00–{end:02d}:00"
-            choices.append(SelectChoice(begin.strftime(WINDOW_FORMAT), label))
+            value = f"{begin.strftime(WINDOW_FORMAT)}/{finish.strftime(WINDOW_FORMAT)}"
+            choices.append(SelectChoice(value, label))
     return choices
 
 
-class PlaceOrderForm(Form):
-    quantity = IntegerField("数量", default=1, validators=[
-        InputRequired("请输入数量"), NumberRange(1, 99, "数量需为 1 到 99")],
-        render_kw={"inputmode": "numeric", "min": 1, "max": 99})
-    recipient_name = StringField("收货人", validators=[DataRequired("请输入收货人"), Length(max=40)],
-                                 render_kw={"autocomplete": "name"})
-    recipient_mobile = StringField("手机号", validators=[DataRequired("请输入手机号"), MOBILE_RULE],
-                                   render_kw={"autocomplete": "tel", "inputmode": "tel"})
-    address = StringField("收货地址", validators=[DataRequired("请输入收货地址"), Length(max=200)],
-                          render_kw={"autocomplete": "street-address"})
+WEEKDAYS = ["周一", "周二", "周三", "周四", "周五", "周六", "周日"]
+
+
+def _address_label(address) -> str:
+    return f"{address.contact_name} {address.mobile} · {address.full_text}"
+
+
+class CheckoutForm(Form):
+    """Checkout of one shop's cart: where, when, how to pay, and a note."""
+
+    address_id = RadioField("收货地址", coerce=int, validate_choice=False,
+                            validators=[InputRequired("请选择收货地址")])
     window = SelectField("送达时间", validators=[DataRequired("请选择送达时间")],
                          validate_choice=False)
     payment_method = RadioField("支付方式", default=PaymentMethod.COD.value,
                                 choices=[SelectChoice(m.value, label) for m, label in PAYMENT_LABELS.items()],
                                 validators=[DataRequired("请选择支付方式")])
-    note = TextAreaField("备注", validators=[Optional(), Length(max=200)])
+    note = TextAreaField("备注", validators=[Optional(), Length(max=200)],
+                         render_kw={"placeholder": "如：放门口、到了打电话"})
     idempotency_key = HiddenField(validators=[DataRequired(), Regexp(r"^[0-9a-f]{32}$")])
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, shop=None, addresses=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.window.choices = delivery_windows()
+        self.addresses = {a.id: a for a in addresses}
+        self.address_id.choices = [SelectChoice(a.id, _address_label(a)) for a in addresses]
+        self.window.choices = delivery_windows(shop)
+
+    def validate_address_id(self, field):
+        if field.data not in self.addresses:
+            raise ValidationError("请选择收货地址")
 
     def validate_window(self, field):
-        from wtforms import ValidationError
-
         if field.data not in {choice.value for choice in field.choices}:
             raise ValidationError("该送达时段已不可选，请重新选择")
 

@@ -3,11 +3,12 @@ import secrets
 from flask import Response, flash, request, url_for
 from flask_login import current_user
 
-from webapp.extensions import db
+from webapp.addresses import services as address_services
+from webapp.cart import services as cart_services
 from webapp.merchants.services import couriers_of
-from webapp.models import Product, Role
+from webapp.models import Role
 from webapp.orders import bp, services
-from webapp.orders.forms import PlaceOrderForm, RefuseOrderForm, SignForm
+from webapp.orders.forms import CheckoutForm, RefuseOrderForm, SignForm
 from webapp.orders.state import actions_for
 from webapp.shops.services import own_shop_or_403
 from webapp.web import redirect_to, render, role_required, wants_fragment
@@ -27,33 +28,41 @@ def index():
                   orders=services.orders_of_buyer(current_user, tab))
 
 
-@bp.route("/checkout/<int:product_id>", methods=["GET", "POST"])
+@bp.route("/checkout/<int:shop_id>", methods=["GET", "POST"])
 @role_required(Role.BUYER)
-def checkout(product_id: int):
-    """Order one product: quantity, address, delivery window and payment method."""
-    product = db.get_or_404(Product, product_id)
-    if not product.published or product.shop.status != "active":
-        raise services.ServiceError("该商品已下架。", 404)
-    form = PlaceOrderForm()
+def checkout(shop_id: int):
+    """Check out one shop's cart: address from the book, a window the shop offers, payment."""
+    cart = cart_services.cart_for_shop(current_user, shop_id)
+    addresses = address_services.addresses_of(current_user)
+    form = CheckoutForm(shop=cart.shop, addresses=addresses)
+    status = 200
     if request.method == "GET":
         form.idempotency_key.data = secrets.token_hex(16)
-        form.recipient_name.data = current_user.display_name
+        chosen = address_services.find_own(current_user, request.args.get("address", type=int))
+        chosen = chosen or (addresses[0] if addresses else None)
+        form.address_id.data = chosen.id if chosen else None
     if form.validate_on_submit():
         try:
             order = services.place_order(
-                current_user, product.id, quantity=form.quantity.data,
-                recipient_name=form.recipient_name.data,
-                recipient_mobile=form.recipient_mobile.data, address=form.address.data,
+                current_user, cart.shop.id, destination=services.Destination.of(
+                    form.addresses[form.address_id.data]),
                 window=form.window.data, payment_method=form.payment_method.data,
                 note=form.note.data or "", idempotency_key=form.idempotency_key.data)
-        except services.OutOfStock as error:
-            form.quantity.errors.append(error.message)
-            db.session.refresh(product)
+        except services.ServiceError as error:
+            if error.status == 404:
+                raise
+            # Stock ran out or a product went off sale while the buyer was choosing: say so on
+            # the form, keep what they chose, and show the cart as it is now.
+            form.form_errors.append(error.message)
+            status = error.status
+            cart = cart_services.cart_for_shop(current_user, shop_id)
         else:
             flash("下单成功，等待商家接单。", "success")
             return redirect_to(url_for("orders.detail", order_id=order.id))
-    return render("orders/checkout.html", "orders/_checkout_form.html",
-                  status=422 if form.errors else 200, form=form, product=product)
+    elif form.errors:
+        status = 422
+    return render("orders/checkout.html", "orders/_checkout_form.html", status=status, form=form,
+                  cart=cart, addresses=addresses)
 
 
 def _detail_context(order):

@@ -7,19 +7,20 @@ import binascii
 import hashlib
 import io
 import json
+from dataclasses import dataclass
 from types import SimpleNamespace
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import abort, current_app
 from PIL import Image, UnidentifiedImageError
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
 from webapp.extensions import db
 from webapp.models import (
-    Delivery, Inspection, Order, OrderEvent, OrderLine, PaymentMethod, Product, ProofOfDelivery,
+    CartItem, Delivery, Inspection, Order, OrderEvent, OrderLine, PaymentMethod, Product, ProofOfDelivery,
     Role, Shop, ShopStatus, Status, User, utcnow,
 )
 from webapp.models.order import PAYMENT_LABELS
@@ -40,8 +41,9 @@ ACTION_LABELS = {
 class OutOfStock(ServiceError):
     status = 409
 
-    def __init__(self, left: int):
-        super().__init__(f"库存不足，仅剩 {left} 件" if left > 0 else "该商品已售罄")
+    def __init__(self, left: int, title: str | None = None):
+        what = f"「{title}」" if title else ""
+        super().__init__(f"{what}库存不足，仅剩 {left} 件" if left > 0 else f"{what or '该商品'}已售罄")
         self.left = left
 
 
@@ -143,10 +145,29 @@ def board_orders(shop: Shop) -> tuple[list[Order], list[Order]]:
 
 
 def parse_window(value: str) -> tuple[datetime, datetime]:
+    """A window value "<start>/<end>" in local time -> (start, end) naive UTC."""
     zone = ZoneInfo(current_app.config["TIMEZONE"])
-    start = datetime.strptime(value, WINDOW_FORMAT).replace(tzinfo=zone).astimezone(UTC)
-    start = start.replace(tzinfo=None)
-    return start, start + timedelta(hours=2)
+    begin, _, finish = value.partition("/")
+    start, end = (datetime.strptime(part, WINDOW_FORMAT).replace(tzinfo=zone).astimezone(UTC)
+                  .replace(tzinfo=None) for part in (begin, finish))
+    return start, end
+
+
+@dataclass(frozen=True)
+class Destination:
+    """Where an order goes, copied from the address book so later edits don't move it."""
+
+    name: str
+    mobile: str
+    text: str
+    district_code: str = ""
+    lat: float | None = None
+    lng: float | None = None
+
+    @classmethod
+    def of(cls, address) -> "Destination":
+        return cls(name=address.contact_name, mobile=address.mobile, text=address.full_text,
+                   district_code=address.district_code, lat=address.lat, lng=address.lng)
 
 
 def _announce(order: Order) -> None:
@@ -157,41 +178,70 @@ def _announce(order: Order) -> None:
     emit_after_commit(db.session, "order:updated", data, *rooms)
 
 
-def place_order(buyer: User, product_id: int, *, quantity: int, recipient_name: str,
-                recipient_mobile: str, address: str, window: str, payment_method: str,
-                note: str, idempotency_key: str) -> Order:
-    """Order a product from its shop; the same idempotency key always gives the same order."""
-    existing = db.session.scalar(select(Order).where(
+def _by_key(buyer: User, idempotency_key: str) -> Order | None:
+    return db.session.scalar(select(Order).where(
         Order.buyer_id == buyer.id, Order.idempotency_key == idempotency_key))
-    if existing is not None:
+
+
+def place_order(buyer: User, shop_id: int, lines: dict[int, int] | None = None, *,
+                destination: Destination, window: str, payment_method: str, note: str = "",
+                idempotency_key: str) -> Order:
+    """Order from one shop: `lines` ({product id: quantity}) or, if None, the buyer's cart there.
+
+    All lines or none: each takes its stock with a conditional UPDATE, and one short line rolls
+    the whole order back. The same idempotency key always gives the same order, so a double tap
+    or a retry after a lost response places one order (the first one emptied the cart).
+    """
+    if (existing := _by_key(buyer, idempotency_key)) is not None:
         return existing
-    product = db.session.scalar(
-        select(Product).join(Shop).where(Product.id == product_id, Product.published.is_(True),
-                                         Shop.status == ShopStatus.ACTIVE))
-    if product is None:
-        abort(404)
-    taken = db.session.execute(
-        update(Product).where(Product.id == product.id, Product.stock >= quantity)
-        .values(stock=Product.stock - quantity).execution_options(synchronize_session=False)
-    ).rowcount
-    if taken != 1:
-        db.session.rollback()
-        left = db.session.scalar(select(Product.stock).where(Product.id == product_id)) or 0
-        raise OutOfStock(left)
-    start, end = parse_window(window)
-    items = product.price_fen * quantity
+    shop = db.session.scalar(select(Shop).where(Shop.id == shop_id))
+    if shop is None or shop.status is not ShopStatus.ACTIVE:
+        raise ServiceError("该店铺已暂停营业或不存在，无法下单。", 404)
+    from_cart = lines is None
+    if from_cart:
+        lines = {item.product_id: item.quantity for item in db.session.scalars(
+            select(CartItem).join(Product).where(CartItem.user_id == buyer.id,
+                                                 Product.shop_id == shop.id))}
+    if not lines:
+        raise Conflict("购物车中没有该店铺的商品。")
+    products = {p.id: p for p in db.session.scalars(select(Product).where(
+        Product.id.in_(lines), Product.shop_id == shop.id))}
     order = Order(
-        buyer_id=buyer.id, shop_id=product.shop_id, status=Status.PLACED,
-        payment_method=PaymentMethod(payment_method), recipient_name=recipient_name.strip(),
-        recipient_mobile=recipient_mobile.strip(), address=address.strip(), window_start=start,
-        window_end=end, items_fen=items, delivery_fee_fen=0, total_fen=items,
-        note=(note or "").strip(), idempotency_key=idempotency_key)
-    order.lines.append(OrderLine(product_id=product.id, title=product.title,
-                                 unit_price_fen=product.price_fen, quantity=quantity))
+        buyer_id=buyer.id, shop_id=shop.id, status=Status.PLACED,
+        payment_method=PaymentMethod(payment_method), recipient_name=destination.name.strip(),
+        recipient_mobile=destination.mobile.strip(), address=destination.text.strip()[:200],
+        district_code=destination.district_code, dest_lat=destination.lat,
+        dest_lng=destination.lng, note=(note or "").strip(), idempotency_key=idempotency_key)
+    order.window_start, order.window_end = parse_window(window)
+    for product_id, quantity in sorted(lines.items()):
+        product = products.get(product_id)
+        if product is None or not product.published:
+            db.session.rollback()
+            title = f"「{product.title}」" if product is not None else "有商品"
+            raise Conflict(f"{title}已下架，请从购物车移除后再结算。")
+        if not 1 <= quantity <= 99:
+            db.session.rollback()
+            raise ServiceError("数量需为 1 到 99。", 422)
+        taken = db.session.execute(
+            update(Product).where(Product.id == product.id, Product.stock >= quantity)
+            .values(stock=Product.stock - quantity).execution_options(synchronize_session=False)
+        ).rowcount
+        if taken != 1:
+            db.session.rollback()
+            left = db.session.scalar(select(Product.stock).where(Product.id == product_id)) or 0
+            raise OutOfStock(left, product.title if len(lines) > 1 else None)
+        order.lines.append(OrderLine(product_id=product.id, title=product.title,
+                                     unit_price_fen=product.price_fen, quantity=quantity))
+    order.items_fen = sum(line.subtotal_fen for line in order.lines)
+    order.delivery_fee_fen = shop.delivery_fee_fen
+    order.total_fen = order.items_fen + order.delivery_fee_fen
     db.session.add(order)
     db.session.flush()
     db.session.add(OrderEvent(order_id=order.id, actor_id=buyer.id, action=None, from_status=None,
                               to_status=Status.PLACED, note=""))
+    if from_cart:
+        db.session.execute(delete(CartItem).where(CartItem.user_id == buyer.id,
+                                                  CartItem.product_id.in_(list(lines))))
     emit_after_commit(db.session, "order:placed", {"id": order.id, "status": "placed"},
                       shop_room(order.shop_id))
     try:
@@ -199,9 +249,7 @@ def place_order(buyer: User, product_id: int, *, quantity: int, recipient_name: 
     except IntegrityError:
         # The same key raced in from another tab; its order stands and this one never happened.
         db.session.rollback()
-        existing = db.session.scalar(select(Order).where(
-            Order.buyer_id == buyer.id, Order.idempotency_key == idempotency_key))
-        if existing is None:
+        if (existing := _by_key(buyer, idempotency_key)) is None:
             raise
         return existing
     return order

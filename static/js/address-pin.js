@@ -1,0 +1,57 @@
+// The optional map pin of an address: tap the map, or use the phone's position, to set it.
+(function () {
+  "use strict";
+
+  function setup(root) {
+    var el = root.querySelector ? root.querySelector("#pin-map") : null;
+    if (!el && root.id === "pin-map") el = root;
+    if (!el || el.dataset.ready || typeof window.L === "undefined") return;
+    el.dataset.ready = "1";
+    var lat = document.getElementById("pin-lat");
+    var lng = document.getElementById("pin-lng");
+    var note = document.getElementById("pin-note");
+    var locate = document.getElementById("pin-locate");
+    var clear = document.getElementById("pin-clear");
+    var map = L.map(el).setView([39.9087, 116.3975], 11);
+    if (el.dataset.tileUrl) {
+      L.tileLayer(el.dataset.tileUrl, { maxZoom: 19, attribution: el.dataset.attribution }).addTo(map);
+    }
+    var marker = null;
+
+    function place(a, b, say) {
+      var latlng = [a, b];
+      if (!marker) marker = L.marker(latlng, { title: "收货位置", alt: "收货位置" }).addTo(map);
+      else marker.setLatLng(latlng);
+      lat.value = a.toFixed(6);
+      lng.value = b.toFixed(6);
+      note.textContent = say || "已标记位置";
+      clear.hidden = false;
+    }
+
+    if (lat.value && lng.value && !isNaN(parseFloat(lat.value))) {
+      place(parseFloat(lat.value), parseFloat(lng.value));
+      map.setView([parseFloat(lat.value), parseFloat(lng.value)], 16);
+    }
+    map.on("click", function (e) { place(e.latlng.lat, e.latlng.lng); });
+    clear.addEventListener("click", function () {
+      if (marker) { map.removeLayer(marker); marker = null; }
+      lat.value = lng.value = "";
+      note.textContent = "未标记";
+      clear.hidden = true;
+    });
+    if (navigator.geolocation) {
+      locate.hidden = false;
+      locate.addEventListener("click", function () {
+        note.textContent = "正在定位…";
+        navigator.geolocation.getCurrentPosition(function (p) {
+          place(p.coords.latitude, p.coords.longitude, "已使用当前位置");
+          map.setView([p.coords.latitude, p.coords.longitude], 16);
+        }, function () { note.textContent = "无法获取当前位置，请在地图上点选"; },
+        { enableHighAccuracy: true, timeout: 10000 });
+      });
+    }
+  }
+
+  document.addEventListener("DOMContentLoaded", function () { setup(document); });
+  document.addEventListener("htmx:load", function (e) { setup(e.target); });
+})();

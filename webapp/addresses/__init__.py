@@ -1,0 +1,3 @@
+from flask import Blueprint
+
+bp = Blueprint("addresses", __name__, url_prefix="/addresses")

@@ -1,0 +1,24 @@
+from wtforms import BooleanField, FloatField, StringField, ValidationError
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from webapp.merchants.forms import MOBILE_RULE
+from webapp.regions.fields import AddressForm
+
+
+class BuyerAddressForm(AddressForm):
+    """An address-book entry: contact, mobile, province / city / district, detail, optional pin."""
+
+    contact_name = StringField("收货人", validators=[DataRequired("请输入收货人姓名"), Length(max=40)],
+                               render_kw={"autocomplete": "name"})
+    mobile = StringField("手机号", validators=[DataRequired("请输入手机号"), MOBILE_RULE],
+                         render_kw={"autocomplete": "tel", "inputmode": "tel"})
+    lat = FloatField(validators=[Optional(), NumberRange(-90, 90, "地图位置无效")])
+    lng = FloatField(validators=[Optional(), NumberRange(-180, 180, "地图位置无效")])
+    is_default = BooleanField("设为默认地址")
+
+    FIELD_ORDER = ("contact_name", "mobile", "province", "city", "district", "street")
+
+    def validate_lng(self, field):
+        # A pin is both coordinates or neither.
+        if (self.lat.data is None) != (field.data is None):
+            raise ValidationError("地图位置无效，请重新选点")

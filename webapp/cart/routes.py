@@ -1,0 +1,77 @@
+from flask import flash, request, url_for
+from flask_login import current_user
+
+from webapp.cart import bp, services
+from webapp.cart.forms import AddToCartForm, QuantityForm
+from webapp.extensions import db
+from webapp.models import Product, Role
+from webapp.web import ServiceError, redirect_to, render, role_required, wants_fragment
+
+
+@bp.get("/")
+@role_required(Role.BUYER)
+def index():
+    """The buyer's carts, one per shop, each with its own checkout."""
+    return render("cart/index.html", carts=services.carts_of(current_user))
+
+
+@bp.post("/add")
+@role_required(Role.BUYER)
+def add():
+    """Add a product to the cart of its shop (from the product page or a product card)."""
+    form = AddToCartForm()
+    valid = form.validate_on_submit()
+    product = None if form.product_id.errors or not form.product_id.data else \
+        db.session.get(Product, form.product_id.data)
+    if product is None:
+        raise ServiceError("该商品已下架或不存在。", 404)
+    added = None
+    if valid:
+        try:
+            added = services.add(current_user, product.id, form.quantity.data)
+        except ServiceError as error:
+            if error.status == 404:
+                raise
+            form.quantity.errors = [error.message]
+    if not wants_fragment():
+        if added:
+            flash(f"已加入购物车：{product.title} × {form.quantity.data}", "success")
+        else:
+            for message in form.quantity.errors or ["无法加入购物车"]:
+                flash(message, "error")
+        return redirect_to(url_for("shops.product", product_id=product.id))
+    return render("cart/index.html", "cart/_add_form.html", status=200 if added else 422,
+                  product=product, add_form=form if not added else AddToCartForm(formdata=None),
+                  added=added, cart_count=services.count_of(current_user))
+
+
+def _shop_cart(shop_id: int, status: int = 200):
+    return render("cart/index.html", "cart/_shop_cart.html", status=status,
+                  cart=services.cart_for_shop(current_user, shop_id),
+                  cart_count=services.count_of(current_user))
+
+
+@bp.post("/<int:item_id>/quantity")
+@role_required(Role.BUYER)
+def quantity(item_id: int):
+    """Change how many of a cart line to order."""
+    item = services.own_item(current_user, item_id)
+    shop_id = item.product.shop_id
+    form = QuantityForm()
+    if not form.validate_on_submit():
+        raise ServiceError(form.quantity.errors[0] if form.quantity.errors else "数量无效。", 422)
+    services.set_quantity(current_user, item_id, form.quantity.data)
+    if not wants_fragment():
+        return redirect_to(url_for("cart.index"))
+    return _shop_cart(shop_id)
+
+
+@bp.post("/<int:item_id>/remove")
+@role_required(Role.BUYER)
+def remove(item_id: int):
+    """Take a line out of the cart."""
+    shop_id = services.remove(current_user, item_id)
+    if not wants_fragment():
+        flash("已从购物车移除。", "success")
+        return redirect_to(url_for("cart.index"))
+    return _shop_cart(shop_id)

@@ -1,0 +1,159 @@
+"""The buyer's cart: one per shop, kept in the database so nothing is lost between devices."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from flask import abort
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
+
+from webapp.extensions import db
+from webapp.models import CartItem, Product, Shop, ShopStatus, User
+from webapp.web import MAX_ID, ServiceError
+
+MAX_QUANTITY = 99
+
+
+@dataclass
+class ShopCart:
+    shop: Shop
+    items: list[CartItem]
+    problems: dict[int, str] = field(default_factory=dict)  # cart item id -> message
+
+    @property
+    def items_fen(self) -> int:
+        return sum(item.subtotal_fen for item in self.items)
+
+    @property
+    def count(self) -> int:
+        return sum(item.quantity for item in self.items)
+
+    @property
+    def ready(self) -> bool:
+        return bool(self.items) and not self.problems
+
+
+def problem_of(item: CartItem) -> str | None:
+    """Why this line cannot be ordered now (or None): taken off sale, shop closed, stock short."""
+    product = item.product
+    if not product.published or product.shop.status is not ShopStatus.ACTIVE:
+        return "该商品已下架，请移除"
+    if product.stock <= 0:
+        return "已售罄，请移除"
+    if item.quantity > product.stock:
+        return f"库存不足，仅剩 {product.stock} 件"
+    return None
+
+
+def _items(buyer: User, shop_id: int | None = None) -> list[CartItem]:
+    query = (select(CartItem).join(Product).options(
+        joinedload(CartItem.product).joinedload(Product.shop))
+        .where(CartItem.user_id == buyer.id).order_by(CartItem.id))
+    if shop_id is not None:
+        query = query.where(Product.shop_id == shop_id)
+    return list(db.session.scalars(query))
+
+
+def carts_of(buyer: User) -> list[ShopCart]:
+    """The buyer's carts, one per shop, the most recently filled first."""
+    carts: dict[int, ShopCart] = {}
+    for item in _items(buyer):
+        cart = carts.setdefault(item.product.shop_id, ShopCart(item.product.shop, []))
+        cart.items.append(item)
+        if (problem := problem_of(item)) is not None:
+            cart.problems[item.id] = problem
+    return sorted(carts.values(), key=lambda c: max(i.id for i in c.items), reverse=True)
+
+
+def cart_for_shop(buyer: User, shop_id: int) -> ShopCart:
+    """The buyer's cart at one shop (possibly empty); 404 for a shop that is not open."""
+    shop = db.session.scalar(select(Shop).where(Shop.id == shop_id,
+                                                Shop.status == ShopStatus.ACTIVE)) \
+        if 0 < shop_id <= MAX_ID else None
+    if shop is None:
+        raise ServiceError("该店铺已暂停营业或不存在。", 404)
+    cart = ShopCart(shop, _items(buyer, shop_id))
+    for item in cart.items:
+        if (problem := problem_of(item)) is not None:
+            cart.problems[item.id] = problem
+    return cart
+
+
+def count_of(buyer: User) -> int:
+    return db.session.scalar(select(func.coalesce(func.sum(CartItem.quantity), 0))
+                             .where(CartItem.user_id == buyer.id)) or 0
+
+
+def _on_sale(product_id: int) -> Product:
+    product = db.session.scalar(select(Product).join(Shop).where(
+        Product.id == product_id, Product.published.is_(True),
+        Shop.status == ShopStatus.ACTIVE)) if 0 < product_id <= MAX_ID else None
+    if product is None:
+        raise ServiceError("该商品已下架或不存在。", 404)
+    return product
+
+
+def _check_quantity(product: Product, quantity: int) -> None:
+    if not 1 <= quantity <= MAX_QUANTITY:
+        raise ServiceError(f"数量需为 1 到 {MAX_QUANTITY}。", 422)
+    if product.stock <= 0:
+        raise ServiceError("该商品已售罄。", 409)
+    if quantity > product.stock:
+        raise ServiceError(f"库存不足，仅剩 {product.stock} 件。", 409)
+
+
+def add(buyer: User, product_id: int, quantity: int) -> CartItem:
+    """Put `quantity` more of a product in the buyer's cart at its shop."""
+    product = _on_sale(product_id)
+    item = db.session.scalar(select(CartItem).where(CartItem.user_id == buyer.id,
+                                                    CartItem.product_id == product.id))
+    _check_quantity(product, quantity + (item.quantity if item else 0))
+    if item is None:
+        item = CartItem(user_id=buyer.id, product_id=product.id, quantity=quantity)
+        db.session.add(item)
+        try:
+            db.session.commit()
+            return item
+        except IntegrityError:  # the same product added from another tab a moment ago
+            db.session.rollback()
+            item = db.session.scalar(select(CartItem).where(
+                CartItem.user_id == buyer.id, CartItem.product_id == product.id))
+    db.session.execute(update(CartItem).where(CartItem.id == item.id)
+                       .values(quantity=CartItem.quantity + quantity)
+                       .execution_options(synchronize_session=False))
+    db.session.commit()
+    db.session.refresh(item)
+    return item
+
+
+def own_item(buyer: User, item_id: int) -> CartItem:
+    item = db.session.scalar(select(CartItem).where(CartItem.id == item_id,
+                                                    CartItem.user_id == buyer.id))
+    if item is None:
+        abort(404)
+    return item
+
+
+def set_quantity(buyer: User, item_id: int, quantity: int) -> CartItem:
+    """Change a line's quantity (1 to 99, and no more than the stock)."""
+    item = own_item(buyer, item_id)
+    _check_quantity(item.product, quantity)
+    item.quantity = quantity
+    db.session.commit()
+    return item
+
+
+def remove(buyer: User, item_id: int) -> int:
+    """Take a line out of the cart; returns its shop's id."""
+    item = own_item(buyer, item_id)
+    shop_id = item.product.shop_id
+    db.session.delete(item)
+    db.session.commit()
+    return shop_id
+
+
+def clear_lines(buyer: User, product_ids: list[int]) -> None:
+    """Empty the given products from the cart (inside the caller's transaction)."""
+    db.session.execute(delete(CartItem).where(CartItem.user_id == buyer.id,
+                                              CartItem.product_id.in_(product_ids)))
