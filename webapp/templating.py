@@ -21,7 +21,9 @@ def register(app: Flask) -> None:
     app.jinja_env.filters["local_time"] = local_time
     app.jinja_env.filters["waited"] = waited
     from webapp.admin.services import AUDIT_LABELS, FIELD_LABELS
-    from webapp.orders.services import BOARD_COLUMNS
+    from webapp.orders.services import (
+        BOARD_COLUMNS, BUYER_CANCEL_REASONS, MERCHANT_CANCEL_REASONS,
+    )
 
     board_statuses = {key: " ".join(sorted(s.value for s in statuses))
                       for key, (_, statuses) in BOARD_COLUMNS.items()}
@@ -40,6 +42,7 @@ def register(app: Flask) -> None:
 
     app.jinja_env.globals.update(
         CATEGORIES=CATEGORIES, cart_count=cart_count,
+        BUYER_CANCEL_REASONS=BUYER_CANCEL_REASONS, MERCHANT_CANCEL_REASONS=MERCHANT_CANCEL_REASONS,
         FIELD_LABELS=FIELD_LABELS, AUDIT_LABELS=AUDIT_LABELS, BOARD_STATUSES=board_statuses,
         STATUS_LABELS=LABELS, PAYMENT_LABELS=PAYMENT_LABELS,
         PAYMENT_STATUS_LABELS=PAYMENT_STATUS_LABELS, PAYABLE={"arrived", "completed", "partially_refused"}, Role=Role, Status=Status,

@@ -310,10 +310,20 @@ def refuse(order_id: int, actor: User, reason: str) -> Order:
     return _finish(order)
 
 
+# Why an order is called off, offered as choices; the merchant must give one (the buyer was
+# promised the goods), the buyer may.
+BUYER_CANCEL_REASONS = ("不想要了", "地址或时间填错了", "等待太久", "其他")
+MERCHANT_CANCEL_REASONS = ("商品缺货", "无法按时配送", "买家要求取消", "其他")
+
+
 def cancel(order_id: int, actor: User, reason: str = "") -> Order:
-    """Cancel an order (the buyer before acceptance, the merchant before dispatch)."""
+    """Cancel an order: the buyer before the shop accepts it, the shop after accepting it and
+    before a courier is assigned (with a reason the buyer sees). The stock goes back on sale."""
     order = order_for(actor, order_id)
-    _apply(order, Action.CANCEL, actor, note=reason.strip())
+    reason = (reason or "").strip()[:200]
+    if actor.role is Role.MERCHANT and not reason and order.status is Status.ACCEPTED:
+        raise ServiceError("请选择取消原因，买家会看到它。", 422)
+    _apply(order, Action.CANCEL, actor, note=reason)
     _restock(order)
     return _finish(order)
 
