@@ -6,7 +6,7 @@ import pytest
 import sqlalchemy as sa
 from flask_migrate import downgrade, upgrade
 
-from tests.search.catalog import CASE_IDS, CASES, build_catalog, found
+from tests.search.catalog import CASE_IDS, CASES, build_catalog, build_legacy_market, found
 from tests.test_migrations import assert_schema_matches_models, migrated_app, run_migrations
 from webapp.extensions import db
 from webapp.models import Product, ShopStatus
@@ -38,8 +38,8 @@ def test_upgrade_indexes_existing_products_and_triggers_follow_changes(tmp_path)
     app = migrated_app(f"sqlite:///{tmp_path / 'search.db'}")
     run_migrations(app, lambda: upgrade(revision="0002"))
     with app.app_context():
-        market = build_catalog()  # rows that exist before the index does
-        navel_id = market.navel.id
+        # Rows that exist before the index does (the models are ahead of revision 0002).
+        navel_id = build_legacy_market()
         db.session.remove()
     run_migrations(app, upgrade)
     with app.app_context():
@@ -72,7 +72,7 @@ def test_downgrade_removes_the_index_and_its_triggers(tmp_path):
     run_migrations(app, lambda: downgrade(revision="0002"))
     with app.app_context():
         assert schema_of_index() == []
-        build_catalog()  # no trigger is left pointing at the dropped table
+        build_legacy_market()  # no trigger is left pointing at the dropped table
         db.session.remove()
     run_migrations(app, upgrade)
     with app.app_context():

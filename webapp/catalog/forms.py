@@ -1,13 +1,18 @@
 from decimal import Decimal, InvalidOperation
 
+from flask_wtf.file import FileField
 from wtforms import (
-    BooleanField, HiddenField, IntegerField, StringField, TextAreaField, ValidationError,
+    BooleanField, HiddenField, IntegerField, SelectField, StringField, TextAreaField,
+    ValidationError,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
+from webapp.catalog.categories import CATEGORIES, DEFAULT_CATEGORY
 from webapp.web import Form
 
 MAX_PRICE_FEN = 100_000_000  # ¥1,000,000.00
+PHOTO_TYPES = "image/jpeg,image/png,image/webp"
 
 
 def parse_yuan(text: str | None) -> int | None:
@@ -31,15 +36,31 @@ def _valid_price(form, field):
 
 class ProductForm(Form):
     title = StringField("商品名称", validators=[DataRequired("请输入商品名称"), Length(max=80)])
-    description = TextAreaField("商品描述", validators=[Length(max=2000)])
+    category = SelectField("分类", choices=[SelectChoice(k, v) for k, v in CATEGORIES.items()], default=DEFAULT_CATEGORY,
+                           validate_choice=False)
     price = StringField("价格（元）", validators=[DataRequired("请输入价格"), _valid_price],
                         render_kw={"inputmode": "decimal", "placeholder": "12.50"})
     stock = IntegerField("库存", validators=[
         InputRequired("请输入库存数量"), NumberRange(0, 1_000_000, "库存需为 0 到 1000000 的整数")],
         render_kw={"inputmode": "numeric", "min": 0})
+    # Left empty, the usual level (5) applies.
+    low_stock_at = IntegerField("库存紧张提醒（件）", default=5, validators=[
+        Optional(), NumberRange(0, 100_000, "提醒数量需为 0 到 100000 的整数")],
+        render_kw={"inputmode": "numeric", "min": 0, "max": 100_000})
+    description = TextAreaField("商品描述", validators=[Length(max=2000)],
+                                render_kw={"rows": 3})
+    # Checked and re-encoded in the view (webapp.uploads.clean_image); "capture" opens the rear
+    # camera on a phone and is ignored by desktop browsers, which show a file picker.
+    photo = FileField("商品照片", render_kw={"accept": PHOTO_TYPES, "capture": "environment"})
+    remove_photo = BooleanField("删除现有照片")
     published = BooleanField("上架销售", default=True)
     # The stock the edit form showed; the change is applied relative to it.
     stock_seen = HiddenField(validators=[Optional(), Regexp(r"^\d{1,7}$")])
+
+    def validate_category(self, field):
+        # A select posts only its options; anything else was typed into a crafted request.
+        if field.data not in CATEGORIES:
+            raise ValidationError("请选择商品分类")
 
     @property
     def price_fen(self) -> int:

@@ -1,3 +1,11 @@
+"""The merchant's product manager: the list on the left, one product's form on the right.
+
+Without JavaScript every link and form is a whole page (both panes). With htmx a row or "新商品"
+swaps only the form pane (and pushes its URL); a save answers with the pane and the event
+`catalog:changed`, on which the list re-fetches itself.
+"""
+import json
+
 from flask import flash, request, url_for
 from flask_login import current_user
 
@@ -5,55 +13,110 @@ from webapp.catalog import bp, services
 from webapp.catalog.forms import ProductForm
 from webapp.models import Role
 from webapp.shops.services import active_shop_or_403, own_shop_or_403
+from webapp.uploads import UploadRejected, clean_image
 from webapp.web import ServiceError, redirect_to, render, role_required, wants_fragment
+
+CHANGED = "catalog:changed"
 
 
 def _fields(form: ProductForm) -> dict:
+    low = form.low_stock_at.data
     return {"title": form.title.data, "description": form.description.data or "",
             "price_fen": form.price_fen, "stock": form.stock.data,
+            "category": form.category.data, "low_stock_at": 5 if low is None else low,
             "published": form.published.data}
+
+
+def _photo(form: ProductForm):
+    """The posted photo, checked and re-encoded; a refusal goes on the field."""
+    upload = request.files.get(form.photo.name)
+    if not upload or not upload.filename:
+        return None
+    try:
+        return clean_image(upload)
+    except UploadRejected as rejected:
+        form.photo.errors = [*form.photo.errors, rejected.message]
+        return None
+
+
+def _manager(shop, form, product=None, status=200, saved=None):
+    """The manager page, or only the form pane for htmx."""
+    return render("catalog/products.html", "catalog/_product_form.html", status=status,
+                  form=form, shop=shop, product=product, saved=saved,
+                  products=services.products_of(shop) if not wants_fragment() else [])
+
+
+def _filled(product) -> ProductForm:
+    """The edit form showing `product` as it is now."""
+    form = ProductForm(formdata=None, obj=product)
+    form.price.data = f"{product.price_fen / 100:.2f}"
+    form.stock_seen.data = str(product.stock)
+    return form
+
+
+def _saved(shop, product, message: str, *, created: bool):
+    """After a save: htmx gets the pane and tells the list; a page is redirected (PRG)."""
+    if not wants_fragment():
+        flash(message, "success")
+        return redirect_to(url_for("catalog.products") if created
+                           else url_for("catalog.edit", product_id=product.id))
+    # A new product leaves a blank form for the next one; an edit stays on its product.
+    form = ProductForm(formdata=None) if created else _filled(product)
+    response = _manager(shop, form, product=None if created else product, saved=message)
+    response.headers["HX-Trigger"] = CHANGED
+    return response
 
 
 @bp.route("/", methods=["GET", "POST"])
 @role_required(Role.MERCHANT)
 def products():
-    """List the shop's products and add a new one."""
+    """List the shop's products beside the form for a new one; add it."""
     shop = own_shop_or_403(current_user)
     if request.method == "POST":
         shop = active_shop_or_403(current_user)
     form = ProductForm()
-    if form.validate_on_submit():
-        product = services.create_product(shop, **_fields(form))
-        flash(f"已添加商品：{product.title}", "success")
-        return redirect_to(url_for("catalog.products"))
-    return render("catalog/products.html", "catalog/_product_form.html",
-                  status=422 if form.errors else 200, form=form, shop=shop,
-                  products=services.products_of(shop))
+    if request.method == "POST":
+        valid = form.validate_on_submit()
+        photo = _photo(form)
+        if valid and not form.photo.errors:
+            product = services.create_product(shop, **_fields(form), photo=photo)
+            return _saved(shop, product, f"已添加商品：{product.title}", created=True)
+    return _manager(shop, form, status=422 if form.errors else 200)
+
+
+@bp.get("/list")
+@role_required(Role.MERCHANT)
+def product_list():
+    """The product list alone, re-fetched after a save."""
+    shop = own_shop_or_403(current_user)
+    return render("catalog/products.html", "catalog/_product_list.html", form=ProductForm(),
+                  shop=shop, product=None, products=services.products_of(shop))
 
 
 @bp.route("/<int:product_id>/edit", methods=["GET", "POST"])
 @role_required(Role.MERCHANT)
 def edit(product_id: int):
-    """Change a product's price, stock or details."""
+    """Change a product's photo, price, stock or details."""
     shop = own_shop_or_403(current_user) if request.method == "GET" else active_shop_or_403(
         current_user)
     product = services.own_product(shop, product_id)
-    form = ProductForm(obj=None if request.method == "POST" else product)
     if request.method == "GET":
-        form.price.data = f"{product.price_fen / 100:.2f}"
-        form.stock_seen.data = str(product.stock)
-    if form.validate_on_submit():
+        return _manager(shop, _filled(product), product=product)
+    # A field missing from the post keeps the product's value.
+    form = ProductForm(obj=product)
+    valid = form.validate_on_submit()
+    photo = _photo(form)
+    if valid and not form.photo.errors:
         seen = int(form.stock_seen.data) if form.stock_seen.data else product.stock
         try:
-            services.update_product(product, **_fields(form), stock_seen=seen)
+            services.update_product(product, **_fields(form), stock_seen=seen, photo=photo,
+                                    remove_photo=form.remove_photo.data)
         except ServiceError as error:
-            form.stock.errors.append(error.message)
+            form.stock.errors = [*form.stock.errors, error.message]
             form.stock_seen.data = str(product.stock)
         else:
-            flash(f"已保存：{product.title}", "success")
-            return redirect_to(url_for("catalog.products"))
-    return render("catalog/edit.html", "catalog/_product_form.html",
-                  status=422 if form.errors else 200, form=form, product=product, shop=shop)
+            return _saved(shop, product, f"已保存：{product.title}", created=False)
+    return _manager(shop, form, product=product, status=422)
 
 
 @bp.post("/<int:product_id>/publish")
@@ -65,4 +128,8 @@ def publish(product_id: int):
     services.set_published(product, request.form.get("published") == "1")
     if not wants_fragment():
         return redirect_to(url_for("catalog.products"))
-    return render("catalog/products.html", "catalog/_product_row.html", product=product)
+    response = render("catalog/products.html", "catalog/_product_row.html", product=product)
+    # The form pane may show this product: catalog.js puts its checkbox in step.
+    response.headers["HX-Trigger"] = json.dumps(
+        {"catalog:published": {"id": product.id, "published": product.published}})
+    return response

@@ -1,12 +1,21 @@
 """Products, always loaded through the shop that owns them."""
 from __future__ import annotations
 
+import io
+
 from flask import abort
+from PIL import Image
 from sqlalchemy import select, update
 
 from webapp.extensions import db
 from webapp.models import Product, Shop
+from webapp.uploads import CleanImage, discard, store
 from webapp.web import ServiceError
+
+# Product photos are shown at card and phone width: a 12-megapixel original would make every
+# list and card download megabytes, so the stored copy is at most this many pixels across.
+PHOTO_MAX_SIDE = 1200
+PHOTO_FOLDER = "products"
 
 
 def products_of(shop: Shop) -> list[Product]:
@@ -22,20 +31,59 @@ def own_product(shop: Shop, product_id: int) -> Product:
     return product
 
 
+def fit_photo(clean: CleanImage, max_side: int = PHOTO_MAX_SIDE) -> CleanImage:
+    """Scale a cleaned photo down to `max_side` pixels on its long side (never up)."""
+    if max(clean.width, clean.height) <= max_side:
+        return clean
+    import hashlib
+
+    from webapp.uploads import JPEG_QUALITY, WEBP_QUALITY
+
+    with Image.open(io.BytesIO(clean.data)) as image:
+        image.load()
+        image.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
+        out = io.BytesIO()
+        if clean.fmt == "jpeg":
+            image.save(out, format="JPEG", quality=JPEG_QUALITY, optimize=True)
+        elif clean.fmt == "png":
+            image.save(out, format="PNG", optimize=True)
+        else:
+            image.save(out, format="WEBP", quality=WEBP_QUALITY)
+        width, height = image.size
+    data = out.getvalue()
+    return CleanImage(data=data, fmt=clean.fmt, width=width, height=height,
+                      sha256=hashlib.sha256(data).hexdigest())
+
+
+def _stored(photo: CleanImage | None) -> str | None:
+    return store(fit_photo(photo), PHOTO_FOLDER) if photo is not None else None
+
+
 def create_product(shop: Shop, *, title: str, description: str, price_fen: int, stock: int,
-                   published: bool) -> Product:
-    """Add a product to the shop."""
+                   published: bool, category: str = "other", low_stock_at: int = 5,
+                   photo: CleanImage | None = None) -> Product:
+    """Add a product to the shop, with its photo if one was taken."""
+    image = _stored(photo)
     product = Product(shop_id=shop.id, title=title.strip(), description=description.strip(),
-                      price_fen=price_fen, stock=stock, published=published)
+                      price_fen=price_fen, stock=stock, published=published, category=category,
+                      low_stock_at=low_stock_at, image=image)
     db.session.add(product)
-    db.session.commit()
+    try:
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        if image:
+            discard(image)
+        raise
     return product
 
 
 def update_product(product: Product, *, title: str, description: str, price_fen: int,
-                   stock: int, stock_seen: int, published: bool) -> Product:
+                   stock: int, stock_seen: int, published: bool, category: str | None = None,
+                   low_stock_at: int | None = None, photo: CleanImage | None = None,
+                   remove_photo: bool = False) -> Product:
     """Change a product's details; stock moves by what the merchant changed, so orders placed
-    while the form was open are not undone."""
+    while the form was open are not undone. A new photo replaces the old file once saved."""
     delta = stock - stock_seen
     if delta:
         changed = db.session.execute(
@@ -48,7 +96,23 @@ def update_product(product: Product, *, title: str, description: str, price_fen:
             raise ServiceError(f"库存已变化（当前 {product.stock} 件），请重新填写。", 409)
     product.title, product.description = title.strip(), description.strip()
     product.price_fen, product.published = price_fen, published
-    db.session.commit()
+    if category is not None:
+        product.category = category
+    if low_stock_at is not None:
+        product.low_stock_at = low_stock_at
+    old = product.image
+    new = _stored(photo)
+    if new or remove_photo:
+        product.image = new
+    try:
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        if new:
+            discard(new)
+        raise
+    if old and old != product.image:
+        discard(old)
     db.session.refresh(product)
     return product
 

@@ -2,8 +2,11 @@ import io
 
 import qrcode
 import qrcode.image.svg
-from flask import Response, abort, url_for
+from flask import Response, abort, request, url_for
+from flask_login import current_user
 
+from webapp.catalog.categories import CATEGORIES
+from webapp.models import ShopStatus
 from webapp.shops import bp, services
 from webapp.uploads import send_private
 from webapp.web import render
@@ -11,17 +14,53 @@ from webapp.web import render
 
 @bp.get("/")
 def index():
-    """List the verified shops."""
-    return render("shops/index.html", shops=services.active_shops())
+    """The home page: shops near the buyer (or every verified shop) and what is new."""
+    district = services.valid_district(request.args.get("district")) or \
+        services.home_district(current_user)
+    nearby = services.nearby_shops(district) if district else None
+    return render("shops/index.html", nearby=nearby,
+                  shops=None if nearby else services.active_shops(),
+                  new_products=services.new_products())
+
+
+@bp.get("/shops")
+def directory():
+    """Every verified shop."""
+    return render("shops/directory.html", shops=services.active_shops())
 
 
 @bp.get("/s/<handle>")
 def detail(handle: str):
-    """Show one verified shop and its published products."""
+    """Show one verified shop and its published products, one category at a time if asked."""
     shop = services.by_handle(handle)
-    return render("shops/detail.html", "shops/_products.html", shop=shop,
-                  products=services.published_products(shop),
+    category = request.args.get("category")
+    if category not in CATEGORIES:
+        category = None
+    return render("shops/detail.html", "shops/_products.html", shop=shop, category=category,
+                  categories=services.shop_categories(shop),
+                  products=services.published_products(shop, category),
                   licence=services.licence_masked(shop))
+
+
+@bp.get("/p/<int:product_id>")
+def product(product_id: int):
+    """One product on sale: photo, price, stock, its shop, and the add-to-cart form."""
+    item = services.public_product(product_id, current_user)
+    return render("shops/product.html", product=item, shop=item.shop,
+                  own=current_user.is_authenticated and item.shop.owner_id == current_user.id)
+
+
+@bp.get("/p/<int:product_id>/photo")
+def product_photo(product_id: int):
+    """A product's photo, as public as its page (its own merchant sees it off sale too)."""
+    item = services.public_product(product_id, current_user)
+    if not item.image:
+        abort(404)
+    response = send_private(item.image)
+    if item.published and item.shop.status is ShopStatus.ACTIVE:
+        # The URL carries the file's name (?v=), so a new photo is a new URL.
+        response.headers["Cache-Control"] = "public, max-age=600"
+    return response
 
 
 @bp.get("/s/<handle>/<any(logo, banner):kind>")

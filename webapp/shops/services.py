@@ -4,11 +4,19 @@ from __future__ import annotations
 import re
 import secrets
 
-from flask import abort
-from sqlalchemy import select
+from dataclasses import dataclass, field
 
+from flask import abort
+from sqlalchemy import func, select
+from sqlalchemy.orm import contains_eager
+
+from webapp.catalog.categories import CATEGORIES
 from webapp.extensions import db
-from webapp.models import Product, Shop, ShopStatus, User
+from webapp.models import Product, Role, Shop, ShopStatus, User
+from webapp.models.buyer import Address
+from webapp.web import ServiceError
+
+NEW_PRODUCTS = 12
 
 HANDLE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{1,38}[a-z0-9])?$")
 
@@ -55,9 +63,111 @@ def licence_masked(shop: Shop) -> str:
     return f"{uscc[:4]}{'*' * 10}{uscc[-4:]}" if uscc and len(uscc) == 18 else ""
 
 
-def published_products(shop: Shop) -> list[Product]:
-    return list(db.session.scalars(select(Product).where(
-        Product.shop_id == shop.id, Product.published.is_(True)).order_by(Product.id)))
+def published_products(shop: Shop, category: str | None = None) -> list[Product]:
+    """The shop's products on sale, of one category if `category` is given."""
+    query = select(Product).where(Product.shop_id == shop.id, Product.published.is_(True))
+    if category:
+        query = query.where(Product.category == category)
+    return list(db.session.scalars(query.order_by(Product.id)))
+
+
+def shop_categories(shop: Shop) -> list[tuple[str, str, int]]:
+    """(key, label, count) of the categories the shop has products on sale in, in CATEGORIES
+    order."""
+    counts = dict(db.session.execute(
+        select(Product.category, func.count(Product.id))
+        .where(Product.shop_id == shop.id, Product.published.is_(True))
+        .group_by(Product.category)).all())
+    found = [(key, label, counts[key]) for key, label in CATEGORIES.items() if key in counts]
+    # A key no longer in CATEGORIES (renamed since) still counts, under "other".
+    stray = sum(n for key, n in counts.items() if key not in CATEGORIES)
+    if stray:
+        found = [(k, label, n) for k, label, n in found if k != "other"]
+        found.append(("other", CATEGORIES["other"], stray + counts.get("other", 0)))
+    return found
+
+
+def public_product(product_id: int, viewer: User | None = None) -> Product:
+    """A product as its page shows it: on sale in an active shop, or any of the viewer's own."""
+    product = db.session.scalar(select(Product).join(Product.shop).options(
+        contains_eager(Product.shop)).where(Product.id == product_id))
+    if product is None:
+        raise ServiceError("找不到该商品，它可能已被删除。", 404)
+    if viewer is not None and viewer.is_authenticated and product.shop.owner_id == viewer.id:
+        return product
+    if product.shop.status is not ShopStatus.ACTIVE:
+        raise ServiceError("该店铺已暂停营业，商品暂不可见。", 404)
+    if not product.published:
+        raise ServiceError("该商品已下架。", 404)
+    return product
+
+
+def new_products(limit: int = NEW_PRODUCTS) -> list[Product]:
+    """The newest products on sale in active shops, each with its shop loaded."""
+    return list(db.session.scalars(
+        select(Product).join(Product.shop).options(contains_eager(Product.shop))
+        .where(Product.published.is_(True), Shop.status == ShopStatus.ACTIVE)
+        .order_by(Product.created_at.desc(), Product.id.desc()).limit(limit)))
+
+
+def home_district(user: User | None) -> str | None:
+    """The district of a signed-in buyer's default address (else their newest one)."""
+    if user is None or not user.is_authenticated or user.role is not Role.BUYER:
+        return None
+    return db.session.scalar(
+        select(Address.district_code).where(Address.user_id == user.id)
+        .order_by(Address.is_default.desc(), Address.created_at.desc(), Address.id.desc())
+        .limit(1))
+
+
+@dataclass
+class Nearby:
+    """Shops near a district: in it, or failing that in its city (`scope` says which)."""
+
+    district: str
+    district_name: str
+    city_name: str
+    scope: str  # "district", "city" or "none"
+    shops: list[Shop] = field(default_factory=list)
+
+
+def nearby_shops(district: str) -> Nearby:
+    """Active shops in `district`; if there are none, the active shops of its city."""
+    from webapp.regions.services import name_of
+
+    city = district[:4]
+    found = Nearby(district=district, district_name=name_of(district) or "",
+                   city_name=_city_name(district), scope="none")
+    active = select(Shop).where(Shop.status == ShopStatus.ACTIVE).order_by(
+        Shop.verified_at.desc(), Shop.id.desc())
+    found.shops = list(db.session.scalars(active.where(Shop.district_code == district)))
+    if found.shops:
+        found.scope = "district"
+        return found
+    found.shops = list(db.session.scalars(active.where(
+        func.substr(Shop.district_code, 1, 4) == city, func.length(Shop.district_code) == 6)))
+    if found.shops:
+        found.scope = "city"
+    return found
+
+
+def _city_name(district: str) -> str:
+    """"北京市" rather than "市辖区" for the districts of a municipality."""
+    from webapp.regions.services import name_of
+
+    city = name_of(district[:4]) or ""
+    if city in ("市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划"):
+        return name_of(district[:2]) or city
+    return city
+
+
+def valid_district(code: object) -> str | None:
+    """`code` if it is a known six-digit district code, else None."""
+    from webapp.regions.services import name_of
+
+    if isinstance(code, str) and len(code) == 6 and code.isdigit() and name_of(code):
+        return code
+    return None
 
 
 RESERVED_HANDLES = {"admin", "api", "static", "new", "edit", "settings", "www", "shop", "s"}
