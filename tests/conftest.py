@@ -13,7 +13,7 @@ from sqlalchemy import select
 from webapp import create_app
 from webapp.config import TestConfig
 from webapp.extensions import db, socketio
-from webapp.models import Product, Role, Shop, Status, User
+from webapp.models import Address, Product, Role, Shop, Status, User
 from webapp.orders import services as orders
 
 _counter = itertools.count(1)
@@ -128,11 +128,12 @@ def make_product():
     return make
 
 
-def window_value(app) -> str:
+def window_value(app, shop: Shop | None = None) -> str:
+    """The first delivery window `shop` offers now (a shop with the default settings if None)."""
     from webapp.orders.forms import delivery_windows
 
     with app.test_request_context():
-        return delivery_windows()[0].value
+        return delivery_windows(shop)[0].value
 
 
 @pytest.fixture
@@ -157,6 +158,31 @@ def build_world(make_user, make_shop, make_product, make_courier, stock: int = 5
     w.other_courier = make_courier(w.other_shop)
     w.admin = make_user(Role.ADMIN)
     return w
+
+
+@pytest.fixture
+def make_address(app):
+    """Add an address to `user`'s book through the service (the form has its own tests)."""
+    from webapp.addresses import services as addresses
+
+    def make(user: User, **fields) -> Address:
+        values = {"contact_name": "张三", "mobile": "13912345678", "province_code": "11",
+                  "city_code": "1101", "district_code": "110105", "detail": "建国路 1 号",
+                  "lat": None, "lng": None, "is_default": False, **fields}
+        return addresses.save(user, None, **values)
+
+    return make
+
+
+@pytest.fixture
+def add_to_cart(app):
+    """Put `quantity` of `product` in `buyer`'s cart through the service."""
+    from webapp.cart import services as cart
+
+    def add(buyer: User, product: Product, quantity: int = 1):
+        return cart.add(buyer, product.id, quantity)
+
+    return add
 
 
 @pytest.fixture

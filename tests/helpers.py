@@ -89,6 +89,13 @@ def checked_radio(text: str, name: str) -> str | None:
     return None
 
 
+def checked_boxes(text: str, name: str) -> list[str]:
+    """The values of the checked checkboxes called `name`, in order."""
+    return [html.unescape(re.search(r'\bvalue="([^"]*)"', tag).group(1))
+            for tag in re.findall(rf'<input\b[^>]*\bname="{re.escape(name)}"[^>]*>', text)
+            if re.search(r"\bchecked\b", tag)]
+
+
 def selected_option(text: str, name: str) -> str | None:
     """The value of the selected option of the <select> called `name`; None if none is."""
     select = re.search(rf'<select\b[^>]*\bname="{re.escape(name)}"[^>]*>(.*?)</select>', text,
@@ -98,6 +105,34 @@ def selected_option(text: str, name: str) -> str | None:
         if re.search(r"\bselected\b", option):
             return html.unescape(re.search(r'\bvalue="([^"]*)"', option).group(1))
     return None
+
+
+def textarea_value(text: str, name: str) -> str:
+    """The text of the <textarea> called `name`, unescaped (without the newline after the tag)."""
+    area = re.search(rf'<textarea\b[^>]*\bname="{re.escape(name)}"[^>]*>\r?\n?(.*?)</textarea>',
+                     text, re.S)
+    assert area is not None, f"no textarea {name}"
+    return html.unescape(area.group(1))
+
+
+def option_values(text: str, name: str) -> list[str]:
+    """The values of every option of the <select> called `name`, in order."""
+    select = re.search(rf'<select\b[^>]*\bname="{re.escape(name)}"[^>]*>(.*?)</select>', text,
+                       re.S)
+    assert select is not None, f"no select {name}"
+    return [html.unescape(value) for value in
+            re.findall(r'<option\b[^>]*\bvalue="([^"]*)"', select.group(1))]
+
+
+def checkout_data(app, address, shop=None, **changes) -> dict:
+    """The checkout form as the buyer's browser posts it: an address from the book, the first
+    window `shop` offers, Alipay at the door and a note; `changes` replaces fields."""
+    from tests.conftest import window_value
+
+    data = {"address_id": str(address.id), "window": window_value(app, shop),
+            "payment_method": "alipay", "note": "放门口", "idempotency_key": "b" * 32}
+    data.update(changes)
+    return data
 
 
 # The real-name application as the merchant's browser posts it: text fields, the three region

@@ -4,7 +4,7 @@ import re
 
 from sqlalchemy import select
 
-from tests.conftest import jpeg_bytes, signature_data_url, window_value
+from tests.conftest import jpeg_bytes, signature_data_url
 from webapp.extensions import db
 from webapp.models import (
     ApplicationStatus, MerchantApplication, Order, OrderEvent, Product, ProofOfDelivery, Role,
@@ -70,17 +70,30 @@ def test_whole_journey(app, make_user, login_as, socket_client):
     merchant_socket = socket_client(merchant_client)
     buyer = make_user(Role.BUYER)
     login_as(buyer, buyer_client)
-    page = buyer_client.get(f"/orders/checkout/{product.id}").text
+    r = buyer_client.post("/cart/add", headers={"HX-Request": "true"},
+                          data={"product_id": product.id, "quantity": "2"})
+    checkout = f"/orders/checkout/{shop.id}"
+    assert r.status_code == 200 and "已加入购物车" in r.text and checkout in r.text
+    # No address yet: the checkout page links to adding one, which comes back to it.
+    assert f"/addresses/new?next={checkout}" in buyer_client.get(checkout).text
+    r = buyer_client.post(f"/addresses/new?next={checkout}", data={
+        "contact_name": "张三", "mobile": "13912345678", "province": "11", "city": "1101",
+        "district": "110105", "street": "建国路 1 号", "lat": "39.9087", "lng": "116.4605"})
+    assert r.status_code == 303 and r.headers["Location"].startswith(f"{checkout}?address=")
+    page = buyer_client.get(r.headers["Location"]).text
     key = re.search(r'name="idempotency_key" type="hidden" value="([0-9a-f]{32})"', page).group(1)
-    form = {"quantity": "2", "recipient_name": "张三", "recipient_mobile": "13912345678",
-            "address": "北京市朝阳区建国路 1 号", "window": window_value(app),
-            "payment_method": "wechat", "note": "", "idempotency_key": key}
-    r = buyer_client.post(f"/orders/checkout/{product.id}", data=form)
+    address_id = re.search(r'<input checked id="address_id-0" name="address_id"[^>]*value="(\d+)"',
+                           page).group(1)
+    window = re.search(r'<option value="([^"]+)"', page).group(1)
+    form = {"address_id": address_id, "window": window, "payment_method": "wechat", "note": "",
+            "idempotency_key": key}
+    r = buyer_client.post(checkout, data=form)
     assert r.status_code == 303
     order = db.session.scalar(select(Order))
     assert (order.total_fen, order.status) == (1760, Status.PLACED)
+    assert (order.address, order.dest_lat) == ("北京市 市辖区 朝阳区 建国路 1 号", 39.9087)
     # A double submit of the same form gives the same order and takes no more stock.
-    again = buyer_client.post(f"/orders/checkout/{product.id}", data=form)
+    again = buyer_client.post(checkout, data=form)
     assert again.headers["Location"] == r.headers["Location"]
     db.session.expire_all()
     assert db.session.get(Product, product.id).stock == 1

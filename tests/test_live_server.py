@@ -63,6 +63,9 @@ def test_make_run_steps_serve_home_and_demo_logins_work(tmp_path):
             session, location = login(server.url, who, password)
             assert location == landing[role]
             assert session.get(server.url + location, timeout=10).status_code == 200
+            if role == "买家":  # ready to check out: a default address with a pin
+                book = session.get(server.url + "/addresses/", timeout=10).text
+                assert "建国路 100 号 2 单元 301" in book and "默认" in book and "已标记地图" in book
     finally:
         server.stop()
 
@@ -104,14 +107,31 @@ def test_two_processes_share_live_updates_over_redis(fresh_postgres):
         merchant_socket, merchant_events = socket_for(merchant, b.url)
         clients.append(merchant_socket)
 
-        # The buyer orders on process A; the merchant's socket on process B hears of it.
-        page = buyer.get(f"{a.url}/orders/checkout/1", timeout=10).text
+        # The buyer fills the cart and adds an address on process A, then checks out the
+        # shop; the merchant's socket on process B hears of it.
+        token = csrf_token(buyer.get(f"{a.url}/s/fresh-fruit", timeout=10).text)
+        added = buyer.post(f"{a.url}/cart/add", timeout=10, data={
+            "csrf_token": token, "product_id": "1", "quantity": "2"},
+            headers={"HX-Request": "true", "X-CSRFToken": token})
+        assert added.status_code == 200 and "已加入购物车" in added.text, added.text
+        checkout = re.search(r'href="(/orders/checkout/\d+)"', added.text)[1]
+        page = buyer.get(f"{a.url}{checkout}", timeout=10).text
+        assert "建国路 100 号" in page  # the demo buyer's default address is chosen
+        new_address = f"/addresses/new?next={checkout}"
+        saved = buyer.post(f"{a.url}{new_address}", allow_redirects=False, timeout=10, data={
+            "csrf_token": csrf_token(buyer.get(f"{a.url}{new_address}", timeout=10).text),
+            "contact_name": "张买家", "mobile": "13912345678", "province": "11", "city": "1101",
+            "district": "110101", "street": "东华门街道 1 号", "lat": "39.915", "lng": "116.404"})
+        assert saved.status_code == 303, saved.text
+        assert saved.headers["Location"].startswith(f"{checkout}?address=")
+        page = buyer.get(f"{a.url}{saved.headers['Location']}", timeout=10).text
         key = re.search(r'name="idempotency_key" type="hidden" value="([0-9a-f]{32})"', page)[1]
-        window = re.search(r'<option[^>]*value="([0-9T:-]+)"', page)[1]
-        placed = buyer.post(f"{a.url}/orders/checkout/1", allow_redirects=False, timeout=10, data={
-            "csrf_token": csrf_token(page), "quantity": "1", "recipient_name": "张买家",
-            "recipient_mobile": "13912345678", "address": "北京市东城区 1 号", "window": window,
-            "payment_method": "cod", "idempotency_key": key})
+        address_id = re.search(r'<input checked id="address_id-\d+" name="address_id"[^>]*'
+                               r'value="(\d+)"', page)[1]
+        window = re.search(r'<option[^>]*value="([0-9T:/-]+)"', page)[1]
+        placed = buyer.post(f"{a.url}{checkout}", allow_redirects=False, timeout=10, data={
+            "csrf_token": csrf_token(page), "address_id": address_id, "window": window,
+            "payment_method": "cod", "note": "", "idempotency_key": key})
         assert placed.status_code == 303, placed.text
         order_id = int(placed.headers["Location"].rsplit("/", 1)[1])
         assert wait_for(merchant_events, "order:placed")["id"] == order_id

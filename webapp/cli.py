@@ -55,6 +55,7 @@ def demo_document(title: str, colour: tuple[int, int, int]) -> bytes:
 
 def seed_demo() -> bool:
     """Create the demo accounts, shop and products; return False if they already exist."""
+    from webapp.addresses.services import save as save_address
     from webapp.admin.services import approve
     from webapp.auth.services import create_admin, find_by_login, register
     from webapp.catalog.services import create_product
@@ -85,7 +86,11 @@ def seed_demo() -> bool:
                        published=True)
     create_courier(shop, display_name="李骑手", mobile=DEMO_LOGINS[2][1],
                    password=DEMO_LOGINS[2][2])
-    register(DEMO_LOGINS[3][1], DEMO_LOGINS[3][2], "张买家", Role.BUYER)
+    buyer = register(DEMO_LOGINS[3][1], DEMO_LOGINS[3][2], "张买家", Role.BUYER)
+    # A default address with a map pin, so the demo buyer can check out straight away.
+    save_address(buyer, None, contact_name="张买家", mobile="13900000002", province_code="11",
+                 city_code="1101", district_code="110105", detail="建国路 100 号 2 单元 301",
+                 lat=39.9087, lng=116.4605, is_default=True)
     return True
 
 

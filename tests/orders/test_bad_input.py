@@ -1,18 +1,20 @@
 """Bad input and trespassing on orders: a clear Chinese message and a 4xx, never a 500 or a leak."""
 import base64
 import io
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from PIL import Image
 from sqlalchemy import func, select
 
-from tests.conftest import signature_data_url, stock_of, window_value
+from tests.conftest import signature_data_url, stock_of
 from tests.helpers import (
-    HX, assert_error_page, assert_flash_error, assert_fragment, assert_page, checked_radio,
-    input_value, url,
+    HX, assert_error_page, assert_flash_error, assert_fragment, assert_page, assert_redirect,
+    checked_radio, checkout_data, input_value, selected_option, textarea_value, url,
 )
 from webapp.extensions import db
-from webapp.models import Delivery, Order, ProofOfDelivery, Role, Status
+from webapp.models import CartItem, Delivery, Order, ProofOfDelivery, Role, ShopStatus, Status
 
 
 def status_of(order: Order) -> Status:
@@ -23,11 +25,9 @@ def count_orders() -> int:
     return db.session.scalar(select(func.count(Order.id)))
 
 
-def checkout_form(app, **changes) -> dict:
-    form = {"quantity": "1", "recipient_name": "张三", "recipient_mobile": "13912345678",
-            "address": "北京市朝阳区建国路 1 号", "window": window_value(app),
-            "payment_method": "alipay", "note": "放门口", "idempotency_key": "b" * 32}
-    return {**form, **changes}
+def cart_quantity(buyer, product) -> int | None:
+    return db.session.scalar(select(CartItem.quantity).where(CartItem.user_id == buyer.id,
+                                                             CartItem.product_id == product.id))
 
 
 @pytest.fixture
@@ -42,97 +42,228 @@ def as_party(app, login_as):
     return client_for
 
 
+@pytest.fixture
+def ready(world, make_address, add_to_cart):
+    """The buyer with an address in the book and 3 of the product (stock 5) in the cart."""
+    address = make_address(world.buyer)
+    add_to_cart(world.buyer, world.product, 3)
+    return address
+
+
+def assert_form_kept(text: str, data: dict, *, except_field: str | None = None) -> None:
+    """Everything the buyer chose at checkout comes back chosen."""
+    if except_field != "address_id":
+        assert checked_radio(text, "address_id") == data["address_id"]
+    if except_field != "window":
+        assert selected_option(text, "window") == data["window"]
+    if except_field != "payment_method":
+        assert checked_radio(text, "payment_method") == data["payment_method"]
+    if except_field != "note":
+        assert textarea_value(text, "note") == data["note"]
+    if except_field != "idempotency_key":
+        assert input_value(text, "idempotency_key") == data["idempotency_key"]
+
+
 @pytest.mark.parametrize("htmx", [True, False], ids=["htmx", "page"])
-def test_ordering_more_than_the_stock(app, client, login_as, world, htmx):
+def test_adding_more_than_the_stock_to_the_cart(app, client, login_as, world, htmx):
     login_as(world.buyer)
-    response = client.post(url(app, "orders.checkout", product_id=world.product.id),
-                           headers=HX if htmx else {}, data=checkout_form(app, quantity="9"))
-    text = (assert_fragment if htmx else assert_page)(response, "checkout-form", status=422)
-    assert "库存不足，仅剩 5 件" in text
-    assert input_value(text, "quantity") == "9"
-    assert input_value(text, "address") == "北京市朝阳区建国路 1 号"
-    assert checked_radio(text, "payment_method") == "alipay"
-    assert "放门口" in text
-    assert input_value(text, "idempotency_key") == "b" * 32
-    assert stock_of(world.product) == 5 and count_orders() == 0
+    response = client.post(url(app, "cart.add"), headers=HX if htmx else {},
+                           data={"product_id": world.product.id, "quantity": "6"})
+    if htmx:
+        text = assert_fragment(response, "add-to-cart", status=409)
+        assert "库存不足，仅剩 5 件" in text and input_value(text, "quantity") == "6"
+    else:
+        assert_redirect(response, url(app, "shops.product", product_id=world.product.id))
+        with client.session_transaction() as session:
+            assert ("error", "库存不足，仅剩 5 件。") in session["_flashes"]
+    assert cart_quantity(world.buyer, world.product) is None and stock_of(world.product) == 5
 
 
-def test_ordering_a_sold_out_product(app, client, login_as, world, make_product):
+def test_adding_a_sold_out_product(app, client, login_as, world, make_product):
     sold_out = make_product(world.shop, stock=0)
     login_as(world.buyer)
-    response = client.post(url(app, "orders.checkout", product_id=sold_out.id), headers=HX,
-                           data=checkout_form(app))
-    text = assert_fragment(response, "checkout-form", status=422)
-    assert "该商品已售罄" in text and "库存 0" in text
-    assert count_orders() == 0
+    response = client.post(url(app, "cart.add"), headers=HX,
+                           data={"product_id": sold_out.id, "quantity": "1"})
+    text = assert_fragment(response, "add-to-cart", status=409)
+    assert "已售罄" in text
+    assert cart_quantity(world.buyer, sold_out) is None
 
 
-def test_the_stock_shown_after_a_refusal_is_the_current_one(app, client, login_as, world, place):
+@pytest.mark.parametrize("htmx", [True, False], ids=["htmx", "page"])
+def test_checkout_after_someone_else_took_the_stock(app, client, login_as, world, place, ready,
+                                                     htmx):
     login_as(world.buyer)
-    client.get(url(app, "orders.checkout", product_id=world.product.id))
+    path = url(app, "orders.checkout", shop_id=world.shop.id)
+    client.get(path)
     place(world.other_buyer, world.product, quantity=4)  # someone else was quicker
-    response = client.post(url(app, "orders.checkout", product_id=world.product.id), headers=HX,
-                           data=checkout_form(app, quantity="2"))
-    text = assert_fragment(response, "checkout-form", status=422)
-    assert "库存不足，仅剩 1 件" in text and "库存 1" in text
-    assert stock_of(world.product) == 1
+    data = checkout_data(app, ready)
+    response = client.post(path, headers=HX if htmx else {}, data=data)
+    text = (assert_fragment if htmx else assert_page)(response, "checkout-form", status=409)
+    assert "库存不足，仅剩 1 件" in text
+    assert_form_kept(text, data)
+    assert stock_of(world.product) == 1 and count_orders() == 1  # only the other buyer's
+    assert cart_quantity(world.buyer, world.product) == 3
+
+
+def test_checkout_after_the_product_sold_out(app, client, login_as, world, place, ready):
+    login_as(world.buyer)
+    place(world.other_buyer, world.product, quantity=5)
+    data = checkout_data(app, ready)
+    response = client.post(url(app, "orders.checkout", shop_id=world.shop.id), headers=HX,
+                           data=data)
+    text = assert_fragment(response, "checkout-form", status=409)
+    assert "该商品已售罄" in text and "已售罄，请移除" in text  # the message and the cart line
+    assert_form_kept(text, data)
+    assert count_orders() == 1 and cart_quantity(world.buyer, world.product) == 3
+
+
+def test_the_cart_shown_after_a_refusal_is_the_current_one(app, client, login_as, world, place,
+                                                           ready):
+    login_as(world.buyer)
+    place(world.other_buyer, world.product, quantity=3)
+    response = client.post(url(app, "orders.checkout", shop_id=world.shop.id), headers=HX,
+                           data=checkout_data(app, ready))
+    text = assert_fragment(response, "checkout-form", status=409)
+    # The line says what is left now and points back to the cart to change it.
+    assert text.count("库存不足，仅剩 2 件") == 2 and url(app, "cart.index") in text
+    assert stock_of(world.product) == 2
 
 
 BAD_CHECKOUT = [
-    ("quantity", "0", "数量需为 1 到 99"),
-    ("quantity", "100", "数量需为 1 到 99"),
-    ("quantity", "-1", "数量需为 1 到 99"),
-    ("quantity", "", "请输入数量"),
-    ("recipient_mobile", "1391234567", "请输入 11 位中国大陆手机号"),
-    ("recipient_mobile", "", "请输入手机号"),
-    ("recipient_name", "", "请输入收货人"),
-    ("address", "", "请输入收货地址"),
+    ("address_id", "", "请选择收货地址"),
+    ("address_id", "abc", "请选择收货地址"),
+    ("address_id", "999999", "请选择收货地址"),
+    ("address_id", "99999999999999999999", "请选择收货地址"),
+    ("window", "2000-01-01T09:00/2000-01-01T11:00", "该送达时段已不可选"),
     ("window", "2000-01-01T09:00", "该送达时段已不可选"),
     ("window", "not-a-time", "该送达时段已不可选"),
+    ("window", "", "请选择送达时间"),
+    ("payment_method", "bitcoin", "不是有效的选择"),
+    ("payment_method", "", "请选择支付方式"),
+    ("note", "长" * 201, "200"),
 ]
 
 
 @pytest.mark.parametrize(("field", "value", "message"), BAD_CHECKOUT,
-                         ids=[f"{f}={v!r}" for f, v, _ in BAD_CHECKOUT])
-def test_checkout_with_a_bad_field_keeps_the_form(app, client, login_as, world, field, value,
-                                                  message):
+                         ids=[f"{f}={v[:20]!r}" for f, v, _ in BAD_CHECKOUT])
+def test_checkout_with_a_bad_field_keeps_the_form(app, client, login_as, world, ready, field,
+                                                  value, message):
     login_as(world.buyer)
-    data = checkout_form(app, **{field: value})
-    response = client.post(url(app, "orders.checkout", product_id=world.product.id), headers=HX,
+    data = checkout_data(app, ready, **{field: value})
+    response = client.post(url(app, "orders.checkout", shop_id=world.shop.id), headers=HX,
                            data=data)
     text = assert_fragment(response, "checkout-form", status=422)
     assert message in text
-    for name in ("quantity", "recipient_name", "recipient_mobile", "address"):
-        assert input_value(text, name) == data[name], name
+    assert_form_kept(text, data, except_field=field)
     assert stock_of(world.product) == 5 and count_orders() == 0
+    assert cart_quantity(world.buyer, world.product) == 3
 
 
-def test_checkout_without_the_idempotency_key_places_nothing(app, client, login_as, world):
+def test_checkout_to_another_buyers_address_is_refused(app, client, login_as, world, ready,
+                                                       make_address):
+    theirs = make_address(world.other_buyer, detail="别人家 9 号")
     login_as(world.buyer)
-    for key in ("", "not-hex", "A" * 32):
-        response = client.post(url(app, "orders.checkout", product_id=world.product.id),
-                               headers=HX, data=checkout_form(app, idempotency_key=key))
-        assert_fragment(response, "checkout-form", status=422)
+    path = url(app, "orders.checkout", shop_id=world.shop.id)
+    assert "别人家 9 号" not in client.get(path).text
+    assert "别人家 9 号" not in client.get(f"{path}?address={theirs.id}").text
+    response = client.post(path, headers=HX, data=checkout_data(app, theirs))
+    text = assert_fragment(response, "checkout-form", status=422)
+    assert "请选择收货地址" in text and "别人家 9 号" not in text
+    assert count_orders() == 0 and cart_quantity(world.buyer, world.product) == 3
+
+
+def test_a_window_the_shop_does_not_offer_is_refused(app, client, login_as, world, ready):
+    world.shop.delivery_slots, world.shop.delivery_days = "9-11", 2
+    db.session.commit()
+    with app.test_request_context():
+        from webapp.orders.forms import delivery_windows
+
+        offered = [choice.value for choice in delivery_windows(world.shop)]
+    tomorrow = (datetime.now(ZoneInfo(app.config["TIMEZONE"])) + timedelta(days=1)).date()
+    later = tomorrow + timedelta(days=5)
+    login_as(world.buyer)
+    path = url(app, "orders.checkout", shop_id=world.shop.id)
+    for window in (f"{tomorrow}T13:00/{tomorrow}T15:00",  # a slot the shop does not run
+                   f"{later}T09:00/{later}T11:00",  # beyond the days it takes orders for
+                   f"{tomorrow}T09:00/{tomorrow}T13:00"):  # not one of its windows
+        assert window not in offered
+        response = client.post(path, headers=HX, data=checkout_data(app, ready, window=window))
+        assert "该送达时段已不可选" in assert_fragment(response, "checkout-form", status=422)
     assert count_orders() == 0
+    # The shop's own window goes through, so the refusals above were about the window.
+    response = client.post(path, headers=HX, data=checkout_data(app, ready, window=offered[0]))
+    assert response.status_code == 204 and count_orders() == 1
+
+
+def test_checkout_without_the_idempotency_key_places_nothing(app, client, login_as, world, ready):
+    login_as(world.buyer)
+    for key in ("", "not-hex", "A" * 32, "b" * 31):
+        response = client.post(url(app, "orders.checkout", shop_id=world.shop.id),
+                               headers=HX, data=checkout_data(app, ready, idempotency_key=key))
+        assert_fragment(response, "checkout-form", status=422)
+    assert count_orders() == 0 and cart_quantity(world.buyer, world.product) == 3
 
 
 @pytest.mark.parametrize("htmx", [True, False], ids=["htmx", "page"])
-def test_checkout_of_an_unpublished_product(app, client, login_as, world, htmx):
-    login_as(world.buyer)
+def test_an_unpublished_product_cannot_be_added(app, client, login_as, world, htmx):
     world.product.published = False
     db.session.commit()
-    path = url(app, "orders.checkout", product_id=world.product.id)
-    if htmx:
-        assert_flash_error(client.post(path, headers=HX, data=checkout_form(app)), 404,
-                           "该商品已下架")
-    else:
-        assert_error_page(client.get(path), 404, "该商品已下架")
-    assert count_orders() == 0 and stock_of(world.product) == 5
-
-
-def test_checkout_of_an_unknown_product(app, client, login_as, world):
     login_as(world.buyer)
-    assert_error_page(client.get(url(app, "orders.checkout", product_id=999)), 404, "找不到")
+    response = client.post(url(app, "cart.add"), headers=HX if htmx else {},
+                           data={"product_id": world.product.id, "quantity": "1"})
+    if htmx:
+        assert_flash_error(response, 404, "该商品已下架")
+    else:
+        assert_error_page(response, 404, "该商品已下架")
+    assert cart_quantity(world.buyer, world.product) is None and stock_of(world.product) == 5
+
+
+@pytest.mark.parametrize("htmx", [True, False], ids=["htmx", "page"])
+def test_checkout_of_a_product_taken_off_sale_after_adding(app, client, login_as, world, ready,
+                                                           htmx):
+    world.product.published = False
+    db.session.commit()
+    login_as(world.buyer)
+    data = checkout_data(app, ready)
+    response = client.post(url(app, "orders.checkout", shop_id=world.shop.id),
+                           headers=HX if htmx else {}, data=data)
+    text = (assert_fragment if htmx else assert_page)(response, "checkout-form", status=409)
+    assert f"「{world.product.title}」已下架" in text
+    assert_form_kept(text, data)
+    assert count_orders() == 0 and stock_of(world.product) == 5
+    assert cart_quantity(world.buyer, world.product) == 3
+
+
+@pytest.mark.parametrize("htmx", [True, False], ids=["htmx", "page"])
+def test_a_suspended_shop_takes_no_cart_and_no_checkout(app, client, login_as, world, ready,
+                                                        make_product, htmx):
+    other = make_product(world.shop)
+    world.shop.status = ShopStatus.SUSPENDED
+    db.session.commit()
+    login_as(world.buyer)
+    headers = HX if htmx else {}
+
+    def refused(response, message):
+        if htmx:
+            assert_flash_error(response, 404, message)
+        else:
+            assert_error_page(response, 404, message)
+
+    refused(client.post(url(app, "cart.add"), headers=headers,
+                        data={"product_id": other.id, "quantity": "1"}), "该商品已下架或不存在")
+    path = url(app, "orders.checkout", shop_id=world.shop.id)
+    refused(client.get(path, headers=headers), "该店铺已暂停营业或不存在")
+    refused(client.post(path, headers=headers, data=checkout_data(app, ready)),
+            "该店铺已暂停营业或不存在")
+    assert count_orders() == 0 and stock_of(world.product) == 5
+    assert cart_quantity(world.buyer, world.product) == 3
+    assert cart_quantity(world.buyer, other) is None
+
+
+def test_checkout_of_an_unknown_shop(app, client, login_as, world):
+    login_as(world.buyer)
+    assert_error_page(client.get(url(app, "orders.checkout", shop_id=999)), 404,
+                      "该店铺已暂停营业或不存在")
 
 
 def test_a_courier_cannot_touch_someone_elses_delivery(app, world, advance, as_party):
@@ -220,7 +351,7 @@ def test_the_wrong_role_gets_403(app, world, advance, as_party, role, endpoint):
     user = {Role.BUYER: world.buyer, Role.COURIER: world.courier, Role.MERCHANT: world.merchant,
             Role.ADMIN: world.admin}[role]
     client = as_party(user)
-    values = ({"product_id": world.product.id} if endpoint == "orders.checkout"
+    values = ({"shop_id": world.shop.id} if endpoint == "orders.checkout"
               else {} if endpoint == "orders.board" else {"order_id": order.id})
     path = url(app, endpoint, **values)
     method = client.get if endpoint in ("orders.board", "orders.detail") else client.post

@@ -2,9 +2,9 @@
 import pytest
 from sqlalchemy import func, select
 
-from tests.helpers import HX, url
+from tests.helpers import HX, checked_radio, checkout_data, url
 from webapp.extensions import db
-from webapp.models import Order, OrderEvent, Status
+from webapp.models import Order, OrderEvent, PaymentMethod, Status
 
 
 def events(order) -> int:
@@ -52,8 +52,17 @@ def test_only_the_orders_courier_or_shop_may_confirm(app, client, login_as, worl
     assert db.session.get(Order, order.id).payment_status == "unpaid"
 
 
-def test_card_on_delivery_can_be_chosen_at_checkout(app, client, login_as, world):
+def test_card_on_delivery_can_be_chosen_at_checkout(app, client, login_as, world,
+                                                    make_address, add_to_cart):
+    address = make_address(world.buyer)
+    add_to_cart(world.buyer, world.product)
     login_as(world.buyer)
-    page = client.get(url(app, "orders.checkout", product_id=world.product.id)).text
+    path = url(app, "orders.checkout", shop_id=world.shop.id)
+    page = client.get(path).text
     for label in ("货到付款（现金）", "货到刷卡", "微信扫码付", "支付宝扫码付"):
         assert label in page
+    assert checked_radio(page, "payment_method") == "cod"  # cash unless the buyer says so
+    response = client.post(path, headers=HX, data=checkout_data(app, address,
+                                                                payment_method="card"))
+    assert response.status_code == 204
+    assert db.session.scalar(select(Order.payment_method)) is PaymentMethod.CARD

@@ -7,38 +7,71 @@ from sqlalchemy import func, select
 from tests.conftest import signature_data_url, stock_of, window_value
 from tests.helpers import (
     HX, assert_fragment, assert_htmx_redirect, assert_page, assert_redirect,
-    assert_redirected_page, input_value, url,
+    assert_redirected_page, checked_radio, checkout_data, input_value, option_values, url,
 )
 from webapp.extensions import db
-from webapp.models import Order, OrderEvent, ProofOfDelivery, Role, Status
+from webapp.models import CartItem, Order, OrderEvent, ProofOfDelivery, Role, Status
 
 
 def status_of(order: Order) -> Status:
     return db.session.scalar(select(Order.status).where(Order.id == order.id))
 
 
-def checkout_form(app, **changes) -> dict:
-    form = {"quantity": "2", "recipient_name": "张三", "recipient_mobile": "13912345678",
-            "address": "北京市朝阳区建国路 1 号", "window": window_value(app),
-            "payment_method": "wechat", "note": "放门口", "idempotency_key": "a" * 32}
-    return {**form, **changes}
+@pytest.fixture
+def ready(world, make_address, add_to_cart):
+    """The buyer with a default address and 2 of the product (stock 5) in the cart."""
+    address = make_address(world.buyer, contact_name="张三", detail="建国路 1 号")
+    add_to_cart(world.buyer, world.product, 2)
+    return address
 
 
-def test_checkout_is_a_page_or_a_fragment(app, client, login_as, world):
+def test_checkout_is_a_page_or_a_fragment(app, client, login_as, world, ready, make_address):
+    other = make_address(world.buyer, contact_name="李四", detail="光华路 2 号")
     login_as(world.buyer)
-    path = url(app, "orders.checkout", product_id=world.product.id)
+    path = url(app, "orders.checkout", shop_id=world.shop.id)
     text = assert_page(client.get(path), "checkout-form")
     assert re.fullmatch(r"[0-9a-f]{32}", input_value(text, "idempotency_key"))
-    assert input_value(text, "recipient_name") == world.buyer.display_name
-    assert world.product.title in text and "库存 5" in text
-    assert_fragment(client.get(path, headers=HX), "checkout-form")
+    assert checked_radio(text, "address_id") == str(ready.id)  # the default address
+    assert "光华路 2 号" in text and url(app, "addresses.new", next=path) in text
+    assert f"{world.product.title} <span class=\"muted\">× 2</span>" in text
+    assert "提交订单 ¥25.00" in text
+    assert option_values(text, "window")[0] == window_value(app)
+    # ?address= (back from adding one) chooses that address instead.
+    chosen = assert_fragment(client.get(f"{path}?address={other.id}", headers=HX),
+                             "checkout-form")
+    assert checked_radio(chosen, "address_id") == str(other.id)
+    # Each visit is a new order attempt with its own key.
+    assert input_value(chosen, "idempotency_key") != input_value(text, "idempotency_key")
+
+
+def test_checkout_without_an_address_asks_for_one(app, client, login_as, world, add_to_cart):
+    add_to_cart(world.buyer, world.product, 1)
+    login_as(world.buyer)
+    path = url(app, "orders.checkout", shop_id=world.shop.id)
+    text = assert_page(client.get(path), "checkout-form")
+    assert "还没有收货地址" in text and url(app, "addresses.new", next=path) in text
+    assert re.search(r'<button type="submit"[^>]*\bdisabled', text)
+
+
+def test_checkout_of_an_empty_cart_places_nothing(app, client, login_as, world, make_address):
+    address = make_address(world.buyer)
+    login_as(world.buyer)
+    path = url(app, "orders.checkout", shop_id=world.shop.id)
+    assert "购物车中没有该店铺的商品" in assert_page(client.get(path), "checkout-form")
+    response = client.post(path, headers=HX, data={
+        "address_id": address.id, "window": window_value(app), "payment_method": "cod",
+        "idempotency_key": "c" * 32})
+    text = assert_fragment(response, "checkout-form", status=409)
+    assert "购物车中没有该店铺的商品" in text
+    assert db.session.scalar(select(func.count(Order.id))) == 0
 
 
 @pytest.mark.parametrize("htmx", [True, False], ids=["htmx", "page"])
-def test_checkout_places_the_order(app, client, login_as, world, htmx):
+def test_checkout_places_the_order(app, client, login_as, world, ready, htmx):
     login_as(world.buyer)
-    response = client.post(url(app, "orders.checkout", product_id=world.product.id),
-                           headers=HX if htmx else {}, data=checkout_form(app))
+    response = client.post(url(app, "orders.checkout", shop_id=world.shop.id),
+                           headers=HX if htmx else {},
+                           data=checkout_data(app, ready, payment_method="wechat"))
     order = db.session.scalar(select(Order))
     if htmx:
         assert_htmx_redirect(response, url(app, "orders.detail", order_id=order.id))
@@ -46,7 +79,12 @@ def test_checkout_places_the_order(app, client, login_as, world, htmx):
         assert_redirect(response, url(app, "orders.detail", order_id=order.id))
     assert (order.buyer_id, order.shop_id, order.status, order.total_fen, order.note) == (
         world.buyer.id, world.shop.id, Status.PLACED, 2500, "放门口")
+    assert (order.recipient_name, order.recipient_mobile, order.address,
+            order.district_code) == ("张三", "13912345678", "北京市 市辖区 朝阳区 建国路 1 号",
+                                     "110105")
+    assert order.payment_method.value == "wechat"
     assert stock_of(world.product) == 3
+    assert db.session.scalar(select(func.count(CartItem.id))) == 0
 
 
 def test_detail_is_a_page_or_a_fragment_for_each_party(app, world, login_as, advance):
@@ -162,7 +200,8 @@ def test_merchant_cancels_an_accepted_order(app, client, login_as, world, advanc
     order = advance(Status.ACCEPTED)
     login_as(world.merchant)
     response = client.post(url(app, "orders.cancel", order_id=order.id),
-                           headers={**HX, "HX-Target": f"board-order-{order.id}"} if htmx else {})
+                           headers={**HX, "HX-Target": f"board-order-{order.id}"} if htmx else {},
+                           data={"reason": "商品缺货"})  # the shop must say why
     if htmx:
         assert_fragment(response, f"board-order-{order.id}")
     else:

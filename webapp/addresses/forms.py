@@ -18,7 +18,12 @@ class BuyerAddressForm(AddressForm):
 
     FIELD_ORDER = ("contact_name", "mobile", "province", "city", "district", "street")
 
+    # A pin is both coordinates or neither. Checked from both sides: Optional() ends an empty
+    # field's checks, so a lat without a lng is only caught by lat's own check.
+    def validate_lat(self, field):
+        if (field.data is None) != (self.lng.data is None):
+            raise ValidationError("地图位置无效，请重新选点")
+
     def validate_lng(self, field):
-        # A pin is both coordinates or neither.
         if (self.lat.data is None) != (field.data is None):
             raise ValidationError("地图位置无效，请重新选点")

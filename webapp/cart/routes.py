@@ -25,14 +25,14 @@ def add():
         db.session.get(Product, form.product_id.data)
     if product is None:
         raise ServiceError("该商品已下架或不存在。", 404)
-    added = None
+    added, status = None, 422
     if valid:
         try:
             added = services.add(current_user, product.id, form.quantity.data)
         except ServiceError as error:
             if error.status == 404:
                 raise
-            form.quantity.errors = [error.message]
+            form.quantity.errors, status = [error.message], error.status
     if not wants_fragment():
         if added:
             flash(f"已加入购物车：{product.title} × {form.quantity.data}", "success")
@@ -40,15 +40,15 @@ def add():
             for message in form.quantity.errors or ["无法加入购物车"]:
                 flash(message, "error")
         return redirect_to(url_for("shops.product", product_id=product.id))
-    return render("cart/index.html", "cart/_add_form.html", status=200 if added else 422,
+    return render("cart/index.html", "cart/_add_form.html", status=200 if added else status,
                   product=product, add_form=form if not added else AddToCartForm(formdata=None),
-                  added=added, cart_count=services.count_of(current_user))
+                  added=added, oob_count=services.count_of(current_user))
 
 
 def _shop_cart(shop_id: int, status: int = 200):
     return render("cart/index.html", "cart/_shop_cart.html", status=status,
                   cart=services.cart_for_shop(current_user, shop_id),
-                  cart_count=services.count_of(current_user))
+                  oob_count=services.count_of(current_user))
 
 
 @bp.post("/<int:item_id>/quantity")
@@ -59,7 +59,8 @@ def quantity(item_id: int):
     shop_id = item.product.shop_id
     form = QuantityForm()
     if not form.validate_on_submit():
-        raise ServiceError(form.quantity.errors[0] if form.quantity.errors else "数量无效。", 422)
+        # The last message is the range rule's, which also covers "not a number".
+        raise ServiceError(form.quantity.errors[-1] if form.quantity.errors else "数量无效。", 422)
     services.set_quantity(current_user, item_id, form.quantity.data)
     if not wants_fragment():
         return redirect_to(url_for("cart.index"))

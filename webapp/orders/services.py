@@ -194,6 +194,23 @@ def place_order(buyer: User, shop_id: int, lines: dict[int, int] | None = None, 
     """
     if (existing := _by_key(buyer, idempotency_key)) is not None:
         return existing
+    try:
+        return _place_order(buyer, shop_id, lines, destination=destination, window=window,
+                            payment_method=payment_method, note=note,
+                            idempotency_key=idempotency_key)
+    except (ServiceError, IntegrityError):
+        # The same key raced in from another tab and won while this one ran: its order emptied
+        # the cart, took the stock or holds the key (the INSERT fails at flush). That order is
+        # this one; without it, the refusal stands.
+        db.session.rollback()
+        if (existing := _by_key(buyer, idempotency_key)) is not None:
+            return existing
+        raise
+
+
+def _place_order(buyer: User, shop_id: int, lines: dict[int, int] | None, *,
+                 destination: Destination, window: str, payment_method: str, note: str,
+                 idempotency_key: str) -> Order:
     shop = db.session.scalar(select(Shop).where(Shop.id == shop_id))
     if shop is None or shop.status is not ShopStatus.ACTIVE:
         raise ServiceError("该店铺已暂停营业或不存在，无法下单。", 404)
@@ -244,14 +261,7 @@ def place_order(buyer: User, shop_id: int, lines: dict[int, int] | None = None, 
                                                   CartItem.product_id.in_(list(lines))))
     emit_after_commit(db.session, "order:placed", {"id": order.id, "status": "placed"},
                       shop_room(order.shop_id))
-    try:
-        db.session.commit()
-    except IntegrityError:
-        # The same key raced in from another tab; its order stands and this one never happened.
-        db.session.rollback()
-        if (existing := _by_key(buyer, idempotency_key)) is None:
-            raise
-        return existing
+    db.session.commit()
     return order
 
 
@@ -454,3 +464,4 @@ def sign(order_id: int, actor: User, signer_name: str, signature_data_url: str) 
         # The proof keeps the position at signature; the live position stops being kept here.
         delivery.last_lat = delivery.last_lng = delivery.last_accuracy = None
     return _finish(order)
+
