@@ -15,14 +15,34 @@ DEMO_LOGINS = [
     ("买家", "buyer@example.com", "demo-buyer-2026"),
 ]
 
+# (title, price in fen, stock, colour of the drawn placeholder photo)
 DEMO_PRODUCTS = [
-    ("赣南脐橙 5 斤装", 3990, 40), ("烟台红富士苹果 3 斤", 2590, 35),
-    ("海南香蕉 2 斤", 1290, 50), ("阳光玫瑰葡萄 1 串", 3500, 20),
-    ("丹东草莓 500g", 4580, 15), ("新疆哈密瓜 1 个", 2800, 18),
-    ("云南蓝莓 125g×4", 3980, 25), ("广西百香果 2 斤", 1990, 30),
-    ("四川爱媛果冻橙 3 斤", 3290, 22), ("山东大樱桃 1 斤", 5990, 12),
-    ("库尔勒香梨 3 斤", 2390, 28), ("泰国金枕榴莲 1 个", 16800, 6),
+    ("赣南脐橙 5 斤装", 3990, 40, (245, 150, 30)), ("烟台红富士苹果 3 斤", 2590, 35, (210, 40, 50)),
+    ("海南香蕉 2 斤", 1290, 4, (240, 210, 60)), ("阳光玫瑰葡萄 1 串", 3500, 20, (120, 180, 60)),
+    ("丹东草莓 500g", 4580, 15, (220, 30, 60)), ("新疆哈密瓜 1 个", 2800, 18, (230, 200, 90)),
+    ("云南蓝莓 125g×4", 3980, 25, (60, 70, 160)), ("广西百香果 2 斤", 1990, 30, (120, 60, 120)),
+    ("四川爱媛果冻橙 3 斤", 3290, 22, (250, 170, 40)), ("山东大樱桃 1 斤", 5990, 12, (170, 20, 40)),
+    ("库尔勒香梨 3 斤", 2390, 28, (210, 220, 120)), ("泰国金枕榴莲 1 个", 16800, 6, (200, 180, 60)),
 ]
+
+
+def demo_fruit(colour: tuple[int, int, int]) -> bytes:
+    """A drawn placeholder product photo: a few round fruits of one colour."""
+    import io
+    import random
+
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (600, 600), (250, 248, 240))
+    draw = ImageDraw.Draw(image)
+    rng = random.Random(sum(colour))
+    for _ in range(7):
+        x, y, r = rng.randint(100, 500), rng.randint(130, 500), rng.randint(60, 115)
+        draw.ellipse((x - r, y - r, x + r, y + r), fill=colour, outline=(60, 60, 60), width=3)
+        draw.ellipse((x - r // 3, y - r // 2, x, y - r // 4), fill=(255, 255, 255))
+    out = io.BytesIO()
+    image.save(out, format="JPEG", quality=85)
+    return out.getvalue()
 
 
 def demo_id_number() -> str:
@@ -81,9 +101,9 @@ def seed_demo() -> bool:
     shop = shop_of(merchant)
     shop.description = "每日清晨产地直采，同城两小时送达。"
     db.session.commit()
-    for title, price, stock in DEMO_PRODUCTS:
+    for title, price, stock, colour in DEMO_PRODUCTS:
         create_product(shop, title=title, description="", price_fen=price, stock=stock,
-                       published=True)
+                       published=True, category="produce", photo=clean_image(demo_fruit(colour)))
     create_courier(shop, display_name="李骑手", mobile=DEMO_LOGINS[2][1],
                    password=DEMO_LOGINS[2][2])
     buyer = register(DEMO_LOGINS[3][1], DEMO_LOGINS[3][2], "张买家", Role.BUYER)

@@ -19,6 +19,8 @@ def test_cart_address_checkout_makes_one_order_and_empties_the_cart(app, client,
     assert db.session.query(CartItem).filter_by(user_id=world.buyer.id).count() == 2
     page = assert_page(client.get(url(app, "cart.index")), f"cart-shop-{world.shop.id}")
     assert "¥40.50" in page  # 3 × 12.50 + 3.00
+    # One cart link (the top bar's), with the count; the page holds no out-of-band copy.
+    assert page.count('id="cart-link"') == 1 and '<span class="badge">4</span>' in page
 
     checkout = url(app, "orders.checkout", shop_id=world.shop.id)
     response = client.post(url(app, "addresses.new", next=checkout), data={
