@@ -1,6 +1,7 @@
 """The real server in separate processes: `make run`'s steps, and scale-out over Redis."""
 from __future__ import annotations
 
+import html
 import os
 import queue
 import re
@@ -57,6 +58,11 @@ def test_make_run_steps_serve_home_and_demo_logins_work(tmp_path):
         assert home.status_code == 200 and "Fresh Fruit 鲜果小铺" in home.text
         shop = requests.get(server.url + "/s/fresh-fruit", timeout=10)
         assert shop.text.count('class="card product"') == 12
+        # Every demo product has a photo, served as a real image.
+        photos = re.findall(r'src="(/p/\d+/photo[^"]*)"', shop.text)
+        assert len(set(photos)) == 12
+        photo = requests.get(server.url + html.unescape(photos[0]), timeout=10)
+        assert photo.status_code == 200 and photo.headers["Content-Type"] == "image/jpeg"
         landing = {"管理员": "/admin/applications", "商家": "/merchant/", "骑手": "/delivery/",
                    "买家": "/"}
         for role, (who, password) in logins.items():
