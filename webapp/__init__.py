@@ -16,8 +16,9 @@ from webapp.extensions import csrf, db, htmx, limiter, login_manager, migrate, s
 from webapp.web import IdConverter
 
 ROOT = Path(__file__).resolve().parent.parent
-DOMAINS = ("auth", "merchants", "shops", "catalog", "cart", "addresses", "orders", "delivery", "admin", "pwa", "regions", "search")
-SOCKET_DOMAINS = ("auth", "orders", "delivery")
+DOMAINS = ("auth", "merchants", "shops", "catalog", "cart", "addresses", "orders", "delivery", "admin", "pwa", "regions", "search",
+           "demands")
+SOCKET_DOMAINS = ("auth", "orders", "delivery", "demands")
 
 
 def create_app(config: type | dict | None = None) -> Flask:

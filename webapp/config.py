@@ -45,6 +45,9 @@ class Config:
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
     RATELIMIT_HEADERS_ENABLED = True
+    # Per signed-in user, counted on successful posts (Flask-Limiter notation).
+    DEMAND_POST_LIMIT = os.environ.get("DEMAND_POST_LIMIT", "10 per hour;30 per day")
+    QUOTE_LIMIT = os.environ.get("QUOTE_LIMIT", "60 per hour")
     HTTPS = _bool("HTTPS", False)
     # How many proxies (nginx) stand in front and set X-Forwarded-For/-Proto; 0 trusts none, so a
     # client cannot fake its address to slip past the login limits.

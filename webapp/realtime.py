@@ -19,6 +19,11 @@ def order_room(order_id: int) -> str:
     return f"order:{order_id}"
 
 
+def demand_room(district_code: str, category: str) -> str:
+    """Merchants of one district who sell one category hear its new demands here."""
+    return f"demands:{district_code}:{category}"
+
+
 def emit_after_commit(session: Session, name: str, data: dict, *rooms: str) -> None:
     """Queue a socket event to go out once `session` commits; a rollback drops it."""
     session.info.setdefault("pending_emits", []).append((name, data, rooms))

@@ -63,8 +63,19 @@
     if (reconnected) fire("app:resync", {});
   }
 
+  // Merchants hear new demands of their district (and categories) on every page: the server
+  // joins the rooms if the shop may quote; the feed page may ask for every category.
+  function watchDemands() {
+    if (body.dataset.role !== "merchant") return;
+    var feed = document.querySelector("[data-demand-watch]");
+    socket.emit("demands:watch", { scope: feed ? feed.dataset.demandWatch : "mine" }, function (ack) {
+      body.dataset.demands = ack && ack.ok ? "watching" : "refused";
+    });
+  }
+
   var connectedBefore = false;
   socket.on("connect", function () {
+    watchDemands();
     watchAll(connectedBefore);
     connectedBefore = true;
     body.dataset.socket = "connected";
@@ -83,6 +94,22 @@
     if (shop) { shop.hidden = false; shop.textContent = "!"; }
     setLive(words[e.detail.status] || "实名审核结果已更新");
     setTimeout(function () { setLive(""); }, 8000);
+  });
+
+  // The buyer's decision on a quote reaches the merchant wherever they are in the app.
+  body.addEventListener("quote:decided", function (e) {
+    var words = { accepted: "你的报价已被选中，买家已下单", not_chosen: "你的报价未被选中",
+                  declined: "买家婉拒了你的报价", expired: "你的一条报价已过期" };
+    setLive(words[e.detail.status] || "");
+    setTimeout(function () { setLive(""); }, 8000);
+  });
+
+  // A new demand nearby counts on the merchant's badge when they are not looking at the feed.
+  var demandBadge = document.getElementById("demand-badge");
+  body.addEventListener("demand:posted", function () {
+    if (!demandBadge || document.getElementById("demand-feed")) return;
+    demandBadge.textContent = String((parseInt(demandBadge.textContent || "0", 10) || 0) + 1);
+    demandBadge.hidden = false;
   });
 
   // A new order rings the merchant's badge when they are not looking at the board.

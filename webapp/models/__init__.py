@@ -3,6 +3,7 @@ from webapp.models.base import Base, utcnow
 from webapp.models.buyer import Address, CartItem
 from webapp.models.catalog import Product
 from webapp.models.delivery import Delivery, ProofOfDelivery, TrackPoint
+from webapp.models.demand import Demand, DemandStatus, Quote, QuoteStatus
 from webapp.models.merchant import (
     DOCUMENTS, REVIEWABLE, ApplicationStatus, AuditLog, MerchantApplication,
 )
@@ -12,7 +13,7 @@ from webapp.models.user import User
 from webapp.orders.state import Action, Role, Status
 
 __all__ = [
-    "DOCUMENTS", "REVIEWABLE", "Action", "Address", "ApplicationStatus", "CartItem", "AuditLog", "Base", "Delivery", "Inspection", "MerchantApplication",
-    "Order", "OrderEvent", "OrderLine", "PaymentMethod", "Product", "ProofOfDelivery", "Role",
+    "DOCUMENTS", "REVIEWABLE", "Action", "Address", "ApplicationStatus", "CartItem", "AuditLog", "Base", "Delivery", "Demand", "DemandStatus", "Inspection", "MerchantApplication",
+    "Order", "OrderEvent", "OrderLine", "PaymentMethod", "Product", "ProofOfDelivery", "Quote", "QuoteStatus", "Role",
     "Shop", "ShopStatus", "Status", "TrackPoint", "User", "utcnow",
 ]

@@ -55,6 +55,8 @@ class Order(db.Model):
     total_fen: Mapped[int] = mapped_column()
     note: Mapped[str] = mapped_column(String(200), default="")
     idempotency_key: Mapped[str] = mapped_column(String(64))
+    # The accepted quote this order was placed from (webapp/demands); at most one order each.
+    quote_id: Mapped[int | None] = mapped_column(ForeignKey("quote.id"), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

@@ -465,3 +465,42 @@ def sign(order_id: int, actor: User, signer_name: str, signature_data_url: str) 
         delivery.last_lat = delivery.last_lng = delivery.last_accuracy = None
     return _finish(order)
 
+
+def place_quote_order(buyer: User, quote, *, destination: Destination, window: str,
+                      payment_method: str, note: str = "", idempotency_key: str) -> Order:
+    """Add the order for an accepted quote, at the quoted price, to the caller's transaction.
+
+    webapp.demands.services.accept_quote has claimed the demand and the quote with conditional
+    UPDATEs before calling this, and commits after it (the order:placed event goes out then).
+    A quote naming a product takes its stock with a conditional UPDATE; a short stock rolls the
+    whole transaction back, claims included. A free-text item is a line without a product.
+    """
+    order = Order(
+        buyer_id=buyer.id, shop_id=quote.shop_id, status=Status.PLACED, quote_id=quote.id,
+        payment_method=PaymentMethod(payment_method), recipient_name=destination.name.strip(),
+        recipient_mobile=destination.mobile.strip(), address=destination.text.strip()[:200],
+        district_code=destination.district_code, dest_lat=destination.lat,
+        dest_lng=destination.lng, note=(note or "").strip(), idempotency_key=idempotency_key)
+    order.window_start, order.window_end = parse_window(window)
+    product_id, title, quantity = quote.product_id, quote.title, quote.quantity
+    if product_id is not None:
+        taken = db.session.execute(
+            update(Product).where(Product.id == product_id, Product.stock >= quantity)
+            .values(stock=Product.stock - quantity).execution_options(synchronize_session=False)
+        ).rowcount
+        if taken != 1:
+            db.session.rollback()
+            left = db.session.scalar(select(Product.stock).where(Product.id == product_id)) or 0
+            raise OutOfStock(left, title)
+    order.lines.append(OrderLine(product_id=product_id, title=title[:80],
+                                 unit_price_fen=quote.unit_price_fen, quantity=quantity))
+    order.items_fen = quote.unit_price_fen * quantity
+    order.delivery_fee_fen = quote.delivery_fee_fen
+    order.total_fen = order.items_fen + order.delivery_fee_fen
+    db.session.add(order)
+    db.session.flush()
+    db.session.add(OrderEvent(order_id=order.id, actor_id=buyer.id, action=None, from_status=None,
+                              to_status=Status.PLACED, note=f"来自报价 #{quote.id}"))
+    emit_after_commit(db.session, "order:placed", {"id": order.id, "status": "placed"},
+                      shop_room(order.shop_id))
+    return order

@@ -1,0 +1,3 @@
+from flask import Blueprint
+
+bp = Blueprint("demands", __name__, url_prefix="/demands")

@@ -1,0 +1,222 @@
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal, InvalidOperation
+from types import SimpleNamespace
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from flask_wtf.file import FileField
+from wtforms import (
+    DateTimeLocalField, HiddenField, IntegerField, SelectField, StringField, TextAreaField,
+    ValidationError,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
+
+from webapp.catalog.categories import CATEGORIES
+from webapp.demands.services import MAX_QUANTITY, check_needed_by
+from webapp.models import utcnow
+from webapp.orders.forms import WINDOW_FORMAT, CheckoutForm, delivery_windows
+from webapp.regions.fields import check_region, fill_choices
+from webapp.web import Form
+
+INPUT_FORMAT = "%Y-%m-%dT%H:%M"  # <input type="datetime-local">
+MAX_FEN = 100_000_000  # ¥1,000,000.00
+PHOTO_TYPES = "image/jpeg,image/png,image/webp"
+
+
+def parse_fen(text: str | None, *, allow_zero: bool = False) -> int | None:
+    """'12.5' -> 1250 fen; None for anything but an amount with at most two decimals (> 0, or
+    >= 0 with allow_zero)."""
+    try:
+        amount = Decimal((text or "").strip().replace("¥", "").replace(",", ""))
+    except InvalidOperation:
+        return None
+    if not amount.is_finite() or amount.adjusted() > 8 or amount != amount.quantize(Decimal("0.01")):
+        return None
+    if amount < 0 or (amount == 0 and not allow_zero):
+        return None
+    fen = int(amount * 100)
+    return fen if fen <= MAX_FEN else None
+
+
+def _zone() -> ZoneInfo:
+    return ZoneInfo(current_app.config["TIMEZONE"])
+
+
+def to_utc(local: datetime) -> datetime:
+    """A naive local time from a datetime-local input -> naive UTC, as columns store it."""
+    return local.replace(tzinfo=_zone()).astimezone(UTC).replace(tzinfo=None)
+
+
+def to_local(utc: datetime) -> datetime:
+    """Naive UTC -> naive local, to fill a datetime-local input."""
+    return utc.replace(tzinfo=UTC).astimezone(_zone()).replace(tzinfo=None)
+
+
+def _rounded_local(delta: timedelta) -> datetime:
+    """Local time `delta` from now, up to the next half hour."""
+    moment = to_local(utcnow() + delta)
+    extra = (30 - moment.minute % 30) % 30
+    return (moment + timedelta(minutes=extra)).replace(second=0, microsecond=0)
+
+
+class LocalDateTimeField(DateTimeLocalField):
+    """A datetime-local input with a Chinese message when it cannot be read."""
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        kwargs.setdefault("format", INPUT_FORMAT)
+        super().__init__(label, validators, **kwargs)
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            self.data = None
+            raise ValueError("请选择日期和时间") from None
+
+
+def _amount(message: str, allow_zero: bool = False):
+    def check(form, field):
+        if (field.data or "").strip() and parse_fen(field.data, allow_zero=allow_zero) is None:
+            raise ValidationError(message)
+
+    return check
+
+
+class PostDemandForm(Form):
+    title = StringField("需要什么", validators=[DataRequired("请写下你需要什么"), Length(max=60)],
+                        render_kw={"placeholder": "如：20 斤新鲜荔枝、一台二手打印机"})
+    description = TextAreaField("详细说明（可选）", validators=[Length(max=1000)],
+                                render_kw={"rows": 3,
+                                           "placeholder": "品种、规格、成色、送到哪里等"})
+    photo = FileField("参考照片（可选）", render_kw={"accept": PHOTO_TYPES})
+    category = SelectField("品类", validate_choice=False,
+                           choices=[SelectChoice("", "请选择品类"),
+                                    *(SelectChoice(k, v) for k, v in CATEGORIES.items())])
+    quantity = IntegerField("数量", default=1, validators=[
+        InputRequired("请输入数量"), NumberRange(1, MAX_QUANTITY, f"数量需为 1 到 {MAX_QUANTITY}")],
+        render_kw={"inputmode": "numeric", "min": 1, "max": MAX_QUANTITY})
+    budget = StringField("预算（元，可选）", validators=[
+        Optional(), _amount("请输入大于 0 的金额，最多两位小数；不填表示不限")],
+        render_kw={"inputmode": "decimal", "placeholder": "不限"})
+    province = SelectField("省份", validate_choice=False)
+    city = SelectField("城市", validate_choice=False)
+    district = SelectField("区县", validate_choice=False)
+    needed_by = LocalDateTimeField("最晚需要时间", validators=[InputRequired("请选择需要的时间")])
+    idempotency_key = HiddenField(validators=[DataRequired(), Regexp(r"^[0-9a-f]{32}$")])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        fill_choices(self)
+
+    def validate_category(self, field):
+        if field.data not in CATEGORIES:
+            raise ValidationError("请选择品类")
+
+    def validate_district(self, field):
+        if (message := check_region(self)) is not None:
+            raise ValidationError(message)
+
+    def validate_needed_by(self, field):
+        if field.data is not None and (problem := check_needed_by(to_utc(field.data))):
+            raise ValidationError(problem)
+
+    def fill_defaults(self, address=None) -> None:
+        """A new form: tomorrow at this time, and the buyer's default address's district."""
+        self.needed_by.data = _rounded_local(timedelta(days=1))
+        if address is not None:
+            self.province.data, self.city.data = address.province_code, address.city_code
+            self.district.data = address.district_code
+            fill_choices(self)
+
+    @property
+    def budget_fen(self) -> int | None:
+        return parse_fen(self.budget.data) if (self.budget.data or "").strip() else None
+
+
+class QuoteForm(Form):
+    product_id = SelectField("报价商品", validate_choice=False)
+    item_title = StringField("商品名称（不选本店商品时填写）", validators=[Length(max=80)],
+                             render_kw={"placeholder": "如：妃子笑荔枝 一级果"})
+    unit_price = StringField("单价（元）", validators=[
+        DataRequired("请输入单价"), _amount("单价需大于 0，最多两位小数，例如 12.50")],
+        render_kw={"inputmode": "decimal", "placeholder": "12.50"})
+    quantity = IntegerField("数量", validators=[
+        InputRequired("请输入数量"), NumberRange(1, MAX_QUANTITY, f"数量需为 1 到 {MAX_QUANTITY}")],
+        render_kw={"inputmode": "numeric", "min": 1, "max": MAX_QUANTITY})
+    delivery_fee = StringField("配送费（元）", default="0", validators=[
+        InputRequired("请输入配送费，包邮填 0"),
+        _amount("配送费需为 0 或正数，最多两位小数", allow_zero=True)],
+        render_kw={"inputmode": "decimal"})
+    earliest_delivery = LocalDateTimeField("最早送达", validators=[InputRequired("请选择最早送达时间")])
+    valid_until = LocalDateTimeField("报价有效期至", validators=[InputRequired("请选择报价有效期")])
+    note = TextAreaField("备注（可选）", validators=[Length(max=200)],
+                         render_kw={"rows": 2, "placeholder": "产地、规格、售后等"})
+
+    def __init__(self, *args, products=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.product_id.choices = [SelectChoice("", "自定义商品（填写名称）"),
+                                   *(SelectChoice(str(p.id), f"{p.title}（库存 {p.stock}）")
+                                     for p in products)]
+
+    def validate_product_id(self, field):
+        if field.data and not str(field.data).isdecimal():
+            raise ValidationError("请选择本店商品")
+
+    def fill_defaults(self, shop, demand) -> None:
+        """A new quote: the demand's quantity, the shop's fee, its first delivery window, valid
+        until the demand's deadline or a day, whichever comes first."""
+        self.quantity.data = demand.quantity
+        self.delivery_fee.data = f"{shop.delivery_fee_fen / 100:.2f}"
+        # The start of the shop's first delivery window, the soonest it really delivers.
+        windows = delivery_windows(shop)
+        self.earliest_delivery.data = datetime.strptime(
+            windows[0].value.partition("/")[0], WINDOW_FORMAT) if windows else _rounded_local(
+            timedelta(minutes=shop.delivery_lead_minutes or 60))
+        until = min(to_local(demand.needed_by), _rounded_local(timedelta(days=1)))
+        self.valid_until.data = until.replace(second=0, microsecond=0)
+
+    def fill_from(self, quote) -> None:
+        self.product_id.data = str(quote.product_id) if quote.product_id else ""
+        self.item_title.data = "" if quote.product_id else quote.title
+        self.unit_price.data = f"{quote.unit_price_fen / 100:.2f}"
+        self.quantity.data = quote.quantity
+        self.delivery_fee.data = f"{quote.delivery_fee_fen / 100:.2f}"
+        self.earliest_delivery.data = to_local(quote.earliest_delivery)
+        self.valid_until.data = to_local(quote.valid_until)
+        self.note.data = quote.note
+
+    def to_input(self):
+        from webapp.demands.services import QuoteInput
+
+        return QuoteInput(
+            product_id=int(self.product_id.data) if self.product_id.data else None,
+            title=self.item_title.data or "", unit_price_fen=parse_fen(self.unit_price.data),
+            quantity=self.quantity.data,
+            delivery_fee_fen=parse_fen(self.delivery_fee.data, allow_zero=True),
+            earliest_delivery=to_utc(self.earliest_delivery.data),
+            valid_until=to_utc(self.valid_until.data), note=self.note.data or "")
+
+
+def quote_windows(quote, now: datetime | None = None) -> list[SelectChoice]:
+    """The shop's delivery windows that end after the quote's earliest delivery (looking as many
+    days further ahead as that lies in the future)."""
+    shop = quote.shop
+    zone = _zone()
+    now = now or datetime.now(zone)
+    earliest = quote.earliest_delivery.replace(tzinfo=UTC).astimezone(zone)
+    extra = max(0, (earliest.date() - now.date()).days)
+    horizon = SimpleNamespace(delivery_slots=shop.delivery_slots,
+                              delivery_days=min((shop.delivery_days or 3) + extra, 62),
+                              delivery_lead_minutes=shop.delivery_lead_minutes)
+    return [choice for choice in delivery_windows(horizon, now)
+            if datetime.strptime(choice.value.partition("/")[2], WINDOW_FORMAT)
+            .replace(tzinfo=zone) > earliest]
+
+
+class QuoteCheckoutForm(CheckoutForm):
+    """Checkout of an accepted quote: the cart's checkout with the quote's delivery windows."""
+
+    def __init__(self, *args, quote=None, addresses=(), **kwargs):
+        super().__init__(*args, shop=quote.shop, addresses=addresses, **kwargs)
+        self.window.choices = quote_windows(quote)

@@ -1,0 +1,298 @@
+"""Demands and quotes: the buyer posts and compares, approved merchants watch a live feed and
+quote. Views parse forms; the rules live in services.py."""
+import secrets
+
+import click
+from flask import current_app, flash, request, url_for
+from flask_login import current_user
+
+from webapp.addresses import services as address_services
+from webapp.catalog.categories import CATEGORIES
+from webapp.demands import bp, services
+from webapp.demands.forms import PostDemandForm, QuoteCheckoutForm, QuoteForm, to_utc
+from webapp.errors import error_response
+from webapp.extensions import limiter
+from webapp.models import QuoteStatus, Role
+from webapp.orders import services as order_services
+from webapp.regions.services import full_name
+from webapp.uploads import UploadRejected, clean_image, send_private
+from webapp.web import ServiceError, redirect_to, render, role_required, wants_fragment
+
+
+# ---- rate limits: per signed-in user, counted only when a post went through --------------------
+
+def _per_user() -> str:
+    return f"user:{current_user.get_id()}" if current_user.is_authenticated else \
+        (request.remote_addr or "anonymous")
+
+
+def _went_through(response) -> bool:
+    return response.status_code < 400
+
+
+DEMAND_LIMIT_MESSAGE = "发布需求太频繁了，请稍后再发。"
+QUOTE_LIMIT_MESSAGE = "报价提交太频繁了，请稍后再试。"
+
+
+@bp.errorhandler(429)
+def too_many(error):
+    """Say which limit was hit, on the form's flash area for htmx."""
+    message = error.description if error.description in (
+        DEMAND_LIMIT_MESSAGE, QUOTE_LIMIT_MESSAGE) else "操作太频繁，请稍后再试。"
+    return error_response(message, 429)
+
+
+def demand_limit() -> str:
+    return current_app.config["DEMAND_POST_LIMIT"]
+
+
+def quote_limit() -> str:
+    return current_app.config["QUOTE_LIMIT"]
+
+
+def _on_form(form, error: ServiceError) -> int:
+    """Show a refusal from the rules on the form (beside its field when it names one)."""
+    field = getattr(error, "field", None)
+    if field and field in form:
+        form[field].errors = [*form[field].errors, error.message]
+    else:
+        form.form_errors.append(error.message)
+    return error.status
+
+
+# ---- the buyer ---------------------------------------------------------------------------------
+
+@bp.get("/")
+@role_required(Role.BUYER)
+def index():
+    """The buyer's demands with their number of live quotes, refreshed as quotes arrive."""
+    return render("demands/index.html", "demands/_my_demands.html",
+                  rows=services.demands_of(current_user))
+
+
+def _photo(form):
+    upload = request.files.get(form.photo.name)
+    if not upload or not upload.filename:
+        return None
+    try:
+        return clean_image(upload)
+    except UploadRejected as rejected:
+        form.photo.errors = [*form.photo.errors, rejected.message]
+        return None
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@role_required(Role.BUYER)
+@limiter.limit(demand_limit, methods=["POST"], key_func=_per_user, deduct_when=_went_through,
+               error_message=DEMAND_LIMIT_MESSAGE)
+def new():
+    """Post a demand: what, how many, budget, district and when it is needed by."""
+    form = PostDemandForm()
+    status = 200
+    if request.method == "GET":
+        form.idempotency_key.data = secrets.token_hex(16)
+        form.fill_defaults(address_services.default_of(current_user))
+    refreshing = "region_refresh" in request.form
+    if not refreshing and request.method == "POST":
+        valid = form.validate_on_submit()
+        photo = _photo(form)
+        if valid and not form.photo.errors:
+            try:
+                demand = services.post_demand(current_user, services.DemandInput(
+                    title=form.title.data, description=form.description.data or "",
+                    category=form.category.data, quantity=form.quantity.data,
+                    budget_fen=form.budget_fen, district_code=form.district.data,
+                    needed_by=to_utc(form.needed_by.data), photo=photo,
+                    idempotency_key=form.idempotency_key.data))
+            except ServiceError as error:
+                if error.status in (403, 404):
+                    raise
+                status = _on_form(form, error)
+            else:
+                flash("需求已发布，附近的认证商家正在查看。", "success")
+                return redirect_to(url_for("demands.detail", demand_id=demand.id))
+        else:
+            status = 422
+    return render("demands/new.html", "demands/_demand_form.html", status=status, form=form)
+
+
+def _buyer_detail(demand, status: int = 200):
+    offers, others = services.comparison(demand)
+    return render("demands/detail.html", "demands/_quotes.html", status=status, demand=demand,
+                  offers=offers, others=others, order=services.order_of(demand))
+
+
+def _merchant_detail(demand, shop, form=None, status: int = 200, editing=False):
+    quote = services.latest_quote(shop, demand)
+    if form is None:
+        form = QuoteForm(formdata=None, products=services.products_for_quote(shop))
+        if quote is not None and quote.status is QuoteStatus.LIVE and editing:
+            form.fill_from(quote)
+        else:
+            form.fill_defaults(shop, demand)
+    return render("demands/quote.html", "demands/_my_quote.html", status=status, demand=demand,
+                  shop=shop, quote=quote, form=form, editing=editing)
+
+
+@bp.get("/<int:demand_id>")
+@role_required(Role.BUYER, Role.MERCHANT)
+def detail(demand_id: int):
+    """The buyer compares the quotes on a demand; a merchant sees the demand and its own quote."""
+    if current_user.role is Role.BUYER:
+        return _buyer_detail(services.demand_for_buyer(current_user, demand_id))
+    demand, shop = services.demand_for_merchant(current_user, demand_id)
+    return _merchant_detail(demand, shop, editing=request.args.get("edit") == "1")
+
+
+@bp.get("/<int:demand_id>/photo")
+@role_required(Role.BUYER, Role.MERCHANT)
+def photo(demand_id: int):
+    """The demand's photo, for its buyer and the merchants who may quote on it."""
+    return send_private(services.demand_with_photo(current_user, demand_id).photo)
+
+
+@bp.post("/<int:demand_id>/close")
+@role_required(Role.BUYER)
+def close(demand_id: int):
+    """Call the demand off; the quoting merchants hear it at once."""
+    demand = services.close_demand(current_user, demand_id)
+    if wants_fragment():
+        return _buyer_detail(demand)
+    flash("需求已关闭。", "success")
+    return redirect_to(url_for("demands.detail", demand_id=demand.id))
+
+
+@bp.post("/quotes/<int:quote_id>/decline")
+@role_required(Role.BUYER)
+def decline(quote_id: int):
+    """Turn one quote down; the others stay open."""
+    quote = services.decline_quote(current_user, quote_id)
+    if wants_fragment():
+        return _buyer_detail(quote.demand)
+    flash("已婉拒该报价。", "success")
+    return redirect_to(url_for("demands.detail", demand_id=quote.demand_id))
+
+
+@bp.route("/checkout/<int:quote_id>", methods=["GET", "POST"])
+@role_required(Role.BUYER)
+def checkout(quote_id: int):
+    """Accept a quote: choose address, time window and payment; the order is placed at the
+    quoted price and every other quote is closed."""
+    quote = services.quote_for_buyer(current_user, quote_id)
+    addresses = address_services.addresses_of(current_user)
+    form = QuoteCheckoutForm(quote=quote, addresses=addresses)
+    status = 200
+    if request.method == "GET":
+        services.acceptable_or_conflict(quote)
+        form.idempotency_key.data = secrets.token_hex(16)
+        chosen = address_services.find_own(current_user, request.args.get("address", type=int))
+        chosen = chosen or (addresses[0] if addresses else None)
+        form.address_id.data = chosen.id if chosen else None
+    if form.validate_on_submit():
+        try:
+            order = services.accept_quote(
+                current_user, quote.id, destination=order_services.Destination.of(
+                    form.addresses[form.address_id.data]),
+                window=form.window.data, payment_method=form.payment_method.data,
+                note=form.note.data or "", idempotency_key=form.idempotency_key.data)
+        except ServiceError as error:
+            if error.status in (403, 404):
+                raise
+            # Out of stock, withdrawn, expired, or another accept won: say so on the form and
+            # keep what the buyer chose.
+            form.form_errors.append(error.message)
+            status = error.status
+        else:
+            flash("已接受报价并下单，等待商家接单。", "success")
+            return redirect_to(url_for("orders.detail", order_id=order.id))
+    elif form.errors:
+        status = 422
+    return render("demands/checkout.html", "demands/_checkout_form.html", status=status,
+                  form=form, quote=quote, addresses=addresses)
+
+
+# ---- the merchant ------------------------------------------------------------------------------
+
+@bp.get("/feed")
+@role_required(Role.MERCHANT)
+def feed():
+    """Open demands in the shop's district and categories, arriving live (tablet layout)."""
+    everything = request.args.get("all") == "1"
+    shop, demands, mine = services.feed(current_user, everything)
+    code = shop.district_code
+    ctx = {"shop": shop, "demands": demands, "mine": mine, "everything": everything,
+           "region": full_name(code[:2], code[:4], code)}
+    if wants_fragment() and request.headers.get("HX-Target") == "my-quotes":
+        return render("demands/feed.html", "demands/_my_quotes.html",
+                      quotes=services.quotes_of(shop), **ctx)
+    labels = [CATEGORIES[key] for key in services.shop_categories(shop)]
+    return render("demands/feed.html", "demands/_feed.html", quotes=services.quotes_of(shop),
+                  category_labels=labels, **ctx)
+
+
+def _quote_form(shop) -> QuoteForm:
+    return QuoteForm(products=services.products_for_quote(shop))
+
+
+@bp.post("/<int:demand_id>/quote")
+@role_required(Role.MERCHANT)
+@limiter.limit(quote_limit, key_func=_per_user, deduct_when=_went_through,
+               error_message=QUOTE_LIMIT_MESSAGE)
+def quote(demand_id: int):
+    """Answer the demand with one of the shop's products or a free-text item."""
+    demand, shop = services.demand_for_merchant(current_user, demand_id)
+    form = _quote_form(shop)
+    if not form.validate_on_submit():
+        return _merchant_detail(demand, shop, form, status=422)
+    try:
+        services.submit_quote(current_user, demand.id, form.to_input())
+    except ServiceError as error:
+        if error.status in (403, 404):
+            raise
+        return _merchant_detail(demand, shop, form, status=_on_form(form, error))
+    if not wants_fragment():
+        flash("报价已发送给买家。", "success")
+        return redirect_to(url_for("demands.detail", demand_id=demand.id))
+    return _merchant_detail(demand, shop)
+
+
+@bp.post("/quotes/<int:quote_id>/edit")
+@role_required(Role.MERCHANT)
+@limiter.limit(quote_limit, key_func=_per_user, deduct_when=_went_through,
+               error_message=QUOTE_LIMIT_MESSAGE)
+def edit_quote(quote_id: int):
+    """Change the shop's live quote until the buyer decides."""
+    existing, shop = services.quote_for_merchant(current_user, quote_id)
+    demand = existing.demand
+    form = _quote_form(shop)
+    if not form.validate_on_submit():
+        return _merchant_detail(demand, shop, form, status=422, editing=True)
+    try:
+        services.update_quote(current_user, existing.id, form.to_input())
+    except ServiceError as error:
+        if error.status in (403, 404):
+            raise
+        return _merchant_detail(demand, shop, form, status=_on_form(form, error), editing=True)
+    if not wants_fragment():
+        flash("报价已更新。", "success")
+        return redirect_to(url_for("demands.detail", demand_id=demand.id))
+    return _merchant_detail(demand, shop)
+
+
+@bp.post("/quotes/<int:quote_id>/withdraw")
+@role_required(Role.MERCHANT)
+def withdraw(quote_id: int):
+    """Take the shop's quote back before the buyer decides."""
+    withdrawn = services.withdraw_quote(current_user, quote_id)
+    demand, shop = services.demand_for_merchant(current_user, withdrawn.demand_id)
+    if not wants_fragment():
+        flash("报价已撤回。", "success")
+        return redirect_to(url_for("demands.detail", demand_id=demand.id))
+    return _merchant_detail(demand, shop)
+
+
+@bp.cli.command("expire")
+def expire_command():
+    """Expire demands past their needed-by time and quotes past their valid-until."""
+    click.echo(f"expired {services.expire_overdue()} demands and quotes")
+

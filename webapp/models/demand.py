@@ -1,0 +1,131 @@
+"""Buyers' demands and merchants' sealed quotes on them."""
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from webapp.models.base import db, utcnow
+from webapp.models.catalog import Product
+from webapp.models.shop import Shop
+from webapp.models.user import User, str_enum
+
+
+class DemandStatus(StrEnum):
+    OPEN = "open"
+    ACCEPTED = "accepted"  # the buyer took one quote; it became an order
+    CLOSED = "closed"  # the buyer called it off
+    EXPIRED = "expired"  # its needed-by time passed while it was open
+
+
+class QuoteStatus(StrEnum):
+    LIVE = "live"
+    WITHDRAWN = "withdrawn"  # by its shop, before the buyer decided
+    DECLINED = "declined"  # by the buyer, this quote only
+    ACCEPTED = "accepted"
+    NOT_CHOSEN = "not_chosen"  # the buyer took another quote or closed the demand
+    EXPIRED = "expired"  # its valid-until (or the demand's needed-by) passed
+
+
+DEMAND_LABELS = {DemandStatus.OPEN: "报价中", DemandStatus.ACCEPTED: "已成交",
+                 DemandStatus.CLOSED: "已关闭", DemandStatus.EXPIRED: "已过期"}
+QUOTE_LABELS = {QuoteStatus.LIVE: "有效", QuoteStatus.WITHDRAWN: "已撤回",
+                QuoteStatus.DECLINED: "买家已婉拒", QuoteStatus.ACCEPTED: "已被选中",
+                QuoteStatus.NOT_CHOSEN: "未被选中", QuoteStatus.EXPIRED: "已过期"}
+
+
+class Demand(db.Model):
+    __table_args__ = (
+        UniqueConstraint("buyer_id", "idempotency_key"),
+        CheckConstraint("quantity > 0", name="quantity_positive"),
+        CheckConstraint("budget_fen IS NULL OR budget_fen > 0", name="budget_positive"),
+        # The merchants' feed: open demands of one district, newest first.
+        Index("ix_demand_feed", "district_code", "status", "needed_by"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    buyer_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    title: Mapped[str] = mapped_column(String(60))
+    description: Mapped[str] = mapped_column(Text, default="")
+    # Re-encoded photo under UPLOAD_DIR (webapp/uploads.py), shown only to the buyer and to the
+    # merchants who may quote.
+    photo: Mapped[str | None] = mapped_column(String(120))
+    category: Mapped[str] = mapped_column(String(20))
+    quantity: Mapped[int] = mapped_column()
+    budget_fen: Mapped[int | None] = mapped_column()
+    # GB/T 2260 district; its first 2 and 4 digits are the province and the city.
+    district_code: Mapped[str] = mapped_column(String(12))
+    # The demand expires then: no quotes, no accepting after it.
+    needed_by: Mapped[datetime] = mapped_column()
+    status: Mapped[DemandStatus] = mapped_column(str_enum(DemandStatus),
+                                                 default=DemandStatus.OPEN)
+    idempotency_key: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    buyer: Mapped[User] = relationship()
+    quotes: Mapped[list["Quote"]] = relationship(back_populates="demand", order_by="Quote.id")
+
+    @property
+    def region_text(self) -> str:
+        from webapp.regions.services import full_name
+
+        code = self.district_code or ""
+        return full_name(code[:2], code[:4], code)
+
+    @property
+    def category_label(self) -> str:
+        from webapp.catalog.categories import category_label
+
+        return category_label(self.category)
+
+    @property
+    def label(self) -> str:
+        return DEMAND_LABELS[self.status]
+
+
+class Quote(db.Model):
+    __table_args__ = (
+        CheckConstraint("unit_price_fen > 0", name="unit_price_positive"),
+        CheckConstraint("quantity > 0", name="quantity_positive"),
+        CheckConstraint("delivery_fee_fen >= 0", name="delivery_fee_not_negative"),
+        # One live quote per shop per demand: the database says no to a second one, whatever
+        # races in (two tabs, a double tap).
+        Index("uq_quote_live_per_shop", "demand_id", "shop_id", unique=True,
+              sqlite_where=text("status = 'live'"), postgresql_where=text("status = 'live'")),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    demand_id: Mapped[int] = mapped_column(ForeignKey("demand.id"), index=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shop.id"), index=True)
+    # One of the shop's products, or None for a free-text item; `title` is what is offered.
+    product_id: Mapped[int | None] = mapped_column(ForeignKey("product.id"))
+    title: Mapped[str] = mapped_column(String(80))
+    unit_price_fen: Mapped[int] = mapped_column()
+    quantity: Mapped[int] = mapped_column()
+    delivery_fee_fen: Mapped[int] = mapped_column(default=0)
+    earliest_delivery: Mapped[datetime] = mapped_column()
+    valid_until: Mapped[datetime] = mapped_column()
+    note: Mapped[str] = mapped_column(String(200), default="")
+    status: Mapped[QuoteStatus] = mapped_column(str_enum(QuoteStatus), default=QuoteStatus.LIVE)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    decided_at: Mapped[datetime | None] = mapped_column()
+
+    demand: Mapped[Demand] = relationship(back_populates="quotes")
+    shop: Mapped[Shop] = relationship()
+    product: Mapped[Product | None] = relationship()
+
+    @property
+    def items_fen(self) -> int:
+        return self.unit_price_fen * self.quantity
+
+    @property
+    def total_fen(self) -> int:
+        return self.items_fen + self.delivery_fee_fen
+
+    @property
+    def label(self) -> str:
+        return QUOTE_LABELS[self.status]
