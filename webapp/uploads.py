@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Literal
 
-from flask import abort, current_app, send_file
+from flask import abort, current_app, request, send_file
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 Format = Literal["jpeg", "png", "webp"]
@@ -236,3 +236,16 @@ def send_private(name: str):
     response.headers["Cache-Control"] = "private, no-store"
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+def posted_image(field) -> CleanImage | None:
+    """The photo posted for a form's file field, checked and re-encoded; None if none was
+    chosen or it was refused, in which case the reason is added to the field's errors."""
+    upload = request.files.get(field.name)
+    if not upload or not upload.filename:
+        return None
+    try:
+        return clean_image(upload)
+    except UploadRejected as rejected:
+        field.errors = [*field.errors, rejected.message]
+        return None

@@ -13,7 +13,7 @@ from webapp.catalog import bp, services
 from webapp.catalog.forms import ProductForm
 from webapp.models import Role
 from webapp.shops.services import active_shop_or_403, own_shop_or_403
-from webapp.uploads import UploadRejected, clean_image
+from webapp.uploads import posted_image
 from webapp.web import ServiceError, redirect_to, render, role_required, wants_fragment
 
 CHANGED = "catalog:changed"
@@ -25,18 +25,6 @@ def _fields(form: ProductForm) -> dict:
             "price_fen": form.price_fen, "stock": form.stock.data,
             "category": form.category.data, "low_stock_at": 5 if low is None else low,
             "published": form.published.data}
-
-
-def _photo(form: ProductForm):
-    """The posted photo, checked and re-encoded; a refusal goes on the field."""
-    upload = request.files.get(form.photo.name)
-    if not upload or not upload.filename:
-        return None
-    try:
-        return clean_image(upload)
-    except UploadRejected as rejected:
-        form.photo.errors = [*form.photo.errors, rejected.message]
-        return None
 
 
 def _manager(shop, form, product=None, status=200, saved=None):
@@ -77,7 +65,7 @@ def products():
     form = ProductForm()
     if request.method == "POST":
         valid = form.validate_on_submit()
-        photo = _photo(form)
+        photo = posted_image(form.photo)
         if valid and not form.photo.errors:
             product = services.create_product(shop, **_fields(form), photo=photo)
             return _saved(shop, product, f"已添加商品：{product.title}", created=True)
@@ -105,7 +93,7 @@ def edit(product_id: int):
     # A field missing from the post keeps the product's value.
     form = ProductForm(obj=product)
     valid = form.validate_on_submit()
-    photo = _photo(form)
+    photo = posted_image(form.photo)
     if valid and not form.photo.errors:
         seen = int(form.stock_seen.data) if form.stock_seen.data else product.stock
         try:

@@ -15,7 +15,7 @@ from webapp.extensions import limiter
 from webapp.models import QuoteStatus, Role
 from webapp.orders import services as order_services
 from webapp.regions.services import full_name
-from webapp.uploads import UploadRejected, clean_image, send_private
+from webapp.uploads import posted_image, send_private
 from webapp.web import ServiceError, redirect_to, render, role_required, wants_fragment
 
 
@@ -70,17 +70,6 @@ def index():
                   rows=services.demands_of(current_user))
 
 
-def _photo(form):
-    upload = request.files.get(form.photo.name)
-    if not upload or not upload.filename:
-        return None
-    try:
-        return clean_image(upload)
-    except UploadRejected as rejected:
-        form.photo.errors = [*form.photo.errors, rejected.message]
-        return None
-
-
 @bp.route("/new", methods=["GET", "POST"])
 @role_required(Role.BUYER)
 @limiter.limit(demand_limit, methods=["POST"], key_func=_per_user, deduct_when=_went_through,
@@ -95,7 +84,7 @@ def new():
     refreshing = "region_refresh" in request.form
     if not refreshing and request.method == "POST":
         valid = form.validate_on_submit()
-        photo = _photo(form)
+        photo = posted_image(form.photo)
         if valid and not form.photo.errors:
             try:
                 demand = services.post_demand(current_user, services.DemandInput(

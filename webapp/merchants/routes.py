@@ -11,7 +11,7 @@ from webapp.models import DOCUMENTS, ApplicationStatus, MerchantApplication, Rol
 from webapp.regions.fields import check_region, fill_choices
 from webapp.regions.services import full_name as region_name
 from webapp.shops.services import handle_problem, own_shop_or_403, shop_of
-from webapp.uploads import UploadRejected, clean_image, send_private
+from webapp.uploads import posted_image, send_private
 from webapp.orders.forms import parse_slots
 from webapp.web import ServiceError, redirect_to, render, role_required, wants_fragment
 
@@ -34,15 +34,8 @@ FIELD_MESSAGES = {
 
 def cleaned_uploads(form, kinds) -> dict:
     """The photos posted for `kinds`, checked and re-encoded; a refusal goes on its field."""
-    images = {}
-    for kind in kinds:
-        upload = request.files.get(kind)
-        if upload and upload.filename:
-            try:
-                images[kind] = clean_image(upload)
-            except UploadRejected as rejected:
-                form[kind].errors.append(rejected.message)
-    return images
+    images = {kind: posted_image(form[kind]) for kind in kinds}
+    return {kind: image for kind, image in images.items() if image is not None}
 
 
 def _prefill(form: SubmitApplicationForm, latest) -> None:
