@@ -30,46 +30,12 @@
   }
   body.addEventListener("htmx:afterSettle", place);
 
-  var audio = null;
-  var toggle = document.getElementById("sound-toggle");
-  if (toggle) {
-    toggle.addEventListener("click", function () {
-      var Context = window.AudioContext || window.webkitAudioContext;
-      if (!Context) { toggle.textContent = "此设备不支持提示音"; return; }
-      audio = audio || new Context();
-      audio.resume();
-      toggle.setAttribute("aria-pressed", "true");
-      toggle.textContent = "提示音已开启";
-    });
-  }
-
-  function beep() {
-    if (!audio) return;
-    [0, 0.3].forEach(function (at) {
-      var tone = audio.createOscillator(), gain = audio.createGain();
-      tone.frequency.value = 880;
-      tone.connect(gain);
-      gain.connect(audio.destination);
-      gain.gain.setValueAtTime(0.25, audio.currentTime + at);
-      gain.gain.exponentialRampToValueAtTime(0.001, audio.currentTime + at + 0.25);
-      tone.start(audio.currentTime + at);
-      tone.stop(audio.currentTime + at + 0.25);
-    });
-  }
-
-  var unseen = 0, title = document.title, fresh = null;
+  var fresh = null;
+  var ring = window.Ring({toggle: "sound-toggle", tones: [880, 880], gap: 0.3,
+                          vibrate: [200, 100, 200], counter: "rings", title: "新订单"});
   body.addEventListener("order:placed", function (e) {
     fresh = e.detail.id;
-    beep();
-    if (navigator.vibrate) navigator.vibrate([200, 100, 200]);
-    body.dataset.rings = String((parseInt(body.dataset.rings || "0", 10) || 0) + 1);
-    if (document.hidden) {
-      unseen += 1;
-      document.title = "(" + unseen + ") 新订单 · " + title;
-    }
-  });
-  document.addEventListener("visibilitychange", function () {
-    if (!document.hidden) { unseen = 0; document.title = title; }
+    ring();
   });
   place();
 })();
