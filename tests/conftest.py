@@ -29,7 +29,10 @@ def app_with_tables(config=TestConfig, upload_dir=None):
     # caches the user: forget it after every request (and socket event) so clients stay apart.
     @app.teardown_request
     def forget_user(exc):
+        # The test app context outlives each request: drop what Flask-Login and Flask-WTF
+        # cache on `g`, so one client's user or CSRF token never reaches the next request.
         g.pop("_login_user", None)
+        g.pop("csrf_token", None)
 
     with app.app_context():
         db.create_all()

@@ -1,7 +1,9 @@
 """Error pages: a clear message and the right status, as a page or as an htmx flash."""
 from __future__ import annotations
 
-from flask import Flask, current_app, make_response, redirect, render_template, request, url_for
+from flask import (
+    Flask, abort, current_app, make_response, redirect, render_template, request, url_for,
+)
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -52,7 +54,25 @@ def unauthorized():
     return redirect(target)
 
 
+def _has_nul(pairs) -> bool:
+    # A malformed multipart part can come with no name (None).
+    return any("\x00" in (key or "") or any("\x00" in value for value in values
+                                           if isinstance(value, str)) for key, values in pairs)
+
+
+def refuse_nul_bytes():
+    """Refuse a NUL byte in a form field or a URL part: no one types one, and PostgreSQL cannot
+    store one in text (the insert would fail as a 500). Query strings may hold one: search and
+    the region lists clean them."""
+    if _has_nul((key, [value]) for key, value in (request.view_args or {}).items()):
+        abort(404)
+    if _has_nul(request.form.lists()):
+        abort(400)
+
+
 def register(app: Flask) -> None:
+    app.before_request(refuse_nul_bytes)
+
     @app.errorhandler(ServiceError)
     def service_error(error: ServiceError):
         return error_response(error.message, error.status)

@@ -1,0 +1,221 @@
+"""A marketplace full of other people's things, intruders to try them with, and a way to see that
+nothing changed: the database's committed rows before and after a request."""
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+from flask import g
+
+from tests.conftest import app_with_tables, jpeg_bytes, signature_data_url, submit_complete
+from webapp.config import TestConfig
+from webapp.extensions import db
+from webapp.models import Role, ShopStatus, utcnow
+
+HERE = "110105"  # 北京市 朝阳区: the victims' district, and merchant B's
+
+# What the victims own that nobody else may read, and who else may (the intruder's key).
+SECRETS = {
+    "recipient": ("收件人秘密甲", set()),
+    "recipient mobile": ("13700009999", set()),
+    "address text": ("秘密路 77 号", set()),
+    "buyer name": ("买家秘密甲", set()),
+    "signer": ("签收人秘密", set()),
+    "courier name": ("骑手秘密甲", set()),
+    "unpublished product": ("未上架秘密商品", set()),
+    "quote title": ("秘密报价商品", set()),
+    "quote note": ("秘密报价备注", set()),
+    "quote price": ("6543.21", set()),
+    # Approved shops of the demand's district see open demands (and quote on them).
+    "demand title": ("秘密需求标题", {"merchant"}),
+    "demand description": ("秘密需求描述", {"merchant"}),
+    # Reviewing real-name data is the admin's job.
+    "legal name": ("法人秘密甲", {"admin"}),
+    "pending legal name": ("待审法人秘密", {"admin"}),
+    "ID number (masked)": ("1101**********002X", {"admin"}),
+    "KYC mobile": ("13600008888", {"admin"}),
+}
+
+# Who tries: nobody, and one of each role owning none of the victims' things.
+INTRUDERS = ("anonymous", "buyer", "merchant", "unapproved", "courier", "admin")
+
+
+def leaks(response, intruder: str) -> list[str]:
+    """The victims' secrets found in the response (body and headers) that `intruder` may not see."""
+    text = response.get_data().decode("utf-8", "replace") + "\n" + str(response.headers)
+    return [name for name, (secret, allowed) in SECRETS.items()
+            if intruder not in allowed and secret in text]
+
+
+def snapshot() -> dict:
+    """Every committed row of every table (whatever a failed request left pending is dropped,
+    as the session's teardown does in production)."""
+    db.session.rollback()
+    return {table.name: sorted(map(repr, db.session.execute(sa.select(table)).all()))
+            for table in db.metadata.sorted_tables}
+
+
+def changed_tables(before: dict, after: dict) -> list[str]:
+    return [name for name in before if before[name] != after[name]]
+
+
+def _config(base=TestConfig, **settings):
+    return type("SecurityConfig", (base,), settings)
+
+
+def security_app(request, tmp_path, **settings):
+    """The app on in-memory SQLite, or on a fresh PostgreSQL database with TEST_DATABASE_URL."""
+    if os.environ.get("TEST_DATABASE_URL"):
+        settings["SQLALCHEMY_DATABASE_URI"] = request.getfixturevalue("fresh_postgres")
+    for app in app_with_tables(_config(**settings), upload_dir=tmp_path / "uploads"):
+        # Requests share the app context the fixture holds, and Flask-WTF caches the session's
+        # CSRF token in `g`: forget it, or one client's token would be shown to the next.
+        @app.teardown_request
+        def forget_token(exc):
+            g.pop("csrf_token", None)
+
+        yield app
+
+
+@pytest.fixture
+def app(request, tmp_path):
+    yield from security_app(request, tmp_path)
+
+
+class Victims:
+    """The victims (buyer A, merchant A with shop A and courier A, pending applicants), their
+    things, and the intruders."""
+
+
+def _order(buyer, product, address, steps, *, merchant, courier):
+    from webapp.delivery.services import record_position
+    from webapp.orders import services as orders
+    from webapp.orders.services import Destination
+    from tests.conftest import window_value
+    from flask import current_app
+
+    order = orders.place_order(buyer, product.shop_id, {product.id: 1},
+                               destination=Destination.of(address),
+                               window=window_value(current_app, product.shop),
+                               payment_method="cod", note="", idempotency_key=secrets.token_hex(16))
+    for step in steps:
+        if step == "accept":
+            orders.accept(order.id, merchant)
+        elif step == "assign":
+            orders.assign(order.id, merchant, courier.id)
+        elif step == "start":
+            orders.start(order.id, courier)
+            record_position(courier, {"order_id": order.id, "lat": 39.9, "lng": 116.4})
+        elif step == "arrive":
+            orders.arrive(order.id, courier)
+        elif step == "sign":
+            orders.sign(order.id, buyer, "签收人秘密", signature_data_url())
+    db.session.expire_all()
+    return order
+
+
+def build_victims(make_user, make_shop, make_product) -> Victims:
+    from webapp.addresses import services as addresses
+    from webapp.admin import services as admin
+    from webapp.cart import services as cart
+    from webapp.catalog import services as catalog
+    from webapp.demands import services as demands
+    from webapp.shops.services import shop_of
+    from webapp.uploads import clean_image, store
+
+    v = Victims()
+    now = utcnow()
+    v.admin = make_user(Role.ADMIN)
+
+    # Merchant A: an approved application (documents, ID number), shop A in HERE, courier A.
+    v.merchant_a = make_user(Role.MERCHANT)
+    v.application_a = submit_complete(v.merchant_a, legal_name="法人秘密甲", mobile="13600008888")
+    v.shop_a = admin.approve(v.application_a.id, v.admin)
+    v.shop_a = shop_of(v.merchant_a)
+    v.courier_a = make_user(Role.COURIER, shop_id=v.shop_a.id, display_name="骑手秘密甲")
+    v.product = make_product(v.shop_a, title="公开商品甲", stock=50, category="produce")
+    v.product_2 = make_product(v.shop_a, title="公开商品乙", stock=50, category="produce")
+    v.unpublished = catalog.create_product(
+        v.shop_a, title="未上架秘密商品", description="", price_fen=990, stock=5, published=False,
+        category="produce", photo=clean_image(jpeg_bytes()))
+
+    # Three applications waiting for review, a shop to suspend and one suspended.
+    v.pending = [submit_complete(make_user(Role.MERCHANT), legal_name="待审法人秘密")
+                 for _ in range(3)]
+    v.shop_x = make_shop(district_code=HERE, verified_at=now)
+    v.shop_suspended = make_shop(district_code=HERE, verified_at=now, status=ShopStatus.SUSPENDED)
+
+    # Buyer A: addresses, a cart, orders in every state, demands with quotes from shop A.
+    v.buyer_a = make_user(Role.BUYER, display_name="买家秘密甲")
+    fields = {"contact_name": "收件人秘密甲", "mobile": "13700009999", "province_code": "11",
+              "city_code": "1101", "district_code": HERE, "detail": "秘密路 77 号", "lat": None,
+              "lng": None, "is_default": False}
+    v.address, v.address_default, v.address_delete = (
+        addresses.save(v.buyer_a, None, **fields) for _ in range(3))
+    v.cart_item = cart.add(v.buyer_a, v.product.id, 1)
+    v.cart_item_remove = cart.add(v.buyer_a, v.product_2.id, 1)
+
+    def order(*steps):
+        return _order(v.buyer_a, v.product, v.address, steps, merchant=v.merchant_a,
+                      courier=v.courier_a)
+
+    v.placed, v.placed_refuse, v.placed_cancel = order(), order(), order()
+    v.accepted = order("accept")
+    v.dispatched = order("accept", "assign")
+    v.delivering, v.delivering_fail = (order("accept", "assign", "start") for _ in range(2))
+    v.arrived, v.arrived_sign = (order("accept", "assign", "start", "arrive") for _ in range(2))
+    v.completed = order("accept", "assign", "start", "arrive", "sign")
+    # A rejected line's photo, as the inspection at the door stores it.
+    v.completed_line = v.completed.lines[0]
+    v.completed_line.reject_photo = store(clean_image(jpeg_bytes()), "inspections")
+    db.session.commit()
+
+    def demand(photo=False):
+        return demands.post_demand(v.buyer_a, demands.DemandInput(
+            title="秘密需求标题", description="秘密需求描述", category="produce", quantity=2,
+            budget_fen=15000, district_code=HERE, needed_by=utcnow() + timedelta(days=2),
+            idempotency_key=secrets.token_hex(16),
+            photo=clean_image(jpeg_bytes()) if photo else None))
+
+    def quote(on):
+        return demands.submit_quote(v.merchant_a, on.id, demands.QuoteInput(
+            product_id=None, title="秘密报价商品", unit_price_fen=654321, quantity=2,
+            delivery_fee_fen=800, earliest_delivery=utcnow() + timedelta(hours=3),
+            valid_until=utcnow() + timedelta(days=1), note="秘密报价备注"))
+
+    v.demand = demand(photo=True)
+    v.quote = quote(v.demand)
+    v.quote_withdraw, v.quote_edit, v.quote_checkout = (quote(demand()) for _ in range(3))
+    v.demand_close, v.demand_quote = demand(), demand()
+
+    # The intruders: each role, owning none of the above. Merchant B's shop is approved in the
+    # same district and sells the same category, so it may see buyer A's demands (and quote).
+    v.buyer = make_user(Role.BUYER)
+    v.merchant = make_user(Role.MERCHANT)
+    v.shop_b = make_shop(v.merchant, district_code=HERE, verified_at=now)
+    v.product_b = make_product(v.shop_b, category="produce")
+    v.courier = make_user(Role.COURIER, shop_id=v.shop_b.id)
+    v.unapproved = make_user(Role.MERCHANT)
+    db.session.expire_all()
+    return v
+
+
+@pytest.fixture
+def victims(app, make_user, make_shop, make_product):
+    return build_victims(make_user, make_shop, make_product)
+
+
+@pytest.fixture
+def as_user(app, login_as):
+    """A fresh test client logged in as `user` (anonymous for None)."""
+
+    def client_for(user):
+        client = app.test_client()
+        if user is not None:
+            login_as(user, client)
+        return client
+
+    return client_for

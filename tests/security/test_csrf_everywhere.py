@@ -1,0 +1,128 @@
+"""With CSRF protection on, as in production: every state-changing route of the URL map refuses a
+request without a valid token, says why, and changes nothing."""
+from __future__ import annotations
+
+import json
+import re
+from datetime import timedelta
+
+import pytest
+
+from tests.helpers import HX
+from tests.security.conftest import changed_tables, security_app, snapshot
+from tests.security.test_access_matrix import FORMS, OBJECTS, OWNER, local_in, path_for, rules
+
+STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
+EXPIRED = "页面已过期，请刷新后重试。"
+
+# Who sends the routes without an object in the URL, and a form that would go through.
+SENDERS = {
+    "auth.login": ("anonymous", lambda v: {"login": v.buyer_a.email, "password": "password123"}),
+    "auth.register": ("anonymous", lambda v: {
+        "role": "buyer", "display_name": "新人", "email": "new@example.com",
+        "password": "password123", "confirm": "password123"}),
+    "auth.logout": ("buyer_a", lambda v: {}),
+    "addresses.new": ("buyer_a", lambda v: {
+        "contact_name": "李四", "mobile": "13912345678", "province": "11", "city": "1101",
+        "district": "110105", "street": "新路 2 号"}),
+    "cart.add": ("buyer_a", lambda v: {"product_id": str(v.product_2.id), "quantity": "1"}),
+    "catalog.products": ("merchant_a", lambda v: {"title": "新商品", "category": "produce",
+                                                  "price": "3.50", "stock": "4"}),
+    "demands.new": ("buyer_a", lambda v: {
+        "title": "要一箱苹果", "category": "produce", "quantity": "1", "province": "11",
+        "city": "1101", "district": "110105", "needed_by": local_in(timedelta(days=1)),
+        "idempotency_key": "e" * 32}),
+    "merchants.apply": ("unapproved", lambda v: {"legal_name": "王五", "action": "draft"}),
+    "merchants.couriers": ("merchant_a", lambda v: {
+        "display_name": "新骑手", "mobile": "13812345678", "password": "password123"}),
+    "merchants.shop_settings": ("merchant_a", lambda v: {"name": "改名的店"}),
+    "merchants.delivery_settings": ("merchant_a", lambda v: {
+        "slots": "9-11", "delivery_days": "3", "delivery_lead_minutes": "60",
+        "delivery_fee": "5"}),
+}
+
+
+@pytest.fixture
+def app(request, tmp_path):
+    """The security suite's app with CSRF protection on."""
+    yield from security_app(request, tmp_path, WTF_CSRF_ENABLED=True)
+
+
+def state_changing(app) -> list[tuple[str, str, object]]:
+    return sorted((rule.endpoint, method, rule) for rule in rules(app)
+                  for method in rule.methods & STATE_CHANGING)
+
+
+def test_every_state_changing_route_has_a_sender(app):
+    endpoints = {endpoint for endpoint, _, _ in state_changing(app)}
+    assert endpoints - set(SENDERS) - set(OBJECTS) == set()
+    assert endpoints, "no state-changing route found: the enumeration is broken"
+
+
+def _requests(app, v):
+    for endpoint, method, rule in state_changing(app):
+        if endpoint in SENDERS:
+            sender, form = SENDERS[endpoint]
+            values, data = {}, form(v)
+        else:
+            sender, values = OWNER[endpoint], OBJECTS[endpoint](v)
+            data = FORMS.get(endpoint, lambda app, v: {})(app, v)
+        yield endpoint, method, path_for(app, endpoint, values), sender, data
+
+
+def body_token(text: str) -> str:
+    attribute = re.search(r"<body\b[^>]*\bhx-headers='([^']*)'", text)
+    assert attribute is not None
+    return json.loads(attribute.group(1))["X-CSRFToken"]
+
+
+@pytest.mark.parametrize("token", ["none", "garbage", "another session's"])
+def test_no_token_no_change(app, victims, as_user, login_as, token):
+    problems = []
+    stranger = as_user(victims.buyer)
+    stolen = body_token(stranger.get(path_for(app, "shops.index", {})).text)
+    for endpoint, method, path, sender, data in _requests(app, victims):
+        user = None if sender == "anonymous" else getattr(victims, sender)
+        client = as_user(user)
+        client.get(path_for(app, "shops.index", {}))  # a session with a token of its own
+        for headers in ({}, HX):
+            sent = dict(headers)
+            form = dict(data)
+            if token == "garbage":
+                sent["X-CSRFToken"] = "garbage"
+                form["csrf_token"] = "garbage"
+            elif token == "another session's":
+                sent["X-CSRFToken"] = stolen
+                form["csrf_token"] = stolen
+            if user is not None:
+                login_as(user, client)
+            before = snapshot()
+            response = client.open(path, method=method, data=form, headers=sent)
+            text = response.get_data(as_text=True)
+            response.close()
+            cell = f"{sender} {method} {path} {'htmx' if headers else 'page'} " \
+                   f"-> {response.status_code}"
+            if response.status_code not in (400, 403) or EXPIRED not in text:
+                problems.append(f"{cell}: not refused as expired")
+            if tables := changed_tables(before, snapshot()):
+                problems.append(f"{cell}: changed {tables}")
+        if user is not None:
+            with client.session_transaction() as session:
+                if session.get("_user_id") != str(user.id):
+                    problems.append(f"{sender} {method} {path}: logged out without a token")
+    assert not problems, "\n".join(problems)
+
+
+def test_with_the_pages_token_the_same_requests_go_through(app, victims, as_user):
+    """The control: the refusals above are the token's doing."""
+    problems = []
+    for endpoint, method, path, sender, data in _requests(app, victims):
+        user = None if sender == "anonymous" else getattr(victims, sender)
+        client = as_user(user)
+        token = body_token(client.get(path_for(app, "shops.index", {})).text)
+        response = client.open(path, method=method, data=data,
+                               headers={**HX, "X-CSRFToken": token})
+        response.close()
+        if not 200 <= response.status_code < 300:
+            problems.append(f"{sender} {method} {path} -> {response.status_code} {response.text[:200]}")
+    assert not problems, "\n".join(problems)

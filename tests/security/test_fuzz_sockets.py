@@ -1,0 +1,116 @@
+"""Property-based fuzzing of every Socket.IO event: any JSON payload (None, numbers too big for a
+column, NaN, infinity, strings, nested lists and objects) from a user of the event's role. The
+handler never raises, always acks with a JSON object, and nothing is stored unless it said ok."""
+from __future__ import annotations
+
+import math
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.security.conftest import changed_tables, snapshot
+from webapp.extensions import socketio
+
+FUZZ = settings(max_examples=40, deadline=None, derandomize=True, database=None,
+                suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                       HealthCheck.too_slow, HealthCheck.data_too_large])
+
+# Who sends each event: the role it is meant for, owning the order the payload may name.
+SENDERS = {
+    "order:watch": "buyer_a",
+    "delivery:position": "courier_a",
+    "delivery:positions": "courier_a",
+    "demands:watch": "merchant_a",
+}
+# Only these store anything, and only with an ok ack.
+STORING = {"delivery:position", "delivery:positions"}
+KEYS = ["order_id", "lat", "lng", "accuracy", "speed", "heading", "fixes", "age", "scope"]
+
+
+def _events():
+    from webapp import create_app
+    from webapp.config import TestConfig
+
+    create_app(TestConfig)
+    return sorted(set(socketio.server.handlers["/"]) - {"connect", "disconnect"})
+
+
+def scalars(ids):
+    return st.one_of(
+        st.none(), st.booleans(), st.sampled_from(ids),
+        # Engine.IO itself refuses a number of more than 100 digits before any handler runs.
+        st.integers(-(10**99) + 1, 10**99), st.sampled_from([2**31, 2**63, 10**99, -1, 0]),
+        st.floats(allow_nan=True, allow_infinity=True),
+        st.sampled_from([39.9, 116.4, 1e309, -0.0, 5e-324]),
+        st.text(max_size=20), st.sampled_from(["1", "all", "mine", "\x00", "9" * 30, "NaN"]))
+
+
+def payloads(ids, event):
+    def nest(children):
+        return st.one_of(st.lists(children, max_size=4),
+                         st.dictionaries(st.one_of(st.sampled_from(KEYS), st.text(max_size=8)),
+                                         children, max_size=6))
+
+    leaf = scalars(ids)
+    tree = st.recursive(leaf, nest, max_leaves=12)
+
+    def near(low, high):
+        return st.one_of(st.floats(low, high), st.floats(low, high), st.floats(low, high), leaf)
+
+    fix = st.fixed_dictionaries(
+        {"lat": near(-90, 90), "lng": near(-180, 180)},
+        optional={"accuracy": near(0, 100), "speed": near(0, 50), "heading": near(0, 360),
+                  "age": near(0, 600)})
+    # Mostly an object shaped like the event's own, so the checks behind the first are reached.
+    mine = st.sampled_from(ids[:2])  # courier A's deliveries under way
+    position = st.builds(lambda order_id, fix: {"order_id": order_id, **fix},
+                         st.one_of(mine, mine, st.sampled_from(ids), leaf), fix)
+    late = st.builds(lambda age, fix: {"age": age, **fix}, near(0, 600), fix)
+    batch = st.fixed_dictionaries({"order_id": st.one_of(mine, mine, st.sampled_from(ids), leaf),
+                                   "fixes": st.one_of(st.lists(late, min_size=1, max_size=4), st.lists(late, min_size=1),
+                                                      st.lists(fix, max_size=3), leaf)})
+    watch = st.fixed_dictionaries({}, optional={"order_id": st.one_of(st.sampled_from(ids), leaf),
+                                                "scope": st.one_of(st.just("all"), leaf)})
+    own = {"delivery:position": position, "delivery:positions": batch}.get(event, watch)
+    return st.one_of(own, own, own, tree, st.one_of(watch, position, batch))
+
+
+def test_every_socket_event_is_fuzzed(app):
+    assert set(_events()) == set(SENDERS)
+
+
+@pytest.mark.parametrize("event", _events())
+def test_a_fuzzed_socket_event_never_breaks_the_handler(app, victims, login_as, socket_client,
+                                                        event):
+    app.config["POSITION_MIN_INTERVAL"] = 0  # so that valid positions are stored, not too_fast
+    client = app.test_client()
+    login_as(getattr(victims, SENDERS[event]), client)
+    socket = socket_client(client)
+    assert socket.is_connected()
+    ids = [victims.delivering.id, victims.delivering_fail.id, victims.placed.id,
+           victims.completed.id]
+
+    acks = []
+
+    @FUZZ
+    @given(payloads(ids, event))
+    def send(payload):
+        before = snapshot()
+        ack = socket.emit(event, payload, callback=True)
+        acks.append(ack)
+        socket.get_received()
+        assert isinstance(ack, dict), (event, payload, ack)
+        assert "ok" in ack or event == "order:watch" and "status" in ack
+        after = snapshot()
+        if event in STORING and ack.get("ok") is True and ack.get("stored", 1):
+            assert changed_tables(before, after), (event, payload, ack)
+        else:
+            assert changed_tables(before, after) == [], (event, payload, ack)
+        for value in ack.values():
+            assert not (isinstance(value, float) and not math.isfinite(value)), ack
+
+    send()
+    # The fuzzing reached past the checks: some payloads were good enough to be taken.
+    assert any(isinstance(ack, dict) and ack.get("ok") is True for ack in acks), (
+        event, {str(ack) for ack in acks})
