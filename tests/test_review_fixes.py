@@ -13,7 +13,7 @@ from tests.helpers import HX, assert_fragment, assert_redirect, url
 from webapp.config import TestConfig
 from webapp.delivery.services import PositionRefused, record_position
 from webapp.extensions import db
-from webapp.models import Delivery, Order, Status, TrackPoint
+from webapp.models import Delivery, Order, Status, TrackPoint, utcnow
 from webapp.orders import services as orders
 from webapp.web import safe_next
 
@@ -76,17 +76,21 @@ def test_watching_a_finished_order_reveals_no_position(app, client, login_as, wo
     assert (order.proof.lat, order.proof.lng) == (39.9, 116.4)
 
 
-def test_purge_tracks_deletes_only_old_finished_deliveries(app, world, advance):
+def test_purge_tracks_deletes_only_old_points_of_deliveries_no_longer_under_way(app, world,
+                                                                                advance):
     done, under_way = advance(Status.COMPLETED), advance(Status.DELIVERING)
+    old = utcnow() - timedelta(days=31)
     for order in (done, under_way):
-        db.session.add_all(TrackPoint(delivery_id=order.delivery.id, lat=39.9, lng=116.4)
-                           for _ in range(3))
-    db.session.get(Order, done.id).updated_at -= timedelta(days=31)
+        db.session.add_all(TrackPoint(delivery_id=order.delivery.id, lat=39.9, lng=116.4,
+                                      recorded_at=old) for _ in range(3))
+    db.session.add(TrackPoint(delivery_id=done.delivery.id, lat=39.9, lng=116.4))  # recent
     db.session.commit()
     result = app.test_cli_runner().invoke(args=["purge-tracks"])
     assert "deleted 3 track points older than 30 days" in result.output
-    left = db.session.scalars(select(TrackPoint.delivery_id)).all()
-    assert left == [under_way.delivery.id] * 3
+    left = db.session.scalars(select(TrackPoint.delivery_id).order_by(TrackPoint.id)).all()
+    assert left == [under_way.delivery.id] * 3 + [done.delivery.id]
+    result = app.test_cli_runner().invoke(args=["purge-tracks", "--older-than", "0"])
+    assert "deleted 1 track points older than 0 days" in result.output
 
 
 def test_editing_a_product_does_not_undo_orders_placed_meanwhile(app, client, login_as, world,
@@ -134,8 +138,9 @@ def test_courier_reports_a_failed_delivery_and_the_shop_reassigns(app, client, l
     login_as(world.courier)
     path = url(app, "delivery.fail", order_id=order.id)
     empty = client.post(path, headers=HX, data={"reason": "  "})
-    assert empty.status_code == 422 and "请填写配送失败的原因" in empty.text
-    text = assert_fragment(client.post(path, headers=HX, data={"reason": "联系不上收货人"}),
+    assert empty.status_code == 422 and "请选择配送失败的原因" in empty.text
+    text = assert_fragment(client.post(path, headers=HX, data={"reason": "absent",
+                                                                "note": "联系不上收货人"}),
                            f"delivery-{order.id}-panel")
     assert "配送失败" in text and 'data-tracking="0"' in text
     other = make_courier(world.shop)
@@ -147,5 +152,5 @@ def test_courier_reports_a_failed_delivery_and_the_shop_reassigns(app, client, l
     order = db.session.get(Order, order.id)
     assert order.status is Status.DISPATCHED and order.delivery.courier_id == other.id
     notes = [e.note for e in order.events if e.to_status is Status.DELIVERY_FAILED]
-    assert notes == ["联系不上收货人"]
+    assert notes == ["收件人不在：联系不上收货人"]
     assert db.session.scalar(select(func.count(Delivery.id))) == 1

@@ -36,6 +36,8 @@ def create_app(config: type | dict | None = None) -> Flask:
     elif config is not None:
         app.config.from_object(config)
     config_module.check(app.config)
+    if isinstance(config, dict) and "MAP_TILE_URL" in config and "TILE_URL" not in config:
+        app.config["TILE_URL"] = config["MAP_TILE_URL"]  # the earlier name, still honoured
     if app.config["TRUSTED_PROXIES"]:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -95,7 +97,7 @@ def create_app(config: type | dict | None = None) -> Flask:
 
 def _init_talisman(app: Flask) -> None:
     img = ["'self'", "data:", "blob:"]
-    tiles = app.config.get("MAP_TILE_URL")
+    tiles = app.config.get("TILE_URL")
     if tiles:
         parts = urlsplit(tiles)
         img.append(f"{parts.scheme}://{parts.netloc.replace('{s}.', '*.')}")

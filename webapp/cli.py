@@ -139,10 +139,10 @@ def register(app: Flask) -> None:
         print_logins()
 
     @app.cli.command("purge-tracks")
-    @click.option("--days", type=click.IntRange(min=0), default=None,
-                  help="Retention in days (default: TRACK_RETENTION_DAYS).")
+    @click.option("--older-than", "--days", "days", type=click.IntRange(min=0), default=None,
+                  metavar="DAYS", help="Retention in days (default: TRACK_RETENTION_DAYS).")
     def purge_tracks_command(days: int | None) -> None:
-        """Delete courier track points of orders that ended longer ago than the retention."""
+        """Delete courier track points older than DAYS of deliveries no longer under way."""
         from flask import current_app
 
         from webapp.delivery.services import purge_track_points

@@ -35,9 +35,27 @@ class Config:
     SOCKETIO_ASYNC_MODE = os.environ.get("SOCKETIO_ASYNC_MODE", "gevent")
     # Processes that share a message queue must share this channel name too.
     SOCKETIO_CHANNEL = os.environ.get("SOCKETIO_CHANNEL", "marketplace-socketio")
-    # Leaflet tiles; empty string shows the map without a base layer (offline, tests).
-    MAP_TILE_URL = os.environ.get("MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+    # Leaflet tiles ({z}/{x}/{y} template); an empty string draws the map without a base layer
+    # (marker, trail and destination still show). TILE_URL is the documented name; MAP_TILE_URL,
+    # the earlier one, still works when TILE_URL is not set.
+    TILE_URL = os.environ.get("TILE_URL", os.environ.get(
+        "MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png"))
+    MAP_TILE_URL = TILE_URL
     MAP_TILE_ATTRIBUTION = os.environ.get("MAP_TILE_ATTRIBUTION", "© OpenStreetMap contributors")
+    # "gcj02" for Chinese tile servers (AutoNavi/Amap, Tencent), which are drawn in GCJ-02:
+    # positions stay stored in WGS-84 and are shifted only for display. "wgs84" otherwise.
+    MAP_TILE_CRS = os.environ.get("MAP_TILE_CRS", "wgs84").strip().lower()
+    # The buyer is told "arriving" when the courier is this close to the address pin.
+    ARRIVING_METERS = int(os.environ.get("ARRIVING_METERS", "300"))
+    # ETA = straight-line distance x ROUTE_FACTOR (streets are not straight) / recent speed,
+    # the speed measured over the last ETA_SPEED_WINDOW seconds of fixes; DEFAULT until there
+    # are enough, never below MIN (a courier waiting at a light is not 2 hours away).
+    ETA_ROUTE_FACTOR = float(os.environ.get("ETA_ROUTE_FACTOR", "1.3"))
+    ETA_SPEED_WINDOW = int(os.environ.get("ETA_SPEED_WINDOW", "120"))
+    ETA_DEFAULT_SPEED = float(os.environ.get("ETA_DEFAULT_SPEED", "4.2"))  # m/s, ~15 km/h
+    ETA_MIN_SPEED = float(os.environ.get("ETA_MIN_SPEED", "1.5"))
+    # Pages whose Socket.IO cannot connect poll their order's state this often (seconds).
+    POLL_SECONDS = int(os.environ.get("POLL_SECONDS", "10"))
     # Fernet key for ID numbers at rest. Unset: instance/kyc_key, generated on first run outside
     # production (make run creates it too); production without either refuses to start.
     KYC_ENCRYPTION_KEY = os.environ.get("KYC_ENCRYPTION_KEY")
@@ -69,6 +87,11 @@ class Config:
     # default; a 48/50 MP "full resolution" shot is refused as too large.)
     UPLOAD_MAX_PIXELS = 40_000_000
     SIGNATURE_MAX_BYTES = 512 * 1024
+    # A signature must ink at least this share of the canvas and span at least this share of
+    # its width or height: a dot or a tick is refused as "too simple" (both scale with the
+    # phone's pixel ratio, so they are fractions, not pixels).
+    SIGNATURE_MIN_INK = 0.002
+    SIGNATURE_MIN_SPAN = 0.15
     TIMEZONE = os.environ.get("TIMEZONE", "Asia/Shanghai")
     # A courier may send at most one position per this many seconds.
     POSITION_MIN_INTERVAL = float(os.environ.get("POSITION_MIN_INTERVAL", "1.0"))
@@ -84,7 +107,8 @@ class TestConfig(Config):
     SQLALCHEMY_DATABASE_URI = "sqlite://"
     SOCKETIO_MESSAGE_QUEUE = None
     SOCKETIO_ASYNC_MODE = "threading"
-    MAP_TILE_URL = ""
+    TILE_URL = MAP_TILE_URL = ""
+    MAP_TILE_CRS = "wgs84"
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
     KYC_ENCRYPTION_KEY = "hyb0mGn2Y7oqgS1kLpLz0Y2z3cZrQmP8XvV2Jd9mQyk="  # tests only
     RATELIMIT_ENABLED = False

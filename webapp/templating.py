@@ -22,8 +22,11 @@ def register(app: Flask) -> None:
     app.jinja_env.filters["waited"] = waited
     from webapp.admin.services import AUDIT_LABELS, FIELD_LABELS
     from webapp.orders.services import (
-        BOARD_COLUMNS, BUYER_CANCEL_REASONS, MERCHANT_CANCEL_REASONS,
+        BOARD_COLUMNS, BUYER_CANCEL_REASONS, FAIL_REASONS, MERCHANT_CANCEL_REASONS,
+        REJECT_REASONS, amount_due, proof_intact, refund_due,
     )
+
+    app.jinja_env.filters["masked_mobile"] = masked_mobile
 
     board_statuses = {key: " ".join(sorted(s.value for s in statuses))
                       for key, (_, statuses) in BOARD_COLUMNS.items()}
@@ -47,4 +50,12 @@ def register(app: Flask) -> None:
         STATUS_LABELS=LABELS, PAYMENT_LABELS=PAYMENT_LABELS,
         PAYMENT_STATUS_LABELS=PAYMENT_STATUS_LABELS, PAYABLE={"arrived", "completed", "partially_refused"}, Role=Role, Status=Status,
         VENDOR=VENDOR, actions_for=actions_for,
+        FAIL_REASONS=FAIL_REASONS, REJECT_REASONS=REJECT_REASONS, amount_due=amount_due,
+        refund_due=refund_due, proof_intact=proof_intact,
     )
+
+
+def masked_mobile(mobile: str | None) -> str:
+    """13912345678 -> 139****5678: enough for the courier to recognise, not to copy down."""
+    mobile = (mobile or "").strip()
+    return mobile[:3] + "****" + mobile[-4:] if len(mobile) >= 8 else mobile

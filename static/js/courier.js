@@ -1,55 +1,176 @@
-// The courier's phone: while the delivery is under way, send the browser's position over the
-// socket, at most about once a second, always the newest one.
+// The courier's phone: while the delivery is under way, stream the browser's position over the
+// socket (at most one fix a second, and only after a real move), keep the screen on, show the
+// connection, and queue the fixes taken offline to send on reconnect as late (trail only: the
+// buyer's marker always shows the newest live fix).
 (function () {
   "use strict";
+  // ms between fixes sent: the server refuses more than one a second, measured on arrival,
+  // so leave a little room for the network's jitter.
   var MIN_INTERVAL = 1100;
-  var watchId = null, poll = null, pending = null, lastSent = 0, latest = null;
+  var MIN_MOVE = 5;         // metres; less is GPS noise, not a move
+  var FRESH = 15000;        // ms; a queued fix younger than this is still the current position
+  var MAX_QUEUE = 3600, BATCH = 100, MAX_AGE = 6 * 3600 * 1000;
+  var watchId = null, poll = null, pending = null, wakeLock = null;
+  var lastSentAt = 0, lastSent = null, latest = null, queue = [], flushing = false;
+  var tracking = false;
 
+  function byId(id) { return document.getElementById(id); }
   function panel() { return document.querySelector(".delivery-panel"); }
-  function say(text) {
-    var el = document.getElementById("gps-state");
-    if (el) el.textContent = text;
-  }
+  function orderId() { var p = panel(); return p ? parseInt(p.dataset.order, 10) : null; }
+  function say(id, text) { var el = byId(id); if (el) el.textContent = text; }
   function num(v) { return typeof v === "number" && isFinite(v) ? v : null; }
+  function socket() { return window.appSocket || null; }
+  function online() { var s = socket(); return !!(s && s.connected) && navigator.onLine !== false; }
+  function clock() { return new Date().toLocaleTimeString("zh-CN", { hour12: false }); }
 
-  function send() {
-    pending = null;
-    var p = panel();
-    var socket = window.appSocket;
-    if (!latest || !p || !socket) return;
-    lastSent = Date.now();
-    var c = latest.coords;
-    socket.emit("delivery:position", {
-      order_id: parseInt(p.dataset.order, 10),
-      lat: c.latitude, lng: c.longitude, accuracy: num(c.accuracy),
-      speed: num(c.speed) !== null && c.speed >= 0 ? c.speed : null,
-      heading: num(c.heading),
-    }, function (ack) {
+  function metres(a, b) {
+    var r = Math.PI / 180, dLat = (b.lat - a.lat) * r, dLng = (b.lng - a.lng) * r;
+    var h = Math.pow(Math.sin(dLat / 2), 2) +
+            Math.cos(a.lat * r) * Math.cos(b.lat * r) * Math.pow(Math.sin(dLng / 2), 2);
+    return 2 * 6371008.8 * Math.asin(Math.min(1, Math.sqrt(h)));
+  }
+
+  function showConn() {
+    var el = byId("conn-state");
+    if (!el) return;
+    var state = online() ? "online" : navigator.onLine === false ? "offline" : "connecting";
+    var n = queue.length;
+    el.dataset.state = state;
+    el.dataset.queued = String(n);
+    el.textContent = state === "online"
+      ? (n ? "已连接 · 正在补发 " + n + " 个离线位置" : "已连接 · 位置实时共享中")
+      : state === "offline" ? "网络已断开 · 已缓存 " + n + " 个位置，恢复后自动补发"
+      : "正在连接服务器… 已缓存 " + n + " 个位置";
+  }
+
+  function fixOf(position) {
+    var c = position.coords;
+    return { lat: c.latitude, lng: c.longitude, accuracy: num(c.accuracy),
+             speed: num(c.speed) !== null && c.speed >= 0 ? c.speed : null,
+             heading: num(c.heading), t: Date.now() };
+  }
+
+  function enqueue(fix) {
+    if (queue.indexOf(fix) < 0) queue.push(fix);
+    while (queue.length > MAX_QUEUE) queue.shift();
+    showConn();
+  }
+
+  function sendLive(fix) {
+    var id = orderId();
+    if (!id) return;
+    lastSentAt = Date.now();
+    lastSent = fix;
+    socket().timeout(5000).emit("delivery:position", {
+      order_id: id, lat: fix.lat, lng: fix.lng, accuracy: fix.accuracy, speed: fix.speed,
+      heading: fix.heading,
+    }, function (err, ack) {
+      if (err) { enqueue(fix); return; }  // no answer: it goes again on reconnect, as late
       if (ack && ack.ok) {
-        say("位置已共享 · " + new Date().toLocaleTimeString("zh-CN"));
+        say("gps-state", "位置已共享 · " + clock());
+      } else if (ack && ack.error === "too_fast") {
+        // Arrived a little early: try the newest fix again shortly rather than lose the move.
+        if (lastSent === fix) lastSent = null;
+        if (!pending) pending = setTimeout(consider, 300);
       } else if (ack && ack.error === "not_tracking") {
+        queue = [];
         stop();
-        say("配送已结束，已停止共享位置");
-      } else if (ack && ack.error !== "too_fast") {
-        say("位置未被接受（" + (ack ? ack.error : "无响应") + "）");
+        say("gps-state", "配送已结束，已停止共享位置");
+      } else if (ack) {
+        say("gps-state", "位置未被接受（" + (ack ? ack.message || ack.error : "无响应") + "）");
       }
+      showConn();
     });
   }
 
+  function consider() {
+    pending = null;
+    var fix = latest;
+    if (!fix || !tracking) return;
+    if (lastSent && metres(lastSent, fix) < MIN_MOVE) return;  // standing still
+    if (!online()) {
+      lastSent = fix;
+      lastSentAt = Date.now();
+      enqueue(fix);
+      say("gps-state", "离线定位 · " + clock() + "（联网后补发）");
+      return;
+    }
+    sendLive(fix);
+  }
+
   function onPosition(position) {
-    latest = position;
-    var wait = MIN_INTERVAL - (Date.now() - lastSent);
-    if (wait <= 0) send();
-    else if (!pending) pending = setTimeout(send, wait);
+    latest = fixOf(position);
+    var wait = MIN_INTERVAL - (Date.now() - lastSentAt);
+    if (wait <= 0) consider();
+    else if (!pending) pending = setTimeout(consider, wait);
   }
 
   function onError(error) {
-    say(error.code === 1 ? "请在浏览器设置中允许定位，买家才能看到你的位置"
-                         : "暂时无法获取定位，正在重试…");
+    say("gps-state", error.code === 1 ? "请在浏览器设置中允许定位，买家才能看到你的位置"
+                                      : "暂时无法获取定位，正在重试…");
+  }
+
+  // Back online: the newest fix, if fresh, goes live (the buyer's marker); the rest as late.
+  function flush() {
+    showConn();
+    if (!online() || !tracking || flushing) return;
+    if (latest && queue.length && Date.now() - latest.t < FRESH) {
+      var i = queue.indexOf(latest);
+      if (i >= 0) queue.splice(i, 1);
+      sendLive(latest);
+    }
+    sendBatch();
+  }
+
+  function sendBatch() {
+    var now = Date.now();
+    queue = queue.filter(function (f) { return now - f.t < MAX_AGE; });
+    if (!queue.length || !online()) { showConn(); return; }
+    flushing = true;
+    var batch = queue.slice(0, BATCH);
+    socket().timeout(10000).emit("delivery:positions", {
+      order_id: orderId(),
+      fixes: batch.map(function (f) {
+        return { lat: f.lat, lng: f.lng, accuracy: f.accuracy, speed: f.speed,
+                 heading: f.heading, age: Math.max(0, (now - f.t) / 1000) };
+      }),
+    }, function (err, ack) {
+      flushing = false;
+      if (err) { showConn(); return; }  // kept; tried again on the next reconnect
+      if (ack && ack.error === "not_tracking") { queue = []; stop(); showConn(); return; }
+      // Stored, skipped as duplicates, or refused as malformed: never resend the same batch.
+      queue.splice(0, batch.length);
+      var p = panel();
+      if (p && ack && ack.ok) {
+        p.dataset.lateSent = String((parseInt(p.dataset.lateSent || "0", 10) || 0) + ack.stored);
+        say("gps-state", "已补发 " + ack.stored + " 个离线位置 · " + clock());
+      }
+      showConn();
+      if (queue.length) sendBatch();
+    });
+  }
+
+  function keepAwake() {
+    if (!("wakeLock" in navigator)) {
+      say("wake-state", "此浏览器不支持屏幕常亮，配送中请勿锁屏");
+      return;
+    }
+    if (wakeLock || document.visibilityState !== "visible") return;
+    navigator.wakeLock.request("screen").then(function (lock) {
+      wakeLock = lock;
+      say("wake-state", "配送中屏幕将保持常亮");
+      lock.addEventListener("release", function () { wakeLock = null; });
+    }).catch(function () {
+      say("wake-state", "无法保持屏幕常亮（可能处于省电模式），配送中请勿锁屏");
+    });
   }
 
   function start() {
-    if (watchId !== null || !navigator.geolocation) return;
+    tracking = true;
+    keepAwake();
+    showConn();
+    if (watchId !== null) return;
+    if (!navigator.geolocation) { say("gps-state", "此浏览器无法定位"); return; }
     var opts = { enableHighAccuracy: true, maximumAge: 0, timeout: 15000 };
     watchId = navigator.geolocation.watchPosition(onPosition, onError, opts);
     // Some phones go quiet while standing still; ask now and then so the buyer's map stays fresh.
@@ -59,17 +180,31 @@
   }
 
   function stop() {
+    tracking = false;
     if (watchId !== null) navigator.geolocation.clearWatch(watchId);
     if (poll) clearInterval(poll);
     if (pending) clearTimeout(pending);
     watchId = poll = pending = null;
+    if (wakeLock) wakeLock.release().catch(function () {});
+    wakeLock = null;
   }
 
   function sync() {
     var p = panel();
     if (p && p.dataset.tracking === "1") start(); else stop();
+    showConn();
   }
 
+  var s = socket();
+  if (s) {
+    s.on("connect", flush);
+    s.on("disconnect", showConn);
+  }
+  window.addEventListener("online", flush);
+  window.addEventListener("offline", showConn);
+  document.addEventListener("visibilitychange", function () {
+    if (tracking && document.visibilityState === "visible") { keepAwake(); flush(); }
+  });
   document.body.addEventListener("htmx:afterSwap", sync);
   sync();
 })();

@@ -1,6 +1,24 @@
-// The buyer signs with a finger: signature_pad draws, the hidden field carries the PNG.
+// The buyer inspects and signs: each line accepted or rejected (the summary shows what is not
+// paid for), then a finger signature; signature_pad draws, the hidden field carries the PNG.
 (function () {
   "use strict";
+
+  function yuan(fen) { return "¥" + (fen / 100).toFixed(2); }
+
+  function summarise(form) {
+    var out = document.getElementById("inspect-summary");
+    if (!out) return;
+    var lines = form.querySelectorAll(".inspect-line");
+    var rejected = 0, amount = 0;
+    lines.forEach(function (li) {
+      var no = li.querySelector("input[value=rejected]");
+      if (no && no.checked) { rejected += 1; amount += parseInt(li.dataset.amount, 10) || 0; }
+    });
+    out.classList.toggle("partial", rejected > 0);
+    out.textContent = !rejected ? "全部验收" :
+      rejected === lines.length ? "全部拒收：本单无需付款，签名确认拒收" :
+      "拒收 " + rejected + " 项，共 " + yuan(amount) + " 不收费";
+  }
 
   function init() {
     var canvas = document.getElementById("signature-pad");
@@ -22,6 +40,10 @@
     }
     resize();
     window.addEventListener("resize", resize);
+    // A form that came back with an error keeps the signature already drawn.
+    if (input.value.indexOf("data:image/png;base64,") === 0) {
+      pad.fromDataURL(input.value, { ratio: 1, width: canvas.offsetWidth, height: canvas.offsetHeight });
+    }
 
     pad.addEventListener("endStroke", function () {
       input.value = pad.toDataURL("image/png");
@@ -30,10 +52,13 @@
     var clear = document.getElementById("signature-clear");
     if (clear) clear.addEventListener("click", function () { pad.clear(); input.value = ""; });
 
+    form.addEventListener("change", function () { summarise(form); });
+    summarise(form);
+
     form.addEventListener("htmx:confirm", function (e) {
-      if (pad.isEmpty()) {
+      if (!input.value) {
         e.preventDefault();
-        if (empty) empty.hidden = false;
+        if (empty) { empty.hidden = false; empty.scrollIntoView({ block: "center" }); }
       }
     });
   }

@@ -1,53 +1,167 @@
-// The buyer's live map: the courier's marker moves with each position the socket brings.
+// The buyer's live map: the courier's marker, the trail and the destination, with the ETA the
+// server computes. Positions are stored in WGS-84; tiles in GCJ-02 (data-crs="gcj02", Chinese
+// providers) get every point shifted for display. The map works without tiles.
 (function () {
   "use strict";
+
+  // WGS-84 -> GCJ-02, the same transform as webapp/delivery/geo.py (outside China: unchanged).
+  var A = 6378245.0, EE = 0.00669342162296594323, PI = Math.PI;
+  function outOfChina(lat, lng) { return !(lng > 73.66 && lng < 135.05 && lat > 3.86 && lat < 53.55); }
+  function shiftLat(x, y) {
+    var r = -100.0 + 2.0 * x + 3.0 * y + 0.2 * y * y + 0.1 * x * y + 0.2 * Math.sqrt(Math.abs(x));
+    r += (20.0 * Math.sin(6.0 * x * PI) + 20.0 * Math.sin(2.0 * x * PI)) * 2.0 / 3.0;
+    r += (20.0 * Math.sin(y * PI) + 40.0 * Math.sin(y / 3.0 * PI)) * 2.0 / 3.0;
+    r += (160.0 * Math.sin(y / 12.0 * PI) + 320.0 * Math.sin(y * PI / 30.0)) * 2.0 / 3.0;
+    return r;
+  }
+  function shiftLng(x, y) {
+    var r = 300.0 + x + 2.0 * y + 0.1 * x * x + 0.1 * x * y + 0.1 * Math.sqrt(Math.abs(x));
+    r += (20.0 * Math.sin(6.0 * x * PI) + 20.0 * Math.sin(2.0 * x * PI)) * 2.0 / 3.0;
+    r += (20.0 * Math.sin(x * PI) + 40.0 * Math.sin(x / 3.0 * PI)) * 2.0 / 3.0;
+    r += (150.0 * Math.sin(x / 12.0 * PI) + 300.0 * Math.sin(x / 30.0 * PI)) * 2.0 / 3.0;
+    return r;
+  }
+  function toGcj02(lat, lng) {
+    if (outOfChina(lat, lng)) return [lat, lng];
+    var dLat = shiftLat(lng - 105.0, lat - 35.0), dLng = shiftLng(lng - 105.0, lat - 35.0);
+    var rad = lat / 180.0 * PI, magic = 1 - EE * Math.pow(Math.sin(rad), 2);
+    var sqrtMagic = Math.sqrt(magic);
+    dLat = (dLat * 180.0) / ((A * (1 - EE)) / (magic * sqrtMagic) * PI);
+    dLng = (dLng * 180.0) / (A / sqrtMagic * Math.cos(rad) * PI);
+    return [lat + dLat, lng + dLng];
+  }
+  window.TrackMap = { toGcj02: toGcj02 };
+
   var el = document.getElementById("track-map");
   if (!el || typeof window.L === "undefined") return;
   var orderId = parseInt(el.dataset.order, 10);
   var note = document.getElementById("track-note");
+  var etaLine = document.getElementById("track-eta");
+  var arriving = document.getElementById("track-arriving");
   var FINAL = ["completed", "partially_refused", "refused", "cancelled"];
-  var map = L.map(el, { zoomControl: true }).setView([39.9087, 116.3975], 12);
+  var gcj = el.dataset.crs === "gcj02";
+  function shown(lat, lng) { return gcj ? toGcj02(lat, lng) : [lat, lng]; }
+
+  var dest = el.dataset.destLat ? [parseFloat(el.dataset.destLat), parseFloat(el.dataset.destLng)] : null;
+  var map = L.map(el, { zoomControl: true, attributionControl: !!el.dataset.tileUrl });
+  map.setView(dest ? shown(dest[0], dest[1]) : [39.9087, 116.3975], dest ? 15 : 12);
+
+  // Tiles are decoration: without a URL, or when they fail to load, the map stays usable on a
+  // plain grid with the marker, trail and destination drawn as vectors.
   if (el.dataset.tileUrl) {
-    L.tileLayer(el.dataset.tileUrl, { maxZoom: 19, attribution: el.dataset.attribution }).addTo(map);
+    var loaded = 0, failed = 0;
+    var tiles = L.tileLayer(el.dataset.tileUrl, { maxZoom: 19, attribution: el.dataset.attribution });
+    tiles.on("tileload", function () { loaded += 1; el.classList.remove("no-tiles"); });
+    tiles.on("tileerror", function () {
+      failed += 1;
+      if (!loaded && failed >= 2) el.classList.add("no-tiles");
+    });
+    tiles.addTo(map);
+  } else {
+    el.classList.add("no-tiles");
   }
-  var marker = null;
+
+  if (dest) {
+    L.circleMarker(shown(dest[0], dest[1]), { radius: 9, color: "#fff", weight: 3, fillColor: "#dc2626",
+                                             fillOpacity: 1, className: "dest-marker" })
+      .bindTooltip("收货地址").addTo(map);
+  }
+  var trail = L.polyline([], { color: "#0f766e", weight: 4, opacity: 0.8 }).addTo(map);
+  var points = [];  // {lat, lng, at, late}, oldest first
+  var marker = null, halo = null, current = null;
   var tracking = true;
 
+  function redraw() {
+    points.sort(function (a, b) { return (a.at || "") < (b.at || "") ? -1 : (a.at || "") > (b.at || "") ? 1 : 0; });
+    if (points.length > 1000) points = points.slice(points.length - 1000);
+    trail.setLatLngs(points.map(function (p) { return shown(p.lat, p.lng); }));
+    el.dataset.trail = String(points.length);
+  }
+
   function show(position) {
-    var latlng = [position.lat, position.lng];
+    var latlng = shown(position.lat, position.lng);
+    current = position;
     if (!marker) {
       marker = L.marker(latlng, { title: "骑手", alt: "骑手位置" }).addTo(map);
-      map.setView(latlng, 16);
+      if (dest) map.fitBounds([latlng, shown(dest[0], dest[1])], { padding: [40, 40], maxZoom: 16 });
+      else map.setView(latlng, 16);
     } else {
       marker.setLatLng(latlng);
-      map.panTo(latlng);
+      if (!map.getBounds().pad(-0.15).contains(latlng)) map.panTo(latlng);
+    }
+    if (position.accuracy) {
+      if (!halo) halo = L.circle(latlng, { radius: position.accuracy, weight: 1, color: "#2563eb", fillOpacity: 0.1, interactive: false }).addTo(map);
+      else halo.setLatLng(latlng).setRadius(position.accuracy);
     }
     el.dataset.lat = String(position.lat);
     el.dataset.lng = String(position.lng);
+    el.dataset.at = position.at || "";
     el.dataset.updates = String((parseInt(el.dataset.updates || "0", 10) || 0) + 1);
     if (note) {
       var at = position.at ? new Date(position.at) : new Date();
-      note.textContent = "骑手位置 · " + at.toLocaleTimeString("zh-CN");
+      note.textContent = "骑手位置 · " + at.toLocaleTimeString("zh-CN", { hour12: false });
     }
+  }
+
+  function forget() {
+    if (marker) { map.removeLayer(marker); marker = null; }
+    if (halo) { map.removeLayer(halo); halo = null; }
+    current = null;
+    delete el.dataset.lat;
+    delete el.dataset.lng;
+  }
+
+  function showEta(eta) {
+    if (etaLine) etaLine.textContent = eta ? eta.text : dest ? "" : "收货地址未标记地图位置，无法估算到达时间";
+    if (arriving) arriving.hidden = !(eta && eta.arriving);
+    el.dataset.arriving = eta && eta.arriving ? "1" : "0";
   }
 
   function follow(status) {
-    if (FINAL.indexOf(status) >= 0) {
+    if (FINAL.indexOf(status) >= 0 || status === "delivery_failed") {
       tracking = false;
       el.dataset.tracking = "0";
-      if (note) note.textContent = "配送已结束，已停止显示位置";
+      forget();
+      showEta(null);
+      if (etaLine) etaLine.textContent = "";
+      if (note) note.textContent = status === "delivery_failed" ? "本次配送未完成，等待商家重新安排"
+                                                                : "配送已结束，已停止显示位置";
+    } else {
+      tracking = true;
+      el.dataset.tracking = "1";
     }
   }
 
+  // After a (re)connect, a wake from sleep or a poll: the server's state replaces what is shown,
+  // so a marker from before the gap never stays up as if it were current.
   document.body.addEventListener("order:snapshot", function (e) {
-    if (e.detail.id !== orderId) return;
-    if (e.detail.position) show(e.detail.position);
-    follow(e.detail.status);
+    var s = e.detail;
+    if (s.id !== orderId) return;
+    el.dataset.synced = String((parseInt(el.dataset.synced || "0", 10) || 0) + 1);
+    follow(s.status);
+    if (!s.tracking) return;
+    points = (s.trail || []).slice();
+    redraw();
+    if (s.position) show(s.position); else forget();
+    showEta(s.eta);
   });
   document.body.addEventListener("delivery:position", function (e) {
-    if (tracking && e.detail.order_id === orderId) show(e.detail);
+    var p = e.detail;
+    if (!tracking || p.order_id !== orderId || p.late) return;
+    points.push({ lat: p.lat, lng: p.lng, at: p.at, late: false });
+    redraw();
+    show(p);
+    showEta(p.eta);
+  });
+  // Fixes the courier's phone queued offline: they fill the gap in the trail, never the marker.
+  document.body.addEventListener("delivery:late", function (e) {
+    var d = e.detail;
+    if (!tracking || d.order_id !== orderId) return;
+    d.points.forEach(function (p) { points.push({ lat: p.lat, lng: p.lng, at: p.at, late: true }); });
+    redraw();
+    el.dataset.late = String((parseInt(el.dataset.late || "0", 10) || 0) + d.points.length);
   });
   document.body.addEventListener("order-" + orderId + ":updated", function (e) {
-    follow(e.detail.status);
+    if (e.detail && e.detail.status) follow(e.detail.status);
   });
 })();

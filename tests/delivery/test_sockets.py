@@ -83,7 +83,8 @@ def test_each_party_can_watch_and_gets_the_snapshot(world, advance, connect, who
     ack = connect(getattr(world, who)).emit("order:watch", {"order_id": str(order.id)},
                                             callback=True)
     assert ack == {"ok": True, "id": order.id, "status": "dispatched", "label": "待取货",
-                   "tracking": False, "position": None}
+                   "tracking": False, "position": None, "eta": None, "trail": [],
+                   "destination": None}
 
 
 @pytest.mark.parametrize("payload", [None, "7", [1], {}, {"order_id": "abc"},

@@ -9,13 +9,14 @@ were.
 from __future__ import annotations
 
 import itertools
+import secrets
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
 from werkzeug.exceptions import HTTPException
 
-from tests.conftest import app_with_tables, build_world, signature_data_url
+from tests.conftest import app_with_tables, build_world, signature_data_url, window_value
 from tests.helpers import HX, url
 from webapp.extensions import db
 from webapp.models import Delivery, Order, OrderEvent, Product, ProofOfDelivery, Status
@@ -23,10 +24,10 @@ from webapp.orders import services as orders
 from webapp.orders.state import TRANSITIONS, Action
 from webapp.web import ServiceError
 
-# The statuses the services can reach today. partially_refused and refused come from the
-# buyer's line-by-line inspection at the door, which no service exposes yet (issue 6).
+# Every status the services reach; partially_refused and refused come from the buyer's
+# line-by-line inspection at the door (sign with some or all lines rejected).
 STATUSES = ("placed", "accepted", "dispatched", "delivering", "arrived", "completed",
-            "cancelled", "delivery_failed")
+            "partially_refused", "refused", "cancelled", "delivery_failed")
 ACTIONS = ("accept", "refuse", "cancel", "assign", "start", "arrive", "fail", "sign")
 # Who calls: the order's own three parties, the admin, and one outsider of each party role.
 ACTORS = ("buyer", "merchant", "courier", "admin", "other_buyer", "other_merchant",
@@ -49,9 +50,10 @@ LEGAL = {
     ("delivery_failed", "assign"): ("merchant", "dispatched"),
 }
 # A courier is a party of an order only once it is assigned to it.
-WITH_COURIER = {"dispatched", "delivering", "arrived", "completed", "delivery_failed"}
+WITH_COURIER = {"dispatched", "delivering", "arrived", "completed", "partially_refused",
+                "refused", "delivery_failed"}
 RESTOCKS = {"refuse", "cancel"}
-REASON = {"refuse": "今天休息", "cancel": "不要了", "fail": "联系不上收货人"}
+REASON = {"refuse": "今天休息", "cancel": "不要了", "fail": "absent"}  # fail: a FAIL_REASONS code
 SIGNATURE = signature_data_url()
 
 
@@ -115,16 +117,37 @@ def world(_cache, app, make_user, make_shop, make_product, make_courier):
 
 
 @pytest.fixture
-def build(world, advance):
+def build(app, world, advance, make_product):
     """A fresh order of `world` in `status`, taken there through the real services."""
 
     def to(status: str) -> Order:
-        if status == "cancelled":
+        if status in ("partially_refused", "refused"):
+            if not hasattr(world, "second_product"):
+                world.second_product = make_product(world.shop, stock=10_000)
+            products = [world.product] + ([world.second_product]
+                                          if status == "partially_refused" else [])
+            order = orders.place_order(
+                world.buyer, world.shop.id, {p.id: 1 for p in products},
+                destination=orders.Destination("张三", "13912345678", "建国路 1 号"),
+                window=window_value(app), payment_method="cod",
+                idempotency_key=secrets.token_hex(16))
+            orders.accept(order.id, world.merchant)
+            orders.assign(order.id, world.merchant, world.courier.id)
+            orders.start(order.id, world.courier)
+            orders.arrive(order.id, world.courier)
+            # Inspection at the door: the first line kept only when partially refused.
+            db.session.expire_all()
+            ids = [line.id for line in db.session.get(Order, order.id).lines]
+            keep = status == "partially_refused"
+            orders.sign(order.id, world.buyer, "张三", SIGNATURE, {
+                line_id: orders.LineCheck(True) if keep and i == 0
+                else orders.LineCheck(False, "商品破损") for i, line_id in enumerate(ids)})
+        elif status == "cancelled":
             order = advance(Status.PLACED)
             orders.cancel(order.id, world.buyer, "下错了")
         elif status == "delivery_failed":
             order = advance(Status.DELIVERING)
-            orders.fail(order.id, world.courier, "地址不存在")
+            orders.fail(order.id, world.courier, "wrong_address")
         else:
             order = advance(Status(status))
         db.session.expire_all()
@@ -200,6 +223,8 @@ def note_of(action: str, world) -> str:
         return world.courier.display_name
     if action == "sign":
         return "张三"
+    if action == "fail":
+        return orders.FAIL_REASONS[REASON["fail"]]  # the event says it in words
     return REASON.get(action, "")
 
 

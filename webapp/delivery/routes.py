@@ -1,27 +1,32 @@
-from flask import flash, request, url_for
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask import current_app, flash, request, url_for
 from flask_login import current_user
 
 from webapp.delivery import bp, services
 from webapp.models import Role
 from webapp.orders import services as orders
 from webapp.orders.state import actions_for
-from webapp.web import redirect_to, render, role_required, wants_fragment
+from webapp.uploads import UploadRejected, clean_image
+from webapp.web import ServiceError, redirect_to, render, role_required, wants_fragment
 
 
-def _panel(order, done: str | None = None):
+def _panel(order, done: str | None = None, status: int = 200, **ctx):
     if done and not wants_fragment():
         flash(done, "success")
         return redirect_to(url_for("delivery.detail", order_id=order.id))
-    return render("delivery/detail.html", "delivery/_panel.html", order=order,
-                  actions=actions_for(order.status, Role.COURIER))
+    return render("delivery/detail.html", "delivery/_panel.html", status=status, order=order,
+                  actions=actions_for(order.status, Role.COURIER), **ctx)
 
 
 @bp.get("/")
 @role_required(Role.COURIER)
 def index():
-    """List the courier's deliveries."""
+    """The courier's deliveries: today's (and overdue) first, then later ones, then finished."""
     open_orders, done = services.deliveries_of(current_user)
-    return render("delivery/index.html", open_orders=open_orders, done=done)
+    today = datetime.now(ZoneInfo(current_app.config["TIMEZONE"])).strftime("%Y-%m-%d")
+    return render("delivery/index.html", open_orders=open_orders, done=done, today=today)
 
 
 @bp.get("/<int:order_id>")
@@ -41,8 +46,17 @@ def start(order_id: int):
 @bp.post("/<int:order_id>/fail")
 @role_required(Role.COURIER)
 def fail(order_id: int):
-    """Report that the delivery cannot be completed, with a reason for the shop."""
-    return _panel(orders.fail(order_id, current_user, request.form.get("reason", "")),
+    """Report that the delivery cannot be completed: a reason from the list, a note, a photo."""
+    reason, note = request.form.get("reason", ""), request.form.get("note", "")
+    upload = request.files.get("photo")
+    photo = None
+    if upload is not None and upload.filename:
+        try:
+            photo = clean_image(upload)
+        except UploadRejected as rejected:
+            orders.order_for(current_user, order_id)  # a stranger still gets 404 first
+            raise ServiceError(f"照片无法使用：{rejected.message}", 422) from None
+    return _panel(orders.fail(order_id, current_user, reason, note, photo),
                   "已上报配送失败，商家会重新安排。")
 
 
@@ -50,4 +64,4 @@ def fail(order_id: int):
 @role_required(Role.COURIER)
 def arrive(order_id: int):
     """Tell the buyer the courier is at the door."""
-    return _panel(orders.arrive(order_id, current_user), "已送达，请买家签收。")
+    return _panel(orders.arrive(order_id, current_user), "已送达，请买家验货签收。")

@@ -1,17 +1,25 @@
-"""The courier's deliveries and the positions their phone sends."""
+"""The courier's deliveries, the positions their phone sends, and what the buyer's map is told."""
 from __future__ import annotations
 
 import math
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import delete, or_, select, update
 
+from webapp.delivery.geo import distance_m
 from webapp.extensions import db
 from webapp.models import Delivery, Order, TrackPoint, User, utcnow
-from webapp.orders.state import FINAL, TRACKING
+from webapp.orders.state import FINAL, LABELS, TRACKING
 from webapp.realtime import emit_after_commit, order_room
 from webapp.web import MAX_ID
+
+# A phone that was offline sends its queue in batches of at most this many fixes.
+MAX_LATE_BATCH = 120
+# A queued fix older than this is not worth sending (and the phone drops it).
+MAX_LATE_AGE = 6 * 3600
+# The trail a (re)connecting map is given: the newest points, oldest first.
+TRAIL_POINTS = 500
 
 
 class PositionRefused(Exception):
@@ -24,22 +32,28 @@ class PositionRefused(Exception):
 
 
 def deliveries_of(courier: User) -> tuple[list[Order], list[Order]]:
-    """The courier's open deliveries and the last 20 finished ones."""
+    """The courier's open deliveries (by delivery window) and the last 20 finished ones."""
     base = select(Order).join(Delivery, Delivery.order_id == Order.id).where(
         Delivery.courier_id == courier.id)
-    open_orders = db.session.scalars(base.where(Order.status.not_in(FINAL)).order_by(Order.id))
+    open_orders = db.session.scalars(base.where(Order.status.not_in(FINAL))
+                                     .order_by(Order.window_start, Order.id))
     done = db.session.scalars(base.where(Order.status.in_(FINAL))
                               .order_by(Order.id.desc()).limit(20))
     return list(open_orders), list(done)
 
 
 def purge_track_points(older_than_days: int) -> int:
-    """Delete the track points of deliveries whose order ended more than `older_than_days` ago."""
+    """Delete track points older than `older_than_days` of deliveries no longer under way.
+
+    Finished, cancelled and failed deliveries alike: a failed one may wait for reassignment for
+    a long time, and its old track is of no use to anyone.
+    """
     cutoff = utcnow() - timedelta(days=older_than_days)
-    ended = select(Delivery.id).join(Order, Order.id == Delivery.order_id).where(
-        Order.status.in_(FINAL), Order.updated_at < cutoff)
+    idle = select(Delivery.id).join(Order, Order.id == Delivery.order_id).where(
+        Order.status.not_in(TRACKING))
     deleted = db.session.execute(
-        delete(TrackPoint).where(TrackPoint.delivery_id.in_(ended))
+        delete(TrackPoint).where(TrackPoint.delivery_id.in_(idle),
+                                 TrackPoint.recorded_at < cutoff)
         .execution_options(synchronize_session=False)).rowcount
     db.session.commit()
     return deleted
@@ -59,46 +73,203 @@ def _number(value, low: float, high: float, required: bool = True) -> float | No
     return value
 
 
-def record_position(courier: User, data: dict) -> dict:
-    """Store one position from the assigned courier of an order under way and pass it on."""
+def _order_id(data) -> int:
     if not isinstance(data, dict):
         raise PositionRefused("bad_request", "expected an object")
     order_id = data.get("order_id")
     if isinstance(order_id, bool) or not isinstance(order_id, int) or not 0 < order_id <= MAX_ID:
         raise PositionRefused("bad_request", "order_id must be an integer id")
-    lat = _number(data.get("lat"), -90, 90)
-    lng = _number(data.get("lng"), -180, 180)
-    accuracy = _number(data.get("accuracy"), 0, 100_000, required=False)
-    speed = _number(data.get("speed"), 0, 500, required=False)
-    heading = _number(data.get("heading"), 0, 360, required=False)
+    return order_id
 
+
+def _fix(data: dict) -> dict:
+    """Latitude, longitude (required) and accuracy, speed, heading (optional), checked."""
+    if not isinstance(data, dict):
+        raise PositionRefused("bad_request", "expected an object")
+    return {"lat": _number(data.get("lat"), -90, 90),
+            "lng": _number(data.get("lng"), -180, 180),
+            "accuracy": _number(data.get("accuracy"), 0, 100_000, required=False),
+            "speed": _number(data.get("speed"), 0, 500, required=False),
+            "heading": _number(data.get("heading"), 0, 360, required=False)}
+
+
+def _own_delivery(courier: User, order_id: int) -> Delivery:
     delivery = db.session.scalar(select(Delivery).where(
         Delivery.order_id == order_id, Delivery.courier_id == courier.id))
     if delivery is None:
         raise PositionRefused("forbidden", "not your delivery")
+    return delivery
+
+
+def _tracking(order_id: int):
+    """A subquery: the order `order_id` if it is under way (positions are taken)."""
+    return select(Order.id).where(Order.id == order_id, Order.status.in_(TRACKING))
+
+
+def _not_tracking(order_id: int) -> PositionRefused:
+    status = db.session.scalar(select(Order.status).where(Order.id == order_id))
+    return PositionRefused("not_tracking", f"tracking is off for an order that is {status}")
+
+
+def _iso(at: datetime | None) -> str | None:
+    return at.isoformat() + "Z" if at is not None else None
+
+
+def record_position(courier: User, data: dict) -> dict:
+    """Store one position from the assigned courier of an order under way and pass it on."""
+    order_id = _order_id(data)
+    fix = _fix(data)
+    delivery = _own_delivery(courier, order_id)
     now = utcnow()
     cutoff = now - timedelta(seconds=current_app.config["POSITION_MIN_INTERVAL"])
     # One statement decides: still under way, and not sooner than the minimum interval.
     stored = db.session.execute(
         update(Delivery).where(
             Delivery.id == delivery.id,
-            Delivery.order_id.in_(select(Order.id).where(Order.id == order_id,
-                                                         Order.status.in_(TRACKING))),
+            Delivery.order_id.in_(_tracking(order_id)),
             or_(Delivery.last_at.is_(None), Delivery.last_at <= cutoff),
-        ).values(last_lat=lat, last_lng=lng, last_accuracy=accuracy, last_at=now)
+        ).values(last_lat=fix["lat"], last_lng=fix["lng"], last_accuracy=fix["accuracy"],
+                 last_at=now)
         .execution_options(synchronize_session=False)
     ).rowcount
     if stored != 1:
         db.session.rollback()
         status = db.session.scalar(select(Order.status).where(Order.id == order_id))
         if status not in TRACKING:
-            raise PositionRefused("not_tracking", f"tracking is off for an order that is {status}")
+            raise _not_tracking(order_id)
         raise PositionRefused("too_fast", "at most one position per second")
-    db.session.add(TrackPoint(delivery_id=delivery.id, lat=lat, lng=lng, accuracy=accuracy,
-                              speed=speed, heading=heading, recorded_at=now))
-    position = {"order_id": order_id, "lat": lat, "lng": lng, "accuracy": accuracy,
-                "at": now.isoformat() + "Z"}
+    db.session.add(TrackPoint(delivery_id=delivery.id, recorded_at=now, **fix))
+    db.session.flush()
+    order = db.session.get(Order, order_id)
+    position = {"order_id": order_id, "lat": fix["lat"], "lng": fix["lng"],
+                "accuracy": fix["accuracy"], "at": _iso(now), "late": False,
+                "eta": eta(order, delivery.id, fix["lat"], fix["lng"], now)}
     emit_after_commit(db.session, "delivery:position", position, order_room(order_id))
     db.session.commit()
     return position
 
+
+def record_late(courier: User, data: dict) -> dict:
+    """Store the fixes the phone took while offline, as late trail points (never current).
+
+    `fixes` carry an `age` in seconds (how long before sending each was taken), so the phone's
+    clock does not matter. Fixes from before the pickup, out of order, or closer together than
+    the live minimum interval are skipped; one malformed fix refuses the whole batch. A batch
+    must start after the previous one ended (one conditional UPDATE), so however many batches
+    arrive, late points never outnumber the seconds that passed.
+    """
+    order_id = _order_id(data)
+    raw = data.get("fixes")
+    if not isinstance(raw, list) or not raw:
+        raise PositionRefused("bad_request", "fixes must be a non-empty list")
+    if len(raw) > MAX_LATE_BATCH:
+        raise PositionRefused("bad_request", f"at most {MAX_LATE_BATCH} fixes per batch")
+    now = utcnow()
+    fixes = []
+    for item in raw:
+        fix = _fix(item)
+        age = _number(item.get("age"), 0, MAX_LATE_AGE)
+        fixes.append((now - timedelta(seconds=age), fix))
+    delivery = _own_delivery(courier, order_id)
+    interval = timedelta(seconds=current_app.config["POSITION_MIN_INTERVAL"])
+    # Nothing from before the pickup (tracks are kept from pickup on) or already sent.
+    floor = max((t for t in (delivery.started_at, delivery.late_until) if t is not None),
+                default=None)
+    kept: list[tuple[datetime, dict]] = []
+    for at, fix in sorted(fixes, key=lambda pair: pair[0]):
+        if (floor is not None and at <= floor) or (kept and at < kept[-1][0] + interval):
+            continue
+        kept.append((at, fix))
+    if not kept:
+        if db.session.scalar(_tracking(order_id)) is None:
+            raise _not_tracking(order_id)
+        return {"ok": True, "stored": 0, "skipped": len(fixes)}
+    first, newest = kept[0][0], kept[-1][0]
+    claimed = db.session.execute(
+        update(Delivery).where(
+            Delivery.id == delivery.id, Delivery.order_id.in_(_tracking(order_id)),
+            or_(Delivery.late_until.is_(None), Delivery.late_until < first),
+        ).values(late_until=newest).execution_options(synchronize_session=False)).rowcount
+    if claimed != 1:
+        db.session.rollback()
+        if db.session.scalar(_tracking(order_id)) is None:
+            raise _not_tracking(order_id)
+        return {"ok": True, "stored": 0, "skipped": len(fixes)}  # an overlapping batch won
+    db.session.add_all(TrackPoint(delivery_id=delivery.id, recorded_at=at, late=True, **fix)
+                       for at, fix in kept)
+    points = [{"lat": fix["lat"], "lng": fix["lng"], "accuracy": fix["accuracy"],
+               "at": _iso(at)} for at, fix in kept]
+    emit_after_commit(db.session, "delivery:late", {"order_id": order_id, "points": points},
+                      order_room(order_id))
+    db.session.commit()
+    return {"ok": True, "stored": len(kept), "skipped": len(fixes) - len(kept)}
+
+
+def recent_speed(delivery_id: int, now: datetime) -> float:
+    """Metres a second over the live fixes of the last ETA_SPEED_WINDOW seconds."""
+    config = current_app.config
+    since = now - timedelta(seconds=config["ETA_SPEED_WINDOW"])
+    rows = db.session.execute(
+        select(TrackPoint.lat, TrackPoint.lng, TrackPoint.speed, TrackPoint.recorded_at)
+        .where(TrackPoint.delivery_id == delivery_id, TrackPoint.late.is_(False),
+               TrackPoint.recorded_at >= since)
+        .order_by(TrackPoint.recorded_at)).all()
+    speed = None
+    if len(rows) >= 2 and (span := (rows[-1].recorded_at - rows[0].recorded_at)
+                           .total_seconds()) >= 5:
+        path = sum(distance_m(a.lat, a.lng, b.lat, b.lng) for a, b in zip(rows, rows[1:]))
+        speed = path / span
+    elif reported := [r.speed for r in rows if r.speed is not None]:
+        speed = sum(reported) / len(reported)
+    if speed is None:
+        speed = config["ETA_DEFAULT_SPEED"]
+    return min(max(speed, config["ETA_MIN_SPEED"]), 30.0)
+
+
+def eta_text(distance: float, seconds: float, arriving: bool) -> str:
+    if arriving:
+        return f"骑手即将到达 · 约 {max(50, round(distance / 50) * 50)} 米"
+    minutes = max(1, math.ceil(seconds / 60))
+    far = f"{distance / 1000:.1f} 公里" if distance >= 1000 else f"{round(distance / 10) * 10} 米"
+    return f"预计 {minutes} 分钟送达 · 距离 {far}"
+
+
+def eta(order: Order, delivery_id: int, lat: float, lng: float,
+        now: datetime | None = None) -> dict | None:
+    """Distance to the address pin and the time left at the recent speed; None without a pin."""
+    if order.dest_lat is None or order.dest_lng is None:
+        return None
+    config = current_app.config
+    distance = distance_m(lat, lng, order.dest_lat, order.dest_lng)
+    speed = recent_speed(delivery_id, now or utcnow())
+    seconds = distance * config["ETA_ROUTE_FACTOR"] / speed
+    arriving = distance <= config["ARRIVING_METERS"]
+    return {"distance_m": round(distance), "seconds": round(seconds), "arriving": arriving,
+            "text": eta_text(distance, seconds, arriving)}
+
+
+def snapshot(order: Order) -> dict:
+    """What a page needs to catch up after (re)connecting: status, last position, trail, ETA.
+
+    Positions only while the order is under way, and only to its parties (callers load the
+    order through the actor).
+    """
+    delivery = order.delivery
+    position, trail, estimate = None, [], None
+    if order.status in TRACKING and delivery is not None:
+        if delivery.last_lat is not None:
+            position = {"lat": delivery.last_lat, "lng": delivery.last_lng,
+                        "accuracy": delivery.last_accuracy, "at": _iso(delivery.last_at)}
+            estimate = eta(order, delivery.id, delivery.last_lat, delivery.last_lng)
+        rows = db.session.execute(
+            select(TrackPoint.lat, TrackPoint.lng, TrackPoint.late, TrackPoint.recorded_at)
+            .where(TrackPoint.delivery_id == delivery.id)
+            .order_by(TrackPoint.recorded_at.desc(), TrackPoint.id.desc())
+            .limit(TRAIL_POINTS)).all()
+        trail = [{"lat": r.lat, "lng": r.lng, "late": r.late, "at": _iso(r.recorded_at)}
+                 for r in reversed(rows)]
+    destination = ({"lat": order.dest_lat, "lng": order.dest_lng}
+                   if order.dest_lat is not None and order.dest_lng is not None else None)
+    return {"ok": True, "id": order.id, "status": str(order.status),
+            "label": LABELS[order.status], "tracking": order.status in TRACKING,
+            "position": position, "eta": estimate, "trail": trail, "destination": destination}

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, LargeBinary, String
+from sqlalchemy import JSON, ForeignKey, LargeBinary, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.models.base import db, utcnow
@@ -21,6 +21,9 @@ class Delivery(db.Model):
     last_lng: Mapped[float | None] = mapped_column()
     last_accuracy: Mapped[float | None] = mapped_column()
     last_at: Mapped[datetime | None] = mapped_column()
+    # The newest fix time of the positions the phone queued offline and sent late: a later batch
+    # must start after it, so late fixes can never outnumber the seconds that passed.
+    late_until: Mapped[datetime | None] = mapped_column()
 
     order: Mapped[Order] = relationship(back_populates="delivery")
     courier: Mapped[User] = relationship()
@@ -35,6 +38,9 @@ class TrackPoint(db.Model):
     speed: Mapped[float | None] = mapped_column()
     heading: Mapped[float | None] = mapped_column()
     recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Taken while the phone was offline and sent on reconnect: part of the trail, never the
+    # courier's current position. recorded_at is then when the fix was taken.
+    late: Mapped[bool] = mapped_column(default=False, server_default=false())
 
 
 class ProofOfDelivery(db.Model):
@@ -44,9 +50,19 @@ class ProofOfDelivery(db.Model):
     signer_name: Mapped[str] = mapped_column(String(40))
     signer_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
     signed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The courier's last position when the buyer signed: where, how precise, when it was taken.
     lat: Mapped[float | None] = mapped_column()
     lng: Mapped[float | None] = mapped_column()
+    accuracy: Mapped[float | None] = mapped_column()
+    position_at: Mapped[datetime | None] = mapped_column()
+    # Scheme 1 (before migration 0006): line ids only. Scheme 2: one object per line with title,
+    # quantity and price; rejected lines carry the reason and their photo's SHA-256.
     accepted_lines: Mapped[list] = mapped_column(JSON, default=list)
+    rejected_lines: Mapped[list] = mapped_column(JSON, default=list)
+    # What the buyer does not pay for: the rejected lines (everything when all are rejected).
+    refund_fen: Mapped[int] = mapped_column(default=0)
+    # Which facts proof_digest() covers; proofs signed before 0006 keep scheme 1.
+    scheme: Mapped[int] = mapped_column(default=2)
     digest: Mapped[str] = mapped_column(String(64))
 
     order: Mapped[Order] = relationship(back_populates="proof")

@@ -53,6 +53,8 @@ class Order(db.Model):
     items_fen: Mapped[int] = mapped_column()
     delivery_fee_fen: Mapped[int] = mapped_column(default=0)
     total_fen: Mapped[int] = mapped_column()
+    # What the courier or shop confirmed collecting at the door (total less rejected lines).
+    paid_fen: Mapped[int | None] = mapped_column()
     note: Mapped[str] = mapped_column(String(200), default="")
     idempotency_key: Mapped[str] = mapped_column(String(64))
     # The accepted quote this order was placed from (webapp/demands); at most one order each.
@@ -77,6 +79,8 @@ class OrderLine(db.Model):
     quantity: Mapped[int] = mapped_column()
     inspection: Mapped[Inspection | None] = mapped_column(str_enum(Inspection))
     reject_reason: Mapped[str] = mapped_column(String(200), default="")
+    # The buyer's photo of a rejected line (webapp/uploads name), shown to the order's parties.
+    reject_photo: Mapped[str | None] = mapped_column(String(120))
 
     order: Mapped[Order] = relationship(back_populates="lines")
     product: Mapped[Product | None] = relationship()
@@ -96,6 +100,8 @@ class OrderEvent(db.Model):
     from_status: Mapped[Status | None] = mapped_column(str_enum(Status))
     to_status: Mapped[Status] = mapped_column(str_enum(Status))
     note: Mapped[str] = mapped_column(Text, default="")
+    # A photo the actor attached (the courier's picture of a failed delivery), an uploads name.
+    photo: Mapped[str | None] = mapped_column(String(120))
     at: Mapped[datetime] = mapped_column(default=utcnow)
 
     actor: Mapped[User | None] = relationship()

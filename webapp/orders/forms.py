@@ -96,3 +96,41 @@ class RefuseOrderForm(Form):
 class SignForm(Form):
     signer_name = StringField("签收人", validators=[DataRequired("请输入签收人姓名"), Length(max=40)])
     signature = HiddenField(validators=[DataRequired("请在签名区内签名")])
+
+
+def inspection_from(form, files, lines) -> tuple[dict, dict[int, dict]]:
+    """The buyer's verdict on each line from the sign form: `line-<id>` accepted/rejected,
+    `reason-<id>` (REJECT_REASONS), `note-<id>` and `photo-<id>` for a rejected line.
+
+    Returns ({line id: LineCheck}, {line id: what was chosen, with "error" where it is wrong});
+    a line the form does not mention counts as accepted (the radio starts there).
+    """
+    from webapp.orders.services import REJECT_REASONS, LineCheck
+    from webapp.uploads import UploadRejected, clean_image
+
+    checks, chosen = {}, {}
+    for line in lines:
+        verdict = form.get(f"line-{line.id}", "accepted")
+        reason = form.get(f"reason-{line.id}", "").strip()
+        note = form.get(f"note-{line.id}", "").strip()[:100]
+        entry = {"verdict": verdict, "reason": reason, "note": note}
+        chosen[line.id] = entry
+        if verdict == "accepted":
+            checks[line.id] = LineCheck(True)
+            continue
+        if verdict != "rejected":
+            entry["error"] = "请选择验收或拒收"
+            continue
+        if reason not in REJECT_REASONS:
+            entry["error"] = "请选择拒收原因"
+            continue
+        photo = files.get(f"photo-{line.id}")
+        clean = None
+        if photo is not None and photo.filename:
+            try:
+                clean = clean_image(photo)
+            except UploadRejected as rejected:
+                entry["error"] = rejected.message
+                continue
+        checks[line.id] = LineCheck(False, f"{reason}：{note}" if note else reason, clean)
+    return checks, chosen

@@ -1,16 +1,18 @@
 import secrets
 
-from flask import Response, flash, request, url_for
+from flask import Response, abort, flash, jsonify, request, url_for
 from flask_login import current_user
 
 from webapp.addresses import services as address_services
 from webapp.cart import services as cart_services
+from webapp.delivery.services import snapshot
 from webapp.merchants.services import couriers_of
 from webapp.models import Role
 from webapp.orders import bp, services
-from webapp.orders.forms import CheckoutForm, RefuseOrderForm, SignForm
+from webapp.orders.forms import CheckoutForm, RefuseOrderForm, SignForm, inspection_from
 from webapp.orders.state import actions_for
 from webapp.shops.services import own_shop_or_403
+from webapp.uploads import send_private
 from webapp.web import redirect_to, render, role_required, wants_fragment
 
 PARTIES = (Role.BUYER, Role.MERCHANT, Role.COURIER)
@@ -159,21 +161,60 @@ def paid(order_id: int):
     return _after_merchant_action(order)
 
 
+SIGNED = {"completed": "签收成功，订单已完成。", "partially_refused": "已签收，拒收的商品不收费。",
+          "refused": "已拒收全部商品，本单无需付款。"}
+
+
 @bp.post("/<int:order_id>/sign")
 @role_required(Role.BUYER)
 def sign(order_id: int):
-    """Sign for the delivered goods on the screen."""
+    """Inspect each line (accept, or reject with a reason and photo) and sign on the screen."""
     order = services.order_for(current_user, order_id)
     form = SignForm()
-    if form.validate_on_submit():
-        order = services.sign(order_id, current_user, form.signer_name.data, form.signature.data)
+    checks, chosen = inspection_from(request.form, request.files, order.lines)
+    line_errors = any("error" in entry for entry in chosen.values())
+    if form.validate_on_submit() and not line_errors:
+        order = services.sign(order_id, current_user, form.signer_name.data, form.signature.data,
+                              checks)
         if not wants_fragment():
-            flash("签收成功，订单已完成。", "success")
+            flash(SIGNED[order.status], "success")
             return redirect_to(url_for("orders.detail", order_id=order.id))
         return render("orders/detail.html", "orders/_panel.html", **_detail_context(order))
     ctx = _detail_context(order)
-    ctx["sign_form"] = form
+    ctx["sign_form"], ctx["inspection"] = form, chosen
     return render("orders/detail.html", "orders/_panel.html", status=422, **ctx)
+
+
+@bp.get("/<int:order_id>/proof")
+@role_required(*PARTIES)
+def proof(order_id: int):
+    """The proof of delivery, for the buyer, the shop and the courier, with its digest checked."""
+    order = services.order_for(current_user, order_id)
+    if order.proof is None:
+        return render("error.html", status=404, message="该订单尚未签收。")
+    return render("orders/proof.html", order=order)
+
+
+@bp.get("/<int:order_id>/live")
+@role_required(*PARTIES)
+def live(order_id: int):
+    """The order's state as order:watch gives it, for pages whose socket cannot connect."""
+    response = jsonify(snapshot(services.order_for(current_user, order_id)))
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.get("/<int:order_id>/photos/<any(line, event):kind>/<int:item_id>")
+@role_required(*PARTIES)
+def photo(order_id: int, kind: str, item_id: int):
+    """A photo of a rejected line or of a failed delivery, for the order's parties only."""
+    order = services.order_for(current_user, order_id)
+    items = order.lines if kind == "line" else order.events
+    name = next((getattr(item, "reject_photo" if kind == "line" else "photo")
+                 for item in items if item.id == item_id), None)
+    if not name:
+        abort(404)
+    return send_private(name)
 
 
 @bp.get("/<int:order_id>/signature.png")

@@ -24,10 +24,11 @@ from webapp.models import (
     Role, Shop, ShopStatus, Status, User, utcnow,
 )
 from webapp.models.order import PAYMENT_LABELS
+from webapp.uploads import CleanImage, discard, path_of, store
 from webapp.orders.forms import WINDOW_FORMAT
 from webapp.orders.state import FINAL, LABELS, Action, IllegalTransition, RoleNotAllowed, transition
 from webapp.realtime import emit_after_commit, order_room, shop_room, user_room
-from webapp.web import MAX_ID, Conflict, ServiceError
+from webapp.web import MAX_ID, Conflict, ServiceError, yuan
 
 SYSTEM = SimpleNamespace(id=None, role=Role.SYSTEM)
 
@@ -265,16 +266,21 @@ def _place_order(buyer: User, shop_id: int, lines: dict[int, int] | None, *,
     return order
 
 
-def _apply(order: Order, action: Action, actor: User, outcome: Status | None = None,
-           note: str = "") -> Status:
-    """Move `order` by `action`, once: a second tap or a stale tab gets a Conflict."""
-    current = order.status
+def _check(order: Order, action: Action, actor: User, outcome: Status | None = None) -> Status:
+    """The status `action` leads to, or the error the user sees (before anything is stored)."""
     try:
-        target = transition(current, action, actor.role, outcome)
+        return transition(order.status, action, actor.role, outcome)
     except RoleNotAllowed:
         raise ServiceError("你不能对该订单执行此操作。", 403) from None
     except IllegalTransition:
-        raise Conflict(f"订单当前为「{LABELS[current]}」，不能{ACTION_LABELS[action]}。") from None
+        raise Conflict(f"订单当前为「{LABELS[order.status]}」，不能{ACTION_LABELS[action]}。") from None
+
+
+def _apply(order: Order, action: Action, actor: User, outcome: Status | None = None,
+           note: str = "", photo: str | None = None) -> Status:
+    """Move `order` by `action`, once: a second tap or a stale tab gets a Conflict."""
+    current = order.status
+    target = _check(order, action, actor, outcome)
     changed = db.session.execute(
         update(Order).where(Order.id == order.id, Order.status == current)
         .values(status=target, updated_at=utcnow())
@@ -284,7 +290,7 @@ def _apply(order: Order, action: Action, actor: User, outcome: Status | None = N
         db.session.rollback()
         raise Conflict("订单状态已变化，请刷新后重试。")
     db.session.add(OrderEvent(order_id=order.id, actor_id=actor.id, action=action,
-                              from_status=current, to_status=target, note=note))
+                              from_status=current, to_status=target, note=note, photo=photo))
     db.session.expire(order, ["status", "updated_at"])
     return target
 
@@ -353,6 +359,7 @@ def assign(order_id: int, actor: User, courier_id: int | None) -> Order:
         order.delivery.courier_id = courier.id
         order.delivery.assigned_at = utcnow()
         order.delivery.started_at = order.delivery.arrived_at = None
+        _stop_tracking(order.delivery)
     db.session.flush()
     db.session.refresh(order, ["delivery"])
     return _finish(order)
@@ -374,13 +381,41 @@ def arrive(order_id: int, actor: User) -> Order:
     return _finish(order)
 
 
-def fail(order_id: int, actor: User, reason: str) -> Order:
-    """The courier cannot complete the delivery; the shop can assign it again."""
-    if not reason.strip():
-        raise ServiceError("请填写配送失败的原因。", 422)
+# Why a delivery could not be completed: the courier picks one; the shop reads it to decide.
+FAIL_REASONS = {"absent": "收件人不在", "wrong_address": "地址错误", "refused": "买家拒收",
+                "damaged": "货物损坏"}
+
+
+def _stop_tracking(delivery: Delivery | None) -> None:
+    """Forget the live position: tracks are kept only from pickup to signature or failure."""
+    if delivery is not None:
+        delivery.last_lat = delivery.last_lng = delivery.last_accuracy = None
+        delivery.last_at = delivery.late_until = None
+
+
+def fail(order_id: int, actor: User, reason: str, note: str = "",
+         photo: CleanImage | None = None) -> Order:
+    """The courier cannot complete the delivery: a reason from FAIL_REASONS (its code or its
+    words), an optional note and photo. Tracking stops; the shop can assign it again."""
+    reason = (reason or "").strip()
+    code = reason if reason in FAIL_REASONS else next(
+        (key for key, label in FAIL_REASONS.items() if label == reason), None)
+    if code is None:
+        raise ServiceError("请选择配送失败的原因。", 422)
     order = order_for(actor, order_id)
-    _apply(order, Action.FAIL, actor, note=reason.strip()[:200])
-    return _finish(order)
+    _check(order, Action.FAIL, actor)
+    note = (note or "").strip()[:150]
+    name = store(photo, "failures") if photo is not None else None
+    try:
+        _apply(order, Action.FAIL, actor, note=FAIL_REASONS[code] + (f"：{note}" if note else ""),
+               photo=name)
+        _stop_tracking(order.delivery)
+        return _finish(order)
+    except BaseException:
+        db.session.rollback()
+        if name:
+            discard(name)
+        raise
 
 
 PAYABLE = frozenset({Status.ARRIVED, Status.COMPLETED, Status.PARTIALLY_REFUSED})
@@ -393,22 +428,47 @@ def confirm_payment(order_id: int, actor: User) -> Order:
         raise ServiceError("只有骑手或商家可以确认收款。", 403)
     if order.status not in PAYABLE:
         raise Conflict(f"订单当前为「{LABELS[order.status]}」，送达后才能确认收款。")
+    due, refused = amount_due(order), refused_fen(order)
     changed = db.session.execute(
         update(Order).where(Order.id == order.id, Order.payment_status == "unpaid")
-        .values(payment_status="paid").execution_options(synchronize_session=False)).rowcount
+        .values(payment_status="paid", paid_fen=due)
+        .execution_options(synchronize_session=False)).rowcount
     if changed != 1:
         db.session.rollback()
         raise Conflict("该订单已确认收款。")
     # Payment is kept apart from the order's status: the event records it without a move.
+    note = f"已收款：{PAYMENT_LABELS[order.payment_method]} {yuan(due)}"
+    if refused:
+        note += f"（已扣除拒收 {yuan(refused)}）"
     db.session.add(OrderEvent(order_id=order.id, actor_id=actor.id, action=None,
-                              from_status=order.status, to_status=order.status,
-                              note=f"已收款：{PAYMENT_LABELS[order.payment_method]}"))
-    db.session.expire(order, ["payment_status"])
+                              from_status=order.status, to_status=order.status, note=note))
+    db.session.expire(order, ["payment_status", "paid_fen"])
     return _finish(order)
 
 
+def refused_fen(order: Order) -> int:
+    """What the buyer does not pay for: the lines rejected at the door (0 before signing)."""
+    return order.proof.refund_fen if order.proof is not None else 0
+
+
+def amount_due(order: Order) -> int:
+    """What the courier collects at the door: the total less the rejected lines."""
+    return order.total_fen - refused_fen(order)
+
+
+def refund_due(order: Order) -> int:
+    """Paid before inspecting, then rejected lines: the money owed back to the buyer."""
+    if order.paid_fen is None:
+        return 0
+    return max(0, order.paid_fen - amount_due(order))
+
+
 def decode_signature(data_url: str) -> bytes:
-    """Check a signature data URL by content and re-encode it as a clean PNG."""
+    """Check a signature data URL by content and re-encode it as a clean PNG.
+
+    Refused: anything but a PNG, an empty canvas, and a trivial mark (a dot, a tick) that inks
+    less than SIGNATURE_MIN_INK of the canvas or spans less than SIGNATURE_MIN_SPAN of it.
+    """
     prefix = "data:image/png;base64,"
     if not data_url or not data_url.startswith(prefix):
         raise ServiceError("签名格式无效，请重新签名。", 422)
@@ -423,47 +483,154 @@ def decode_signature(data_url: str) -> bytes:
             if image.format != "PNG" or image.width * image.height > 4_000_000:
                 raise ServiceError("签名格式无效，请重新签名。", 422)
             image.load()
-            if image.getbbox() is None or image.convert("RGBA").getchannel("A").getbbox() is None:
-                raise ServiceError("签名为空，请在签名区内签名。", 422)
-            out = io.BytesIO()
-            image.convert("RGBA").save(out, format="PNG", optimize=True)
+            rgba = image.convert("RGBA")
     except (UnidentifiedImageError, OSError, Image.DecompressionBombError):
         raise ServiceError("签名格式无效，请重新签名。", 422) from None
+    # Ink = what shows dark on white paper, whether the canvas is transparent or white.
+    paper = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+    ink = Image.alpha_composite(paper, rgba).convert("L").point(lambda v: 255 if v < 160 else 0)
+    box = ink.getbbox()
+    if box is None:
+        raise ServiceError("签名为空，请在签名区内签名。", 422)
+    width, height = rgba.size
+    share = ink.histogram()[255] / (width * height)
+    span = max((box[2] - box[0]) / width, (box[3] - box[1]) / height)
+    config = current_app.config
+    if share < config["SIGNATURE_MIN_INK"] or span < config["SIGNATURE_MIN_SPAN"]:
+        raise ServiceError("签名过于简单，请写下完整的签名。", 422)
+    if share > 0.5:
+        raise ServiceError("签名格式无效，请重新签名。", 422)  # a filled canvas is no signature
+    out = io.BytesIO()
+    rgba.save(out, format="PNG", optimize=True)
     return out.getvalue()
 
 
+def _iso(at: datetime | None) -> str | None:
+    return at.isoformat() if at is not None else None
+
+
 def proof_digest(proof: ProofOfDelivery) -> str:
-    """SHA-256 over the signature and every recorded fact, in a fixed order."""
+    """SHA-256 over the signature and every recorded fact, in a fixed order.
+
+    Scheme 1 (proofs from before migration 0006) covered fewer facts; each proof is checked
+    against the facts of its own scheme, and the scheme itself is one of them from 2 on.
+    """
     facts = {
         "order_id": proof.order_id, "signer_name": proof.signer_name,
         "signer_id": proof.signer_id, "signed_at": proof.signed_at.isoformat(),
         "lat": proof.lat, "lng": proof.lng, "accepted_lines": proof.accepted_lines,
     }
+    if proof.scheme != 1:
+        facts.update(scheme=proof.scheme, accuracy=proof.accuracy,
+                     position_at=_iso(proof.position_at), rejected_lines=proof.rejected_lines,
+                     refund_fen=proof.refund_fen)
     digest = hashlib.sha256(json.dumps(facts, sort_keys=True, ensure_ascii=False).encode())
     digest.update(proof.signature_png)
     return digest.hexdigest()
 
 
-def sign(order_id: int, actor: User, signer_name: str, signature_data_url: str) -> Order:
-    """Sign for the goods: store the proof of delivery and stop tracking."""
+def _file_sha256(name: str | None) -> str | None:
+    try:
+        return hashlib.sha256(path_of(name).read_bytes()).hexdigest() if name else None
+    except OSError:
+        return None
+
+
+def proof_intact(order: Order) -> bool:
+    """Whether the stored proof still hashes to its digest, photos of rejected lines included."""
+    proof = order.proof
+    if proof is None or proof_digest(proof) != proof.digest:
+        return False
+    photos = {line.id: line.reject_photo for line in order.lines}
+    return all(_file_sha256(photos.get(entry.get("id"))) == entry["photo_sha256"]
+               for entry in proof.rejected_lines or []
+               if isinstance(entry, dict) and entry.get("photo_sha256"))
+
+
+# Why a line is rejected at the door: the buyer picks one and may add a few words.
+REJECT_REASONS = ("商品破损", "数量或规格不符", "质量问题", "与描述不符", "其他")
+
+
+@dataclass(frozen=True)
+class LineCheck:
+    """The buyer's verdict on one order line at the door."""
+
+    accepted: bool
+    reason: str = ""
+    photo: CleanImage | None = None
+
+
+def _line_fact(line: OrderLine) -> dict:
+    return {"id": line.id, "title": line.title, "quantity": line.quantity,
+            "unit_price_fen": line.unit_price_fen, "amount_fen": line.subtotal_fen}
+
+
+def sign(order_id: int, actor: User, signer_name: str, signature_data_url: str,
+         checks: dict[int, LineCheck] | None = None) -> Order:
+    """Inspect and sign at the door: store the proof of delivery and stop tracking.
+
+    `checks` holds a verdict for every line (None: all accepted). All accepted -> completed;
+    some rejected -> partially refused, their amount not due; all rejected -> refused (the
+    buyer signs that they refused, and owes nothing, delivery fee included: nothing was
+    delivered). Nothing is stored unless everything is valid.
+    """
     order = order_for(actor, order_id)
+    _check(order, Action.SIGN, actor, Status.COMPLETED)  # before arrival: 409, not a form error
+    name = (signer_name or "").strip()
+    if not name or len(name) > 40:
+        raise ServiceError("请输入签收人姓名（不超过 40 个字）。", 422)
+    checks = checks if checks is not None else {line.id: LineCheck(True) for line in order.lines}
+    if set(checks) != {line.id for line in order.lines}:
+        raise ServiceError("请逐项验货：每件商品选择验收或拒收。", 422)
+    rejected = [line for line in order.lines if not checks[line.id].accepted]
+    accepted = [line for line in order.lines if checks[line.id].accepted]
+    if any(not checks[line.id].reason.strip() for line in rejected):
+        raise ServiceError("请为拒收的商品选择原因。", 422)
     png = decode_signature(signature_data_url)
-    accepted = [line.id for line in order.lines]
-    _apply(order, Action.SIGN, actor, outcome=Status.COMPLETED, note=signer_name.strip())
-    for line in order.lines:
-        line.inspection = Inspection.ACCEPTED
-    delivery = order.delivery
-    proof = ProofOfDelivery(
-        order_id=order.id, signature_png=png, signer_name=signer_name.strip(),
-        signer_id=actor.id, signed_at=utcnow().replace(microsecond=0),
-        lat=delivery.last_lat if delivery else None, lng=delivery.last_lng if delivery else None,
-        accepted_lines=accepted, digest="")
-    proof.digest = proof_digest(proof)
-    db.session.add(proof)
-    if delivery is not None:
-        # The proof keeps the position at signature; the live position stops being kept here.
-        delivery.last_lat = delivery.last_lng = delivery.last_accuracy = None
-    return _finish(order)
+    if not accepted:
+        action, outcome, refund = Action.REFUSE, Status.REFUSED, order.total_fen
+    elif rejected:
+        action, outcome = Action.SIGN, Status.PARTIALLY_REFUSED
+        refund = sum(line.subtotal_fen for line in rejected)
+    else:
+        action, outcome, refund = Action.SIGN, Status.COMPLETED, 0
+    note = name if not rejected else f"{name}；拒收 {len(rejected)} 项，不收 {yuan(refund)}"
+    stored: list[str] = []
+    try:
+        _apply(order, action, actor, outcome=outcome, note=note)
+        rejected_facts = []
+        for line in order.lines:
+            check = checks[line.id]
+            line.inspection = Inspection.ACCEPTED if check.accepted else Inspection.REJECTED
+            if check.accepted:
+                continue
+            line.reject_reason = check.reason.strip()[:200]
+            if check.photo is not None:
+                line.reject_photo = store(check.photo, "inspections")
+                stored.append(line.reject_photo)
+            rejected_facts.append({**_line_fact(line), "reason": line.reject_reason,
+                                   "photo_sha256": check.photo.sha256 if check.photo else None})
+        delivery = order.delivery
+        proof = ProofOfDelivery(
+            order_id=order.id, signature_png=png, signer_name=name, signer_id=actor.id,
+            signed_at=utcnow().replace(microsecond=0),
+            lat=delivery.last_lat if delivery else None,
+            lng=delivery.last_lng if delivery else None,
+            accuracy=delivery.last_accuracy if delivery else None,
+            position_at=delivery.last_at.replace(microsecond=0)
+            if delivery and delivery.last_at else None,
+            accepted_lines=[_line_fact(line) for line in accepted],
+            rejected_lines=rejected_facts, refund_fen=refund, scheme=2, digest="")
+        proof.digest = proof_digest(proof)
+        db.session.add(proof)
+        # The proof keeps the position at signature; the live one stops being kept.
+        _stop_tracking(delivery)
+        return _finish(order)
+    except BaseException:
+        db.session.rollback()
+        for photo in stored:
+            discard(photo)
+        raise
 
 
 def place_quote_order(buyer: User, quote, *, destination: Destination, window: str,

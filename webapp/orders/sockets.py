@@ -1,24 +1,11 @@
 from flask_login import current_user
 from flask_socketio import join_room
 
+from webapp.delivery.services import snapshot
 from webapp.extensions import socketio
 from webapp.orders.services import find_order_for
-from webapp.orders.state import LABELS, TRACKING
 from webapp.realtime import order_room
 from webapp.web import MAX_ID
-
-
-def order_snapshot(order) -> dict:
-    """What a page needs to catch up after (re)connecting: status and last position."""
-    delivery = order.delivery
-    position = None
-    if order.status in TRACKING and delivery is not None and delivery.last_lat is not None:
-        position = {"lat": delivery.last_lat, "lng": delivery.last_lng,
-                    "accuracy": delivery.last_accuracy,
-                    "at": delivery.last_at.isoformat() + "Z" if delivery.last_at else None}
-    return {"ok": True, "id": order.id, "status": str(order.status),
-            "label": LABELS[order.status], "tracking": order.status in TRACKING,
-            "position": position}
 
 
 @socketio.on("order:watch")
@@ -35,4 +22,4 @@ def watch(data):
     if order is None:
         return {"ok": False, "error": "forbidden"}
     join_room(order_room(order.id))
-    return order_snapshot(order)
+    return snapshot(order)
