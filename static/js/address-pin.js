@@ -1,4 +1,6 @@
 // The optional map pin of an address: tap the map, or use the phone's position, to set it.
+// The pin is stored in WGS-84 (as GPS gives it); on GCJ-02 tiles (data-crs="gcj02") what is
+// drawn is shifted, and a tap is shifted back before it is stored.
 (function () {
   "use strict";
 
@@ -17,9 +19,13 @@
       L.tileLayer(el.dataset.tileUrl, { maxZoom: 19, attribution: el.dataset.attribution }).addTo(map);
     }
     var marker = null;
+    var gcj = el.dataset.crs === "gcj02" && window.Gcj02;
+    function shown(a, b) { return gcj ? window.Gcj02.toGcj02(a, b) : [a, b]; }
+    function stored(a, b) { return gcj ? window.Gcj02.toWgs84(a, b) : [a, b]; }
 
+    // a, b: WGS-84.
     function place(a, b, say) {
-      var latlng = [a, b];
+      var latlng = shown(a, b);
       if (!marker) marker = L.marker(latlng, { title: "收货位置", alt: "收货位置" }).addTo(map);
       else marker.setLatLng(latlng);
       lat.value = a.toFixed(6);
@@ -30,9 +36,12 @@
 
     if (lat.value && lng.value && !isNaN(parseFloat(lat.value))) {
       place(parseFloat(lat.value), parseFloat(lng.value));
-      map.setView([parseFloat(lat.value), parseFloat(lng.value)], 16);
+      map.setView(shown(parseFloat(lat.value), parseFloat(lng.value)), 16);
     }
-    map.on("click", function (e) { place(e.latlng.lat, e.latlng.lng); });
+    map.on("click", function (e) {
+      var w = stored(e.latlng.lat, e.latlng.lng);
+      place(w[0], w[1]);
+    });
     clear.addEventListener("click", function () {
       if (marker) { map.removeLayer(marker); marker = null; }
       lat.value = lng.value = "";
@@ -45,7 +54,7 @@
         note.textContent = "正在定位…";
         navigator.geolocation.getCurrentPosition(function (p) {
           place(p.coords.latitude, p.coords.longitude, "已使用当前位置");
-          map.setView([p.coords.latitude, p.coords.longitude], 16);
+          map.setView(shown(p.coords.latitude, p.coords.longitude), 16);
         }, function () { note.textContent = "无法获取当前位置，请在地图上点选"; },
         { enableHighAccuracy: true, timeout: 10000 });
       });

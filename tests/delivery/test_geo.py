@@ -41,7 +41,8 @@ def test_distance_of_one_degree_of_latitude():
 
 
 def test_the_maps_javascript_shift_is_the_same_as_this_one():
-    """static/js/track-map.js draws with its own copy of the transform: same numbers."""
+    """static/js/gcj02.js (the maps' copy of the transform) gives the same numbers, and its
+    inverse brings a shifted point back to where it started."""
     import json
     import shutil
     import subprocess
@@ -50,13 +51,16 @@ def test_the_maps_javascript_shift_is_the_same_as_this_one():
     node = shutil.which("node")
     if node is None:
         pytest.skip("node is not installed (the browser test checks the map in Chromium)")
-    script = Path(__file__).resolve().parents[2] / "static" / "js" / "track-map.js"
+    script = Path(__file__).resolve().parents[2] / "static" / "js" / "gcj02.js"
     points = [wgs for wgs, _, _ in REFERENCE] + [(51.5007, -0.1246)]
     program = (
         "global.window = {}; global.document = {getElementById: () => null};"
         f"require({json.dumps(str(script))});"
-        f"console.log(JSON.stringify({json.dumps(points)}.map(p => window.TrackMap.toGcj02(p[0], p[1]))));")
+        f"const ps = {json.dumps(points)};"
+        "console.log(JSON.stringify(ps.map(p => [window.Gcj02.toGcj02(p[0], p[1]),"
+        " window.Gcj02.toWgs84(...window.Gcj02.toGcj02(p[0], p[1]))])));")
     out = subprocess.run([node, "-e", program], capture_output=True, text=True, timeout=30,
                          check=True).stdout
-    for (lat, lng), (js_lat, js_lng) in zip(points, json.loads(out)):
-        assert (js_lat, js_lng) == pytest.approx(wgs84_to_gcj02(lat, lng), abs=1e-12)
+    for (lat, lng), (shifted, back) in zip(points, json.loads(out)):
+        assert tuple(shifted) == pytest.approx(wgs84_to_gcj02(lat, lng), abs=1e-12)
+        assert tuple(back) == pytest.approx((lat, lng), abs=1e-8)  # about 1 mm

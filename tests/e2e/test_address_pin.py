@@ -1,0 +1,54 @@
+"""The address book's optional map pin in Chromium: a tap on the map sets it, it is stored in
+WGS-84, and the GCJ-02 inverse used for Chinese tiles brings a shifted tap back."""
+from __future__ import annotations
+
+import re
+import secrets
+
+from playwright.sync_api import expect
+
+from tests.e2e.test_journey import PHONE
+
+
+def test_a_tap_on_the_map_pins_the_address(live_server, browser):
+    context = browser.new_context(**PHONE, locale="zh-CN")
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    try:
+        page.goto(f"{live_server}/auth/register")
+        page.fill("#display_name", "钉图买家")
+        page.fill("#email", f"pin-{secrets.token_hex(4)}@example.com")
+        page.fill("#password", "buyer-pass-1")
+        page.fill("#confirm", "buyer-pass-1")
+        page.click("#register-form button[type=submit]")
+        expect(page.locator(".flash-success")).to_contain_text("注册成功")
+
+        page.goto(f"{live_server}/addresses/new")
+        expect(page.locator("#pin-note")).to_have_text("未标记")
+        expect(page.locator("#pin-clear")).to_be_hidden()
+        page.locator("#pin-map").click(position={"x": 120, "y": 90})
+        expect(page.locator("#pin-note")).to_have_text("已标记位置")
+        lat = float(page.input_value("#pin-lat"))
+        lng = float(page.input_value("#pin-lng"))
+        assert 39 < lat < 41 and 115 < lng < 118  # around the map's starting view (Beijing)
+        expect(page.locator("#pin-clear")).to_be_visible()
+
+        # The inverse the pin uses on GCJ-02 tiles: shifting a point and back returns it.
+        back = page.evaluate("(() => { const g = window.Gcj02.toGcj02(39.9087, 116.3975);"
+                             " return window.Gcj02.toWgs84(g[0], g[1]); })()")
+        assert abs(back[0] - 39.9087) < 1e-8 and abs(back[1] - 116.3975) < 1e-8
+
+        page.fill("#mobile", "13912345678")
+        page.select_option("#province", "11")
+        expect(page.locator("#city option[value='1101']")).to_have_count(1)
+        page.select_option("#city", "1101")
+        expect(page.locator("#district option[value='110101']")).to_have_count(1)
+        page.select_option("#district", "110101")
+        page.fill("#street", "东长安街 1 号")
+        page.click("#address-form button.primary")
+        expect(page).to_have_url(re.compile(r"/addresses/$"))
+        expect(page.locator(".address-item")).to_contain_text("已标记地图")
+        assert errors == []
+    finally:
+        context.close()
