@@ -276,9 +276,9 @@ def test_the_map_shifts_to_gcj02_in_chromium_as_in_python(browser, server):
         page = context.new_page()
         login(page, srv.url, *logins["买家"])
         page.goto(f"{srv.url}/orders/")
-        page.add_script_tag(url=f"{srv.url}/static/js/track-map.js")
+        page.add_script_tag(url=f"{srv.url}/static/js/gcj02.js")
         for lat, lng in ((39.915, 116.404), (31.1774276, 121.5272106), (51.5007, -0.1246)):
-            got = page.evaluate("([a, b]) => window.TrackMap.toGcj02(a, b)", [lat, lng])
+            got = page.evaluate("([a, b]) => window.Gcj02.toGcj02(a, b)", [lat, lng])
             assert got == pytest.approx(list(wgs84_to_gcj02(lat, lng)), abs=1e-12)
     finally:
         context.close()
