@@ -109,7 +109,7 @@ def _init_talisman(app: Flask) -> None:
         # CSP3 'self' covers ws:// and wss:// to this same host, which is all Socket.IO needs.
         "connect-src": "'self'",
         "object-src": "'none'",
-        "base-uri": "'self'",
+        "base-uri": "'none'",
         "form-action": "'self'",
         "frame-ancestors": "'none'",
     }

@@ -1,4 +1,4 @@
-from flask import flash, request, url_for
+from flask import flash, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
 from webapp.auth import bp, services
@@ -17,6 +17,13 @@ def home_for(user) -> str:
     }.get(user.role, url_for("shops.index"))
 
 
+def start_session(user) -> None:
+    """Log `user` in on a new session: nothing set before login (by anyone who could have
+    planted a cookie) carries over, and the CSRF token is a new one."""
+    session.clear()
+    login_user(user, remember=True)
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit("10 per minute", methods=["POST"])
 def login():
@@ -27,7 +34,7 @@ def login():
     if form.validate_on_submit():
         user = services.authenticate(form.login.data, form.password.data)
         if user is not None:
-            login_user(user, remember=True)
+            start_session(user)
             return redirect_to(safe_next(request.args.get("next")) or home_for(user))
         form.password.errors.append("账号或密码不正确")
     status = 422 if form.errors else 200
@@ -45,7 +52,7 @@ def register():
         else:
             user = services.register(form.email.data, form.password.data,
                                      form.display_name.data, Role(form.role.data))
-            login_user(user, remember=True)
+            start_session(user)
             flash("注册成功，欢迎！" if user.role is Role.BUYER
                   else "注册成功。请提交实名认证资料，审核通过后即可开店。", "success")
             return redirect_to(home_for(user))
