@@ -1,13 +1,15 @@
 # make run   install what is missing, migrate, seed demo data if empty, serve on 127.0.0.1:5000
 # make test  install test dependencies (and Debian's chromium), run the whole suite
 # make bench run the benchmarks under bench/
+# make scale two app processes behind nginx on 127.0.0.1:8080 over PostgreSQL and Redis
+#            (deploy/README.md; SCALE_DATABASE_URL / SCALE_REDIS_URL override the defaults)
 PYTHON ?= python3.11
 VENV   := .venv
 BIN    := $(VENV)/bin
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 export FLASK_APP := webapp
 
-.PHONY: run test bench chromium clean
+.PHONY: run test bench scale chromium nginx clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,11 +45,19 @@ chromium:
 	  ( $(SUDO) apt-get install -y --no-install-recommends chromium || \
 	    ( $(SUDO) apt-get update && $(SUDO) apt-get install -y --no-install-recommends chromium ) )
 
+nginx:
+	@command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || \
+	  ( $(SUDO) apt-get install -y --no-install-recommends nginx || \
+	    ( $(SUDO) apt-get update && $(SUDO) apt-get install -y --no-install-recommends nginx ) )
+
 test: $(VENV)/.dev chromium
 	$(BIN)/python -m pytest tests
 
 bench: $(VENV)/.dev
 	$(BIN)/python -m pytest bench -q -s -p no:cacheprovider
+
+scale: $(VENV)/.runtime instance/secret_key instance/kyc_key nginx
+	deploy/scale.sh
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -7,6 +7,8 @@ import sqlite3
 import threading
 import time
 
+from bench.conftest import record
+
 WORKERS, ATTEMPTS, STOCK = 8, 60, 200
 
 
@@ -79,4 +81,8 @@ def test_conditional_update_against_read_then_write(tmp_path):
     print(f"app conditional update:   {app}")
     print(f"ratio (app / baseline checkouts per second): "
           f"{app['per_second'] / baseline['per_second']:.2f}")
+    record("SQLite conditional UPDATE vs read-then-write (no server)",
+           f"{app['per_second']:.0f} sales/s, {app['errors']} errors, {app['oversold']} oversold",
+           f"{baseline['per_second']:.0f} sales/s, {baseline['errors']} errors, "
+           f"{baseline['oversold']} oversold", app["per_second"] / baseline["per_second"])
     assert app["oversold"] == 0 and app["sold"] == STOCK

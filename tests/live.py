@@ -26,7 +26,9 @@ def base_env(database_url: str, **extra: str) -> dict:
            "SECRET_KEY": "live-test-secret-key-not-for-production",
            "KYC_ENCRYPTION_KEY": "0iJ3hQm8dZ5y7kq1Xo2VwQnRr4tLs6uPa9bCe0fGh1I=",
            "DATABASE_URL": database_url, "MAP_TILE_URL": "", "RATELIMIT_ENABLED": "0",
-           "SOCKETIO_MESSAGE_QUEUE": "", "ACCESS_LOG": "", "LOG_LEVEL": "warning"}
+           "SOCKETIO_MESSAGE_QUEUE": "", "ACCESS_LOG": "", "LOG_LEVEL": "warning",
+           # A stop waits for idle keep-alive clients; tests don't need deploy's 10 s.
+           "KEEPALIVE": "2"}
     for name in ("TEST_DATABASE_URL", "TEST_REDIS_URL"):
         env.pop(name, None)
     env.update(extra)

@@ -1,0 +1,150 @@
+"""200 buyers check out the last 20 units at once through the real server: exactly 20 orders,
+no lock error shown to anyone, and checkouts per second against a bare conditional stock
+decrement on the same database (SQLite file; PostgreSQL too when TEST_DATABASE_URL is set)."""
+from __future__ import annotations
+
+import asyncio
+import re
+import secrets
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from urllib.parse import urlencode, urlsplit
+
+import pytest
+import requests
+import sqlalchemy as sa
+
+from bench import support
+from bench.conftest import postgres_url, record
+
+BUYERS, STOCK = 200, 20
+
+
+def checkout_form(base: str, email: str, password: str, shop_id: int) -> tuple[str, bytes]:
+    """Log a buyer in and open their checkout page; return their cookie and the filled form."""
+    with requests.Session() as session:
+        return _checkout_form(session, base, email, password, shop_id)
+
+
+def _checkout_form(session, base, email, password, shop_id):
+    page = session.get(f"{base}/auth/login", timeout=60).text
+    token = re.search(r'"X-CSRFToken": "([^"]+)"', page)[1]
+    answer = session.post(f"{base}/auth/login", allow_redirects=False, timeout=60, data={
+        "csrf_token": token, "login": email, "password": password})
+    assert answer.status_code == 303, answer.text[:300]
+    page = session.get(f"{base}/orders/checkout/{shop_id}", timeout=60).text
+    form = {
+        "csrf_token": re.search(r'"X-CSRFToken": "([^"]+)"', page)[1],
+        "address_id": re.search(r'<input checked id="address_id-\d+" name="address_id"[^>]*'
+                                r'value="(\d+)"', page)[1],
+        "window": re.search(r'<option[^>]*value="([0-9T:/-]+)"', page)[1],
+        "payment_method": "cod", "note": "",
+        "idempotency_key": re.search(r'name="idempotency_key" type="hidden" '
+                                     r'value="([0-9a-f]{32})"', page)[1]}
+    cookie = "; ".join(f"{c.name}={c.value}" for c in session.cookies)
+    return cookie, urlencode(form).encode()
+
+
+async def storm(base: str, path: str, forms: list[tuple[str, bytes]]) -> tuple[list, float]:
+    """POST every checkout at once, each on its own connection; statuses, bodies, wall time."""
+    parts = urlsplit(base)
+    connections = [await asyncio.open_connection(parts.hostname, parts.port) for _ in forms]
+    requests_ = [support.http_request("POST", base + path, {
+        "Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"}, body)
+        for cookie, body in forms]
+
+    async def one(connection, raw):
+        reader, writer = connection
+        writer.write(raw)
+        status, _, body = await support.read_response(reader)
+        writer.close()
+        return status, body.decode("utf-8", "replace")
+
+    began = time.perf_counter()
+    answers = await asyncio.gather(*(one(c, r) for c, r in zip(connections, requests_)))
+    return answers, time.perf_counter() - began
+
+
+def bare_decrements(url: str, attempts: int = BUYERS, threads: int = 16) -> float:
+    """Conditional decrements per second straight on the database (autocommit per attempt)."""
+    engine = sa.create_engine(url, pool_size=threads, max_overflow=0)
+    with engine.begin() as c:
+        c.execute(sa.text("CREATE TABLE bench_stock (id INTEGER PRIMARY KEY, stock INTEGER)"))
+        c.execute(sa.text("INSERT INTO bench_stock VALUES (1, :n)"), {"n": STOCK})
+    sold, lock = [0], threading.Lock()
+
+    def attempt(_):
+        with engine.begin() as c:
+            taken = c.execute(sa.text("UPDATE bench_stock SET stock = stock - 1 "
+                                      "WHERE id = 1 AND stock >= 1")).rowcount
+        with lock:
+            sold[0] += taken
+
+    began = time.perf_counter()
+    with ThreadPoolExecutor(threads) as pool:
+        list(pool.map(attempt, range(attempts)))
+    elapsed = time.perf_counter() - began
+    engine.dispose()
+    assert sold[0] == STOCK
+    return attempts / elapsed
+
+
+def run_contest(label: str, env: dict, facts: dict, database_url: str, server) -> None:
+    shop_id, product = facts["shop_id"], facts["contest_product"]
+    with ThreadPoolExecutor(16) as pool:
+        forms = list(pool.map(lambda email: checkout_form(server.url, email, facts["password"],
+                                                          shop_id), facts["buyers"]))
+    answers, elapsed = asyncio.run(storm(server.url, f"/orders/checkout/{shop_id}", forms))
+    statuses = {}
+    for status, _ in answers:
+        statuses[status] = statuses.get(status, 0) + 1
+    engine = sa.create_engine(database_url)
+    with engine.connect() as c:
+        orders = c.execute(sa.text("SELECT count(*) FROM order_line WHERE product_id = :p"),
+                           {"p": product}).scalar()
+        stock = c.execute(sa.text("SELECT stock FROM product WHERE id = :p"),
+                          {"p": product}).scalar()
+    engine.dispose()
+    locked = [body for _, body in answers if "locked" in body.lower() or "deadlock" in body.lower()]
+    print(f"\n[{label}] statuses {statuses}; orders {orders}; stock left {stock}")
+    assert orders == STOCK and stock == 0
+    assert statuses.get(303) == STOCK, statuses
+    assert not locked and all(status < 500 for status, _ in answers), statuses
+    refused = [body for status, body in answers if status != 303]
+    assert all("售罄" in body or "库存不足" in body for body in refused)
+
+    per_second = BUYERS / elapsed
+    baseline = bare_decrements(database_url)
+    ratio = per_second / baseline
+    record(f"{BUYERS} checkouts for {STOCK} units, {label}",
+           f"{per_second:.0f} checkouts/s ({elapsed:.2f} s), {orders} orders, 0 lock errors",
+           f"{baseline:.0f} bare decrements/s", ratio, ">= 0.25x bare", ratio >= 0.25)
+
+
+def test_checkout_storm_sqlite(sqlite_world, app_server):
+    env, facts = sqlite_world
+    url = env["DATABASE_URL"]
+    run_contest("SQLite", env, facts, url, app_server)
+
+
+def test_checkout_storm_postgres(bench_tmp):
+    base = postgres_url()
+    if not base:
+        pytest.skip("TEST_DATABASE_URL is not set (.ci/run sets it)")
+    name = f"bench_{secrets.token_hex(4)}"
+    admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as c:
+        c.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    url = sa.make_url(base).set(database=name).render_as_string(hide_password=False)
+    server = None
+    try:
+        env, facts = support.prepare(url, buyers=BUYERS, stock=STOCK)
+        server = support.start(env, "app-postgres")
+        run_contest("PostgreSQL", env, facts, url, server)
+    finally:
+        if server is not None:
+            server.stop()
+        with admin.connect() as c:
+            c.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()

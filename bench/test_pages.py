@@ -1,0 +1,38 @@
+"""Catalog pages under load: the shop page with 50 products and a search, against a bare Flask
+route served by the same gunicorn+gevent config in the same run, at 32 connections."""
+from __future__ import annotations
+
+from urllib.parse import quote
+
+import requests
+
+from bench import support
+from bench.conftest import record
+
+CONNECTIONS, SECONDS = 32, 5.0
+
+
+def test_shop_and_search_throughput_against_a_bare_route(app_server, bare_server):
+    shop = requests.get(f"{app_server.url}/s/fresh-fruit", timeout=30).text
+    assert shop.count('class="card product"') == 50
+    search_path = "/search/?q=" + quote("橙")
+    assert "脐橙" in requests.get(app_server.url + search_path, timeout=30).text
+
+    bare = support.hammer(bare_server.url + "/", CONNECTIONS, SECONDS)
+    assert set(bare.statuses) == {200}
+    record("bare Flask route (baseline)", f"{bare.rps:.0f} req/s, median {bare.median_ms:.1f} ms,"
+           f" p99 {bare.ms(99):.1f} ms")
+    # The app's own cheapest response: what the middleware (session, login, CSP, limiter) costs.
+    floor = support.hammer(app_server.url + "/sw.js", CONNECTIONS, SECONDS)
+    record("app floor: /sw.js (info)", f"{floor.rps:.0f} req/s, p99/median "
+           f"{floor.ms(99) / floor.median_ms:.1f}", f"{bare.rps:.0f} req/s",
+           floor.rps / bare.rps)
+    for name, path in (("shop page, 50 products", "/s/fresh-fruit"), ("search", search_path)):
+        load = support.hammer(app_server.url + path, CONNECTIONS, SECONDS)
+        assert set(load.statuses) == {200} and not load.errors, (load.statuses, load.errors)
+        ratio = load.rps / bare.rps
+        record(f"{name}: req/s at {CONNECTIONS} conn", f"{load.rps:.0f} req/s",
+               f"{bare.rps:.0f} req/s", ratio, ">= 0.5x bare", ratio >= 0.5)
+        spread = load.ms(99) / load.median_ms
+        record(f"{name}: p99/median", f"median {load.median_ms:.0f} ms, p99 {load.ms(99):.0f} ms",
+               "", spread, "p99 <= 3x median", spread <= 3)
