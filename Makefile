@@ -9,7 +9,7 @@ BIN    := $(VENV)/bin
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 export FLASK_APP := webapp
 
-.PHONY: run test bench scale chromium nginx clean
+.PHONY: run test bench scale chromium nginx clean catalogs messages
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -33,7 +33,20 @@ instance/kyc_key: | $(VENV)/.runtime
 	$(BIN)/python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())" > $@
 	chmod 600 $@
 
-run: $(VENV)/.runtime instance/secret_key instance/kyc_key
+# Translations: the .po catalogs are committed, the .mo files are built here (never committed).
+CATALOGS := $(patsubst %.po,%.mo,$(wildcard webapp/translations/*/LC_MESSAGES/messages.po))
+
+webapp/translations/%/LC_MESSAGES/messages.mo: webapp/translations/%/LC_MESSAGES/messages.po | $(VENV)/.runtime
+	$(BIN)/pybabel compile -d webapp/translations -l $*
+
+catalogs: $(CATALOGS)
+
+# Re-extract the strings and merge them into the catalogs (then translate the new entries).
+messages: | $(VENV)/.runtime
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location -o webapp/translations/messages.pot .
+	$(BIN)/pybabel update -i webapp/translations/messages.pot -d webapp/translations --no-fuzzy-matching
+
+run: $(VENV)/.runtime instance/secret_key instance/kyc_key catalogs
 	@export SECRET_KEY="$$(cat instance/secret_key)"; \
 	$(BIN)/flask db upgrade && \
 	if $(BIN)/flask db-empty; then $(BIN)/flask seed-demo; else $(BIN)/flask demo-logins; fi && \
@@ -50,13 +63,13 @@ nginx:
 	  ( $(SUDO) apt-get install -y --no-install-recommends nginx || \
 	    ( $(SUDO) apt-get update && $(SUDO) apt-get install -y --no-install-recommends nginx ) )
 
-test: $(VENV)/.dev chromium
+test: $(VENV)/.dev chromium catalogs
 	$(BIN)/python -m pytest tests
 
 bench: $(VENV)/.dev
 	$(BIN)/python -m pytest bench -q -s -p no:cacheprovider
 
-scale: $(VENV)/.runtime instance/secret_key instance/kyc_key nginx
+scale: $(VENV)/.runtime instance/secret_key instance/kyc_key catalogs nginx
 	deploy/scale.sh
 
 clean:

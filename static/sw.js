@@ -1,6 +1,6 @@
 // Service worker: static assets cache-first, pages network-first with an offline page.
 // Pages are never cached (one user's orders must not show for the next), POSTs never touched.
-const VERSION = "v1";
+const VERSION = "v2";
 const ASSETS = "assets-" + VERSION;
 const PRECACHE = [
   "/offline",

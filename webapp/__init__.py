@@ -12,12 +12,13 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from webapp import config as config_module
+from webapp import i18n
 from webapp.extensions import csrf, db, htmx, limiter, login_manager, migrate, socketio, talisman
 from webapp.web import IdConverter
 
 ROOT = Path(__file__).resolve().parent.parent
 DOMAINS = ("auth", "merchants", "shops", "catalog", "cart", "addresses", "orders", "delivery", "admin", "pwa", "regions", "search",
-           "demands")
+           "demands", "i18n")
 SOCKET_DOMAINS = ("auth", "orders", "delivery", "demands")
 
 
@@ -52,6 +53,7 @@ def create_app(config: type | dict | None = None) -> Flask:
     csrf.init_app(app)
     htmx.init_app(app)
     limiter.init_app(app)
+    i18n.init_app(app)
     _init_talisman(app)
     # Import the handlers before init_app: while socketio is unbound they are kept in its list,
     # which every init_app (every app, tests build many) registers on its new server.
@@ -82,6 +84,9 @@ def create_app(config: type | dict | None = None) -> Flask:
     @app.after_request
     def vary_on_htmx(response):
         response.vary.add("HX-Request")
+        if request.endpoint != "static":
+            # The language comes from the `lang` cookie or else Accept-Language.
+            response.vary.update(("Accept-Language", "Cookie"))
         # A logged-in page (an order, an address) must not come back from the back/forward
         # cache for the next person on a shared phone.
         if (request.endpoint != "static" and "Cache-Control" not in response.headers

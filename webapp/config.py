@@ -63,6 +63,11 @@ class Config:
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
     RATELIMIT_HEADERS_ENABLED = True
+    # When the limit storage (Redis) is unreachable, keep counting in this process's memory
+    # until it answers again instead of failing every limited request (logins) with a 500; a
+    # storage error that still slips through is logged, not shown (tests/test_faults.py).
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = _bool("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
+    RATELIMIT_SWALLOW_ERRORS = _bool("RATELIMIT_SWALLOW_ERRORS", True)
     # Per signed-in user, counted on successful posts (Flask-Limiter notation).
     DEMAND_POST_LIMIT = os.environ.get("DEMAND_POST_LIMIT", "10 per hour;30 per day")
     QUOTE_LIMIT = os.environ.get("QUOTE_LIMIT", "60 per hour")

@@ -1,4 +1,5 @@
 """Extensions, created unbound; create_app() binds them."""
+from flask_babel import Babel
 from flask_htmx import HTMX
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -10,7 +11,7 @@ from flask_wtf import CSRFProtect
 
 from webapp.models.base import db
 
-__all__ = ["csrf", "db", "htmx", "limiter", "login_manager", "migrate", "socketio", "talisman"]
+__all__ = ["babel", "csrf", "db", "htmx", "limiter", "login_manager", "migrate", "socketio", "talisman"]
 
 migrate = Migrate(render_as_batch=True, compare_type=True)
 login_manager = LoginManager()
@@ -19,3 +20,4 @@ htmx = HTMX()
 socketio = SocketIO()
 limiter = Limiter(key_func=get_remote_address)
 talisman = Talisman()
+babel = Babel()

@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 from flask import Flask
+from flask_babel import gettext
 
 from webapp.models.order import PAYMENT_LABELS, PAYMENT_STATUS_LABELS
 from webapp.orders.state import LABELS, Role, Status, actions_for
+from webapp.i18n import TranslatedLabels
 from webapp.web import local_time, waited, yuan
 
 VENDOR = {
@@ -20,6 +22,9 @@ def register(app: Flask) -> None:
     app.jinja_env.filters["yuan"] = yuan
     app.jinja_env.filters["local_time"] = local_time
     app.jinja_env.filters["waited"] = waited
+    # Chinese text that comes from Python data (a tab's label): shown in the page's language.
+    # Plain gettext, not Jinja's `_`: no %-formatting and no Markup around a value.
+    app.jinja_env.filters["translate"] = gettext
     from webapp.admin.services import AUDIT_LABELS, FIELD_LABELS
     from webapp.orders.services import (
         BOARD_COLUMNS, BUYER_CANCEL_REASONS, FAIL_REASONS, MERCHANT_CANCEL_REASONS,
@@ -47,8 +52,8 @@ def register(app: Flask) -> None:
         CATEGORIES=CATEGORIES, cart_count=cart_count,
         BUYER_CANCEL_REASONS=BUYER_CANCEL_REASONS, MERCHANT_CANCEL_REASONS=MERCHANT_CANCEL_REASONS,
         FIELD_LABELS=FIELD_LABELS, AUDIT_LABELS=AUDIT_LABELS, BOARD_STATUSES=board_statuses,
-        STATUS_LABELS=LABELS, PAYMENT_LABELS=PAYMENT_LABELS,
-        PAYMENT_STATUS_LABELS=PAYMENT_STATUS_LABELS, PAYABLE={"arrived", "completed", "partially_refused"}, Role=Role, Status=Status,
+        STATUS_LABELS=TranslatedLabels(LABELS), PAYMENT_LABELS=TranslatedLabels(PAYMENT_LABELS),
+        PAYMENT_STATUS_LABELS=TranslatedLabels(PAYMENT_STATUS_LABELS), PAYABLE={"arrived", "completed", "partially_refused"}, Role=Role, Status=Status,
         VENDOR=VENDOR, actions_for=actions_for,
         FAIL_REASONS=FAIL_REASONS, REJECT_REASONS=REJECT_REASONS, amount_due=amount_due,
         refund_due=refund_due, proof_intact=proof_intact,

@@ -6,6 +6,7 @@ from functools import wraps
 from zoneinfo import ZoneInfo
 
 from flask import abort, current_app, make_response, redirect, render_template, request
+from flask_babel import gettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from werkzeug.routing import IntegerConverter
@@ -45,14 +46,18 @@ class IdConverter(IntegerConverter):
 
 
 class Form(FlaskForm):
-    """Base of every form: WTForms' own messages ("not a valid integer") in Chinese too."""
+    """Base of every form: WTForms' own messages ("not a valid integer") in the page's language."""
 
     class Meta:
         locales = ("zh_CN", "zh")
 
         def get_translations(self, form):
+            from flask_babel import get_locale
             from wtforms.i18n import get_translations
 
+            # WTForms writes its messages in English; only Chinese needs its catalog.
+            if str(get_locale() or "zh_CN").startswith("en"):
+                return None
             return get_translations(self.locales)
 
 
@@ -124,8 +129,10 @@ def waited(since) -> str:
     days, rest = divmod(minutes, 24 * 60)
     hours, mins = divmod(rest, 60)
     if days:
-        return f"{days} 天 {hours} 小时"
-    return f"{hours} 小时 {mins} 分" if hours else f"{mins} 分钟"
+        return gettext("%(days)d 天 %(hours)d 小时", days=days, hours=hours)
+    if hours:
+        return gettext("%(hours)d 小时 %(mins)d 分", hours=hours, mins=mins)
+    return gettext("%(mins)d 分钟", mins=mins)
 
 
 def safe_next(target: str | None) -> str | None:

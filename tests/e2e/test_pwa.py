@@ -25,7 +25,9 @@ def test_manifest_and_icons(live_server):
 
 
 def test_service_worker_serves_offline_page(browser, live_server):
-    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
+    # A Chinese phone: pages follow the browser's language (an English one gets English).
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True,
+                                  locale="zh-CN")
     try:
         page = context.new_page()
         page.goto(live_server + "/")

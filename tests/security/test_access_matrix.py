@@ -36,6 +36,7 @@ PUBLIC = {
     "pwa.favicon": "the icon",
     "auth.login": "the login form",
     "auth.register": "the sign-up form",
+    "i18n.switch": "the language switch (sets a cookie, changes no data)",
     "static": "CSS, JavaScript and images",
 }
 

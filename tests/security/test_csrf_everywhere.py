@@ -22,6 +22,7 @@ SENDERS = {
         "role": "buyer", "display_name": "新人", "email": "new@example.com",
         "password": "password123", "confirm": "password123"}),
     "auth.logout": ("buyer_a", lambda v: {}),
+    "i18n.switch": ("anonymous", lambda v: {"code": "en", "next": "/"}),
     "addresses.new": ("buyer_a", lambda v: {
         "contact_name": "李四", "mobile": "13912345678", "province": "11", "city": "1101",
         "district": "110105", "street": "新路 2 号"}),

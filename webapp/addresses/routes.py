@@ -1,3 +1,4 @@
+from flask_babel import gettext as _
 from urllib.parse import urlencode
 
 from flask import flash, request, url_for
@@ -43,7 +44,7 @@ def _edit(address=None):
             province_code=form.province.data, city_code=form.city.data,
             district_code=form.district.data, detail=form.street.data,
             lat=form.lat.data, lng=form.lng.data, is_default=form.is_default.data)
-        return _after_save(saved, "地址已保存。")
+        return _after_save(saved, _("地址已保存。"))
     return render("addresses/edit.html", "addresses/_form.html",
                   status=422 if form.errors and not refreshing else 200, form=form,
                   address=address, next=safe_next(request.args.get("next")))
@@ -71,7 +72,7 @@ def make_default(address_id: int):
     if wants_fragment():
         return render("addresses/index.html", "addresses/_list.html",
                       addresses=services.addresses_of(current_user))
-    flash("已设为默认地址。", "success")
+    flash(_("已设为默认地址。"), "success")
     return redirect_to(url_for("addresses.index"))
 
 
@@ -83,5 +84,5 @@ def delete(address_id: int):
     if wants_fragment():
         return render("addresses/index.html", "addresses/_list.html",
                       addresses=services.addresses_of(current_user))
-    flash("地址已删除。", "success")
+    flash(_("地址已删除。"), "success")
     return redirect_to(url_for("addresses.index"))

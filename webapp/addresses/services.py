@@ -1,6 +1,7 @@
 """The buyer's address book. Every lookup is scoped to its owner."""
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from flask import abort
 from sqlalchemy import select, update
 
@@ -50,7 +51,7 @@ def save(user: User, address: Address | None, *, contact_name: str, mobile: str,
     """Add an address (the first one becomes the default) or change one."""
     if address is None:
         if len(addresses_of(user)) >= MAX_ADDRESSES:
-            raise ServiceError(f"最多保存 {MAX_ADDRESSES} 个地址，请先删除不用的地址。", 409)
+            raise ServiceError(_("最多保存 %(n)s 个地址，请先删除不用的地址。", n=MAX_ADDRESSES), 409)
         address = Address(user_id=user.id)
         first = default_of(user) is None
         db.session.add(address)

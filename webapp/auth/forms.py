@@ -1,3 +1,4 @@
+from flask_babel import lazy_gettext as _l
 from wtforms import PasswordField, RadioField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, Length
@@ -7,23 +8,23 @@ from webapp.web import Form
 
 
 class LoginForm(Form):
-    login = StringField("邮箱或手机号", validators=[DataRequired("请输入邮箱或手机号"), Length(max=254)],
+    login = StringField(_l("邮箱或手机号"), validators=[DataRequired(_l("请输入邮箱或手机号")), Length(max=254)],
                         render_kw={"autocomplete": "username"})
-    password = PasswordField("密码", validators=[DataRequired("请输入密码"), Length(max=128)],
+    password = PasswordField(_l("密码"), validators=[DataRequired(_l("请输入密码")), Length(max=128)],
                              render_kw={"autocomplete": "current-password"})
 
 
 class RegisterForm(Form):
-    role = RadioField("我是", choices=[SelectChoice(Role.BUYER.value, "买家"), SelectChoice(Role.MERCHANT.value, "商家")],
-                      default=Role.BUYER.value, validators=[DataRequired("请选择身份")])
-    display_name = StringField("昵称", validators=[DataRequired("请输入昵称"), Length(max=40)],
+    role = RadioField(_l("我是"), choices=[SelectChoice(Role.BUYER.value, _l("买家")), SelectChoice(Role.MERCHANT.value, _l("商家"))],
+                      default=Role.BUYER.value, validators=[DataRequired(_l("请选择身份"))])
+    display_name = StringField(_l("昵称"), validators=[DataRequired(_l("请输入昵称")), Length(max=40)],
                                render_kw={"autocomplete": "nickname"})
-    email = StringField("邮箱", validators=[DataRequired("请输入邮箱"),
-                                          Email("邮箱格式不正确"), Length(max=254)],
+    email = StringField(_l("邮箱"), validators=[DataRequired(_l("请输入邮箱")),
+                                          Email(_l("邮箱格式不正确")), Length(max=254)],
                         render_kw={"autocomplete": "email", "inputmode": "email"})
-    password = PasswordField("密码（至少 8 位）", validators=[
-        DataRequired("请输入密码"), Length(min=8, max=128, message="密码需 8 到 128 位")],
+    password = PasswordField(_l("密码（至少 8 位）"), validators=[
+        DataRequired(_l("请输入密码")), Length(min=8, max=128, message=_l("密码需 8 到 128 位"))],
         render_kw={"autocomplete": "new-password"})
-    confirm = PasswordField("确认密码", validators=[
-        DataRequired("请再次输入密码"), EqualTo("password", "两次输入的密码不一致")],
+    confirm = PasswordField(_l("确认密码"), validators=[
+        DataRequired(_l("请再次输入密码")), EqualTo("password", _l("两次输入的密码不一致"))],
         render_kw={"autocomplete": "new-password"})

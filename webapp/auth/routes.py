@@ -1,4 +1,5 @@
 from flask import flash, request, session, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from webapp.auth import bp, services
@@ -36,7 +37,7 @@ def login():
         if user is not None:
             start_session(user)
             return redirect_to(safe_next(request.args.get("next")) or home_for(user))
-        form.password.errors.append("账号或密码不正确")
+        form.password.errors.append(_("账号或密码不正确"))
     status = 422 if form.errors else 200
     return render("auth/login.html", "auth/_login_form.html", status=status, form=form)
 
@@ -48,13 +49,13 @@ def register():
     form = RegisterForm()
     if form.validate_on_submit():
         if services.email_taken(form.email.data):
-            form.email.errors.append("该邮箱已注册，请直接登录")
+            form.email.errors.append(_("该邮箱已注册，请直接登录"))
         else:
             user = services.register(form.email.data, form.password.data,
                                      form.display_name.data, Role(form.role.data))
             start_session(user)
-            flash("注册成功，欢迎！" if user.role is Role.BUYER
-                  else "注册成功。请提交实名认证资料，审核通过后即可开店。", "success")
+            flash(_("注册成功，欢迎！") if user.role is Role.BUYER
+                  else _("注册成功。请提交实名认证资料，审核通过后即可开店。"), "success")
             return redirect_to(home_for(user))
     status = 422 if form.errors else 200
     return render("auth/register.html", "auth/_register_form.html", status=status, form=form)

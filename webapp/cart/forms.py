@@ -1,13 +1,14 @@
+from flask_babel import lazy_gettext as _l
 from wtforms import IntegerField
 from wtforms.validators import InputRequired, NumberRange
 
 from webapp.cart.services import MAX_QUANTITY
 from webapp.web import MAX_ID, Form
 
-QUANTITY_MESSAGE = f"数量需为 1 到 {MAX_QUANTITY}"
+QUANTITY_MESSAGE = _l("数量需为 1 到 %(max)s", max=MAX_QUANTITY)
 
 
-def quantity_field(label: str = "数量"):
+def quantity_field(label=_l("数量")):
     return IntegerField(label, default=1, validators=[
         InputRequired(QUANTITY_MESSAGE), NumberRange(1, MAX_QUANTITY, QUANTITY_MESSAGE)],
         render_kw={"inputmode": "numeric", "min": 1, "max": MAX_QUANTITY})

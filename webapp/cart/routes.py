@@ -1,3 +1,4 @@
+from flask_babel import gettext as _
 from flask import flash, request, url_for
 from flask_login import current_user
 
@@ -24,7 +25,7 @@ def add():
     product = None if form.product_id.errors or not form.product_id.data else \
         db.session.get(Product, form.product_id.data)
     if product is None:
-        raise ServiceError("该商品已下架或不存在。", 404)
+        raise ServiceError(_("该商品已下架或不存在。"), 404)
     added, status = None, 422
     if valid:
         try:
@@ -35,9 +36,9 @@ def add():
             form.quantity.errors, status = [error.message], error.status
     if not wants_fragment():
         if added:
-            flash(f"已加入购物车：{product.title} × {form.quantity.data}", "success")
+            flash(_("已加入购物车：%(title)s × %(n)s", title=product.title, n=form.quantity.data), "success")
         else:
-            for message in form.quantity.errors or ["无法加入购物车"]:
+            for message in form.quantity.errors or [_("无法加入购物车")]:
                 flash(message, "error")
         return redirect_to(url_for("shops.product", product_id=product.id))
     return render("cart/index.html", "cart/_add_form.html", status=200 if added else status,
@@ -60,7 +61,7 @@ def quantity(item_id: int):
     form = QuantityForm()
     if not form.validate_on_submit():
         # The last message is the range rule's, which also covers "not a number".
-        raise ServiceError(form.quantity.errors[-1] if form.quantity.errors else "数量无效。", 422)
+        raise ServiceError(form.quantity.errors[-1] if form.quantity.errors else _("数量无效。"), 422)
     services.set_quantity(current_user, item_id, form.quantity.data)
     if not wants_fragment():
         return redirect_to(url_for("cart.index"))
@@ -73,6 +74,6 @@ def remove(item_id: int):
     """Take a line out of the cart."""
     shop_id = services.remove(current_user, item_id)
     if not wants_fragment():
-        flash("已从购物车移除。", "success")
+        flash(_("已从购物车移除。"), "success")
         return redirect_to(url_for("cart.index"))
     return _shop_cart(shop_id)

@@ -1,6 +1,7 @@
 """The buyer's cart: one per shop, kept in the database so nothing is lost between devices."""
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from dataclasses import dataclass, field
 
 from flask import abort
@@ -38,11 +39,11 @@ def problem_of(item: CartItem) -> str | None:
     """Why this line cannot be ordered now (or None): taken off sale, shop closed, stock short."""
     product = item.product
     if not product.published or product.shop.status is not ShopStatus.ACTIVE:
-        return "该商品已下架，请移除"
+        return _("该商品已下架，请移除")
     if product.stock <= 0:
-        return "已售罄，请移除"
+        return _("已售罄，请移除")
     if item.quantity > product.stock:
-        return f"库存不足，仅剩 {product.stock} 件"
+        return _("库存不足，仅剩 %(n)s 件", n=product.stock)
     return None
 
 
@@ -72,7 +73,7 @@ def cart_for_shop(buyer: User, shop_id: int) -> ShopCart:
                                                 Shop.status == ShopStatus.ACTIVE)) \
         if 0 < shop_id <= MAX_ID else None
     if shop is None:
-        raise ServiceError("该店铺已暂停营业或不存在。", 404)
+        raise ServiceError(_("该店铺已暂停营业或不存在。"), 404)
     cart = ShopCart(shop, _items(buyer, shop_id))
     for item in cart.items:
         if (problem := problem_of(item)) is not None:
@@ -90,17 +91,17 @@ def _on_sale(product_id: int) -> Product:
         Product.id == product_id, Product.published.is_(True),
         Shop.status == ShopStatus.ACTIVE)) if 0 < product_id <= MAX_ID else None
     if product is None:
-        raise ServiceError("该商品已下架或不存在。", 404)
+        raise ServiceError(_("该商品已下架或不存在。"), 404)
     return product
 
 
 def _check_quantity(product: Product, quantity: int) -> None:
     if not 1 <= quantity <= MAX_QUANTITY:
-        raise ServiceError(f"数量需为 1 到 {MAX_QUANTITY}。", 422)
+        raise ServiceError(_("数量需为 1 到 %(max)s。", max=MAX_QUANTITY), 422)
     if product.stock <= 0:
-        raise ServiceError("该商品已售罄。", 409)
+        raise ServiceError(_("该商品已售罄。"), 409)
     if quantity > product.stock:
-        raise ServiceError(f"库存不足，仅剩 {product.stock} 件。", 409)
+        raise ServiceError(_("库存不足，仅剩 %(n)s 件。", n=product.stock), 409)
 
 
 def add(buyer: User, product_id: int, quantity: int) -> CartItem:

@@ -1,3 +1,4 @@
+from flask_babel import gettext, lazy_gettext as _l
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -14,7 +15,7 @@ from webapp.web import Form
 # The windows a shop may offer (local hours, two hours each); the shop ticks the ones it runs.
 SLOT_CHOICES = [(7, 9), (9, 11), (11, 13), (13, 15), (15, 17), (17, 19), (19, 21), (21, 23)]
 WINDOW_FORMAT = "%Y-%m-%dT%H:%M"
-DAY_NAMES = ["今天", "明天", "后天"]
+DAY_NAMES = [_l("今天"), _l("明天"), _l("后天")]
 
 
 def parse_slots(text: str) -> list[tuple[int, int]]:
@@ -47,13 +48,14 @@ def delivery_windows(shop=None, now: datetime | None = None) -> list[SelectChoic
             finish = begin + timedelta(hours=end - start)
             if begin < now + lead:
                 continue
-            label = f"{name} {day.month}月{day.day}日 {start:02d}:00–{end:02d}:00"
+            label = gettext("%(day)s %(month)d月%(date)d日 %(start)02d:00–%(end)02d:00", day=name,
+                            month=day.month, date=day.day, start=start, end=end)
             value = f"{begin.strftime(WINDOW_FORMAT)}/{finish.strftime(WINDOW_FORMAT)}"
             choices.append(SelectChoice(value, label))
     return choices
 
 
-WEEKDAYS = ["周一", "周二", "周三", "周四", "周五", "周六", "周日"]
+WEEKDAYS = [_l("周一"), _l("周二"), _l("周三"), _l("周四"), _l("周五"), _l("周六"), _l("周日")]
 
 
 def _address_label(address) -> str:
@@ -63,15 +65,15 @@ def _address_label(address) -> str:
 class CheckoutForm(Form):
     """Checkout of one shop's cart: where, when, how to pay, and a note."""
 
-    address_id = RadioField("收货地址", coerce=int, validate_choice=False,
-                            validators=[InputRequired("请选择收货地址")])
-    window = SelectField("送达时间", validators=[DataRequired("请选择送达时间")],
+    address_id = RadioField(_l("收货地址"), coerce=int, validate_choice=False,
+                            validators=[InputRequired(_l("请选择收货地址"))])
+    window = SelectField(_l("送达时间"), validators=[DataRequired(_l("请选择送达时间"))],
                          validate_choice=False)
-    payment_method = RadioField("支付方式", default=PaymentMethod.COD.value,
-                                choices=[SelectChoice(m.value, label) for m, label in PAYMENT_LABELS.items()],
-                                validators=[DataRequired("请选择支付方式")])
-    note = TextAreaField("备注", validators=[Optional(), Length(max=200)],
-                         render_kw={"placeholder": "如：放门口、到了打电话"})
+    payment_method = RadioField(_l("支付方式"), default=PaymentMethod.COD.value,
+                                choices=[SelectChoice(m.value, _l(label)) for m, label in PAYMENT_LABELS.items()],
+                                validators=[DataRequired(_l("请选择支付方式"))])
+    note = TextAreaField(_l("备注"), validators=[Optional(), Length(max=200)],
+                         render_kw={"placeholder": _l("如：放门口、到了打电话")})
     idempotency_key = HiddenField(validators=[DataRequired(), Regexp(r"^[0-9a-f]{32}$")])
 
     def __init__(self, *args, shop=None, addresses=(), **kwargs):
@@ -82,20 +84,20 @@ class CheckoutForm(Form):
 
     def validate_address_id(self, field):
         if field.data not in self.addresses:
-            raise ValidationError("请选择收货地址")
+            raise ValidationError(_l("请选择收货地址"))
 
     def validate_window(self, field):
         if field.data not in {choice.value for choice in field.choices}:
-            raise ValidationError("该送达时段已不可选，请重新选择")
+            raise ValidationError(_l("该送达时段已不可选，请重新选择"))
 
 
 class RefuseOrderForm(Form):
-    reason = StringField("拒单原因", validators=[DataRequired("请填写拒单原因"), Length(max=200)])
+    reason = StringField(_l("拒单原因"), validators=[DataRequired(_l("请填写拒单原因")), Length(max=200)])
 
 
 class SignForm(Form):
-    signer_name = StringField("签收人", validators=[DataRequired("请输入签收人姓名"), Length(max=40)])
-    signature = HiddenField(validators=[DataRequired("请在签名区内签名")])
+    signer_name = StringField(_l("签收人"), validators=[DataRequired(_l("请输入签收人姓名")), Length(max=40)])
+    signature = HiddenField(validators=[DataRequired(_l("请在签名区内签名"))])
 
 
 def inspection_from(form, files, lines) -> tuple[dict, dict[int, dict]]:
@@ -119,10 +121,10 @@ def inspection_from(form, files, lines) -> tuple[dict, dict[int, dict]]:
             checks[line.id] = LineCheck(True)
             continue
         if verdict != "rejected":
-            entry["error"] = "请选择验收或拒收"
+            entry["error"] = _l("请选择验收或拒收")
             continue
         if reason not in REJECT_REASONS:
-            entry["error"] = "请选择拒收原因"
+            entry["error"] = _l("请选择拒收原因")
             continue
         photo = files.get(f"photo-{line.id}")
         clean = None

@@ -1,3 +1,4 @@
+from flask_babel import gettext as _
 import secrets
 
 from flask import Response, abort, flash, jsonify, request, url_for
@@ -59,7 +60,7 @@ def checkout(shop_id: int):
             status = error.status
             cart = cart_services.cart_for_shop(current_user, shop_id)
         else:
-            flash("下单成功，等待商家接单。", "success")
+            flash(_("下单成功，等待商家接单。"), "success")
             return redirect_to(url_for("orders.detail", order_id=order.id))
     elif form.errors:
         status = 422

@@ -24,6 +24,7 @@ are missing. One code path then serves both; tests/search checks that the migrat
 """
 from __future__ import annotations
 
+from flask_babel import gettext as _
 import unicodedata
 from dataclasses import dataclass, field
 
@@ -152,7 +153,7 @@ def search(q: str) -> Results:
     if not query:
         return Results()
     if len(query) > MAX_QUERY:
-        return Results(query=query, problem=f"搜索词太长了，请精简到 {MAX_QUERY} 个字以内。")
+        return Results(query=query, problem=_("搜索词太长了，请精简到 %(n)s 个字以内。", n=MAX_QUERY))
     terms = list(dict.fromkeys(query.split()))
     dialect = db.session.get_bind().dialect.name
     products = list(db.session.scalars(_products(terms, dialect).limit(PRODUCT_LIMIT + 1)))

@@ -1,0 +1,71 @@
+"""Language: the locale of each request (cookie, then browser, then Chinese) and the switch."""
+from __future__ import annotations
+
+from flask import Blueprint, has_request_context, request
+
+bp = Blueprint("i18n", __name__, url_prefix="/lang")
+
+# Simplified Chinese is the source language (the msgids are the Chinese text); English is the
+# one translated catalog. The first is the default.
+LOCALES = ("zh_CN", "en")
+DEFAULT_LOCALE = LOCALES[0]
+COOKIE = "lang"
+COOKIE_MAX_AGE = 365 * 24 * 3600
+# What <html lang> says for each locale (BCP 47, not the POSIX name).
+HTML_LANG = {"zh_CN": "zh-CN", "en": "en"}
+
+
+def select_locale() -> str:
+    """The switch's cookie, else the browser's best match, else Chinese."""
+    if not has_request_context():  # the CLI, a background job: the default
+        return DEFAULT_LOCALE
+    chosen = request.cookies.get(COOKIE)
+    if chosen in LOCALES:
+        return chosen
+    return request.accept_languages.best_match(LOCALES) or DEFAULT_LOCALE
+
+
+def html_lang() -> str:
+    """The `lang` of <html> for this request's locale."""
+    from flask_babel import get_locale
+
+    return HTML_LANG.get(str(get_locale()), "zh-CN")
+
+
+def init_app(app) -> None:
+    """Bind Flask-Babel: locales, the time zone from TIMEZONE, the catalogs in webapp/translations."""
+    from pathlib import Path
+
+    from flask import g
+
+    from webapp.extensions import babel
+
+    app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT_LOCALE)
+    app.config.setdefault("BABEL_DEFAULT_TIMEZONE", app.config["TIMEZONE"])
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES",
+                          str(Path(__file__).resolve().parent.parent / "translations"))
+    babel.init_app(app, locale_selector=select_locale)
+
+    @app.before_request
+    def forget_locale():
+        # Flask-Babel keeps the locale on `g`; a test app context outlives each request.
+        g.pop("_flask_babel", None)
+
+    app.jinja_env.globals.update(html_lang=html_lang, LOCALES=LOCALES)
+
+
+def N_(message: str) -> str:
+    """Mark a message for extraction; it is translated where it is shown (gettext)."""
+    return message
+
+
+class TranslatedLabels(dict):
+    """A label table whose lookups come back in the page's language (the values are msgids)."""
+
+    def __getitem__(self, key):
+        from flask_babel import gettext
+
+        return gettext(super().__getitem__(key))
+
+    def get(self, key, default=None):
+        return self[key] if key in self else default
