@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import re
 import statistics
 import subprocess
 import sys
 import time
-import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -41,26 +39,9 @@ def prepare(database_url: str, buyers: int = 200, stock: int = 20, **extra: str)
 
 def start(env: dict, name: str, target: str = "wsgi:app") -> live.Server:
     """gunicorn -c deploy/gunicorn.conf.py <target> on a free loopback port, once it serves /."""
-    port = live.free_port()
     log_path = ARTIFACTS / f"{name}.log"
-    log_path.parent.mkdir(parents=True, exist_ok=True)
-    with open(log_path, "w") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-c", "deploy/gunicorn.conf.py", target],
-            cwd=ROOT, env={**env, "BIND": f"127.0.0.1:{port}"}, stdout=log,
-            stderr=subprocess.STDOUT)
-    server = live.Server(f"http://127.0.0.1:{port}", process, log_path)
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            with urllib.request.urlopen(server.url + "/", timeout=2) as response:
-                if response.status == 200:
-                    return server
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                server.stop()
-                raise RuntimeError(f"gunicorn did not start:\n{log_path.read_text()}") from None
-            time.sleep(0.2)
+    log_path.unlink(missing_ok=True)
+    return live.start(env, log_path, target=target)
 
 
 def worker_rss_kb(server: live.Server) -> int:

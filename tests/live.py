@@ -57,15 +57,19 @@ class Server:
             self.process.wait(timeout=10)
 
 
-def start(env: dict, log_path: Path) -> Server:
-    """Run gunicorn on 127.0.0.1:<free port> and wait until it serves the home page."""
-    port = free_port()
+def start(env: dict, log_path: Path, *, port: int | None = None, target: str = "wsgi:app",
+          own_group: bool = False) -> Server:
+    """Run gunicorn -c deploy/gunicorn.conf.py `target` on 127.0.0.1:`port` (a free one unless
+    given: a restart on the same port keeps the URL clients reconnect to) and wait until it
+    serves the home page. The log is appended to. `own_group` puts master and worker in their
+    own process group, so a test can SIGKILL both at once, as a crash does."""
+    port = port or free_port()
     log_path.parent.mkdir(parents=True, exist_ok=True)
-    with open(log_path, "w") as log:
+    with open(log_path, "a") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-c", "deploy/gunicorn.conf.py", "wsgi:app"],
+            [sys.executable, "-m", "gunicorn", "-c", "deploy/gunicorn.conf.py", target],
             cwd=ROOT, env={**env, "BIND": f"127.0.0.1:{port}"}, stdout=log,
-            stderr=subprocess.STDOUT)
+            stderr=subprocess.STDOUT, start_new_session=own_group)
     server = Server(f"http://127.0.0.1:{port}", process, log_path)
     deadline = time.monotonic() + 30
     while True:

@@ -16,11 +16,9 @@ import shutil
 import signal
 import sqlite3
 import subprocess
-import sys
 import tempfile
 import threading
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -353,23 +351,7 @@ def test_redis_restart_keeps_http_serving_and_events_resume(tmp_path):
 def start_gunicorn(env: dict, port: int, log: Path) -> live.Server:
     """gunicorn on a fixed port (a restart keeps the URL the clients reconnect to), in its own
     process group so that SIGKILL takes the master and its worker at once, as a crash does."""
-    with open(log, "a") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-c", "deploy/gunicorn.conf.py", "wsgi:app"],
-            cwd=live.ROOT, env={**env, "BIND": f"127.0.0.1:{port}"}, stdout=out,
-            stderr=subprocess.STDOUT, start_new_session=True)
-    server = live.Server(f"http://127.0.0.1:{port}", process, log)
-
-    def serving() -> bool:
-        assert process.poll() is None, log.read_text()
-        try:
-            with urllib.request.urlopen(server.url + "/", timeout=2) as response:
-                return response.status == 200
-        except OSError:
-            return False
-
-    wait_until(serving, 30, "gunicorn to serve")
-    return server
+    return live.start(env, log, port=port, own_group=True)
 
 
 def crash(server: live.Server) -> None:

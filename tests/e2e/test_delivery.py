@@ -10,9 +10,7 @@ import re
 import signal
 import sqlite3
 import subprocess
-import sys
 import time
-import urllib.request
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -42,21 +40,7 @@ class Server:
         self.process = None
 
     def start(self) -> None:
-        out = open(self.log, "a")
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-c", "deploy/gunicorn.conf.py", "wsgi:app"],
-            cwd=live.ROOT, env={**self.env, "BIND": f"127.0.0.1:{self.port}"}, stdout=out,
-            stderr=subprocess.STDOUT)
-        out.close()
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                with urllib.request.urlopen(self.url + "/", timeout=2):
-                    return
-            except OSError:
-                assert self.process.poll() is None and time.monotonic() < deadline, \
-                    self.log.read_text()
-                time.sleep(0.2)
+        self.process = live.start(self.env, self.log, port=self.port).process
 
     def stop(self) -> None:
         """Quick shutdown: every open WebSocket is closed at once, as in a crash or deploy."""
