@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import io
 import re
-import time
 
 import pytest
 from PIL import Image
@@ -17,6 +16,9 @@ from playwright.sync_api import Page, expect
 
 from tests import live
 from tests.e2e.conftest import ARTIFACTS
+from tests.e2e.test_journey import (
+    assert_not_reloaded, mark_no_reload, wait_socket, wait_until,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -98,27 +100,6 @@ def login(page: Page, base: str, who: str) -> None:
     page.fill("#password", password)
     page.click("#login-form button[type=submit]")
     expect(page).not_to_have_url(re.compile(r"/auth/login"))
-
-
-def wait_until(page: Page, expression: str, timeout: float = 15) -> None:
-    """Poll from the test side (the CSP, rightly, refuses wait_for_function's eval)."""
-    deadline = time.monotonic() + timeout
-    while not page.evaluate(expression):
-        assert time.monotonic() < deadline, f"timed out waiting for {expression}"
-        time.sleep(0.1)
-
-
-def wait_socket(page: Page) -> None:
-    expect(page.locator("body")).to_have_attribute("data-socket", "connected", timeout=15_000)
-    wait_until(page, "window.appSocket.io.engine.transport.name === 'websocket'")
-
-
-def mark_no_reload(page: Page) -> None:
-    page.evaluate("window.__sameDocument = 'yes'")
-
-
-def assert_not_reloaded(page: Page) -> None:
-    assert page.evaluate("window.__sameDocument") == "yes"
 
 
 def photo() -> dict:
