@@ -63,7 +63,7 @@ nginx:
 	  ( $(SUDO) apt-get install -y --no-install-recommends nginx || \
 	    ( $(SUDO) apt-get update && $(SUDO) apt-get install -y --no-install-recommends nginx ) )
 
-test: $(VENV)/.dev chromium catalogs
+test: $(VENV)/.dev chromium nginx catalogs
 	$(BIN)/python -m pytest tests
 
 bench: $(VENV)/.dev
