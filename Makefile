@@ -43,8 +43,8 @@ catalogs: $(CATALOGS)
 
 # Re-extract the strings and merge them into the catalogs (then translate the new entries).
 messages: | $(VENV)/.runtime
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location -o webapp/translations/messages.pot .
-	$(BIN)/pybabel update -i webapp/translations/messages.pot -d webapp/translations --no-fuzzy-matching
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --ignore-dirs=".* __pycache__ node_modules" -o webapp/translations/messages.pot .
+	$(BIN)/pybabel update -i webapp/translations/messages.pot -d webapp/translations --no-fuzzy-matching --ignore-obsolete
 
 run: $(VENV)/.runtime instance/secret_key instance/kyc_key catalogs
 	@export SECRET_KEY="$$(cat instance/secret_key)"; \
@@ -63,7 +63,12 @@ nginx:
 	  ( $(SUDO) apt-get install -y --no-install-recommends nginx || \
 	    ( $(SUDO) apt-get update && $(SUDO) apt-get install -y --no-install-recommends nginx ) )
 
-test: $(VENV)/.dev chromium nginx catalogs
+# Lighthouse (tests/e2e/test_lighthouse.py) comes from npm, pinned by package-lock.json.
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+test: $(VENV)/.dev chromium nginx catalogs node_modules/.installed
 	$(BIN)/python -m pytest tests
 
 bench: $(VENV)/.dev
@@ -73,4 +78,4 @@ scale: $(VENV)/.runtime instance/secret_key instance/kyc_key catalogs nginx
 	deploy/scale.sh
 
 clean:
-	rm -rf $(VENV) .pytest_cache
+	rm -rf $(VENV) .pytest_cache node_modules

@@ -1,36 +1,78 @@
-// Service worker: static assets cache-first, pages network-first with an offline page.
-// Pages are never cached (one user's orders must not show for the next), POSTs never touched.
-const VERSION = "v2";
-const ASSETS = "assets-" + VERSION;
+// Service worker. The shell (CSS, JS, icons, offline page) is precached under a versioned name;
+// other static files are cached as they are used. Pages always come from the network, with the
+// offline page when it cannot be reached: no page is ever stored here, so nothing of one user's
+// orders can be shown to the next (logged-in pages are also "private, no-store" for the HTTP cache).
+// POSTs and Socket.IO are never touched. A new version waits until the page asks it to take over
+// (the "new version, reload" banner), so a page never runs against a newer shell mid-task.
+// /sw.js serves this file with the shell's digest appended to VERSION (webapp/pwa/routes.py):
+// any change to a shell file makes a new worker; bump the number when the list itself changes.
+const VERSION = "v3";
+const SHELL = "shell-" + VERSION;
+const RUNTIME = "static-" + VERSION;
+const OFFLINE = "/offline";
 const PRECACHE = [
-  "/offline",
+  OFFLINE,
   "/static/css/app.css",
   "/static/js/app.js",
   "/static/vendor/htmx-2.0.11.min.js",
   "/static/vendor/socket.io-4.8.4.min.js",
   "/static/icons/icon-192.png",
   "/static/icons/icon-512.png",
+  "/static/icons/icon-maskable-512.png",
 ];
 
 self.addEventListener("install", (event) => {
-  event.waitUntil(caches.open(ASSETS).then((cache) => cache.addAll(PRECACHE)).then(() => self.skipWaiting()));
+  // Bypass the HTTP cache: the shell must be the one this version was built with.
+  event.waitUntil(caches.open(SHELL).then((cache) =>
+    cache.addAll(PRECACHE.map((url) => new Request(url, { cache: "reload" })))));
 });
 
 self.addEventListener("activate", (event) => {
   event.waitUntil(
     caches.keys()
-      .then((keys) => Promise.all(keys.filter((k) => k !== ASSETS).map((k) => caches.delete(k))))
+      .then((keys) => Promise.all(keys.filter((k) => k !== SHELL && k !== RUNTIME)
+        .map((k) => caches.delete(k))))
       .then(() => self.clients.claim())
   );
 });
 
 self.addEventListener("message", (event) => {
-  if (event.data && event.data.type === "logout") {
-    // Keep only the shared assets and the offline page.
+  const type = event.data && event.data.type;
+  if (type === "SKIP_WAITING") {
+    self.skipWaiting();
+  } else if (type === "OFFLINE_PAGE") {
+    // The user switched language: the offline page follows (the lang cookie goes with it).
+    event.waitUntil(caches.open(SHELL).then((cache) =>
+      cache.add(new Request(OFFLINE, { cache: "reload" }))));
+  } else if (type === "LOGOUT") {
+    // Keep only the shell; whatever else was cached goes with the user who logged out.
     event.waitUntil(caches.keys().then((keys) =>
-      Promise.all(keys.filter((k) => k !== ASSETS).map((k) => caches.delete(k)))));
+      Promise.all(keys.filter((k) => k !== SHELL).map((k) => caches.delete(k)))));
   }
 });
+
+function storable(response) {
+  const control = response.headers.get("Cache-Control") || "";
+  return response.ok && response.type === "basic" && !/no-store|private/.test(control);
+}
+
+function fromCacheThenRefresh(event) {
+  const request = event.request;
+  const fresh = fetch(request).then((response) => {
+    if (storable(response)) {
+      const copy = response.clone();
+      event.waitUntil(caches.open(RUNTIME).then((cache) => cache.put(request, copy)));
+    }
+    return response;
+  });
+  return caches.match(request).then((hit) => {
+    if (hit) {
+      event.waitUntil(fresh.catch(() => undefined));
+      return hit;
+    }
+    return fresh;
+  });
+}
 
 self.addEventListener("fetch", (event) => {
   const request = event.request;
@@ -39,21 +81,11 @@ self.addEventListener("fetch", (event) => {
   if (url.origin !== self.location.origin || url.pathname.startsWith("/socket.io/")) return;
 
   if (url.pathname.startsWith("/static/")) {
-    event.respondWith(
-      caches.open(ASSETS).then((cache) =>
-        cache.match(request).then((hit) => {
-          const fresh = fetch(request).then((response) => {
-            if (response.ok) cache.put(request, response.clone());
-            return response;
-          });
-          return hit || fresh;
-        })
-      )
-    );
+    event.respondWith(fromCacheThenRefresh(event));
     return;
   }
-
   if (request.mode === "navigate") {
-    event.respondWith(fetch(request).catch(() => caches.match("/offline")));
+    event.respondWith(fetch(request).catch(() =>
+      caches.match(OFFLINE).then((page) => page || Response.error())));
   }
 });

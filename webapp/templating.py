@@ -7,6 +7,7 @@ from flask_babel import gettext
 from webapp.models.order import PAYMENT_LABELS, PAYMENT_STATUS_LABELS
 from webapp.orders.state import LABELS, Role, Status, actions_for
 from webapp.i18n import TranslatedLabels
+from webapp.i18n.notes import translate_note
 from webapp.web import local_time, waited, yuan
 
 VENDOR = {
@@ -25,6 +26,8 @@ def register(app: Flask) -> None:
     # Chinese text that comes from Python data (a tab's label): shown in the page's language.
     # Plain gettext, not Jinja's `_`: no %-formatting and no Markup around a value.
     app.jinja_env.filters["translate"] = gettext
+    # A note from an order's log (stored in Chinese), in the page's language.
+    app.jinja_env.filters["translate_note"] = translate_note
     from webapp.admin.services import AUDIT_LABELS, FIELD_LABELS
     from webapp.orders.services import (
         BOARD_COLUMNS, BUYER_CANCEL_REASONS, FAIL_REASONS, MERCHANT_CANCEL_REASONS,
@@ -51,7 +54,8 @@ def register(app: Flask) -> None:
     app.jinja_env.globals.update(
         CATEGORIES=CATEGORIES, cart_count=cart_count,
         BUYER_CANCEL_REASONS=BUYER_CANCEL_REASONS, MERCHANT_CANCEL_REASONS=MERCHANT_CANCEL_REASONS,
-        FIELD_LABELS=FIELD_LABELS, AUDIT_LABELS=AUDIT_LABELS, BOARD_STATUSES=board_statuses,
+        FIELD_LABELS=TranslatedLabels(FIELD_LABELS), AUDIT_LABELS=TranslatedLabels(AUDIT_LABELS),
+        BOARD_STATUSES=board_statuses,
         STATUS_LABELS=TranslatedLabels(LABELS), PAYMENT_LABELS=TranslatedLabels(PAYMENT_LABELS),
         PAYMENT_STATUS_LABELS=TranslatedLabels(PAYMENT_STATUS_LABELS), PAYABLE={"arrived", "completed", "partially_refused"}, Role=Role, Status=Status,
         VENDOR=VENDOR, actions_for=actions_for,

@@ -18,7 +18,10 @@ from pathlib import Path
 from typing import BinaryIO, Literal
 
 from flask import abort, current_app, request, send_file
+from flask_babel import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
+
+from webapp.i18n import N_
 
 Format = Literal["jpeg", "png", "webp"]
 
@@ -35,18 +38,18 @@ _SEGMENT = r"[A-Za-z0-9_-]+"
 _FOLDER = re.compile(rf"{_SEGMENT}(?:/{_SEGMENT})*")
 _NAME = re.compile(rf"(?:{_SEGMENT}/)+{_SEGMENT}\.(?:jpg|png|webp)")
 
-NOT_AN_IMAGE = "请上传 JPEG、PNG 或 WebP 图片"
-TOO_LARGE = "图片尺寸过大"
-BROKEN = "图片已损坏，请重新拍摄"
-EMPTY = "请选择要上传的图片"
+NOT_AN_IMAGE = N_("请上传 JPEG、PNG 或 WebP 图片")
+TOO_LARGE = N_("图片尺寸过大")
+BROKEN = N_("图片已损坏，请重新拍摄")
+EMPTY = N_("请选择要上传的图片")
 
 
 class UploadRejected(Exception):
-    """The upload is not an acceptable image; `message` is shown to the user as it is."""
+    """The upload is not an acceptable image; `message` (a msgid) is shown in the page's language."""
 
     def __init__(self, message: str):
         super().__init__(message)
-        self.message = message
+        self.message = _(message)
 
 
 @dataclass(frozen=True)
@@ -83,7 +86,7 @@ def clean_image(source: BinaryIO | bytes | None, *, max_bytes: int | None = None
     if not raw:
         raise UploadRejected(EMPTY)
     if len(raw) > max_bytes:
-        raise UploadRejected(f"图片不能超过 {_megabytes(max_bytes)} MB")
+        raise UploadRejected(_("图片不能超过 %(mb)s MB", mb=_megabytes(max_bytes)))
     try:
         return _reencode(raw, max_pixels)
     except UploadRejected:

@@ -3,6 +3,7 @@
 // drawn is shifted, and a tap is shifted back before it is stored.
 (function () {
   "use strict";
+  var t = window.i18n.t;
 
   function setup(root) {
     var el = root.querySelector ? root.querySelector("#pin-map") : null;
@@ -26,11 +27,11 @@
     // a, b: WGS-84.
     function place(a, b, say) {
       var latlng = shown(a, b);
-      if (!marker) marker = L.marker(latlng, { title: "收货位置", alt: "收货位置" }).addTo(map);
+      if (!marker) marker = L.marker(latlng, { title: t("pin.title"), alt: t("pin.title") }).addTo(map);
       else marker.setLatLng(latlng);
       lat.value = a.toFixed(6);
       lng.value = b.toFixed(6);
-      note.textContent = say || "已标记位置";
+      note.textContent = say || t("pin.marked");
       clear.hidden = false;
     }
 
@@ -45,17 +46,17 @@
     clear.addEventListener("click", function () {
       if (marker) { map.removeLayer(marker); marker = null; }
       lat.value = lng.value = "";
-      note.textContent = "未标记";
+      note.textContent = t("pin.unmarked");
       clear.hidden = true;
     });
     if (navigator.geolocation) {
       locate.hidden = false;
       locate.addEventListener("click", function () {
-        note.textContent = "正在定位…";
+        note.textContent = t("pin.locating");
         navigator.geolocation.getCurrentPosition(function (p) {
-          place(p.coords.latitude, p.coords.longitude, "已使用当前位置");
+          place(p.coords.latitude, p.coords.longitude, t("pin.current"));
           map.setView(shown(p.coords.latitude, p.coords.longitude), 16);
-        }, function () { note.textContent = "无法获取当前位置，请在地图上点选"; },
+        }, function () { note.textContent = t("pin.failed"); },
         { enableHighAccuracy: true, timeout: 10000 });
       });
     }

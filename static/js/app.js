@@ -4,29 +4,153 @@
   "use strict";
   var body = document.body;
 
+  // The texts of every script, in the page's language (base.html renders them as JSON data):
+  // i18n.t("courier.offline", {n: 3}) fills the %(n)s placeholders.
+  var strings = {};
+  try {
+    var block = document.getElementById("i18n-strings");
+    strings = block ? JSON.parse(block.textContent) : {};
+  } catch (e) { strings = {}; }
+  window.i18n = {
+    lang: document.documentElement.lang || "zh-CN",
+    has: function (key) { return Object.prototype.hasOwnProperty.call(strings, key); },
+    t: function (key, vars) {
+      var text = Object.prototype.hasOwnProperty.call(strings, key) ? strings[key] : key;
+      return text.replace(/%\((\w+)\)s/g, function (match, name) {
+        return vars && Object.prototype.hasOwnProperty.call(vars, name) ? String(vars[name]) : match;
+      });
+    }
+  };
+  var t = window.i18n.t;
+
+  // The service worker; a newer one waits until the user takes it from the banner.
   if ("serviceWorker" in navigator && body.dataset.sw) {
-    navigator.serviceWorker.register(body.dataset.sw, { scope: "/" }).catch(function () {});
+    var sw = navigator.serviceWorker;
+    var banner = document.getElementById("sw-update");
+    var waiting = null;
+    var offer = function (worker) {
+      // Only an update: the very first worker has no page to replace.
+      if (!worker || !sw.controller || !banner) return;
+      waiting = worker;
+      banner.hidden = false;
+      body.dataset.swUpdate = "waiting";
+    };
+    if (banner) {
+      banner.querySelector("button").addEventListener("click", function () {
+        if (!waiting) return;
+        body.dataset.swUpdate = "accepted";
+        waiting.postMessage({ type: "SKIP_WAITING" });
+      });
+    }
+    sw.addEventListener("controllerchange", function () {
+      // The worker the user accepted took over: reload once into the new shell. (The first
+      // worker claiming this page changes the controller too, but nobody clicked for it.)
+      if (body.dataset.swUpdate !== "accepted") return;
+      body.dataset.swUpdate = "reloading";
+      window.location.reload();
+    });
+    sw.register(body.dataset.sw, { scope: "/" }).then(function (registration) {
+      offer(registration.waiting);
+      registration.addEventListener("updatefound", function () {
+        var worker = registration.installing;
+        if (!worker) return;
+        worker.addEventListener("statechange", function () {
+          if (worker.state === "installed") offer(worker);
+        });
+      });
+    }).catch(function () {});
+    // The offline page was cached in the language of the day the worker was installed.
+    var lang = document.documentElement.lang;
+    try {
+      if (sw.controller && localStorage.getItem("offline-page-lang") !== lang) {
+        sw.controller.postMessage({ type: "OFFLINE_PAGE" });
+        localStorage.setItem("offline-page-lang", lang);
+      }
+    } catch (e) { /* storage refused: the page stays in the installed language */ }
+    if (body.dataset.loggedOut) {
+      // Nothing of the last user stays on a shared phone: drop every cache but the shell's
+      // (the worker does the same when it controls this page).
+      if (sw.controller) sw.controller.postMessage({ type: "LOGOUT" });
+      if (window.caches) {
+        caches.keys().then(function (keys) {
+          keys.forEach(function (k) { if (k.indexOf("shell-") !== 0) caches.delete(k); });
+        });
+      }
+    }
   }
-  if (body.dataset.loggedOut) {
-    // Nothing of the last user stays on a shared phone.
-    if (window.caches) {
-      caches.keys().then(function (keys) { keys.forEach(function (k) { caches.delete(k); }); });
-    }
-    if (navigator.serviceWorker && navigator.serviceWorker.controller) {
-      navigator.serviceWorker.controller.postMessage({ type: "logout" });
-    }
+
+  // Offer to install where the browser says the app can be installed (Chromium, Edge, Samsung).
+  var install = document.getElementById("install-app");
+  var installPrompt = null;
+  if (install) {
+    window.addEventListener("beforeinstallprompt", function (e) {
+      e.preventDefault();
+      installPrompt = e;
+      install.hidden = false;
+    });
+    install.addEventListener("click", function () {
+      if (!installPrompt) return;
+      installPrompt.prompt();
+      installPrompt.userChoice.then(function () { installPrompt = null; install.hidden = true; });
+    });
+    window.addEventListener("appinstalled", function () { install.hidden = true; });
   }
 
   function fire(name, detail) {
     body.dispatchEvent(new CustomEvent(name, { detail: detail || {}, bubbles: true }));
   }
 
+  // A live region is announced only if it was already in the accessibility tree when its text
+  // changed: it stays there, and CSS hides it (not `hidden`, not display:none) while empty.
   var live = document.getElementById("live-status");
   function setLive(text) {
     if (!live) return;
+    live.hidden = false;
     live.textContent = text;
-    live.hidden = !text;
   }
+
+  // Heavy scripts a part of a page needs only once it is there (the signature pad arrives with
+  // the signing form): data-scripts lists them; each loads once, in order.
+  var loaded = {};
+  function loadNeeded(root) {
+    if (!root || !root.querySelectorAll) return;
+    var found = Array.prototype.slice.call(root.querySelectorAll("[data-scripts]"));
+    if (root.matches && root.matches("[data-scripts]")) found.unshift(root);
+    found.forEach(function (el) {
+      el.dataset.scripts.split(/\s+/).forEach(function (src) {
+        if (!src || loaded[src]) return;
+        loaded[src] = true;
+        var script = document.createElement("script");
+        script.src = src;
+        script.async = false;  // run in the listed order
+        document.head.appendChild(script);
+      });
+    });
+  }
+  loadNeeded(document);
+  body.addEventListener("htmx:load", function (e) { loadNeeded(e.target); });
+
+  // Say in the live region what a live update changed: a region that re-fetched itself for a
+  // server event ("order-7:updated", "quote:submitted"; not htmx's own or a catch-up after a
+  // reconnect) reads out its [data-announce] line (order and new status, count of quotes), in
+  // the language the page was rendered in; other scripts send "app:announce" {text}.
+  var clearing = null;
+  function announce(text) {
+    text = (text || "").replace(/\s+/g, " ").trim();
+    if (!text) return;
+    setLive(text);
+    clearTimeout(clearing);
+    clearing = setTimeout(function () { if (live && live.textContent === text) setLive(""); }, 8000);
+  }
+  body.addEventListener("app:announce", function (e) { announce(e.detail && e.detail.text); });
+  body.addEventListener("htmx:afterSwap", function (e) {
+    var config = e.detail && e.detail.requestConfig;
+    var cause = config && config.triggeringEvent;
+    if (!cause || cause.type.indexOf(":") < 0 || /^(htmx|app):/.test(cause.type) ||
+        !e.target.querySelector) return;
+    var line = e.target.querySelector("[data-announce]");
+    if (line) announce(line.textContent);
+  });
 
   if (!body.dataset.user || typeof window.io !== "function") return;
 
@@ -83,23 +207,23 @@
   });
   socket.on("disconnect", function () {
     body.dataset.socket = "disconnected";
-    setLive("连接已断开，正在重新连接…");
+    setLive(t("live.disconnected"));
   });
 
   // A review decision reaches the merchant wherever they are in the app.
   body.addEventListener("merchant:reviewed", function (e) {
-    var words = { approved: "实名认证已通过，店铺已开通", rejected: "实名资料未通过，请查看原因",
-                  needs_info: "平台请你补充资料，请查看" };
+    var words = { approved: t("review.approved"), rejected: t("review.rejected"),
+                  needs_info: t("review.needs_info") };
     var shop = document.getElementById("shop-badge");
     if (shop) { shop.hidden = false; shop.textContent = "!"; }
-    setLive(words[e.detail.status] || "实名审核结果已更新");
+    setLive(words[e.detail.status] || t("review.updated"));
     setTimeout(function () { setLive(""); }, 8000);
   });
 
   // The buyer's decision on a quote reaches the merchant wherever they are in the app.
   body.addEventListener("quote:decided", function (e) {
-    var words = { accepted: "你的报价已被选中，买家已下单", not_chosen: "你的报价未被选中",
-                  declined: "买家婉拒了你的报价", expired: "你的一条报价已过期" };
+    var words = { accepted: t("quote.accepted"), not_chosen: t("quote.not_chosen"),
+                  declined: t("quote.declined"), expired: t("quote.expired") };
     setLive(words[e.detail.status] || "");
     setTimeout(function () { setLive(""); }, 8000);
   });

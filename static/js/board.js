@@ -25,14 +25,20 @@
     });
     if (fresh) {
       var card = document.getElementById("board-order-" + fresh);
-      if (card) { card.classList.add("ringing"); fresh = null; }
+      if (card) {
+        card.classList.add("ringing");
+        fresh = null;
+        var head = card.querySelector("[data-announce]");  // for screen readers, with the chime
+        body.dispatchEvent(new CustomEvent("app:announce", { detail: {
+          text: window.i18n.t("ring.new_order") + " " + (head ? head.textContent : "") } }));
+      }
     }
   }
   body.addEventListener("htmx:afterSettle", place);
 
   var fresh = null;
   var ring = window.Ring({toggle: "sound-toggle", tones: [880, 880], gap: 0.3,
-                          vibrate: [200, 100, 200], counter: "rings", title: "新订单"});
+                          vibrate: [200, 100, 200], counter: "rings", title: window.i18n.t("ring.new_order")});
   body.addEventListener("order:placed", function (e) {
     fresh = e.detail.id;
     ring();

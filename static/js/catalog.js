@@ -56,7 +56,7 @@
     preview = URL.createObjectURL(file);
     var img = document.createElement("img");
     img.src = preview;
-    img.alt = "所选照片预览";
+    img.alt = window.i18n.t("catalog.preview_alt");
     box.replaceChildren(img);
     box.classList.add("pending");
   });

@@ -4,6 +4,7 @@
 // buyer's marker always shows the newest live fix).
 (function () {
   "use strict";
+  var t = window.i18n.t;
   // ms between fixes sent: the server refuses more than one a second, measured on arrival,
   // so leave a little room for the network's jitter.
   var MIN_INTERVAL = 1100;
@@ -21,7 +22,7 @@
   function num(v) { return typeof v === "number" && isFinite(v) ? v : null; }
   function socket() { return window.appSocket || null; }
   function online() { var s = socket(); return !!(s && s.connected) && navigator.onLine !== false; }
-  function clock() { return new Date().toLocaleTimeString("zh-CN", { hour12: false }); }
+  function clock() { return new Date().toLocaleTimeString(window.i18n.lang, { hour12: false }); }
 
   function metres(a, b) {
     var r = Math.PI / 180, dLat = (b.lat - a.lat) * r, dLng = (b.lng - a.lng) * r;
@@ -38,9 +39,9 @@
     el.dataset.state = state;
     el.dataset.queued = String(n);
     el.textContent = state === "online"
-      ? (n ? "已连接 · 正在补发 " + n + " 个离线位置" : "已连接 · 位置实时共享中")
-      : state === "offline" ? "网络已断开 · 已缓存 " + n + " 个位置，恢复后自动补发"
-      : "正在连接服务器… 已缓存 " + n + " 个位置";
+      ? (n ? t("courier.connected_resending", { n: n }) : t("courier.connected"))
+      : state === "offline" ? t("courier.offline", { n: n })
+      : t("courier.connecting", { n: n });
   }
 
   function fixOf(position) {
@@ -67,7 +68,7 @@
     }, function (err, ack) {
       if (err) { enqueue(fix); return; }  // no answer: it goes again on reconnect, as late
       if (ack && ack.ok) {
-        say("gps-state", "位置已共享 · " + clock());
+        say("gps-state", t("courier.shared", { time: clock() }));
       } else if (ack && ack.error === "too_fast") {
         // Arrived a little early: try the newest fix again shortly rather than lose the move.
         if (lastSent === fix) lastSent = null;
@@ -75,9 +76,11 @@
       } else if (ack && ack.error === "not_tracking") {
         queue = [];
         stop();
-        say("gps-state", "配送已结束，已停止共享位置");
+        say("gps-state", t("courier.ended"));
       } else if (ack) {
-        say("gps-state", "位置未被接受（" + (ack ? ack.message || ack.error : "无响应") + "）");
+        var why = !ack ? t("courier.no_answer")
+          : window.i18n.has("position." + ack.error) ? t("position." + ack.error) : ack.message || ack.error;
+        say("gps-state", t("courier.refused", { reason: why }));
       }
       showConn();
     });
@@ -92,7 +95,7 @@
       lastSent = fix;
       lastSentAt = Date.now();
       enqueue(fix);
-      say("gps-state", "离线定位 · " + clock() + "（联网后补发）");
+      say("gps-state", t("courier.offline_fix", { time: clock() }));
       return;
     }
     sendLive(fix);
@@ -106,8 +109,8 @@
   }
 
   function onError(error) {
-    say("gps-state", error.code === 1 ? "请在浏览器设置中允许定位，买家才能看到你的位置"
-                                      : "暂时无法获取定位，正在重试…");
+    say("gps-state", error.code === 1 ? t("courier.denied")
+                                      : t("courier.retrying"));
   }
 
   // Back online: the newest fix, if fresh, goes live (the buyer's marker); the rest as late.
@@ -143,7 +146,7 @@
       var p = panel();
       if (p && ack && ack.ok) {
         p.dataset.lateSent = String((parseInt(p.dataset.lateSent || "0", 10) || 0) + ack.stored);
-        say("gps-state", "已补发 " + ack.stored + " 个离线位置 · " + clock());
+        say("gps-state", t("courier.resent", { n: ack.stored, time: clock() }));
       }
       showConn();
       if (queue.length) sendBatch();
@@ -152,16 +155,16 @@
 
   function keepAwake() {
     if (!("wakeLock" in navigator)) {
-      say("wake-state", "此浏览器不支持屏幕常亮，配送中请勿锁屏");
+      say("wake-state", t("wake.unsupported"));
       return;
     }
     if (wakeLock || document.visibilityState !== "visible") return;
     navigator.wakeLock.request("screen").then(function (lock) {
       wakeLock = lock;
-      say("wake-state", "配送中屏幕将保持常亮");
+      say("wake-state", t("wake.on"));
       lock.addEventListener("release", function () { wakeLock = null; });
     }).catch(function () {
-      say("wake-state", "无法保持屏幕常亮（可能处于省电模式），配送中请勿锁屏");
+      say("wake-state", t("wake.failed"));
     });
   }
 
@@ -170,7 +173,7 @@
     keepAwake();
     showConn();
     if (watchId !== null) return;
-    if (!navigator.geolocation) { say("gps-state", "此浏览器无法定位"); return; }
+    if (!navigator.geolocation) { say("gps-state", t("courier.no_geolocation")); return; }
     var opts = { enableHighAccuracy: true, maximumAge: 0, timeout: 15000 };
     watchId = navigator.geolocation.watchPosition(onPosition, onError, opts);
     // Some phones go quiet while standing still; ask now and then so the buyer's map stays fresh.

@@ -15,7 +15,7 @@
   });
 
   var ring = window.Ring({toggle: "demand-sound", tones: [660, 990], gap: 0.18,
-                          vibrate: [120, 80, 120], counter: "demandRings", title: "新需求"});
+                          vibrate: [120, 80, 120], counter: "demandRings", title: window.i18n.t("ring.new_demand")});
   body.addEventListener("demand:posted", function (e) {
     if (!document.getElementById("demand-feed")) return;
     fresh.push(e.detail.id);

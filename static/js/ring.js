@@ -3,7 +3,7 @@
 // vibration where the device allows, a count on <body data-{counter}>, and a count in the tab
 // title while the page is in the background.
 //   var ring = Ring({toggle: "sound-toggle", tones: [880, 880], gap: 0.3, vibrate: [200, 100, 200],
-//                    counter: "rings", title: "新订单"});
+//                    counter: "rings", title: i18n.t("ring.new_order")});
 //   ring();
 window.Ring = function (options) {
   "use strict";
@@ -12,11 +12,11 @@ window.Ring = function (options) {
   if (toggle) {
     toggle.addEventListener("click", function () {
       var Context = window.AudioContext || window.webkitAudioContext;
-      if (!Context) { toggle.textContent = "此设备不支持提示音"; return; }
+      if (!Context) { toggle.textContent = window.i18n.t("ring.unsupported"); return; }
       audio = audio || new Context();
       audio.resume();
       toggle.setAttribute("aria-pressed", "true");
-      toggle.textContent = "提示音已开启";
+      toggle.textContent = window.i18n.t("ring.on");
     });
   }
   document.addEventListener("visibilitychange", function () {

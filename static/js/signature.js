@@ -15,9 +15,10 @@
       if (no && no.checked) { rejected += 1; amount += parseInt(li.dataset.amount, 10) || 0; }
     });
     out.classList.toggle("partial", rejected > 0);
-    out.textContent = !rejected ? "全部验收" :
-      rejected === lines.length ? "全部拒收：本单无需付款，签名确认拒收" :
-      "拒收 " + rejected + " 项，共 " + yuan(amount) + " 不收费";
+    var t = window.i18n.t;
+    out.textContent = !rejected ? t("sign.all_accepted") :
+      rejected === lines.length ? t("sign.all_refused") :
+      t("sign.some_refused", { n: rejected, amount: yuan(amount) });
   }
 
   function init() {

@@ -1,8 +1,9 @@
 // The buyer's live map: the courier's marker, the trail and the destination, with the ETA the
-// server computes. Positions are stored in WGS-84; tiles in GCJ-02 (data-crs="gcj02", Chinese
+// server computes (worded here, in the page's language). Positions are stored in WGS-84; tiles in GCJ-02 (data-crs="gcj02", Chinese
 // providers) get every point shifted for display. The map works without tiles.
 (function () {
   "use strict";
+  var t = window.i18n.t;
 
   var toGcj02 = window.Gcj02.toGcj02;
 
@@ -38,7 +39,7 @@
   if (dest) {
     L.circleMarker(shown(dest[0], dest[1]), { radius: 9, color: "#fff", weight: 3, fillColor: "#dc2626",
                                              fillOpacity: 1, className: "dest-marker" })
-      .bindTooltip("收货地址").addTo(map);
+      .bindTooltip(t("track.destination")).addTo(map);
   }
   var trail = L.polyline([], { color: "#0f766e", weight: 4, opacity: 0.8 }).addTo(map);
   var points = [];  // {lat, lng, at, late}, oldest first
@@ -56,7 +57,10 @@
     var latlng = shown(position.lat, position.lng);
     current = position;
     if (!marker) {
-      marker = L.marker(latlng, { title: "骑手", alt: "骑手位置" }).addTo(map);
+      // A drawn dot, as in the legend: no marker images to fetch (and none too coarse for the
+      // phone's pixel ratio).
+      marker = L.marker(latlng, { title: t("track.courier"), alt: t("track.courier_alt"),
+                                  icon: L.divIcon({ className: "courier-marker", iconSize: [22, 22] }) }).addTo(map);
       if (dest) map.fitBounds([latlng, shown(dest[0], dest[1])], { padding: [40, 40], maxZoom: 16 });
       else map.setView(latlng, 16);
     } else {
@@ -73,9 +77,13 @@
     el.dataset.updates = String((parseInt(el.dataset.updates || "0", 10) || 0) + 1);
     if (note) {
       var at = position.at ? new Date(position.at) : new Date();
-      note.textContent = "骑手位置 · " + at.toLocaleTimeString("zh-CN", { hour12: false });
+      same(note, t("track.position_at", { time: at.toLocaleTimeString(window.i18n.lang, { hour12: false }) }));
     }
   }
+
+  // The page comes with the note and ETA already written: rewriting the same words would
+  // repaint them late (a later Largest Contentful Paint) and re-announce the live region.
+  function same(node, text) { if (node.textContent !== text) node.textContent = text; }
 
   function forget() {
     if (marker) { map.removeLayer(marker); marker = null; }
@@ -85,8 +93,17 @@
     delete el.dataset.lng;
   }
 
+  // The ETA line in this page's language, from the numbers (as delivery.services words it).
+  function etaText(eta) {
+    var d = eta.distance_m;
+    if (eta.arriving) return t("eta.arriving", { m: Math.max(50, Math.round(d / 50) * 50) });
+    var minutes = Math.max(1, Math.ceil(eta.seconds / 60));
+    return d >= 1000 ? t("eta.km", { minutes: minutes, km: (d / 1000).toFixed(1) })
+                     : t("eta.m", { minutes: minutes, m: Math.round(d / 10) * 10 });
+  }
+
   function showEta(eta) {
-    if (etaLine) etaLine.textContent = eta ? eta.text : dest ? "" : "收货地址未标记地图位置，无法估算到达时间";
+    if (etaLine) same(etaLine, eta ? etaText(eta) : dest ? "" : t("track.no_pin"));
     if (arriving) arriving.hidden = !(eta && eta.arriving);
     el.dataset.arriving = eta && eta.arriving ? "1" : "0";
   }
@@ -98,8 +115,7 @@
       forget();
       showEta(null);
       if (etaLine) etaLine.textContent = "";
-      if (note) note.textContent = status === "delivery_failed" ? "本次配送未完成，等待商家重新安排"
-                                                                : "配送已结束，已停止显示位置";
+      if (note) note.textContent = status === "delivery_failed" ? t("track.failed") : t("track.ended");
     } else {
       tracking = true;
       el.dataset.tracking = "1";

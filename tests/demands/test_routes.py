@@ -511,3 +511,21 @@ def test_quote_submissions_are_rate_limited(limited_app):
                            data=quote_form(), headers=HX)
     assert_flash_error(response, 429, "报价提交太频繁了，请稍后再试。")
     assert count(Quote) == 2
+
+
+@pytest.mark.parametrize("ahead", [timedelta(hours=5), timedelta(days=1), timedelta(days=3)],
+                         ids=["5h", "1d", "3d"])
+def test_the_quote_forms_defaults_are_accepted_as_they_are(app, client, login_as, market, post,
+                                                           ahead):
+    """A merchant who only types the item and the price keeps the default validity, whatever
+    the buyer's deadline: the default never lands after it."""
+    demand = post(market.buyer, needed_by=utcnow() + ahead)
+    login_as(market.merchant_a)
+    text = client.get(url(app, "demands.detail", demand_id=demand.id)).get_data(as_text=True)
+    defaults = {name: input_value(text, name) for name in
+                ("quantity", "delivery_fee", "earliest_delivery", "valid_until")}
+    response = client.post(url(app, "demands.quote", demand_id=demand.id),
+                           data={**defaults, "item_title": "妃子笑荔枝", "unit_price": "60",
+                                 "product_id": "", "note": ""})
+    assert response.status_code == 303, response.get_data(as_text=True)[-2000:]
+    assert db.session.scalar(select(Quote)).valid_until <= demand.needed_by

@@ -1,4 +1,5 @@
 from flask import abort, flash, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from webapp.admin import bp, services
@@ -50,10 +51,10 @@ def approve(application_id: int):
     """Approve an application; this opens the merchant's shop."""
     services.get_application(application_id)
     if any(v.strip() for v in _notes().values()):
-        raise ServiceError("已填写了问题原因：请选择“驳回”或“要求补充资料”，或清空原因后再通过。", 422)
+        raise ServiceError(_("已填写了问题原因：请选择“驳回”或“要求补充资料”，或清空原因后再通过。"), 422)
     shop = services.approve(application_id, current_user)
     return _decided(services.get_application(application_id),
-                    f"已通过，店铺已开通：/s/{shop.handle}")
+                    _("已通过，店铺已开通：/s/%(handle)s", handle=shop.handle))
 
 
 @bp.post("/applications/<int:application_id>/reject")
@@ -62,7 +63,7 @@ def reject(application_id: int):
     """Reject with a reason per field."""
     application = services.reject(application_id, current_user, _notes(),
                                   request.form.get("comment", ""))
-    return _decided(application, "已驳回，商家会看到每一项原因。")
+    return _decided(application, _("已驳回，商家会看到每一项原因。"))
 
 
 @bp.post("/applications/<int:application_id>/request-info")
@@ -71,7 +72,7 @@ def request_info(application_id: int):
     """Ask the merchant for more information on the named fields."""
     application = services.request_info(application_id, current_user, _notes(),
                                         request.form.get("comment", ""))
-    return _decided(application, "已要求商家补充资料。")
+    return _decided(application, _("已要求商家补充资料。"))
 
 
 @bp.post("/applications/<int:application_id>/reveal")
@@ -89,7 +90,7 @@ def reveal(application_id: int):
 def suspend(shop_id: int):
     """Hide a shop from buyers (open orders go on)."""
     shop = services.suspend(shop_id, current_user, request.form.get("reason", ""))
-    flash(f"已停业：{shop.name}", "success")
+    flash(_("已停业：%(shop)s", shop=shop.name), "success")
     return redirect_to(request.form.get("back") if _local(request.form.get("back"))
                        else url_for("admin.applications", status="suspended"))
 
@@ -99,7 +100,7 @@ def suspend(shop_id: int):
 def reinstate(shop_id: int):
     """Open a suspended shop again."""
     shop = services.reinstate(shop_id, current_user)
-    flash(f"已恢复营业：{shop.name}", "success")
+    flash(_("已恢复营业：%(shop)s", shop=shop.name), "success")
     return redirect_to(request.form.get("back") if _local(request.form.get("back"))
                        else url_for("admin.applications", status="approved"))
 

@@ -5,7 +5,10 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import joinedload
 
 from webapp import audit
+from flask_babel import gettext as _
+
 from webapp.extensions import db
+from webapp.i18n import N_
 from webapp.merchants.services import application_values, previous_version, reveal_id_number
 from webapp.models import (
     REVIEWABLE, ApplicationStatus, MerchantApplication, Shop, ShopStatus, User, utcnow,
@@ -15,20 +18,20 @@ from webapp.shops.services import handle_is_free, new_handle, shop_of
 from webapp.web import Conflict, ServiceError
 
 FIELD_LABELS = {
-    "legal_name": "法定姓名", "id_number": "身份证号", "uscc": "统一社会信用代码",
-    "mobile": "联系手机", "shop_name": "店铺名称", "handle_wish": "店铺网址",
-    "shop_address": "店铺地址", "id_front": "身份证人像面", "id_back": "身份证国徽面",
-    "licence_photo": "营业执照照片",
+    "legal_name": N_("法定姓名"), "id_number": N_("身份证号"), "uscc": N_("统一社会信用代码"),
+    "mobile": N_("联系手机"), "shop_name": N_("店铺名称"), "handle_wish": N_("店铺网址"),
+    "shop_address": N_("店铺地址"), "id_front": N_("身份证人像面"), "id_back": N_("身份证国徽面"),
+    "licence_photo": N_("营业执照照片"),
 }
 AUDIT_LABELS = {
-    "application.submitted": "提交资料", "application.approved": "审核通过",
-    "application.rejected": "驳回", "application.needs_info": "要求补充资料",
-    "application.id_revealed": "查看完整身份证号", "shop.opened": "开通店铺",
-    "shop.suspended": "店铺停业", "shop.reinstated": "恢复营业",
+    "application.submitted": N_("提交资料"), "application.approved": N_("审核通过"),
+    "application.rejected": N_("驳回"), "application.needs_info": N_("要求补充资料"),
+    "application.id_revealed": N_("查看完整身份证号"), "shop.opened": N_("开通店铺"),
+    "shop.suspended": N_("店铺停业"), "shop.reinstated": N_("恢复营业"),
 }
 QUEUES = {
-    "submitted": "待审核", "needs_info": "待补充", "approved": "已通过", "rejected": "已驳回",
-    "suspended": "已停业",
+    "submitted": N_("待审核"), "needs_info": N_("待补充"), "approved": N_("已通过"), "rejected": N_("已驳回"),
+    "suspended": N_("已停业"),
 }
 
 
@@ -68,7 +71,7 @@ def queue_counts() -> dict[str, int]:
 def get_application(application_id: int) -> MerchantApplication:
     application = db.session.get(MerchantApplication, application_id)
     if application is None or application.status is ApplicationStatus.DRAFT:
-        raise ServiceError("找不到该申请", 404)
+        raise ServiceError(_("找不到该申请"), 404)
     return application
 
 
@@ -94,7 +97,7 @@ def _decide(application_id: int, reviewer: User, status: ApplicationStatus, note
     if done != 1:
         db.session.rollback()
         get_application(application_id)
-        raise Conflict("该申请已被处理，请刷新列表。")
+        raise Conflict(_("该申请已被处理，请刷新列表。"))
     application = get_application(application_id)
     db.session.refresh(application)
     audit.record(reviewer, f"application.{status}", application, notes=notes, comment=comment,
@@ -140,7 +143,7 @@ def _with_reasons(application_id: int, reviewer: User, status: ApplicationStatus
                   comment: str) -> MerchantApplication:
     notes = {f: r.strip()[:300] for f, r in notes.items() if f in REVIEWABLE and r and r.strip()}
     if not notes and not comment.strip():
-        raise ServiceError("请至少为一项资料填写原因。", 422)
+        raise ServiceError(_("请至少为一项资料填写原因。"), 422)
     application = _decide(application_id, reviewer, status, notes, comment.strip()[:500])
     db.session.commit()
     return application
@@ -168,10 +171,10 @@ def reveal(application_id: int, reviewer: User) -> str:
 def suspend(shop_id: int, admin: User, reason: str) -> Shop:
     """Hide a shop and its products from buyers; open orders go on."""
     if not reason.strip():
-        raise ServiceError("请填写停业原因。", 422)
+        raise ServiceError(_("请填写停业原因。"), 422)
     shop = db.session.get(Shop, shop_id) or _missing_shop()
     if shop.status is ShopStatus.SUSPENDED:
-        raise Conflict("该店铺已停业。")
+        raise Conflict(_("该店铺已停业。"))
     shop.status, shop.suspended_at, shop.suspended_reason = (
         ShopStatus.SUSPENDED, utcnow(), reason.strip()[:200])
     audit.record(admin, "shop.suspended", shop, reason=shop.suspended_reason)
@@ -185,7 +188,7 @@ def reinstate(shop_id: int, admin: User) -> Shop:
     """Open a suspended shop again."""
     shop = db.session.get(Shop, shop_id) or _missing_shop()
     if shop.status is ShopStatus.ACTIVE:
-        raise Conflict("该店铺正在营业。")
+        raise Conflict(_("该店铺正在营业。"))
     shop.status, shop.suspended_at, shop.suspended_reason = ShopStatus.ACTIVE, None, ""
     audit.record(admin, "shop.reinstated", shop)
     emit_after_commit(db.session, "shop:updated", {"id": shop.id, "status": "active"},
@@ -195,7 +198,7 @@ def reinstate(shop_id: int, admin: User) -> Shop:
 
 
 def _missing_shop():
-    raise ServiceError("找不到该店铺", 404)
+    raise ServiceError(_("找不到该店铺"), 404)
 
 
 def audit_trail(application: MerchantApplication) -> list:

@@ -1,5 +1,7 @@
 from decimal import Decimal, InvalidOperation
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
 from wtforms import (
     BooleanField, HiddenField, IntegerField, SelectField, StringField, TextAreaField,
@@ -31,36 +33,36 @@ def parse_yuan(text: str | None) -> int | None:
 
 def _valid_price(form, field):
     if parse_yuan(field.data) is None:
-        raise ValidationError("请输入大于 0 的价格，最多两位小数，例如 12.50")
+        raise ValidationError(_("请输入大于 0 的价格，最多两位小数，例如 12.50"))
 
 
 class ProductForm(Form):
-    title = StringField("商品名称", validators=[DataRequired("请输入商品名称"), Length(max=80)])
-    category = SelectField("分类", choices=[SelectChoice(k, v) for k, v in CATEGORIES.items()], default=DEFAULT_CATEGORY,
+    title = StringField(_l("商品名称"), validators=[DataRequired(_l("请输入商品名称")), Length(max=80)])
+    category = SelectField(_l("分类"), choices=[SelectChoice(k, v) for k, v in CATEGORIES.items()], default=DEFAULT_CATEGORY,
                            validate_choice=False)
-    price = StringField("价格（元）", validators=[DataRequired("请输入价格"), _valid_price],
+    price = StringField(_l("价格（元）"), validators=[DataRequired(_l("请输入价格")), _valid_price],
                         render_kw={"inputmode": "decimal", "placeholder": "12.50"})
-    stock = IntegerField("库存", validators=[
-        InputRequired("请输入库存数量"), NumberRange(0, 1_000_000, "库存需为 0 到 1000000 的整数")],
+    stock = IntegerField(_l("库存"), validators=[
+        InputRequired(_l("请输入库存数量")), NumberRange(0, 1_000_000, _l("库存需为 0 到 1000000 的整数"))],
         render_kw={"inputmode": "numeric", "min": 0})
     # Left empty, the usual level (5) applies.
-    low_stock_at = IntegerField("库存紧张提醒（件）", default=5, validators=[
-        Optional(), NumberRange(0, 100_000, "提醒数量需为 0 到 100000 的整数")],
+    low_stock_at = IntegerField(_l("库存紧张提醒（件）"), default=5, validators=[
+        Optional(), NumberRange(0, 100_000, _l("提醒数量需为 0 到 100000 的整数"))],
         render_kw={"inputmode": "numeric", "min": 0, "max": 100_000})
-    description = TextAreaField("商品描述", validators=[Length(max=2000)],
+    description = TextAreaField(_l("商品描述"), validators=[Length(max=2000)],
                                 render_kw={"rows": 3})
     # Checked and re-encoded in the view (webapp.uploads.clean_image); "capture" opens the rear
     # camera on a phone and is ignored by desktop browsers, which show a file picker.
-    photo = FileField("商品照片", render_kw={"accept": PHOTO_TYPES, "capture": "environment"})
-    remove_photo = BooleanField("删除现有照片")
-    published = BooleanField("上架销售", default=True)
+    photo = FileField(_l("商品照片"), render_kw={"accept": PHOTO_TYPES, "capture": "environment"})
+    remove_photo = BooleanField(_l("删除现有照片"))
+    published = BooleanField(_l("上架销售"), default=True)
     # The stock the edit form showed; the change is applied relative to it.
     stock_seen = HiddenField(validators=[Optional(), Regexp(r"^\d{1,7}$")])
 
     def validate_category(self, field):
         # A select posts only its options; anything else was typed into a crafted request.
         if field.data not in CATEGORIES:
-            raise ValidationError("请选择商品分类")
+            raise ValidationError(_("请选择商品分类"))
 
     @property
     def price_fen(self) -> int:

@@ -7,6 +7,7 @@ swaps only the form pane (and pushes its URL); a save answers with the pane and 
 import json
 
 from flask import flash, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from webapp.catalog import bp, services
@@ -68,7 +69,7 @@ def products():
         photo = posted_image(form.photo)
         if valid and not form.photo.errors:
             product = services.create_product(shop, **_fields(form), photo=photo)
-            return _saved(shop, product, f"已添加商品：{product.title}", created=True)
+            return _saved(shop, product, _("已添加商品：%(title)s", title=product.title), created=True)
     return _manager(shop, form, status=422 if form.errors else 200)
 
 
@@ -103,7 +104,7 @@ def edit(product_id: int):
             form.stock.errors = [*form.stock.errors, error.message]
             form.stock_seen.data = str(product.stock)
         else:
-            return _saved(shop, product, f"已保存：{product.title}", created=False)
+            return _saved(shop, product, _("已保存：%(title)s", title=product.title), created=False)
     return _manager(shop, form, product=product, status=422)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import io
 
 from flask import abort
+from flask_babel import gettext as _
 from PIL import Image
 from sqlalchemy import select, update
 
@@ -93,7 +94,7 @@ def update_product(product: Product, *, title: str, description: str, price_fen:
         if changed != 1:
             db.session.rollback()
             db.session.refresh(product)
-            raise ServiceError(f"库存已变化（当前 {product.stock} 件），请重新填写。", 409)
+            raise ServiceError(_("库存已变化（当前 %(n)s 件），请重新填写。", n=product.stock), 409)
     product.title, product.description = title.strip(), description.strip()
     product.price_fen, product.published = price_fen, published
     if category is not None:

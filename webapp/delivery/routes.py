@@ -2,6 +2,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from flask import current_app, flash, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from webapp.delivery import bp, services
@@ -40,7 +41,7 @@ def detail(order_id: int):
 @role_required(Role.COURIER)
 def start(order_id: int):
     """Pick up the goods and start sending positions."""
-    return _panel(orders.start(order_id, current_user), "已开始配送，正在共享位置。")
+    return _panel(orders.start(order_id, current_user), _("已开始配送，正在共享位置。"))
 
 
 @bp.post("/<int:order_id>/fail")
@@ -55,13 +56,13 @@ def fail(order_id: int):
             photo = clean_image(upload)
         except UploadRejected as rejected:
             orders.order_for(current_user, order_id)  # a stranger still gets 404 first
-            raise ServiceError(f"照片无法使用：{rejected.message}", 422) from None
+            raise ServiceError(_("照片无法使用：%(reason)s", reason=rejected.message), 422) from None
     return _panel(orders.fail(order_id, current_user, reason, note, photo),
-                  "已上报配送失败，商家会重新安排。")
+                  _("已上报配送失败，商家会重新安排。"))
 
 
 @bp.post("/<int:order_id>/arrive")
 @role_required(Role.COURIER)
 def arrive(order_id: int):
     """Tell the buyer the courier is at the door."""
-    return _panel(orders.arrive(order_id, current_user), "已送达，请买家验货签收。")
+    return _panel(orders.arrive(order_id, current_user), _("已送达，请买家验货签收。"))

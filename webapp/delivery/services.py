@@ -12,6 +12,7 @@ from webapp.extensions import db
 from webapp.models import Delivery, Order, TrackPoint, User, utcnow
 from webapp.orders.state import FINAL, LABELS, TRACKING
 from webapp.realtime import emit_after_commit, order_room
+from webapp.i18n import N_
 from webapp.web import MAX_ID
 
 # A phone that was offline sends its queue in batches of at most this many fixes.
@@ -226,12 +227,21 @@ def recent_speed(delivery_id: int, now: datetime) -> float:
     return min(max(speed, config["ETA_MIN_SPEED"]), 30.0)
 
 
+# The ETA line, in the source language: a position goes to everyone watching the order, so the
+# page formats the line itself (track-map.js, from distance_m, seconds and arriving) with these
+# patterns translated into its own language.
+ETA_ARRIVING = N_("骑手即将到达 · 约 %(m)s 米")
+ETA_KM = N_("预计 %(minutes)s 分钟送达 · 距离 %(km)s 公里")
+ETA_M = N_("预计 %(minutes)s 分钟送达 · 距离 %(m)s 米")
+
+
 def eta_text(distance: float, seconds: float, arriving: bool) -> str:
     if arriving:
-        return f"骑手即将到达 · 约 {max(50, round(distance / 50) * 50)} 米"
+        return ETA_ARRIVING % {"m": max(50, round(distance / 50) * 50)}
     minutes = max(1, math.ceil(seconds / 60))
-    far = f"{distance / 1000:.1f} 公里" if distance >= 1000 else f"{round(distance / 10) * 10} 米"
-    return f"预计 {minutes} 分钟送达 · 距离 {far}"
+    if distance >= 1000:
+        return ETA_KM % {"minutes": minutes, "km": f"{distance / 1000:.1f}"}
+    return ETA_M % {"minutes": minutes, "m": round(distance / 10) * 10}
 
 
 def eta(order: Order, delivery_id: int, lat: float, lng: float,

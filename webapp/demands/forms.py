@@ -4,6 +4,8 @@ from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
 from wtforms import (
     DateTimeLocalField, HiddenField, IntegerField, SelectField, StringField, TextAreaField,
@@ -72,7 +74,7 @@ class LocalDateTimeField(DateTimeLocalField):
             super().process_formdata(valuelist)
         except ValueError:
             self.data = None
-            raise ValueError("请选择日期和时间") from None
+            raise ValueError(_("请选择日期和时间")) from None
 
 
 def _amount(message: str, allow_zero: bool = False):
@@ -84,25 +86,25 @@ def _amount(message: str, allow_zero: bool = False):
 
 
 class PostDemandForm(Form):
-    title = StringField("需要什么", validators=[DataRequired("请写下你需要什么"), Length(max=60)],
-                        render_kw={"placeholder": "如：20 斤新鲜荔枝、一台二手打印机"})
-    description = TextAreaField("详细说明（可选）", validators=[Length(max=1000)],
+    title = StringField(_l("需要什么"), validators=[DataRequired(_l("请写下你需要什么")), Length(max=60)],
+                        render_kw={"placeholder": _l("如：20 斤新鲜荔枝、一台二手打印机")})
+    description = TextAreaField(_l("详细说明（可选）"), validators=[Length(max=1000)],
                                 render_kw={"rows": 3,
-                                           "placeholder": "品种、规格、成色、送到哪里等"})
-    photo = FileField("参考照片（可选）", render_kw={"accept": PHOTO_TYPES})
-    category = SelectField("品类", validate_choice=False,
-                           choices=[SelectChoice("", "请选择品类"),
+                                           "placeholder": _l("品种、规格、成色、送到哪里等")})
+    photo = FileField(_l("参考照片（可选）"), render_kw={"accept": PHOTO_TYPES})
+    category = SelectField(_l("品类"), validate_choice=False,
+                           choices=[SelectChoice("", _l("请选择品类")),
                                     *(SelectChoice(k, v) for k, v in CATEGORIES.items())])
-    quantity = IntegerField("数量", default=1, validators=[
-        InputRequired("请输入数量"), NumberRange(1, MAX_QUANTITY, f"数量需为 1 到 {MAX_QUANTITY}")],
+    quantity = IntegerField(_l("数量"), default=1, validators=[
+        InputRequired(_l("请输入数量")), NumberRange(1, MAX_QUANTITY, _l("数量需为 1 到 %(max)s", max=MAX_QUANTITY))],
         render_kw={"inputmode": "numeric", "min": 1, "max": MAX_QUANTITY})
-    budget = StringField("预算（元，可选）", validators=[
-        Optional(), _amount("请输入大于 0 的金额，最多两位小数；不填表示不限")],
-        render_kw={"inputmode": "decimal", "placeholder": "不限"})
-    province = SelectField("省份", validate_choice=False)
-    city = SelectField("城市", validate_choice=False)
-    district = SelectField("区县", validate_choice=False)
-    needed_by = LocalDateTimeField("最晚需要时间", validators=[InputRequired("请选择需要的时间")])
+    budget = StringField(_l("预算（元，可选）"), validators=[
+        Optional(), _amount(_l("请输入大于 0 的金额，最多两位小数；不填表示不限"))],
+        render_kw={"inputmode": "decimal", "placeholder": _l("不限")})
+    province = SelectField(_l("省份"), validate_choice=False)
+    city = SelectField(_l("城市"), validate_choice=False)
+    district = SelectField(_l("区县"), validate_choice=False)
+    needed_by = LocalDateTimeField(_l("最晚需要时间"), validators=[InputRequired(_l("请选择需要的时间"))])
     idempotency_key = HiddenField(validators=[DataRequired(), Regexp(r"^[0-9a-f]{32}$")])
 
     def __init__(self, *args, **kwargs):
@@ -111,7 +113,7 @@ class PostDemandForm(Form):
 
     def validate_category(self, field):
         if field.data not in CATEGORIES:
-            raise ValidationError("请选择品类")
+            raise ValidationError(_("请选择品类"))
 
     def validate_district(self, field):
         if (message := check_region(self)) is not None:
@@ -135,33 +137,33 @@ class PostDemandForm(Form):
 
 
 class QuoteForm(Form):
-    product_id = SelectField("报价商品", validate_choice=False)
-    item_title = StringField("商品名称（不选本店商品时填写）", validators=[Length(max=80)],
-                             render_kw={"placeholder": "如：妃子笑荔枝 一级果"})
-    unit_price = StringField("单价（元）", validators=[
-        DataRequired("请输入单价"), _amount("单价需大于 0，最多两位小数，例如 12.50")],
+    product_id = SelectField(_l("报价商品"), validate_choice=False)
+    item_title = StringField(_l("商品名称（不选本店商品时填写）"), validators=[Length(max=80)],
+                             render_kw={"placeholder": _l("如：妃子笑荔枝 一级果")})
+    unit_price = StringField(_l("单价（元）"), validators=[
+        DataRequired(_l("请输入单价")), _amount(_l("单价需大于 0，最多两位小数，例如 12.50"))],
         render_kw={"inputmode": "decimal", "placeholder": "12.50"})
-    quantity = IntegerField("数量", validators=[
-        InputRequired("请输入数量"), NumberRange(1, MAX_QUANTITY, f"数量需为 1 到 {MAX_QUANTITY}")],
+    quantity = IntegerField(_l("数量"), validators=[
+        InputRequired(_l("请输入数量")), NumberRange(1, MAX_QUANTITY, _l("数量需为 1 到 %(max)s", max=MAX_QUANTITY))],
         render_kw={"inputmode": "numeric", "min": 1, "max": MAX_QUANTITY})
-    delivery_fee = StringField("配送费（元）", default="0", validators=[
-        InputRequired("请输入配送费，包邮填 0"),
-        _amount("配送费需为 0 或正数，最多两位小数", allow_zero=True)],
+    delivery_fee = StringField(_l("配送费（元）"), default="0", validators=[
+        InputRequired(_l("请输入配送费，包邮填 0")),
+        _amount(_l("配送费需为 0 或正数，最多两位小数"), allow_zero=True)],
         render_kw={"inputmode": "decimal"})
-    earliest_delivery = LocalDateTimeField("最早送达", validators=[InputRequired("请选择最早送达时间")])
-    valid_until = LocalDateTimeField("报价有效期至", validators=[InputRequired("请选择报价有效期")])
-    note = TextAreaField("备注（可选）", validators=[Length(max=200)],
-                         render_kw={"rows": 2, "placeholder": "产地、规格、售后等"})
+    earliest_delivery = LocalDateTimeField(_l("最早送达"), validators=[InputRequired(_l("请选择最早送达时间"))])
+    valid_until = LocalDateTimeField(_l("报价有效期至"), validators=[InputRequired(_l("请选择报价有效期"))])
+    note = TextAreaField(_l("备注（可选）"), validators=[Length(max=200)],
+                         render_kw={"rows": 2, "placeholder": _l("产地、规格、售后等")})
 
     def __init__(self, *args, products=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.product_id.choices = [SelectChoice("", "自定义商品（填写名称）"),
-                                   *(SelectChoice(str(p.id), f"{p.title}（库存 {p.stock}）")
+        self.product_id.choices = [SelectChoice("", _("自定义商品（填写名称）")),
+                                   *(SelectChoice(str(p.id), _("%(title)s（库存 %(n)s）", title=p.title, n=p.stock))
                                      for p in products)]
 
     def validate_product_id(self, field):
         if field.data and not str(field.data).isdecimal():
-            raise ValidationError("请选择本店商品")
+            raise ValidationError(_("请选择本店商品"))
 
     def fill_defaults(self, shop, demand) -> None:
         """A new quote: the demand's quantity, the shop's fee, its first delivery window, valid

@@ -4,6 +4,7 @@ import secrets
 
 import click
 from flask import current_app, flash, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from webapp.addresses import services as address_services
@@ -12,6 +13,7 @@ from webapp.demands import bp, services
 from webapp.demands.forms import PostDemandForm, QuoteCheckoutForm, QuoteForm, to_utc
 from webapp.errors import error_response
 from webapp.extensions import limiter
+from webapp.i18n import N_
 from webapp.models import QuoteStatus, Role
 from webapp.orders import services as order_services
 from webapp.regions.services import full_name
@@ -30,15 +32,15 @@ def _went_through(response) -> bool:
     return response.status_code < 400
 
 
-DEMAND_LIMIT_MESSAGE = "发布需求太频繁了，请稍后再发。"
-QUOTE_LIMIT_MESSAGE = "报价提交太频繁了，请稍后再试。"
+DEMAND_LIMIT_MESSAGE = N_("发布需求太频繁了，请稍后再发。")
+QUOTE_LIMIT_MESSAGE = N_("报价提交太频繁了，请稍后再试。")
 
 
 @bp.errorhandler(429)
 def too_many(error):
     """Say which limit was hit, on the form's flash area for htmx."""
-    message = error.description if error.description in (
-        DEMAND_LIMIT_MESSAGE, QUOTE_LIMIT_MESSAGE) else "操作太频繁，请稍后再试。"
+    message = _(error.description) if error.description in (
+        DEMAND_LIMIT_MESSAGE, QUOTE_LIMIT_MESSAGE) else _("操作太频繁，请稍后再试。")
     return error_response(message, 429)
 
 
@@ -98,7 +100,7 @@ def new():
                     raise
                 status = _on_form(form, error)
             else:
-                flash("需求已发布，附近的认证商家正在查看。", "success")
+                flash(_("需求已发布，附近的认证商家正在查看。"), "success")
                 return redirect_to(url_for("demands.detail", demand_id=demand.id))
         else:
             status = 422
@@ -147,7 +149,7 @@ def close(demand_id: int):
     demand = services.close_demand(current_user, demand_id)
     if wants_fragment():
         return _buyer_detail(demand)
-    flash("需求已关闭。", "success")
+    flash(_("需求已关闭。"), "success")
     return redirect_to(url_for("demands.detail", demand_id=demand.id))
 
 
@@ -158,7 +160,7 @@ def decline(quote_id: int):
     quote = services.decline_quote(current_user, quote_id)
     if wants_fragment():
         return _buyer_detail(quote.demand)
-    flash("已婉拒该报价。", "success")
+    flash(_("已婉拒该报价。"), "success")
     return redirect_to(url_for("demands.detail", demand_id=quote.demand_id))
 
 
@@ -192,7 +194,7 @@ def checkout(quote_id: int):
             form.form_errors.append(error.message)
             status = error.status
         else:
-            flash("已接受报价并下单，等待商家接单。", "success")
+            flash(_("已接受报价并下单，等待商家接单。"), "success")
             return redirect_to(url_for("orders.detail", order_id=order.id))
     elif form.errors:
         status = 422
@@ -240,7 +242,7 @@ def quote(demand_id: int):
             raise
         return _merchant_detail(demand, shop, form, status=_on_form(form, error))
     if not wants_fragment():
-        flash("报价已发送给买家。", "success")
+        flash(_("报价已发送给买家。"), "success")
         return redirect_to(url_for("demands.detail", demand_id=demand.id))
     return _merchant_detail(demand, shop)
 
@@ -263,7 +265,7 @@ def edit_quote(quote_id: int):
             raise
         return _merchant_detail(demand, shop, form, status=_on_form(form, error), editing=True)
     if not wants_fragment():
-        flash("报价已更新。", "success")
+        flash(_("报价已更新。"), "success")
         return redirect_to(url_for("demands.detail", demand_id=demand.id))
     return _merchant_detail(demand, shop)
 
@@ -275,7 +277,7 @@ def withdraw(quote_id: int):
     withdrawn = services.withdraw_quote(current_user, quote_id)
     demand, shop = services.demand_for_merchant(current_user, withdrawn.demand_id)
     if not wants_fragment():
-        flash("报价已撤回。", "success")
+        flash(_("报价已撤回。"), "success")
         return redirect_to(url_for("demands.detail", demand_id=demand.id))
     return _merchant_detail(demand, shop)
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import abort
+from flask_babel import gettext as _
 from PIL import Image
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -18,6 +19,7 @@ from sqlalchemy.orm import joinedload
 
 from webapp.catalog.categories import CATEGORIES
 from webapp.extensions import db
+from webapp.i18n import N_
 from webapp.models import (
     Demand, DemandStatus, Order, Product, Quote, QuoteStatus, Role, Shop, ShopStatus, Status,
     User, utcnow,
@@ -39,16 +41,16 @@ PHOTO_FOLDER = "demands"
 PHOTO_MAX_SIDE = 1600
 
 OPEN_DEMAND_MESSAGES = {
-    DemandStatus.ACCEPTED: "该需求已成交，不能再报价或接受其他报价。",
-    DemandStatus.CLOSED: "买家已关闭该需求。",
-    DemandStatus.EXPIRED: "该需求已过期（超过买家的需要时间）。",
+    DemandStatus.ACCEPTED: N_("该需求已成交，不能再报价或接受其他报价。"),
+    DemandStatus.CLOSED: N_("买家已关闭该需求。"),
+    DemandStatus.EXPIRED: N_("该需求已过期（超过买家的需要时间）。"),
 }
 NOT_LIVE_MESSAGES = {
-    QuoteStatus.WITHDRAWN: "商家已撤回该报价，不能接受。",
-    QuoteStatus.DECLINED: "你已婉拒该报价，不能再接受。",
-    QuoteStatus.EXPIRED: "该报价已过有效期，不能接受。",
-    QuoteStatus.NOT_CHOSEN: "该需求已选定其他报价。",
-    QuoteStatus.ACCEPTED: "该报价已被接受。",
+    QuoteStatus.WITHDRAWN: N_("商家已撤回该报价，不能接受。"),
+    QuoteStatus.DECLINED: N_("你已婉拒该报价，不能再接受。"),
+    QuoteStatus.EXPIRED: N_("该报价已过有效期，不能接受。"),
+    QuoteStatus.NOT_CHOSEN: N_("该需求已选定其他报价。"),
+    QuoteStatus.ACCEPTED: N_("该报价已被接受。"),
 }
 
 
@@ -123,14 +125,14 @@ def expire_overdue(*, demand_id: int | None = None, buyer_id: int | None = None,
 def quoting_shop(merchant: User) -> Shop:
     """The merchant's shop if it may quote: approved (it exists) and open for business."""
     if merchant.role is not Role.MERCHANT:
-        raise ServiceError("只有通过实名认证的商家可以报价。", 403)
+        raise ServiceError(_("只有通过实名认证的商家可以报价。"), 403)
     shop = db.session.scalar(select(Shop).where(Shop.owner_id == merchant.id))
     if shop is None:
-        raise ServiceError("实名认证通过、店铺开通后才能查看需求和报价。", 403)
+        raise ServiceError(_("实名认证通过、店铺开通后才能查看需求和报价。"), 403)
     if shop.status is not ShopStatus.ACTIVE:
-        raise ServiceError("店铺已暂停营业，暂时不能报价。", 403)
+        raise ServiceError(_("店铺已暂停营业，暂时不能报价。"), 403)
     if not shop.district_code:
-        raise ServiceError("店铺还没有所在区县，请先在店铺设置中补充地址。", 403)
+        raise ServiceError(_("店铺还没有所在区县，请先在店铺设置中补充地址。"), 403)
     return shop
 
 
@@ -205,9 +207,9 @@ def check_needed_by(needed_by: datetime, now: datetime | None = None) -> str | N
     """Say what is wrong with a needed-by time, or None."""
     now = now or utcnow()
     if needed_by < now + MIN_LEAD:
-        return "需要时间至少要在 30 分钟之后，给商家留出报价的时间"
+        return _("需要时间至少要在 30 分钟之后，给商家留出报价的时间")
     if needed_by > now + MAX_AHEAD:
-        return "需要时间最多可设在 30 天之内"
+        return _("需要时间最多可设在 30 天之内")
     return None
 
 
@@ -241,21 +243,21 @@ def _by_key(buyer: User, key: str) -> Demand | None:
 def post_demand(buyer: User, data: DemandInput) -> Demand:
     """Post a demand; the matching merchants hear of it at once. The same key posts it once."""
     if buyer.role is not Role.BUYER:
-        raise ServiceError("只有买家可以发布需求。", 403)
+        raise ServiceError(_("只有买家可以发布需求。"), 403)
     if (existing := _by_key(buyer, data.idempotency_key)) is not None:
         return existing
     title = data.title.strip()
     code = data.district_code or ""
     if not title:
-        raise Rejected("请写下你需要什么", "title")
+        raise Rejected(_("请写下你需要什么"), "title")
     if data.category not in CATEGORIES:
-        raise Rejected("请选择品类", "category")
+        raise Rejected(_("请选择品类"), "category")
     if not 1 <= data.quantity <= MAX_QUANTITY:
-        raise Rejected(f"数量需为 1 到 {MAX_QUANTITY}", "quantity")
+        raise Rejected(_("数量需为 1 到 %(max)s", max=MAX_QUANTITY), "quantity")
     if data.budget_fen is not None and data.budget_fen <= 0:
-        raise Rejected("预算需大于 0，不填表示不限", "budget")
+        raise Rejected(_("预算需大于 0，不填表示不限"), "budget")
     if len(code) != 6 or not regions.valid_path(code[:2], code[:4], code):
-        raise Rejected("请选择省份、城市和区县", "district")
+        raise Rejected(_("请选择省份、城市和区县"), "district")
     if (problem := check_needed_by(data.needed_by)) is not None:
         raise Rejected(problem, "needed_by")
     photo = store(_fit(data.photo), PHOTO_FOLDER) if data.photo is not None else None
@@ -423,7 +425,7 @@ def close_demand(buyer: User, demand_id: int) -> Demand:
     if changed != 1:
         db.session.rollback()
         db.session.refresh(demand)
-        raise Conflict(OPEN_DEMAND_MESSAGES.get(demand.status, "该需求已变化，请刷新。"))
+        raise Conflict(_(OPEN_DEMAND_MESSAGES.get(demand.status, N_("该需求已变化，请刷新。"))))
     for quote_id, shop_id in _decide_all_live(demand, QuoteStatus.NOT_CHOSEN, now):
         _announce_decision(demand, quote_id, shop_id, QuoteStatus.NOT_CHOSEN)
     _announce_demand(demand, DemandStatus.CLOSED)
@@ -452,7 +454,7 @@ def decline_quote(buyer: User, quote_id: int) -> Quote:
     """Turn one quote down; its shop hears it at once. The demand stays open for the others."""
     quote = quote_for_buyer(buyer, quote_id)
     if quote.demand.status is not DemandStatus.OPEN:
-        raise Conflict(OPEN_DEMAND_MESSAGES[quote.demand.status])
+        raise Conflict(_(OPEN_DEMAND_MESSAGES[quote.demand.status]))
     now = utcnow()
     changed = db.session.execute(
         update(Quote).where(Quote.id == quote.id, Quote.status == QuoteStatus.LIVE)
@@ -461,7 +463,7 @@ def decline_quote(buyer: User, quote_id: int) -> Quote:
     if changed != 1:
         db.session.rollback()
         db.session.refresh(quote)
-        raise Conflict(NOT_LIVE_MESSAGES.get(quote.status, "该报价已变化，请刷新。"))
+        raise Conflict(_(NOT_LIVE_MESSAGES.get(quote.status, N_("该报价已变化，请刷新。"))))
     _announce_decision(quote.demand, quote.id, quote.shop_id, QuoteStatus.DECLINED)
     db.session.commit()
     db.session.refresh(quote)
@@ -471,13 +473,13 @@ def decline_quote(buyer: User, quote_id: int) -> Quote:
 def acceptable_or_conflict(quote: Quote) -> None:
     """Say, before the buyer fills in the checkout, why this quote cannot be taken."""
     if quote.demand.status is not DemandStatus.OPEN:
-        raise Conflict(OPEN_DEMAND_MESSAGES[quote.demand.status])
+        raise Conflict(_(OPEN_DEMAND_MESSAGES[quote.demand.status]))
     if quote.status is not QuoteStatus.LIVE:
-        raise Conflict(NOT_LIVE_MESSAGES[quote.status])
+        raise Conflict(_(NOT_LIVE_MESSAGES[quote.status]))
     if quote.valid_until <= utcnow():
-        raise Conflict(NOT_LIVE_MESSAGES[QuoteStatus.EXPIRED])
+        raise Conflict(_(NOT_LIVE_MESSAGES[QuoteStatus.EXPIRED]))
     if quote.shop.status is not ShopStatus.ACTIVE:
-        raise Conflict("该商家已暂停营业，不能接受其报价。")
+        raise Conflict(_("该商家已暂停营业，不能接受其报价。"))
 
 
 def accept_quote(buyer: User, quote_id: int, *, destination: orders.Destination, window: str,
@@ -504,7 +506,7 @@ def accept_quote(buyer: User, quote_id: int, *, destination: orders.Destination,
         db.session.rollback()
         if (existing := orders._by_key(buyer, idempotency_key)) is not None:
             return existing
-        raise Conflict("该需求刚刚已接受其他报价或已关闭，请刷新。")
+        raise Conflict(_("该需求刚刚已接受其他报价或已关闭，请刷新。"))
     taken = db.session.execute(
         update(Quote).where(Quote.id == quote.id, Quote.demand_id == demand.id,
                             Quote.status == QuoteStatus.LIVE, Quote.valid_until > now)
@@ -512,7 +514,7 @@ def accept_quote(buyer: User, quote_id: int, *, destination: orders.Destination,
         .execution_options(synchronize_session=False)).rowcount
     if taken != 1:
         db.session.rollback()
-        raise Conflict("该报价刚刚已撤回或已过期，不能接受。")
+        raise Conflict(_("该报价刚刚已撤回或已过期，不能接受。"))
     losers = _decide_all_live(demand, QuoteStatus.NOT_CHOSEN, now, keep=quote.id)
     order = orders.place_quote_order(buyer, quote, destination=destination, window=window,
                                      payment_method=payment_method, note=note,
@@ -527,7 +529,7 @@ def accept_quote(buyer: User, quote_id: int, *, destination: orders.Destination,
         db.session.rollback()
         if (existing := orders._by_key(buyer, idempotency_key)) is not None:
             return existing
-        raise Conflict("该需求刚刚已接受其他报价，请刷新。") from None
+        raise Conflict(_("该需求刚刚已接受其他报价，请刷新。")) from None
     return order
 
 
@@ -595,30 +597,30 @@ def _checked(shop: Shop, demand: Demand, data: QuoteInput) -> dict:
     """The quote's columns once every rule holds; a Rejected names the field that broke one."""
     now = utcnow()
     if not isinstance(data.unit_price_fen, int) or data.unit_price_fen <= 0:
-        raise Rejected("单价需大于 0", "unit_price")
+        raise Rejected(_("单价需大于 0"), "unit_price")
     if not isinstance(data.quantity, int) or not 1 <= data.quantity <= MAX_QUANTITY:
-        raise Rejected(f"数量需为 1 到 {MAX_QUANTITY}", "quantity")
+        raise Rejected(_("数量需为 1 到 %(max)s", max=MAX_QUANTITY), "quantity")
     if not isinstance(data.delivery_fee_fen, int) or data.delivery_fee_fen < 0:
-        raise Rejected("配送费不能为负数，包邮请填 0", "delivery_fee")
+        raise Rejected(_("配送费不能为负数，包邮请填 0"), "delivery_fee")
     if data.valid_until <= now:
-        raise Rejected("有效期需晚于现在", "valid_until")
+        raise Rejected(_("有效期需晚于现在"), "valid_until")
     if data.valid_until > demand.needed_by:
-        raise Rejected("有效期不能晚于买家的需要时间", "valid_until")
+        raise Rejected(_("有效期不能晚于买家的需要时间"), "valid_until")
     if data.earliest_delivery < now - CLOCK_SLACK:
-        raise Rejected("最早送达时间不能早于现在", "earliest_delivery")
+        raise Rejected(_("最早送达时间不能早于现在"), "earliest_delivery")
     if data.earliest_delivery > now + MAX_DELIVERY_AHEAD:
-        raise Rejected("最早送达时间最多可设在 60 天之内", "earliest_delivery")
+        raise Rejected(_("最早送达时间最多可设在 60 天之内"), "earliest_delivery")
     if data.product_id is not None:
         product = db.session.scalar(select(Product).where(
             Product.id == data.product_id, Product.shop_id == shop.id)) \
             if _valid_id(data.product_id) else None
         if product is None:
-            raise Rejected("只能用本店的商品报价", "product_id")
+            raise Rejected(_("只能用本店的商品报价"), "product_id")
         title = product.title
     else:
         title = (data.title or "").strip()
         if not title:
-            raise Rejected("请选择本店商品，或填写报价的商品名称", "item_title")
+            raise Rejected(_("请选择本店商品，或填写报价的商品名称"), "item_title")
     return {"product_id": data.product_id, "title": title[:80],
             "unit_price_fen": data.unit_price_fen, "quantity": data.quantity,
             "delivery_fee_fen": data.delivery_fee_fen,
@@ -637,22 +639,22 @@ def _hold_open(demand: Demand, now: datetime) -> None:
     if held != 1:
         db.session.rollback()
         db.session.refresh(demand)
-        raise Conflict(OPEN_DEMAND_MESSAGES.get(demand.status, OPEN_DEMAND_MESSAGES[
-            DemandStatus.EXPIRED]) + "不能再报价或修改报价。")
+        raise Conflict(_(OPEN_DEMAND_MESSAGES.get(demand.status, OPEN_DEMAND_MESSAGES[
+            DemandStatus.EXPIRED])) + _("不能再报价或修改报价。"))
 
 
 def submit_quote(merchant: User, demand_id: int, data: QuoteInput) -> Quote:
     """Answer a demand with the shop's quote; the buyer's page shows it at once."""
     demand, shop = demand_for_merchant(merchant, demand_id)
     if demand.buyer_id == merchant.id:
-        raise ServiceError("不能对自己的需求报价。", 403)
+        raise ServiceError(_("不能对自己的需求报价。"), 403)
     if demand.status is not DemandStatus.OPEN:
-        raise Conflict(OPEN_DEMAND_MESSAGES[demand.status] + "不能再报价。")
+        raise Conflict(_(OPEN_DEMAND_MESSAGES[demand.status]) + _("不能再报价。"))
     values = _checked(shop, demand, data)
     if db.session.scalar(select(Quote.id).where(
             Quote.shop_id == shop.id, Quote.demand_id == demand.id,
             Quote.status == QuoteStatus.LIVE)) is not None:
-        raise Conflict("本店已对该需求报价：可以修改或撤回后重新报价。")
+        raise Conflict(_("本店已对该需求报价：可以修改或撤回后重新报价。"))
     now = utcnow()
     _hold_open(demand, now)
     quote = Quote(demand_id=demand.id, shop_id=shop.id, status=QuoteStatus.LIVE, **values)
@@ -662,7 +664,7 @@ def submit_quote(merchant: User, demand_id: int, data: QuoteInput) -> Quote:
     except IntegrityError:
         # Another tab of the same shop got its quote in first (the partial unique index).
         db.session.rollback()
-        raise Conflict("本店已对该需求报价：可以修改或撤回后重新报价。") from None
+        raise Conflict(_("本店已对该需求报价：可以修改或撤回后重新报价。")) from None
     emit_after_commit(db.session, "quote:submitted", {"id": quote.id, "demand_id": demand.id},
                       user_room(demand.buyer_id))
     db.session.commit()
@@ -686,16 +688,19 @@ def quote_for_merchant(merchant: User, quote_id: int) -> tuple[Quote, Shop]:
 
 
 def _live_or_conflict(quote: Quote, doing: str) -> None:
+    """`doing` is "update" or "withdraw": what the merchant tried."""
     if quote.status is not QuoteStatus.LIVE:
-        raise Conflict(f"该报价{quote.label}，不能{doing}。")
+        raise Conflict(_("该报价%(status)s，不能修改。", status=quote.label) if doing == "update"
+                       else _("该报价%(status)s，不能撤回。", status=quote.label))
     if quote.demand.status is not DemandStatus.OPEN:
-        raise Conflict(OPEN_DEMAND_MESSAGES[quote.demand.status] + f"不能{doing}报价。")
+        raise Conflict(_(OPEN_DEMAND_MESSAGES[quote.demand.status])
+                       + (_("不能修改报价。") if doing == "update" else _("不能撤回报价。")))
 
 
 def update_quote(merchant: User, quote_id: int, data: QuoteInput) -> Quote:
     """Change the shop's live quote until the buyer decides."""
     quote, shop = _shops_quote(merchant, quote_id)
-    _live_or_conflict(quote, "修改")
+    _live_or_conflict(quote, "update")
     values = _checked(shop, quote.demand, data)
     now = utcnow()
     _hold_open(quote.demand, now)
@@ -704,7 +709,7 @@ def update_quote(merchant: User, quote_id: int, data: QuoteInput) -> Quote:
         .values(**values, updated_at=now).execution_options(synchronize_session=False)).rowcount
     if changed != 1:
         db.session.rollback()
-        raise Conflict("该报价刚刚已有变化，请刷新后再试。")
+        raise Conflict(_("该报价刚刚已有变化，请刷新后再试。"))
     emit_after_commit(db.session, "quote:updated",
                       {"id": quote.id, "demand_id": quote.demand_id, "status": "live"},
                       user_room(quote.demand.buyer_id))
@@ -715,8 +720,8 @@ def update_quote(merchant: User, quote_id: int, data: QuoteInput) -> Quote:
 
 def withdraw_quote(merchant: User, quote_id: int) -> Quote:
     """Take the shop's live quote back before the buyer decides."""
-    quote, _ = _shops_quote(merchant, quote_id)
-    _live_or_conflict(quote, "撤回")
+    quote, _shop = _shops_quote(merchant, quote_id)
+    _live_or_conflict(quote, "withdraw")
     now = utcnow()
     changed = db.session.execute(
         update(Quote).where(Quote.id == quote.id, Quote.status == QuoteStatus.LIVE)
@@ -724,7 +729,7 @@ def withdraw_quote(merchant: User, quote_id: int) -> Quote:
         .execution_options(synchronize_session=False)).rowcount
     if changed != 1:
         db.session.rollback()
-        raise Conflict("该报价刚刚已有变化（可能买家已作出选择），请刷新。")
+        raise Conflict(_("该报价刚刚已有变化（可能买家已作出选择），请刷新。"))
     emit_after_commit(db.session, "quote:withdrawn",
                       {"id": quote.id, "demand_id": quote.demand_id, "status": "withdrawn"},
                       user_room(quote.demand.buyer_id))

@@ -51,7 +51,9 @@ def init_app(app) -> None:
         # Flask-Babel keeps the locale on `g`; a test app context outlives each request.
         g.pop("_flask_babel", None)
 
-    app.jinja_env.globals.update(html_lang=html_lang, LOCALES=LOCALES)
+    from webapp.i18n.js import js_strings
+
+    app.jinja_env.globals.update(html_lang=html_lang, LOCALES=LOCALES, js_strings=js_strings)
 
 
 def N_(message: str) -> str:

@@ -1,4 +1,5 @@
 from flask import abort, flash, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -7,6 +8,7 @@ from webapp.merchants.forms import (
     CreateCourierForm, DeliverySettingsForm, SubmitApplicationForm, UpdateShopForm, fee_fen,
 )
 from webapp.extensions import db
+from webapp.i18n import N_
 from webapp.models import DOCUMENTS, ApplicationStatus, MerchantApplication, Role
 from webapp.regions.fields import check_region, fill_choices
 from webapp.regions.services import full_name as region_name
@@ -25,10 +27,10 @@ def dashboard():
 
 
 FIELD_MESSAGES = {
-    "legal_name": "请输入法定姓名", "id_number": "请输入身份证号", "mobile": "请输入联系手机",
-    "uscc": "请输入统一社会信用代码", "shop_name": "请输入店铺名称", "district": "请选择省份、城市和区县",
-    "street": "请输入详细地址", "id_front": "请上传身份证人像面照片",
-    "id_back": "请上传身份证国徽面照片", "licence_photo": "请上传营业执照照片",
+    "legal_name": N_("请输入法定姓名"), "id_number": N_("请输入身份证号"), "mobile": N_("请输入联系手机"),
+    "uscc": N_("请输入统一社会信用代码"), "shop_name": N_("请输入店铺名称"), "district": N_("请选择省份、城市和区县"),
+    "street": N_("请输入详细地址"), "id_front": N_("请上传身份证人像面照片"),
+    "id_back": N_("请上传身份证国徽面照片"), "licence_photo": N_("请上传营业执照照片"),
 }
 
 
@@ -66,7 +68,7 @@ def _check(form: SubmitApplicationForm, latest, submit: bool) -> dict:
             if isinstance(given, str):
                 given = given.strip()  # "  " is as empty as "" (the service strips it)
             if not given and not has.get(name) and not field.errors:
-                field.errors.append(message)
+                field.errors.append(_(message))
     return documents
 
 
@@ -76,7 +78,7 @@ def apply():
     """Fill in, save as draft, and submit (or fix and resubmit) the real-name application."""
     latest = services.latest_application(current_user)
     if latest is not None and latest.status is ApplicationStatus.SUBMITTED:
-        flash("资料正在审核中，审核完成前不能修改。", "info")
+        flash(_("资料正在审核中，审核完成前不能修改。"), "info")
         return redirect_to(url_for("merchants.dashboard"))
     form = SubmitApplicationForm()
     if request.method == "GET" and latest is not None:
@@ -104,8 +106,8 @@ def apply():
                 return render("merchants/apply.html", "merchants/_apply_form.html",
                               status=error.status, form=form, latest=latest,
                               notes=_notes_for(latest), shop=shop_of(current_user))
-            flash("已提交实名认证资料，平台将尽快审核。" if submit else
-                  f"草稿已保存（第 {application.version} 版）。", "success")
+            flash(_("已提交实名认证资料，平台将尽快审核。") if submit else
+                  _("草稿已保存（第 %(n)s 版）。", n=application.version), "success")
             return redirect_to(url_for("merchants.dashboard" if submit else "merchants.apply"))
     status = 422 if any(form.errors.values()) else 200
     return render("merchants/apply.html", "merchants/_apply_form.html", status=status, form=form,
@@ -174,7 +176,7 @@ def shop_settings():
         if not any(form.errors.values()):
             services.update_shop(shop, name=form.name.data, description=form.description.data or "",
                                  opening_hours=form.opening_hours.data or "", images=images)
-            flash("店铺设置已保存。", "success")
+            flash(_("店铺设置已保存。"), "success")
             return redirect_to(url_for("merchants.shop_settings"))
     return render("merchants/shop_settings.html", "merchants/_shop_form.html",
                   status=422 if any(form.errors.values()) else 200, form=form, shop=shop,
@@ -201,7 +203,7 @@ def delivery_settings():
                                  lead_minutes=form.delivery_lead_minutes.data,
                                  fee_fen=fee_fen(form.delivery_fee.data))
         if not wants_fragment():
-            flash("配送设置已保存。", "success")
+            flash(_("配送设置已保存。"), "success")
             return redirect_to(url_for("merchants.shop_settings"))
         form, saved = _delivery_form(shop), True
     else:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from cryptography.fernet import Fernet
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -55,7 +56,7 @@ def own_application(user: User, application_id: int) -> MerchantApplication:
     application = db.session.scalar(select(MerchantApplication).where(
         MerchantApplication.id == application_id, MerchantApplication.user_id == user.id))
     if application is None:
-        raise ServiceError("找不到该申请", 404)
+        raise ServiceError(_("找不到该申请"), 404)
     return application
 
 
@@ -84,7 +85,7 @@ def save_application(user: User, *, fields: dict, id_number: str | None,
 
     latest = latest_application(user)
     if latest is not None and latest.status is ApplicationStatus.SUBMITTED:
-        raise ServiceError("资料已提交，正在审核中，请等待结果。", 409)
+        raise ServiceError(_("资料已提交，正在审核中，请等待结果。"), 409)
     if latest is None or latest.status is not ApplicationStatus.DRAFT:
         application = MerchantApplication(user_id=user.id, version=(latest.version + 1 if latest
                                                                    else 1),
@@ -112,7 +113,7 @@ def save_application(user: User, *, fields: dict, id_number: str | None,
             missing = missing_for_submission(application)
             if missing:
                 db.session.rollback()
-                raise ServiceError("请先补全：" + "、".join(missing), 422)
+                raise ServiceError(_("请先补全：") + _("、").join(missing), 422)
             application.status = ApplicationStatus.SUBMITTED
             application.submitted_at = utcnow()
             db.session.flush()
@@ -123,7 +124,7 @@ def save_application(user: User, *, fields: dict, id_number: str | None,
         except IntegrityError:
             # Another tab made this version a moment ago; that one stands.
             db.session.rollback()
-            raise ServiceError("资料刚刚在另一个页面保存过，请刷新后再试。", 409) from None
+            raise ServiceError(_("资料刚刚在另一个页面保存过，请刷新后再试。"), 409) from None
     except BaseException:
         # Nothing half-done: photos whose record was not committed go too.
         for name in stored:
@@ -162,7 +163,7 @@ def couriers_of(shop: Shop) -> list[User]:
 def create_courier(shop: Shop, *, display_name: str, mobile: str, password: str) -> User:
     """Create a courier account that belongs to `shop`."""
     if find_by_login(mobile) is not None:
-        raise ServiceError("该手机号已被使用", 409)
+        raise ServiceError(_("该手机号已被使用"), 409)
     courier = User(mobile=mobile, display_name=display_name.strip(), role=Role.COURIER,
                    shop_id=shop.id, password_hash=hash_password(password))
     db.session.add(courier)

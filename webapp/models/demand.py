@@ -7,6 +7,7 @@ from enum import StrEnum
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from webapp.i18n import N_
 from webapp.models.base import db, utcnow
 from webapp.models.catalog import Product
 from webapp.models.shop import Shop
@@ -29,11 +30,11 @@ class QuoteStatus(StrEnum):
     EXPIRED = "expired"  # its valid-until (or the demand's needed-by) passed
 
 
-DEMAND_LABELS = {DemandStatus.OPEN: "报价中", DemandStatus.ACCEPTED: "已成交",
-                 DemandStatus.CLOSED: "已关闭", DemandStatus.EXPIRED: "已过期"}
-QUOTE_LABELS = {QuoteStatus.LIVE: "有效", QuoteStatus.WITHDRAWN: "已撤回",
-                QuoteStatus.DECLINED: "买家已婉拒", QuoteStatus.ACCEPTED: "已被选中",
-                QuoteStatus.NOT_CHOSEN: "未被选中", QuoteStatus.EXPIRED: "已过期"}
+DEMAND_LABELS = {DemandStatus.OPEN: N_("报价中"), DemandStatus.ACCEPTED: N_("已成交"),
+                 DemandStatus.CLOSED: N_("已关闭"), DemandStatus.EXPIRED: N_("已过期")}
+QUOTE_LABELS = {QuoteStatus.LIVE: N_("有效"), QuoteStatus.WITHDRAWN: N_("已撤回"),
+                QuoteStatus.DECLINED: N_("买家已婉拒"), QuoteStatus.ACCEPTED: N_("已被选中"),
+                QuoteStatus.NOT_CHOSEN: N_("未被选中"), QuoteStatus.EXPIRED: N_("已过期")}
 
 
 class Demand(db.Model):
@@ -83,7 +84,10 @@ class Demand(db.Model):
 
     @property
     def label(self) -> str:
-        return DEMAND_LABELS[self.status]
+        """The status in the page's language."""
+        from flask_babel import gettext
+
+        return gettext(DEMAND_LABELS[self.status])
 
 
 class Quote(db.Model):
@@ -128,4 +132,7 @@ class Quote(db.Model):
 
     @property
     def label(self) -> str:
-        return QUOTE_LABELS[self.status]
+        """The status in the page's language."""
+        from flask_babel import gettext
+
+        return gettext(QUOTE_LABELS[self.status])

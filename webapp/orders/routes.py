@@ -8,6 +8,7 @@ from webapp.addresses import services as address_services
 from webapp.cart import services as cart_services
 from webapp.delivery.services import snapshot
 from webapp.merchants.services import couriers_of
+from webapp.i18n import N_
 from webapp.models import Role
 from webapp.orders import bp, services
 from webapp.orders.forms import CheckoutForm, RefuseOrderForm, SignForm, inspection_from
@@ -83,7 +84,10 @@ def detail(order_id: int):
     order = services.order_for(current_user, order_id)
     if current_user.role is Role.MERCHANT and _board_target():
         return _board_card(order)
-    return render("orders/detail.html", "orders/_panel.html", **_detail_context(order))
+    ctx = _detail_context(order)
+    if current_user.role is Role.BUYER and not wants_fragment():
+        ctx["track"] = snapshot(order)  # the ETA is in the page from the start, not after a socket
+    return render("orders/detail.html", "orders/_panel.html", **ctx)
 
 
 def _board_target() -> bool:
@@ -120,7 +124,7 @@ def refuse(order_id: int):
     form = RefuseOrderForm()
     if not form.validate():
         services.order_for(current_user, order_id)
-        raise services.ServiceError("请填写拒单原因。", 422)
+        raise services.ServiceError(_("请填写拒单原因。"), 422)
     return _after_merchant_action(services.refuse(order_id, current_user, form.reason.data))
 
 
@@ -140,7 +144,7 @@ def cancel(order_id: int):
     if current_user.role is Role.MERCHANT:
         return _after_merchant_action(order)
     if not wants_fragment():
-        flash("订单已取消。", "success")
+        flash(_("订单已取消。"), "success")
         return redirect_to(url_for("orders.detail", order_id=order.id))
     return render("orders/detail.html", "orders/_panel.html", **_detail_context(order))
 
@@ -151,7 +155,7 @@ def paid(order_id: int):
     """Record that the buyer paid at the door (cash, card, WeChat or Alipay scan)."""
     order = services.confirm_payment(order_id, current_user)
     if not wants_fragment():
-        flash("已确认收款。", "success")
+        flash(_("已确认收款。"), "success")
         return redirect_to(url_for("delivery.detail" if current_user.role is Role.COURIER
                                    else "orders.detail", order_id=order.id))
     if current_user.role is Role.COURIER:
@@ -162,8 +166,8 @@ def paid(order_id: int):
     return _after_merchant_action(order)
 
 
-SIGNED = {"completed": "签收成功，订单已完成。", "partially_refused": "已签收，拒收的商品不收费。",
-          "refused": "已拒收全部商品，本单无需付款。"}
+SIGNED = {"completed": N_("签收成功，订单已完成。"), "partially_refused": N_("已签收，拒收的商品不收费。"),
+          "refused": N_("已拒收全部商品，本单无需付款。")}
 
 
 @bp.post("/<int:order_id>/sign")
@@ -178,7 +182,7 @@ def sign(order_id: int):
         order = services.sign(order_id, current_user, form.signer_name.data, form.signature.data,
                               checks)
         if not wants_fragment():
-            flash(SIGNED[order.status], "success")
+            flash(_(SIGNED[order.status]), "success")
             return redirect_to(url_for("orders.detail", order_id=order.id))
         return render("orders/detail.html", "orders/_panel.html", **_detail_context(order))
     ctx = _detail_context(order)
@@ -192,7 +196,7 @@ def proof(order_id: int):
     """The proof of delivery, for the buyer, the shop and the courier, with its digest checked."""
     order = services.order_for(current_user, order_id)
     if order.proof is None:
-        return render("error.html", status=404, message="该订单尚未签收。")
+        return render("error.html", status=404, message=_("该订单尚未签收。"))
     return render("orders/proof.html", order=order)
 
 
@@ -224,7 +228,7 @@ def signature(order_id: int):
     """The signature image of the proof of delivery, for the order's parties only."""
     order = services.order_for(current_user, order_id)
     if order.proof is None:
-        return render("error.html", status=404, message="该订单尚未签收。")
+        return render("error.html", status=404, message=_("该订单尚未签收。"))
     response = Response(order.proof.signature_png, mimetype="image/png")
     response.headers["Cache-Control"] = "private, no-store"
     return response

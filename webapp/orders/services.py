@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import abort, current_app
+from flask_babel import gettext as _
 from PIL import Image, UnidentifiedImageError
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -28,23 +29,37 @@ from webapp.uploads import CleanImage, discard, path_of, store
 from webapp.orders.forms import WINDOW_FORMAT
 from webapp.orders.state import FINAL, LABELS, Action, IllegalTransition, RoleNotAllowed, transition
 from webapp.realtime import emit_after_commit, order_room, shop_room, user_room
+from webapp.i18n import N_
 from webapp.web import MAX_ID, Conflict, ServiceError, yuan
 
 SYSTEM = SimpleNamespace(id=None, role=Role.SYSTEM)
 
 ACTION_LABELS = {
-    Action.ACCEPT: "接单", Action.REFUSE: "拒绝", Action.CANCEL: "取消", Action.ASSIGN: "派单",
-    Action.START: "开始配送", Action.ARRIVE: "确认送达", Action.SIGN: "签收", Action.FAIL: "标记配送失败",
-    Action.EXPIRE: "超时取消",
+    Action.ACCEPT: N_("接单"), Action.REFUSE: N_("拒绝"), Action.CANCEL: N_("取消"), Action.ASSIGN: N_("派单"),
+    Action.START: N_("开始配送"), Action.ARRIVE: N_("确认送达"), Action.SIGN: N_("签收"),
+    Action.FAIL: N_("标记配送失败"), Action.EXPIRE: N_("超时取消"),
 }
+# Notes written into the order's log are stored in Chinese (the source language) and shown in
+# each reader's language: the `translate_note` filter matches them against these patterns.
+NOTE_EXPIRED = N_("商家超时未接单，已自动取消")
+NOTE_FROM_QUOTE = N_("来自报价 #%(id)s")
+NOTE_PAID = N_("已收款：%(method)s %(amount)s")
+NOTE_PAID_LESS_REFUSED = N_("已收款：%(method)s %(amount)s（已扣除拒收 %(refused)s）")
+NOTE_SIGNED_WITH_REFUSALS = N_("%(name)s；拒收 %(n)s 项，不收 %(amount)s")
+NOTE_REASON = N_("%(reason)s：%(note)s")
+STORED_NOTES = (NOTE_FROM_QUOTE, NOTE_PAID_LESS_REFUSED, NOTE_PAID, NOTE_SIGNED_WITH_REFUSALS, NOTE_REASON)
 
 
 class OutOfStock(ServiceError):
     status = 409
 
     def __init__(self, left: int, title: str | None = None):
-        what = f"「{title}」" if title else ""
-        super().__init__(f"{what}库存不足，仅剩 {left} 件" if left > 0 else f"{what or '该商品'}已售罄")
+        if left > 0:
+            message = (_("「%(title)s」库存不足，仅剩 %(n)s 件", title=title, n=left) if title
+                       else _("库存不足，仅剩 %(n)s 件", n=left))
+        else:
+            message = _("「%(title)s」已售罄", title=title) if title else _("该商品已售罄")
+        super().__init__(message)
         self.left = left
 
 
@@ -64,7 +79,7 @@ def expire_overdue(*, shop_id: int | None = None, buyer_id: int | None = None,
     expired = 0
     for order in db.session.scalars(query).all():
         try:
-            _apply(order, Action.EXPIRE, SYSTEM, note="商家超时未接单，已自动取消")
+            _apply(order, Action.EXPIRE, SYSTEM, note=NOTE_EXPIRED)
         except Conflict:
             continue  # accepted or cancelled a moment ago
         _restock(order)
@@ -103,18 +118,18 @@ LISTED = (selectinload(Order.lines), joinedload(Order.shop),
 
 # The buyer's tabs, as shoppers here know them, and the board's columns.
 BUYER_TABS = {
-    "all": ("全部", None),
-    "placed": ("待接单", {Status.PLACED}),
-    "on_the_way": ("配送中", {Status.ACCEPTED, Status.DISPATCHED, Status.DELIVERING,
-                           Status.DELIVERY_FAILED}),
-    "to_sign": ("待签收", {Status.ARRIVED}),
-    "done": ("已完成", {Status.COMPLETED, Status.PARTIALLY_REFUSED, Status.REFUSED}),
-    "cancelled": ("已取消", {Status.CANCELLED}),
+    "all": (N_("全部"), None),
+    "placed": (N_("待接单"), {Status.PLACED}),
+    "on_the_way": (N_("配送中"), {Status.ACCEPTED, Status.DISPATCHED, Status.DELIVERING,
+                               Status.DELIVERY_FAILED}),
+    "to_sign": (N_("待签收"), {Status.ARRIVED}),
+    "done": (N_("已完成"), {Status.COMPLETED, Status.PARTIALLY_REFUSED, Status.REFUSED}),
+    "cancelled": (N_("已取消"), {Status.CANCELLED}),
 }
 BOARD_COLUMNS = {
-    "new": ("新订单", {Status.PLACED}),
-    "accepted": ("待派单", {Status.ACCEPTED, Status.DELIVERY_FAILED}),
-    "on_the_way": ("配送中", {Status.DISPATCHED, Status.DELIVERING, Status.ARRIVED}),
+    "new": (N_("新订单"), {Status.PLACED}),
+    "accepted": (N_("待派单"), {Status.ACCEPTED, Status.DELIVERY_FAILED}),
+    "on_the_way": (N_("配送中"), {Status.DISPATCHED, Status.DELIVERING, Status.ARRIVED}),
 }
 
 
@@ -212,16 +227,16 @@ def place_order(buyer: User, shop_id: int, lines: dict[int, int] | None = None, 
 def _place_order(buyer: User, shop_id: int, lines: dict[int, int] | None, *,
                  destination: Destination, window: str, payment_method: str, note: str,
                  idempotency_key: str) -> Order:
-    shop = db.session.scalar(select(Shop).where(Shop.id == shop_id))
+    shop = db.session.get(Shop, shop_id)  # the cart already loaded it: no second query
     if shop is None or shop.status is not ShopStatus.ACTIVE:
-        raise ServiceError("该店铺已暂停营业或不存在，无法下单。", 404)
+        raise ServiceError(_("该店铺已暂停营业或不存在，无法下单。"), 404)
     from_cart = lines is None
     if from_cart:
         lines = {item.product_id: item.quantity for item in db.session.scalars(
             select(CartItem).join(Product).where(CartItem.user_id == buyer.id,
                                                  Product.shop_id == shop.id))}
     if not lines:
-        raise Conflict("购物车中没有该店铺的商品。")
+        raise Conflict(_("购物车中没有该店铺的商品。"))
     products = {p.id: p for p in db.session.scalars(select(Product).where(
         Product.id.in_(lines), Product.shop_id == shop.id))}
     order = Order(
@@ -235,11 +250,11 @@ def _place_order(buyer: User, shop_id: int, lines: dict[int, int] | None, *,
         product = products.get(product_id)
         if product is None or not product.published:
             db.session.rollback()
-            title = f"「{product.title}」" if product is not None else "有商品"
-            raise Conflict(f"{title}已下架，请从购物车移除后再结算。")
+            raise Conflict(_("「%(title)s」已下架，请从购物车移除后再结算。", title=product.title)
+                           if product is not None else _("有商品已下架，请从购物车移除后再结算。"))
         if not 1 <= quantity <= 99:
             db.session.rollback()
-            raise ServiceError("数量需为 1 到 99。", 422)
+            raise ServiceError(_("数量需为 1 到 %(max)s。", max=99), 422)
         taken = db.session.execute(
             update(Product).where(Product.id == product.id, Product.stock >= quantity)
             .values(stock=Product.stock - quantity).execution_options(synchronize_session=False)
@@ -271,9 +286,10 @@ def _check(order: Order, action: Action, actor: User, outcome: Status | None = N
     try:
         return transition(order.status, action, actor.role, outcome)
     except RoleNotAllowed:
-        raise ServiceError("你不能对该订单执行此操作。", 403) from None
+        raise ServiceError(_("你不能对该订单执行此操作。"), 403) from None
     except IllegalTransition:
-        raise Conflict(f"订单当前为「{LABELS[order.status]}」，不能{ACTION_LABELS[action]}。") from None
+        raise Conflict(_("订单当前为「%(status)s」，不能%(action)s。", status=_(LABELS[order.status]),
+                         action=_(ACTION_LABELS[action]))) from None
 
 
 def _apply(order: Order, action: Action, actor: User, outcome: Status | None = None,
@@ -288,7 +304,7 @@ def _apply(order: Order, action: Action, actor: User, outcome: Status | None = N
     ).rowcount
     if changed != 1:
         db.session.rollback()
-        raise Conflict("订单状态已变化，请刷新后重试。")
+        raise Conflict(_("订单状态已变化，请刷新后重试。"))
     db.session.add(OrderEvent(order_id=order.id, actor_id=actor.id, action=action,
                               from_status=current, to_status=target, note=note, photo=photo))
     db.session.expire(order, ["status", "updated_at"])
@@ -320,7 +336,7 @@ def refuse(order_id: int, actor: User, reason: str) -> Order:
     """Refuse a placed order with a reason; its stock goes back on sale."""
     order = order_for(actor, order_id)
     if actor.role is not Role.MERCHANT:
-        raise ServiceError("你不能对该订单执行此操作。", 403)
+        raise ServiceError(_("你不能对该订单执行此操作。"), 403)
     _apply(order, Action.REFUSE, actor, note=reason.strip())
     _restock(order)
     return _finish(order)
@@ -328,8 +344,9 @@ def refuse(order_id: int, actor: User, reason: str) -> Order:
 
 # Why an order is called off, offered as choices; the merchant must give one (the buyer was
 # promised the goods), the buyer may.
-BUYER_CANCEL_REASONS = ("不想要了", "地址或时间填错了", "等待太久", "其他")
-MERCHANT_CANCEL_REASONS = ("商品缺货", "无法按时配送", "买家要求取消", "其他")
+# They are stored as they are (Chinese) and shown translated.
+BUYER_CANCEL_REASONS = (N_("不想要了"), N_("地址或时间填错了"), N_("等待太久"), N_("其他"))
+MERCHANT_CANCEL_REASONS = (N_("商品缺货"), N_("无法按时配送"), N_("买家要求取消"), N_("其他"))
 
 
 def cancel(order_id: int, actor: User, reason: str = "") -> Order:
@@ -338,7 +355,7 @@ def cancel(order_id: int, actor: User, reason: str = "") -> Order:
     order = order_for(actor, order_id)
     reason = (reason or "").strip()[:200]
     if actor.role is Role.MERCHANT and not reason and order.status is Status.ACCEPTED:
-        raise ServiceError("请选择取消原因，买家会看到它。", 422)
+        raise ServiceError(_("请选择取消原因，买家会看到它。"), 422)
     _apply(order, Action.CANCEL, actor, note=reason)
     _restock(order)
     return _finish(order)
@@ -351,7 +368,7 @@ def assign(order_id: int, actor: User, courier_id: int | None) -> Order:
         User.id == courier_id, User.role == Role.COURIER, User.shop_id == order.shop_id,
         User.active.is_(True))) if courier_id and 0 < courier_id <= MAX_ID else None
     if courier is None:
-        raise ServiceError("请选择本店的骑手。", 422)
+        raise ServiceError(_("请选择本店的骑手。"), 422)
     _apply(order, Action.ASSIGN, actor, note=courier.display_name)
     if order.delivery is None:
         db.session.add(Delivery(order_id=order.id, courier_id=courier.id))
@@ -382,8 +399,8 @@ def arrive(order_id: int, actor: User) -> Order:
 
 
 # Why a delivery could not be completed: the courier picks one; the shop reads it to decide.
-FAIL_REASONS = {"absent": "收件人不在", "wrong_address": "地址错误", "refused": "买家拒收",
-                "damaged": "货物损坏"}
+FAIL_REASONS = {"absent": N_("收件人不在"), "wrong_address": N_("地址错误"), "refused": N_("买家拒收"),
+                "damaged": N_("货物损坏")}
 
 
 def _stop_tracking(delivery: Delivery | None) -> None:
@@ -401,13 +418,14 @@ def fail(order_id: int, actor: User, reason: str, note: str = "",
     code = reason if reason in FAIL_REASONS else next(
         (key for key, label in FAIL_REASONS.items() if label == reason), None)
     if code is None:
-        raise ServiceError("请选择配送失败的原因。", 422)
+        raise ServiceError(_("请选择配送失败的原因。"), 422)
     order = order_for(actor, order_id)
     _check(order, Action.FAIL, actor)
     note = (note or "").strip()[:150]
     name = store(photo, "failures") if photo is not None else None
     try:
-        _apply(order, Action.FAIL, actor, note=FAIL_REASONS[code] + (f"：{note}" if note else ""),
+        _apply(order, Action.FAIL, actor,
+               note=NOTE_REASON % {"reason": FAIL_REASONS[code], "note": note} if note else FAIL_REASONS[code],
                photo=name)
         _stop_tracking(order.delivery)
         return _finish(order)
@@ -425,9 +443,9 @@ def confirm_payment(order_id: int, actor: User) -> Order:
     """The courier (at the door) or the shop records that the buyer has paid; once."""
     order = order_for(actor, order_id)
     if actor.role not in (Role.COURIER, Role.MERCHANT):
-        raise ServiceError("只有骑手或商家可以确认收款。", 403)
+        raise ServiceError(_("只有骑手或商家可以确认收款。"), 403)
     if order.status not in PAYABLE:
-        raise Conflict(f"订单当前为「{LABELS[order.status]}」，送达后才能确认收款。")
+        raise Conflict(_("订单当前为「%(status)s」，送达后才能确认收款。", status=_(LABELS[order.status])))
     due, refused = amount_due(order), refused_fen(order)
     changed = db.session.execute(
         update(Order).where(Order.id == order.id, Order.payment_status == "unpaid")
@@ -435,11 +453,10 @@ def confirm_payment(order_id: int, actor: User) -> Order:
         .execution_options(synchronize_session=False)).rowcount
     if changed != 1:
         db.session.rollback()
-        raise Conflict("该订单已确认收款。")
+        raise Conflict(_("该订单已确认收款。"))
     # Payment is kept apart from the order's status: the event records it without a move.
-    note = f"已收款：{PAYMENT_LABELS[order.payment_method]} {yuan(due)}"
-    if refused:
-        note += f"（已扣除拒收 {yuan(refused)}）"
+    facts = {"method": PAYMENT_LABELS[order.payment_method], "amount": yuan(due), "refused": yuan(refused)}
+    note = (NOTE_PAID_LESS_REFUSED if refused else NOTE_PAID) % facts
     db.session.add(OrderEvent(order_id=order.id, actor_id=actor.id, action=None,
                               from_status=order.status, to_status=order.status, note=note))
     db.session.expire(order, ["payment_status", "paid_fen"])
@@ -471,35 +488,35 @@ def decode_signature(data_url: str) -> bytes:
     """
     prefix = "data:image/png;base64,"
     if not data_url or not data_url.startswith(prefix):
-        raise ServiceError("签名格式无效，请重新签名。", 422)
+        raise ServiceError(_("签名格式无效，请重新签名。"), 422)
     try:
         raw = base64.b64decode(data_url[len(prefix):], validate=True)
     except (binascii.Error, ValueError):
-        raise ServiceError("签名格式无效，请重新签名。", 422) from None
+        raise ServiceError(_("签名格式无效，请重新签名。"), 422) from None
     if len(raw) > current_app.config["SIGNATURE_MAX_BYTES"]:
-        raise ServiceError("签名图片过大，请重新签名。", 413)
+        raise ServiceError(_("签名图片过大，请重新签名。"), 413)
     try:
         with Image.open(io.BytesIO(raw)) as image:
             if image.format != "PNG" or image.width * image.height > 4_000_000:
-                raise ServiceError("签名格式无效，请重新签名。", 422)
+                raise ServiceError(_("签名格式无效，请重新签名。"), 422)
             image.load()
             rgba = image.convert("RGBA")
     except (UnidentifiedImageError, OSError, Image.DecompressionBombError):
-        raise ServiceError("签名格式无效，请重新签名。", 422) from None
+        raise ServiceError(_("签名格式无效，请重新签名。"), 422) from None
     # Ink = what shows dark on white paper, whether the canvas is transparent or white.
     paper = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
     ink = Image.alpha_composite(paper, rgba).convert("L").point(lambda v: 255 if v < 160 else 0)
     box = ink.getbbox()
     if box is None:
-        raise ServiceError("签名为空，请在签名区内签名。", 422)
+        raise ServiceError(_("签名为空，请在签名区内签名。"), 422)
     width, height = rgba.size
     share = ink.histogram()[255] / (width * height)
     span = max((box[2] - box[0]) / width, (box[3] - box[1]) / height)
     config = current_app.config
     if share < config["SIGNATURE_MIN_INK"] or span < config["SIGNATURE_MIN_SPAN"]:
-        raise ServiceError("签名过于简单，请写下完整的签名。", 422)
+        raise ServiceError(_("签名过于简单，请写下完整的签名。"), 422)
     if share > 0.5:
-        raise ServiceError("签名格式无效，请重新签名。", 422)  # a filled canvas is no signature
+        raise ServiceError(_("签名格式无效，请重新签名。"), 422)  # a filled canvas is no signature
     out = io.BytesIO()
     rgba.save(out, format="PNG", optimize=True)
     return out.getvalue()
@@ -548,7 +565,7 @@ def proof_intact(order: Order) -> bool:
 
 
 # Why a line is rejected at the door: the buyer picks one and may add a few words.
-REJECT_REASONS = ("商品破损", "数量或规格不符", "质量问题", "与描述不符", "其他")
+REJECT_REASONS = (N_("商品破损"), N_("数量或规格不符"), N_("质量问题"), N_("与描述不符"), N_("其他"))
 
 
 @dataclass(frozen=True)
@@ -578,14 +595,14 @@ def sign(order_id: int, actor: User, signer_name: str, signature_data_url: str,
     _check(order, Action.SIGN, actor, Status.COMPLETED)  # before arrival: 409, not a form error
     name = (signer_name or "").strip()
     if not name or len(name) > 40:
-        raise ServiceError("请输入签收人姓名（不超过 40 个字）。", 422)
+        raise ServiceError(_("请输入签收人姓名（不超过 %(max)s 个字）。", max=40), 422)
     checks = checks if checks is not None else {line.id: LineCheck(True) for line in order.lines}
     if set(checks) != {line.id for line in order.lines}:
-        raise ServiceError("请逐项验货：每件商品选择验收或拒收。", 422)
+        raise ServiceError(_("请逐项验货：每件商品选择验收或拒收。"), 422)
     rejected = [line for line in order.lines if not checks[line.id].accepted]
     accepted = [line for line in order.lines if checks[line.id].accepted]
     if any(not checks[line.id].reason.strip() for line in rejected):
-        raise ServiceError("请为拒收的商品选择原因。", 422)
+        raise ServiceError(_("请为拒收的商品选择原因。"), 422)
     png = decode_signature(signature_data_url)
     if not accepted:
         action, outcome, refund = Action.REFUSE, Status.REFUSED, order.total_fen
@@ -594,7 +611,8 @@ def sign(order_id: int, actor: User, signer_name: str, signature_data_url: str,
         refund = sum(line.subtotal_fen for line in rejected)
     else:
         action, outcome, refund = Action.SIGN, Status.COMPLETED, 0
-    note = name if not rejected else f"{name}；拒收 {len(rejected)} 项，不收 {yuan(refund)}"
+    note = name if not rejected else NOTE_SIGNED_WITH_REFUSALS % {
+        "name": name, "n": len(rejected), "amount": yuan(refund)}
     stored: list[str] = []
     try:
         _apply(order, action, actor, outcome=outcome, note=note)
@@ -667,7 +685,7 @@ def place_quote_order(buyer: User, quote, *, destination: Destination, window: s
     db.session.add(order)
     db.session.flush()
     db.session.add(OrderEvent(order_id=order.id, actor_id=buyer.id, action=None, from_status=None,
-                              to_status=Status.PLACED, note=f"来自报价 #{quote.id}"))
+                              to_status=Status.PLACED, note=NOTE_FROM_QUOTE % {"id": quote.id}))
     emit_after_commit(db.session, "order:placed", {"id": order.id, "status": "placed"},
                       shop_room(order.shop_id))
     return order

@@ -1,29 +1,114 @@
-from flask import current_app, send_from_directory
+import hashlib
+import os
+import re
+from functools import lru_cache
+from pathlib import Path
 
+from flask import current_app, jsonify, request, send_from_directory, url_for
+from flask_babel import gettext as _
+
+from webapp.i18n import N_, html_lang
 from webapp.pwa import bp
 from webapp.web import render
+
+VERSION_LINE = re.compile(r'^const VERSION = "([^"]+)";$', re.M)
+SHELL_FILE = re.compile(r'"/static/([^"]+)"')
+OFFLINE_TEMPLATE = "pwa/offline.html"
+# (file under static/screenshots, width, height, form_factor, label): the app on the demo data,
+# taken by `python -m tests.pwa.screenshots`. The install sheet shows the narrow ones on phones,
+# the wide ones on tablets and desktops; each form factor keeps one aspect ratio (Chromium's rule).
+SCREENSHOTS = (
+    ("install-narrow-home.png", 780, 1688, "narrow", N_("首页：附近的实名店铺和新品")),
+    ("install-narrow-shop.png", 780, 1688, "narrow", N_("店铺页：已认证的商家和商品")),
+    ("install-wide-board.png", 1280, 800, "wide", N_("商家平板：订单看板")),
+    ("install-wide-products.png", 1280, 800, "wide", N_("商家平板：商品管理")),
+)
+
+
+def shell_digest(source: str) -> str:
+    """Hash the precached files, the offline page's template and APP_RELEASE, so a change to any
+    of them gives the browser a new worker (and the user the "new version" banner)."""
+    static = Path(current_app.static_folder)
+    paths = [static / name for name in SHELL_FILE.findall(source)]
+    paths.append(Path(current_app.root_path).parent / "templates" / OFFLINE_TEMPLATE)
+    stamps = [(str(path), *(_stamp(path))) for path in paths]
+    return _digest(tuple(stamps), os.environ.get("APP_RELEASE", ""))
+
+
+def _stamp(path: Path) -> tuple[int, int]:
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        return (0, -1)
+    return (stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=16)
+def _digest(stamps: tuple, release: str) -> str:
+    """Read and hash the files again only when one of them changed (browsers ask for /sw.js on
+    every navigation)."""
+    digest = hashlib.sha256(release.encode())
+    for name, _, size in stamps:
+        path = Path(name)
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes() if size >= 0 else b"missing")
+    return digest.hexdigest()[:12]
 
 
 @bp.get("/sw.js")
 def service_worker():
     """Serve the service worker from the root so its scope is the whole app."""
-    response = send_from_directory(current_app.static_folder, "sw.js", max_age=0)
+    source = (Path(current_app.static_folder) / "sw.js").read_text(encoding="utf-8")
+    stamped = VERSION_LINE.sub(
+        lambda m: f'const VERSION = "{m.group(1)}-{shell_digest(source)}";', source, count=1)
+    response = current_app.response_class(stamped, mimetype="text/javascript")
     response.headers["Service-Worker-Allowed"] = "/"
     response.headers["Cache-Control"] = "no-cache"
-    return response
+    response.set_etag(hashlib.sha256(stamped.encode()).hexdigest()[:16])
+    return response.make_conditional(request)
 
 
 @bp.get("/manifest.webmanifest")
 def manifest():
-    """The web app manifest."""
-    return send_from_directory(current_app.static_folder, "manifest.webmanifest",
-                               mimetype="application/manifest+json", max_age=3600)
+    """The web app manifest, in the page's language."""
+    response = jsonify({
+        "id": "/",
+        "name": _("信集 · 实名商家集市"),
+        "short_name": _("信集"),
+        "description": _("实名认证商家的同城集市：下单、实时配送、当面签收。"),
+        "lang": html_lang(),
+        "dir": "ltr",
+        "start_url": url_for("shops.index"),
+        "scope": "/",
+        "display": "standalone",
+        "orientation": "any",
+        "background_color": "#f6f7f9",
+        "theme_color": "#0f766e",
+        "categories": ["shopping", "food"],
+        "icons": [
+            {"src": url_for("static", filename="icons/icon-192.png"), "sizes": "192x192",
+             "type": "image/png", "purpose": "any"},
+            {"src": url_for("static", filename="icons/icon-512.png"), "sizes": "512x512",
+             "type": "image/png", "purpose": "any"},
+            {"src": url_for("static", filename="icons/icon-maskable-512.png"),
+             "sizes": "512x512", "type": "image/png", "purpose": "maskable"},
+        ],
+        "screenshots": [
+            {"src": url_for("static", filename=f"screenshots/{name}"), "sizes": f"{w}x{h}",
+             "type": "image/png", "form_factor": form, "label": _(label)}
+            for name, w, h, form, label in SCREENSHOTS
+        ],
+    })
+    response.mimetype = "application/manifest+json"
+    response.headers["Cache-Control"] = "public, max-age=3600"
+    response.vary.add("Accept-Language")
+    return response
 
 
 @bp.get("/offline")
 def offline():
     """The page the service worker shows when a page cannot be fetched."""
-    return render("pwa/offline.html")
+    return render(OFFLINE_TEMPLATE)
 
 
 @bp.get("/favicon.ico")

@@ -1,6 +1,7 @@
 import re
 
 from flask import request
+from flask_babel import gettext as _
 
 from webapp.regions import bp, services
 from webapp.web import render
@@ -14,11 +15,11 @@ def cities():
     """List a province's cities as <option>s, and empty the district list out of band."""
     reset = request.args.get("reset", "")
     return render("regions/_options.html", options=services.cities(request.args.get("province")),
-                  blank="请选择城市", reset=reset if _ELEMENT_ID.match(reset) else None)
+                  blank=_("请选择城市"), reset=reset if _ELEMENT_ID.match(reset) else None)
 
 
 @bp.get("/districts")
 def districts():
     """List a city's districts as <option>s."""
     return render("regions/_options.html", options=services.districts(request.args.get("city")),
-                  blank="请选择区县", reset=None)
+                  blank=_("请选择区县"), reset=None)

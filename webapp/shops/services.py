@@ -7,6 +7,7 @@ import secrets
 from dataclasses import dataclass, field
 
 from flask import abort
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import contains_eager
 
@@ -74,10 +75,14 @@ def published_products(shop: Shop, category: str | None = None) -> list[Product]
 def shop_categories(shop: Shop) -> list[tuple[str, str, int]]:
     """(key, label, count) of the categories the shop has products on sale in, in CATEGORIES
     order."""
-    counts = dict(db.session.execute(
+    return categories_from_counts(dict(db.session.execute(
         select(Product.category, func.count(Product.id))
         .where(Product.shop_id == shop.id, Product.published.is_(True))
-        .group_by(Product.category)).all())
+        .group_by(Product.category)).all()))
+
+
+def categories_from_counts(counts: dict[str, int]) -> list[tuple[str, str, int]]:
+    """shop_categories from {category: products on sale in it}."""
     found = [(key, label, counts[key]) for key, label in CATEGORIES.items() if key in counts]
     # A key no longer in CATEGORIES (renamed since) still counts, under "other".
     stray = sum(n for key, n in counts.items() if key not in CATEGORIES)
@@ -92,13 +97,13 @@ def public_product(product_id: int, viewer: User | None = None) -> Product:
     product = db.session.scalar(select(Product).join(Product.shop).options(
         contains_eager(Product.shop)).where(Product.id == product_id))
     if product is None:
-        raise ServiceError("找不到该商品，它可能已被删除。", 404)
+        raise ServiceError(_("找不到该商品，它可能已被删除。"), 404)
     if viewer is not None and viewer.is_authenticated and product.shop.owner_id == viewer.id:
         return product
     if product.shop.status is not ShopStatus.ACTIVE:
-        raise ServiceError("该店铺已暂停营业，商品暂不可见。", 404)
+        raise ServiceError(_("该店铺已暂停营业，商品暂不可见。"), 404)
     if not product.published:
-        raise ServiceError("该商品已下架。", 404)
+        raise ServiceError(_("该商品已下架。"), 404)
     return product
 
 
@@ -176,12 +181,12 @@ RESERVED_HANDLES = {"admin", "api", "static", "new", "edit", "settings", "www", 
 def handle_problem(handle: str, owner: User | None = None) -> str | None:
     """Why `handle` cannot be a shop address (or None if it can)."""
     if not HANDLE.match(handle) or len(handle) < 3 or "--" in handle:
-        return "店铺网址只能用小写字母、数字和连字符，3 到 40 位，不能以连字符开头或结尾"
+        return _("店铺网址只能用小写字母、数字和连字符，3 到 40 位，不能以连字符开头或结尾")
     if handle in RESERVED_HANDLES:
-        return "该网址为系统保留，请换一个"
+        return _("该网址为系统保留，请换一个")
     taken = db.session.scalar(select(Shop.owner_id).where(Shop.handle == handle))
     if taken is not None and (owner is None or taken != owner.id):
-        return "该店铺网址已被使用，请换一个"
+        return _("该店铺网址已被使用，请换一个")
     return None
 
 

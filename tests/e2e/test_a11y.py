@@ -1,0 +1,312 @@
+"""axe-core on every main page, in Chinese and in English, as each person uses it: buyer and
+courier on a 390 px phone, merchant and admin on a 1024 px tablet. No serious or critical
+violation is allowed; a failure lists each one with its rule id and the elements it found.
+
+axe-core is vendored for the tests (tests/e2e/vendor/, never served) and evaluated through the
+DevTools protocol, which the app's CSP (script-src 'self', no inline scripts) does not govern.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests import live
+from tests.delivery.test_live_positions import place_and_dispatch
+from tests.e2e.conftest import ARTIFACTS
+from tests.e2e.test_journey import PHONE, TABLET, login, wait_until
+from tests.test_live_server import csrf_token, demo_logins, htmx_post, login as http_login
+from tests.test_live_server import socket_for
+
+pytestmark = pytest.mark.e2e
+
+AXE = Path(__file__).parent / "vendor" / "axe-core-4.14.1.min.js"
+BLOCKING = ("serious", "critical")
+REVIEWED = ("a11y-merchant@example.com", "a11y-merchant-pass")
+# Near the demo shop, ~2.6 km from the demo buyer's pin: far enough for a minutes-and-km ETA.
+FIX = {"lat": 39.9042, "lng": 116.4300, "accuracy": 8}
+
+
+@dataclass
+class World:
+    url: str
+    logins: dict
+    ids: dict = field(default_factory=dict)
+
+
+def seed_reviews_and_demands(env: dict) -> dict:
+    """A second merchant whose application waits for review; a demand of the demo buyer that
+    the demo shop has quoted on. Written through the app's own services."""
+    from webapp import create_app
+    from webapp.auth.services import find_by_login, register
+    from webapp.cli import demo_document, demo_id_number, demo_uscc
+    from webapp.config import TestConfig
+    from webapp.demands.services import DemandInput, QuoteInput, post_demand, submit_quote
+    from webapp.extensions import db
+    from webapp.merchants.services import submit_application
+    from webapp.models import Role, utcnow
+    from webapp.uploads import clean_image
+
+    class Config(TestConfig):
+        SQLALCHEMY_DATABASE_URI = env["DATABASE_URL"]
+        UPLOAD_DIR = env["UPLOAD_DIR"]
+        KYC_ENCRYPTION_KEY = env["KYC_ENCRYPTION_KEY"]
+
+    app = create_app(Config)
+    with app.app_context():
+        merchant = register(*REVIEWED, "赵店长", Role.MERCHANT)
+        documents = {kind: clean_image(demo_document(kind, colour)) for kind, colour in (
+            ("id_front", (15, 118, 110)), ("id_back", (29, 78, 216)),
+            ("licence_photo", (185, 28, 28)))}
+        application = submit_application(
+            merchant, legal_name="赵小红", id_number=demo_id_number(), uscc=demo_uscc(),
+            mobile="13900003333", shop_name="A11y 蔬菜铺", handle_wish="a11y-veg",
+            province_code="11", city_code="1101", district_code="110105", street="光华路 9 号",
+            shop_address="北京市 市辖区 朝阳区 光华路 9 号", documents=documents)
+        now = utcnow()
+        demand = post_demand(find_by_login("buyer@example.com"), DemandInput(
+            title="阳光玫瑰葡萄 2 斤", description="周末聚会用，要新鲜的", category="produce",
+            quantity=2, budget_fen=8000, district_code="110105",
+            needed_by=now + timedelta(days=2), idempotency_key="a11y-demand-0001"))
+        submit_quote(find_by_login("merchant@example.com"), demand.id, QuoteInput(
+            product_id=None, title="阳光玫瑰葡萄 精选 1 斤", unit_price_fen=3500, quantity=2,
+            delivery_fee_fen=500, earliest_delivery=now + timedelta(hours=3),
+            valid_until=now + timedelta(days=1), note="今早到货"))
+        ids = {"application": application.id, "demand": demand.id}
+        db.session.remove()
+        db.engine.dispose()
+    return ids
+
+
+def build_world(tmp: Path, log_name: str):
+    """Demo data, plus: an order under way with one position (the tracking page), one at the
+    door (signing), a cart with a product (cart, checkout), a quoted demand, an application
+    waiting for review. Returns the running server and the world."""
+    env = live.base_env(f"sqlite:///{tmp / 'a11y.db'}")
+    live.flask(env, "db", "upgrade")
+    logins = demo_logins(live.flask(env, "seed-demo"))
+    ids = seed_reviews_and_demands(env)
+    server = live.start(env, ARTIFACTS.parent / log_name)
+    try:
+        base = server.url
+        buyer, _ = http_login(base, *logins["买家"])
+        merchant, _ = http_login(base, *logins["商家"])
+        courier, _ = http_login(base, *logins["骑手"])
+        ids["arrived"] = place_and_dispatch(base, buyer, merchant)
+        ids["tracking"] = place_and_dispatch(base, buyer, merchant)
+        for order_id, steps in ((ids["arrived"], ("start", "arrive")),
+                                (ids["tracking"], ("start",))):
+            for step in steps:
+                done = htmx_post(courier, base, f"/delivery/{order_id}/{step}",
+                                 f"/delivery/{order_id}")
+                assert done.status_code == 200, done.text
+        socket, _ = socket_for(courier, base)
+        try:
+            ack = socket.call("delivery:position", {"order_id": ids["tracking"], **FIX},
+                              timeout=10)
+            assert ack == {"ok": True}, ack
+        finally:
+            socket.disconnect()
+        token = csrf_token(buyer.get(f"{base}/s/fresh-fruit", timeout=10).text)
+        added = buyer.post(f"{base}/cart/add", timeout=10, data={
+            "csrf_token": token, "product_id": "3", "quantity": "1"},
+            headers={"HX-Request": "true", "X-CSRFToken": token})
+        assert added.status_code == 200, added.text
+        ids["checkout"] = re.search(r'href="(/orders/checkout/\d+)"', added.text)[1]
+        ids["product"] = re.search(r'href="(/p/\d+)"',
+                                   buyer.get(f"{base}/s/fresh-fruit", timeout=10).text)[1]
+    except BaseException:
+        server.stop()
+        raise
+    return server, World(base, logins, ids)
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory):
+    server, built = build_world(tmp_path_factory.mktemp("a11y"), "gunicorn-a11y.log")
+    yield built
+    server.stop()
+
+
+def axe_violations(page: Page) -> list[dict]:
+    """Serious and critical violations on the page as it is now."""
+    if not page.evaluate("typeof window.axe === 'object'"):
+        page.evaluate(AXE.read_text(encoding="utf-8"))
+    found = page.evaluate("""() => axe.run(document, {resultTypes: ['violations']})
+        .then(r => r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+            nodes: v.nodes.map(n => ({target: n.target.join(' '), impact: n.impact,
+                                      summary: n.failureSummary}))})))""")
+    return [v for v in found if v["impact"] in BLOCKING]
+
+
+def report(problems: dict[str, list[dict]]) -> str:
+    lines = []
+    for where, violations in problems.items():
+        for v in violations:
+            lines.append(f"{where}: [{v['impact']}] {v['id']}: {v['help']}")
+            for node in v["nodes"][:8]:
+                summary = " ".join((node["summary"] or "").split())[:300]
+                lines.append(f"    {node['target']}  -- {summary}")
+            if len(v["nodes"]) > 8:
+                lines.append(f"    ... and {len(v['nodes']) - 8} more")
+    return "\n".join(lines)
+
+
+def ready(page: Page) -> None:
+    """Loaded, deferred scripts run, and (for a logged-in page) the socket connected, so that
+    what the page adds to itself is checked too."""
+    page.wait_for_load_state("load")
+    if page.evaluate("!!document.body.dataset.user"):
+        expect(page.locator("body")).to_have_attribute("data-socket", "connected",
+                                                       timeout=15_000)
+
+
+LOCALES = {"zh-CN": "zh-CN", "en-US": "en"}
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_main_pages_have_no_serious_axe_violations(browser, world, locale):
+    base, ids = world.url, world.ids
+    contexts = {
+        "buyer": browser.new_context(**PHONE, locale=locale),
+        "courier": browser.new_context(**PHONE, locale=locale),
+        "merchant": browser.new_context(**TABLET, locale=locale),
+        "admin": browser.new_context(**TABLET, locale=locale),
+    }
+    problems: dict[str, list[dict]] = {}
+    checked = []
+
+    def check(page: Page, name: str) -> None:
+        ready(page)
+        assert page.evaluate("document.documentElement.lang") == LOCALES[locale], name
+        checked.append(name)
+        if found := axe_violations(page):
+            problems[f"{locale} {name} ({page.url.removeprefix(base)})"] = found
+
+    try:
+        pages = {who: context.new_page() for who, context in contexts.items()}
+        for page in pages.values():
+            page.set_default_timeout(15_000)
+        anonymous = contexts["buyer"].browser.new_context(**PHONE, locale=locale)
+        try:
+            home = anonymous.new_page()
+            home.goto(base + "/")
+            check(home, "home, anonymous")
+            home.goto(base + "/auth/login")
+            check(home, "login")
+        finally:
+            anonymous.close()
+        for who, role in (("buyer", "买家"), ("courier", "骑手"), ("merchant", "商家"),
+                          ("admin", "管理员")):
+            login(pages[who], base, *world.logins[role])
+
+        buyer = pages["buyer"]
+        for name, path in (("home", "/"), ("shop", "/s/fresh-fruit"), ("product", ids["product"]),
+                           ("search", "/search/?q=橙"), ("cart", "/cart/"),
+                           ("checkout", ids["checkout"]), ("order tabs", "/orders/"),
+                           ("demands", "/demands/"), ("new demand", "/demands/new"),
+                           ("quote comparison", f"/demands/{ids['demand']}"),
+                           ("addresses", "/addresses/")):
+            buyer.goto(base + path)
+            check(buyer, name)
+
+        # Tracking: the map's information is also text (distance and ETA), in a live region.
+        buyer.goto(f"{base}/orders/{ids['tracking']}")
+        eta = buyer.locator("#track-eta")
+        expect(eta).to_contain_text(re.compile(r"\d"))
+        assert eta.get_attribute("aria-live") == "polite"
+        check(buyer, "tracking")
+
+        # Signing: the order is at the door, the signature pad is drawn.
+        buyer.goto(f"{base}/orders/{ids['arrived']}")
+        expect(buyer.locator("#signature-pad")).to_be_visible()
+        wait_until(buyer, "document.getElementById('signature-pad').dataset.ready === '1'")
+        check(buyer, "signing")
+
+        courier = pages["courier"]
+        for name, path in (("courier list", "/delivery/"),
+                           ("courier delivery", f"/delivery/{ids['tracking']}")):
+            courier.goto(base + path)
+            check(courier, name)
+
+        merchant = pages["merchant"]
+        for name, path in (("merchant dashboard", "/merchant/"), ("board", "/orders/board"),
+                           ("product manager", "/catalog/"), ("demand feed", "/demands/feed"),
+                           ("couriers", "/merchant/couriers"), ("shop settings", "/merchant/shop"),
+                           ("merchant order", f"/orders/{ids['tracking']}")):
+            merchant.goto(base + path)
+            check(merchant, name)
+
+        admin = pages["admin"]
+        for name, path in (("review queue", "/admin/applications"),
+                           ("admin review", f"/admin/applications/{ids['application']}")):
+            admin.goto(base + path)
+            check(admin, name)
+    finally:
+        for context in contexts.values():
+            context.close()
+    assert len(checked) == 26, checked
+    assert not problems, ("axe found serious or critical violations:\n" + report(problems))
+
+
+def test_keyboard_focus_is_always_visible(browser, world):
+    """Tab through a page as a keyboard user: every stop shows a focus ring of 2 px or more,
+    and the first stop is the skip link, on screen."""
+    context = browser.new_context(**PHONE, locale="zh-CN")
+    try:
+        page = context.new_page()
+        page.goto(world.url + "/s/fresh-fruit")
+        stops = []
+        for n in range(15):
+            page.keyboard.press("Tab")
+            if n == 0:
+                assert page.evaluate("document.activeElement.classList.contains('skip')")
+            stops.append(page.evaluate("""() => {
+                const el = document.activeElement, style = getComputedStyle(el);
+                const box = el.getBoundingClientRect();
+                return {what: el.tagName + (el.id ? '#' + el.id : '') + ' ' +
+                              (el.textContent || '').trim().slice(0, 20),
+                        outline: style.outlineStyle, width: parseFloat(style.outlineWidth),
+                        onScreen: box.right > 0 && box.left < innerWidth && box.width > 0};
+            }"""))
+        assert stops[0]["what"].startswith("A ") and stops[0]["onScreen"], stops[0]
+        for stop in stops:
+            assert stop["outline"] != "none" and stop["width"] >= 2, stop
+        assert len({s["what"] for s in stops}) > 10  # it really moved through the page
+    finally:
+        context.close()
+
+
+def test_live_updates_are_announced_and_the_signature_pad_comes_with_signing(browser, world):
+    """A status change that arrives over Socket.IO is read out by the page's live region; the
+    signature pad's scripts are not loaded while the order is on its way, and are when the
+    courier arrives."""
+    base = world.url
+    buyer_http, _ = http_login(base, *world.logins["买家"])
+    merchant_http, _ = http_login(base, *world.logins["商家"])
+    courier_http, _ = http_login(base, *world.logins["骑手"])
+    order_id = place_and_dispatch(base, buyer_http, merchant_http)
+    context = browser.new_context(**PHONE, locale="zh-CN")
+    try:
+        page = context.new_page()
+        login(page, base, *world.logins["买家"])
+        page.goto(f"{base}/orders/{order_id}")
+        ready(page)
+        live_region = page.locator("#live-status")
+        assert live_region.get_attribute("role") == "status"
+        assert page.locator("script[src*=signature]").count() == 0
+        for step, label in (("start", "配送中"), ("arrive", "待签收")):
+            done = htmx_post(courier_http, base, f"/delivery/{order_id}/{step}",
+                             f"/delivery/{order_id}")
+            assert done.status_code == 200, done.text
+            expect(live_region).to_have_text(f"订单 #{order_id} {label}")
+            expect(page.locator(f"#order-{order_id}-status")).to_have_text(label)
+        expect(page.locator("#signature-pad")).to_be_visible()
+        wait_until(page, "document.getElementById('signature-pad').dataset.ready === '1'")
+        assert page.locator("script[src*=signature]").count() == 2
+    finally:
+        context.close()

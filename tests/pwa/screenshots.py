@@ -1,0 +1,91 @@
+"""Take the install sheet's screenshots (static/screenshots/install-*.png, listed in the manifest)
+from the real app on the demo data: python -m tests.pwa.screenshots (needs requirements-dev.txt
+and /usr/bin/chromium). Narrow ones on a 390x844 phone at 2x, wide ones on a 1280x800 screen;
+Chromium wants one aspect ratio per form factor. The PNGs are committed."""
+from __future__ import annotations
+
+import re
+import tempfile
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+
+from tests import live
+from tests.delivery.test_live_positions import place_and_dispatch
+from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS
+from tests.test_live_server import csrf_token, demo_logins, htmx_post, login as http_login
+
+OUT = live.ROOT / "static" / "screenshots"
+NARROW = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2,
+          "is_mobile": True, "has_touch": True}
+WIDE = {"viewport": {"width": 1280, "height": 800}, "device_scale_factor": 1}
+SHOTS = [  # (file, size, who, path)
+    ("install-narrow-home.png", NARROW, "买家", "/"),
+    ("install-narrow-shop.png", NARROW, "买家", "/s/fresh-fruit"),
+    ("install-wide-board.png", WIDE, "商家", "/orders/board"),
+    ("install-wide-products.png", WIDE, "商家", "/catalog/"),
+]
+
+
+def place(base: str, buyer, product: str, quantity: str) -> None:
+    """The demo buyer orders from the demo shop and leaves it to the shop to accept."""
+    token = csrf_token(buyer.get(f"{base}/s/fresh-fruit", timeout=10).text)
+    added = buyer.post(f"{base}/cart/add", timeout=10, data={
+        "csrf_token": token, "product_id": product, "quantity": quantity},
+        headers={"HX-Request": "true", "X-CSRFToken": token})
+    checkout = re.search(r'href="(/orders/checkout/\d+)"', added.text)[1]
+    page = buyer.get(f"{base}{checkout}", timeout=10).text
+    placed = buyer.post(f"{base}{checkout}", allow_redirects=False, timeout=10, data={
+        "csrf_token": csrf_token(page),
+        "address_id": re.search(r'name="address_id"[^>]*value="(\d+)"', page)[1],
+        "window": re.search(r'<option[^>]*value="([0-9T:/-]+)"', page)[1],
+        "payment_method": "wechat", "note": "放门口即可",
+        "idempotency_key": re.search(r'name="idempotency_key" type="hidden" value="([0-9a-f]{32})"',
+                                     page)[1]})
+    assert placed.status_code == 303, placed.text
+
+
+def main() -> None:
+    folder = Path(tempfile.mkdtemp(prefix="screenshots-"))
+    env = live.base_env(f"sqlite:///{folder / 'demo.db'}")
+    live.flask(env, "db", "upgrade")
+    logins = demo_logins(live.flask(env, "seed-demo"))
+    server = live.start(env, folder / "gunicorn.log")
+    base = server.url
+    try:
+        buyer, _ = http_login(base, *logins["买家"])
+        merchant, _ = http_login(base, *logins["商家"])
+        courier, _ = http_login(base, *logins["骑手"])
+        delivering = place_and_dispatch(base, buyer, merchant)
+        page = f"/delivery/{delivering}"
+        assert htmx_post(courier, base, f"{page}/start", page).status_code == 200
+        place_and_dispatch(base, buyer, merchant)
+        place(base, buyer, "4", "2")
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            for name, size, who, path in SHOTS:
+                context = browser.new_context(**size, locale="zh-CN")
+                tab = context.new_page()
+                tab.goto(f"{base}/auth/login")
+                tab.fill("#login", logins[who][0])
+                tab.fill("#password", logins[who][1])
+                tab.click("#login-form button[type=submit]")
+                tab.wait_for_url(lambda url: "/auth/login" not in url)
+                tab.goto(base + path)
+                tab.wait_for_load_state("networkidle")
+                # Every photo in view drawn before the picture is taken (the rest load lazily).
+                for _ in range(100):
+                    if tab.evaluate("[...document.images].every(i => i.complete || "
+                                    "i.getBoundingClientRect().top > innerHeight)"):
+                        break
+                    tab.wait_for_timeout(100)
+                tab.screenshot(path=str(OUT / name))
+                print(OUT / name)
+                context.close()
+            browser.close()
+    finally:
+        server.stop()
+
+
+if __name__ == "__main__":
+    main()

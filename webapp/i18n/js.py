@@ -1,0 +1,86 @@
+"""The texts the scripts under static/js show, by key. base.html renders them, translated, into
+a JSON data block (<script type="application/json" id="i18n-strings">: data, never run, so the
+CSP allows it) that app.js reads; `window.i18n.t(key, {n: 3})` fills the %(n)s placeholders.
+Socket events carry codes and numbers only; the page words them in its own language."""
+from __future__ import annotations
+
+from flask_babel import gettext
+
+from webapp.i18n import N_
+
+JS_STRINGS = {
+    # app.js: connection state and notices that reach the user on any page
+    "live.disconnected": N_("连接已断开，正在重新连接…"),
+    "review.approved": N_("实名认证已通过，店铺已开通"),
+    "review.rejected": N_("实名资料未通过，请查看原因"),
+    "review.needs_info": N_("平台请你补充资料，请查看"),
+    "review.updated": N_("实名审核结果已更新"),
+    "quote.accepted": N_("你的报价已被选中，买家已下单"),
+    "quote.not_chosen": N_("你的报价未被选中"),
+    "quote.declined": N_("买家婉拒了你的报价"),
+    "quote.expired": N_("你的一条报价已过期"),
+    # ring.js, board.js, demands.js
+    "ring.new_order": N_("新订单"),
+    "ring.new_demand": N_("新需求"),
+    "ring.unsupported": N_("此设备不支持提示音"),
+    "ring.on": N_("提示音已开启"),
+    # catalog.js
+    "catalog.preview_alt": N_("所选照片预览"),
+    # address-pin.js
+    "pin.title": N_("收货位置"),
+    "pin.marked": N_("已标记位置"),
+    "pin.unmarked": N_("未标记"),
+    "pin.locating": N_("正在定位…"),
+    "pin.current": N_("已使用当前位置"),
+    "pin.failed": N_("无法获取当前位置，请在地图上点选"),
+    # courier.js
+    "courier.connected_resending": N_("已连接 · 正在补发 %(n)s 个离线位置"),
+    "courier.connected": N_("已连接 · 位置实时共享中"),
+    "courier.offline": N_("网络已断开 · 已缓存 %(n)s 个位置，恢复后自动补发"),
+    "courier.connecting": N_("正在连接服务器… 已缓存 %(n)s 个位置"),
+    "courier.shared": N_("位置已共享 · %(time)s"),
+    "courier.ended": N_("配送已结束，已停止共享位置"),
+    "courier.refused": N_("位置未被接受（%(reason)s）"),
+    "courier.no_answer": N_("无响应"),
+    # why the server refused a position: the ack's error code (delivery.services.PositionRefused)
+    "position.bad_request": N_("位置数据无效"),
+    "position.forbidden": N_("这不是你的配送"),
+    "position.not_tracking": N_("该订单当前不共享位置"),
+    "position.too_fast": N_("发送太频繁"),
+    "courier.offline_fix": N_("离线定位 · %(time)s（联网后补发）"),
+    "courier.denied": N_("请在浏览器设置中允许定位，买家才能看到你的位置"),
+    "courier.retrying": N_("暂时无法获取定位，正在重试…"),
+    "courier.resent": N_("已补发 %(n)s 个离线位置 · %(time)s"),
+    "courier.no_geolocation": N_("此浏览器无法定位"),
+    "wake.unsupported": N_("此浏览器不支持屏幕常亮，配送中请勿锁屏"),
+    "wake.on": N_("配送中屏幕将保持常亮"),
+    "wake.failed": N_("无法保持屏幕常亮（可能处于省电模式），配送中请勿锁屏"),
+    # signature.js
+    "sign.all_accepted": N_("全部验收"),
+    "sign.all_refused": N_("全部拒收：本单无需付款，签名确认拒收"),
+    "sign.some_refused": N_("拒收 %(n)s 项，共 %(amount)s 不收费"),
+    # track-map.js (the ETA patterns are delivery.services' own)
+    "track.destination": N_("收货地址"),
+    "track.courier": N_("骑手"),
+    "track.courier_alt": N_("骑手位置"),
+    "track.position_at": N_("骑手位置 · %(time)s"),
+    "track.no_pin": N_("收货地址未标记地图位置，无法估算到达时间"),
+    "track.failed": N_("本次配送未完成，等待商家重新安排"),
+    "track.ended": N_("配送已结束，已停止显示位置"),
+}
+
+
+def js_strings() -> dict[str, str]:
+    """Every script text in the current language. Every page carries them: worked out once per
+    language and app (the catalogs do not change while it runs), not 50 lookups per page."""
+    from flask import current_app
+    from flask_babel import get_locale
+
+    from webapp.delivery.services import ETA_ARRIVING, ETA_KM, ETA_M
+
+    done = current_app.extensions.setdefault("js_strings", {})
+    locale = str(get_locale())
+    if locale not in done:
+        strings = {**JS_STRINGS, "eta.arriving": ETA_ARRIVING, "eta.km": ETA_KM, "eta.m": ETA_M}
+        done[locale] = {key: gettext(message) for key, message in strings.items()}
+    return done[locale]
