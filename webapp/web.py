@@ -3,9 +3,8 @@ from __future__ import annotations
 
 import re
 from functools import wraps
-from zoneinfo import ZoneInfo
 
-from flask import abort, current_app, make_response, redirect, render_template, request
+from flask import abort, make_response, redirect, render_template, request
 from flask_babel import gettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -110,13 +109,14 @@ def yuan(fen: int | None) -> str:
 
 
 def local_time(value, fmt: str = "%Y-%m-%d %H:%M") -> str:
-    """Show a naive-UTC timestamp in the app's time zone."""
+    """Show a naive-UTC timestamp in the viewer's time zone (the browser's, else TIMEZONE)."""
     if value is None:
         return ""
     from datetime import UTC
 
-    zone = ZoneInfo(current_app.config["TIMEZONE"])
-    return value.replace(tzinfo=UTC).astimezone(zone).strftime(fmt)
+    from webapp.i18n import user_zone
+
+    return value.replace(tzinfo=UTC).astimezone(user_zone()).strftime(fmt)
 
 
 def waited(since) -> str:

@@ -23,6 +23,15 @@
   };
   var t = window.i18n.t;
 
+  // Times are shown in the browser's time zone: tell the server (a cookie, read from the next
+  // page on; until then, and for a zone it does not know, it shows Asia/Shanghai).
+  try {
+    var zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    if (/^[A-Za-z0-9_+\/-]+$/.test(zone) && document.cookie.split("; ").indexOf("tz=" + zone) === -1) {
+      document.cookie = "tz=" + zone + "; path=/; max-age=31536000; SameSite=Lax";
+    }
+  } catch (e) { /* no Intl: the default zone */ }
+
   // The service worker; a newer one waits until the user takes it from the banner.
   if ("serviceWorker" in navigator && body.dataset.sw) {
     var sw = navigator.serviceWorker;

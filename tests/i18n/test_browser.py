@@ -42,7 +42,7 @@ def test_live_texts_in_english_without_csp_reports(browser, server):  # noqa: F8
     point = {"latitude": 39.9042, "longitude": 116.4300, "accuracy": 8}
     courier_ctx = browser.new_context(**PHONE, locale="en-US", permissions=["geolocation"],
                                       geolocation=point)
-    buyer_ctx = browser.new_context(**PHONE, locale="en-US")
+    buyer_ctx = browser.new_context(**PHONE, locale="en-US", timezone_id="Europe/London")
     merchant_ctx = browser.new_context(**TABLET, locale="en-US")
     problems: list[str] = []
     try:
@@ -56,6 +56,9 @@ def test_live_texts_in_english_without_csp_reports(browser, server):  # noqa: F8
 
         buyer.goto(f"{base}/orders/{order_id}")
         expect(buyer.locator("html")).to_have_attribute("lang", "en")
+        # app.js tells the server the browser's time zone, in which later pages show times.
+        assert {"name": "tz", "value": "Europe/London"}.items() <= next(
+            c for c in buyer_ctx.cookies() if c["name"] == "tz").items()
         expect(buyer.locator("body")).to_have_attribute("data-socket", "connected")
         # The data block is there and the scripts read it.
         assert buyer.evaluate("window.i18n.t('courier.offline', {n: 3})") == \

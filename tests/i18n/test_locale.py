@@ -2,10 +2,15 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy import select
 
-from webapp.models import Role
+from webapp.extensions import db
+from webapp.models import Demand, Role, utcnow
+from webapp.web import local_time
 
 ENGLISH_HOME = ("Verified local merchants, delivered to your door", "Log in", "Sign up", "New arrivals")
 CHINESE_HOME = ("实名认证商家，同城送到家", "新品上架", "免费注册", "跳到正文")
@@ -176,3 +181,38 @@ def test_checkout_in_english(client, login_as, world, make_address, add_to_cart)
     # An invalid post comes back with English messages.
     again = client.post(f"/orders/checkout/{world.shop.id}", data={}).get_data(as_text=True)
     assert "Choose a delivery address" in again or "Choose a delivery time" in again
+
+
+@pytest.mark.parametrize("cookie, shown", [
+    (None, "2026-11-25 20:30"),                 # Asia/Shanghai, the default
+    ("Europe/London", "2026-11-25 12:30"),
+    ("America/New_York", "2026-11-25 07:30"),
+    ("Mars/Olympus_Mons", "2026-11-25 20:30"),  # not a zone: the default
+    ("../../etc/passwd", "2026-11-25 20:30"),
+])
+def test_times_are_shown_in_the_browsers_time_zone(app, cookie, shown):
+    headers = {"Cookie": f"tz={cookie}"} if cookie else {}
+    with app.test_request_context("/", headers=headers):
+        assert local_time(datetime(2026, 11, 25, 12, 30)) == shown
+
+
+def test_a_time_typed_in_a_form_is_read_in_the_same_zone(client, login_as, make_user):
+    """A demand's deadline typed by a buyer in London is stored as London time in UTC, and
+    shown back to them as they typed it."""
+    buyer = make_user(Role.BUYER)
+    login_as(buyer)
+    client.set_cookie("tz", "Europe/London")
+    typed = (datetime.now() + timedelta(days=2)).replace(hour=9, minute=0, second=0, microsecond=0)
+    response = client.post("/demands/new", data={
+        "title": "Two boxes of oranges", "category": "produce", "quantity": "2", "budget": "120",
+        "province": "11", "city": "1101", "district": "110105",
+        "needed_by": typed.strftime("%Y-%m-%dT%H:%M"), "description": "",
+        "idempotency_key": "d" * 32})
+    assert response.status_code == 303, re.findall(r'class="error"[^>]*>([^<]+)',
+                                                   response.get_data(as_text=True))
+    demand = db.session.scalar(select(Demand))
+    expected = typed.replace(tzinfo=ZoneInfo("Europe/London")).astimezone(
+        ZoneInfo("UTC")).replace(tzinfo=None)
+    assert demand.needed_by == expected and demand.needed_by > utcnow()
+    page = client.get(f"/demands/{demand.id}").get_data(as_text=True)
+    assert typed.strftime("%H:%M") in page

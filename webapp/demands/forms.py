@@ -3,7 +3,6 @@ from decimal import Decimal, InvalidOperation
 from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
-from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
@@ -16,6 +15,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from webapp.catalog.categories import CATEGORIES
 from webapp.demands.services import MAX_QUANTITY, check_needed_by
+from webapp.i18n import user_zone
 from webapp.models import utcnow
 from webapp.orders.forms import WINDOW_FORMAT, CheckoutForm, delivery_windows
 from webapp.regions.fields import check_region, fill_choices
@@ -42,7 +42,7 @@ def parse_fen(text: str | None, *, allow_zero: bool = False) -> int | None:
 
 
 def _zone() -> ZoneInfo:
-    return ZoneInfo(current_app.config["TIMEZONE"])
+    return user_zone()  # the zone the inputs are shown in is the one they are read in
 
 
 def to_utc(local: datetime) -> datetime:

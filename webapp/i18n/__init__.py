@@ -1,7 +1,10 @@
 """Language: the locale of each request (cookie, then browser, then Chinese) and the switch."""
 from __future__ import annotations
 
-from flask import Blueprint, has_request_context, request
+from functools import cache
+from zoneinfo import ZoneInfo, available_timezones
+
+from flask import Blueprint, current_app, has_request_context, request
 
 bp = Blueprint("i18n", __name__, url_prefix="/lang")
 
@@ -13,6 +16,27 @@ COOKIE = "lang"
 COOKIE_MAX_AGE = 365 * 24 * 3600
 # What <html lang> says for each locale (BCP 47, not the POSIX name).
 HTML_LANG = {"zh_CN": "zh-CN", "en": "en"}
+# The browser's IANA time zone, written by app.js (Intl); times are shown in it when it is a
+# real zone, else in the app's TIMEZONE (Asia/Shanghai by default).
+TZ_COOKIE = "tz"
+
+
+@cache
+def _known_zones() -> frozenset[str]:
+    return frozenset(available_timezones())
+
+
+def select_timezone() -> str | None:
+    """The browser's time zone from its cookie when it names a real zone, else None (default)."""
+    if not has_request_context():
+        return None
+    zone = request.cookies.get(TZ_COOKIE, "")
+    return zone if zone in _known_zones() else None
+
+
+def user_zone() -> ZoneInfo:
+    """The zone to show times in (and to read datetime inputs in) for this request."""
+    return ZoneInfo(select_timezone() or current_app.config["TIMEZONE"])
 
 
 def select_locale() -> str:
@@ -33,7 +57,7 @@ def html_lang() -> str:
 
 
 def init_app(app) -> None:
-    """Bind Flask-Babel: locales, the time zone from TIMEZONE, the catalogs in webapp/translations."""
+    """Bind Flask-Babel: locales, the time zone (the browser's, else TIMEZONE), the catalogs in webapp/translations."""
     from pathlib import Path
 
     from flask import g
@@ -44,7 +68,7 @@ def init_app(app) -> None:
     app.config.setdefault("BABEL_DEFAULT_TIMEZONE", app.config["TIMEZONE"])
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES",
                           str(Path(__file__).resolve().parent.parent / "translations"))
-    babel.init_app(app, locale_selector=select_locale)
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
 
     @app.before_request
     def forget_locale():
