@@ -1,4 +1,11 @@
-"""Shared fixtures: an app on in-memory SQLite, logins, factories and a Socket.IO test client."""
+"""Shared fixtures: an app on in-memory SQLite (or PostgreSQL, see below), logins, factories and a
+Socket.IO test client.
+
+TEST_SUITE_DATABASE=postgresql runs every app fixture on PostgreSQL instead: one fresh database
+per pytest session, made next to TEST_DATABASE_URL's (never that one) and dropped at the end; the
+schema is created once, and each app starts from empty tables with their ids back at 1. Tests
+marked `sqlite_only` (with the reason) are skipped in that mode; tests that choose their own
+database (a SQLite file, `fresh_postgres`, a live server) run as they are."""
 from __future__ import annotations
 
 import itertools
@@ -18,9 +25,101 @@ from webapp.orders import services as orders
 
 _counter = itertools.count(1)
 
+SUITE_DATABASE = os.environ.get("TEST_SUITE_DATABASE", "sqlite").strip().lower() or "sqlite"
+ON_POSTGRES = SUITE_DATABASE in {"postgresql", "postgres"}
+
+
+class _Suite:
+    """The session's PostgreSQL database (PostgreSQL mode only)."""
+    url: str | None = None
+    schema_ready = False
+    depth = 0  # app_with_tables nested in another (both then share the database)
+
+
+def pytest_configure(config):
+    if SUITE_DATABASE not in {"sqlite", "postgresql", "postgres"}:
+        raise pytest.UsageError(f"TEST_SUITE_DATABASE={SUITE_DATABASE!r}: use sqlite or postgresql")
+    if ON_POSTGRES and not os.environ.get("TEST_DATABASE_URL"):
+        raise pytest.UsageError("TEST_SUITE_DATABASE=postgresql needs TEST_DATABASE_URL "
+                                "(.ci/run sets it)")
+
+
+def pytest_collection_modifyitems(config, items):
+    if not ON_POSTGRES:
+        return
+    for item in items:
+        marker = item.get_closest_marker("sqlite_only")
+        if marker is not None:
+            reason = marker.args[0] if marker.args else marker.kwargs.get("reason")
+            assert reason, f"{item.nodeid}: @pytest.mark.sqlite_only needs a reason"
+            item.add_marker(pytest.mark.skip(reason=f"SQLite only: {reason}"))
+
+
+def _create_database(base: str) -> str:
+    """A new, empty database on TEST_DATABASE_URL's server; its URL."""
+    name = f"t_{secrets.token_hex(6)}"
+    admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    finally:
+        admin.dispose()
+    return sa.make_url(base).set(database=name).render_as_string(hide_password=False)
+
+
+def _drop_database(base: str, url: str) -> None:
+    admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(sa.text(
+                f'DROP DATABASE IF EXISTS "{sa.make_url(url).database}" WITH (FORCE)'))
+    finally:
+        admin.dispose()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def suite_database():
+    """PostgreSQL mode: the session's database, dropped when the session ends."""
+    if not ON_POSTGRES:
+        yield None
+        return
+    base = os.environ["TEST_DATABASE_URL"]
+    _Suite.url = _create_database(base)
+    try:
+        yield _Suite.url
+    finally:
+        _drop_database(base, _Suite.url)
+        _Suite.url, _Suite.schema_ready = None, False
+
+
+def _empty_tables() -> None:
+    """Delete every row and restart every id sequence: about 2 ms (TRUNCATE takes 30). One
+    statement deletes from all tables, so the foreign keys (user.shop_id and shop.owner_id point
+    at each other) are checked once, at its end. A connection an earlier test left in a
+    transaction makes this fail after 10 s instead of hanging."""
+    tables = [table.name for table in db.metadata.sorted_tables]
+    deletes = [f'"del_{n}" AS (DELETE FROM "{name}")' for n, name in enumerate(tables[1:])]
+    statements = ["SET LOCAL lock_timeout = '10s'",
+                  f"WITH {', '.join(deletes)} DELETE FROM \"{tables[0]}\"" if deletes
+                  else f'DELETE FROM "{tables[0]}"']
+    with db.engine.begin() as connection:
+        sequences = connection.exec_driver_sql(
+            "SELECT quote_ident(schemaname) || '.' || quote_ident(sequencename) "
+            "FROM pg_sequences WHERE schemaname = current_schema()").scalars().all()
+        if sequences:
+            statements.append("SELECT " + ", ".join(
+                f"setval('{name}', 1, false)" for name in sequences))
+        connection.exec_driver_sql("; ".join(statements))
+
 
 def app_with_tables(config=TestConfig, upload_dir=None):
-    """An app on a fresh in-memory database, its context held open for the test."""
+    """An app on a fresh in-memory database (empty tables of the session's PostgreSQL database
+    in PostgreSQL mode), its context held open for the test."""
+    on_suite_postgres = (ON_POSTGRES and config.SQLALCHEMY_DATABASE_URI
+                         == TestConfig.SQLALCHEMY_DATABASE_URI)
+    if on_suite_postgres:
+        assert _Suite.url, "the session's database is made by the suite_database fixture"
+        config = type(config.__name__, (config,), {"SQLALCHEMY_DATABASE_URI": _Suite.url})
     app = create_app(config)
     if upload_dir is not None:
         app.config["UPLOAD_DIR"] = str(upload_dir)
@@ -35,10 +134,21 @@ def app_with_tables(config=TestConfig, upload_dir=None):
         g.pop("csrf_token", None)
 
     with app.app_context():
-        db.create_all()
-        yield app
-        db.session.remove()
-        db.engine.dispose()  # the in-memory database goes with its only connection
+        if not on_suite_postgres:
+            db.create_all()
+        elif not _Suite.schema_ready:
+            db.create_all()
+            _Suite.schema_ready = True
+        elif _Suite.depth == 0:
+            _empty_tables()
+        _Suite.depth += on_suite_postgres
+        try:
+            yield app
+        finally:
+            _Suite.depth -= on_suite_postgres
+            db.session.remove()
+            # The in-memory database goes with its only connection; PostgreSQL's are closed.
+            db.engine.dispose()
 
 
 @pytest.fixture
@@ -52,16 +162,11 @@ def fresh_postgres():
     base = os.environ.get("TEST_DATABASE_URL")
     if not base:
         pytest.skip("TEST_DATABASE_URL is not set (.ci/run sets it)")
-    name = f"t_{secrets.token_hex(6)}"
-    admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    url = _create_database(base)
     try:
-        yield sa.make_url(base).set(database=name).render_as_string(hide_password=False)
+        yield url
     finally:
-        with admin.connect() as connection:
-            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+        _drop_database(base, url)
 
 
 @pytest.fixture

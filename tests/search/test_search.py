@@ -76,6 +76,8 @@ def test_a_sold_out_product_is_still_found(market):
     assert services.search("赣南脐").products == [market.navel]
 
 
+@pytest.mark.sqlite_only("reads the FTS5 table product_search, which only SQLite has; "
+                         "PostgreSQL searches with ILIKE over pg_trgm indexes (test_index.py)")
 def test_three_characters_and_more_use_the_fts_index_and_shorter_ones_use_like(market):
     """Take the row out of the index behind the triggers' back: only the FTS path misses it."""
     rows = db.session.execute(db.text(
@@ -88,6 +90,8 @@ def test_three_characters_and_more_use_the_fts_index_and_shorter_ones_use_like(m
     assert services.search("脐橙").products == [market.navel]
 
 
+@pytest.mark.sqlite_only("reads the FTS5 table product_search, which only SQLite has; "
+                         "PostgreSQL searches with ILIKE over pg_trgm indexes (test_index.py)")
 def test_the_index_holds_only_published_products_of_active_shops(market):
     rows = db.session.execute(db.text("SELECT rowid FROM product_search")).scalars()
     assert sorted(rows) == sorted(p.id for p in (market.navel, market.jelly, market.juice,

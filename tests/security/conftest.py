@@ -2,7 +2,6 @@
 nothing changed: the database's committed rows before and after a request."""
 from __future__ import annotations
 
-import os
 import secrets
 from datetime import timedelta
 
@@ -67,9 +66,8 @@ def _config(base=TestConfig, **settings):
 
 
 def security_app(request, tmp_path, **settings):
-    """The app on in-memory SQLite, or on a fresh PostgreSQL database with TEST_DATABASE_URL."""
-    if os.environ.get("TEST_DATABASE_URL"):
-        settings["SQLALCHEMY_DATABASE_URI"] = request.getfixturevalue("fresh_postgres")
+    """The app on in-memory SQLite, or on PostgreSQL with TEST_SUITE_DATABASE=postgresql (the
+    second pass of .ci/run), as every app fixture."""
     for app in app_with_tables(_config(**settings), upload_dir=tmp_path / "uploads"):
         # Requests share the app context the fixture holds, and Flask-WTF caches the session's
         # CSRF token in `g`: forget it, or one client's token would be shown to the next.
