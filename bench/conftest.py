@@ -60,7 +60,8 @@ def sqlite_world(bench_tmp):
     """A migrated, seeded SQLite file and its server environment, shared by the benchmarks."""
     from bench import support
 
-    env, facts = support.prepare(f"sqlite:///{bench_tmp / 'bench.db'}")
+    # deploy's keep-alive (tests use 2 s): the page benchmark's connections wait their turn.
+    env, facts = support.prepare(f"sqlite:///{bench_tmp / 'bench.db'}", KEEPALIVE="10")
     return env, facts
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import re
 import statistics
 import subprocess
@@ -44,12 +45,22 @@ def start(env: dict, name: str, target: str = "wsgi:app") -> live.Server:
     return live.start(env, log_path, target=target)
 
 
-def worker_rss_kb(server: live.Server) -> int:
-    """Resident memory of the gunicorn worker (the master's only child)."""
+def worker_pid(server: live.Server) -> int:
+    """The gunicorn worker (the master's only child)."""
     master = server.process.pid
-    children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
-    status = Path(f"/proc/{children[0]}/status").read_text()
+    return int(Path(f"/proc/{master}/task/{master}/children").read_text().split()[0])
+
+
+def worker_rss_kb(server: live.Server) -> int:
+    """Resident memory of the gunicorn worker."""
+    status = Path(f"/proc/{worker_pid(server)}/status").read_text()
     return int(re.search(r"VmRSS:\s+(\d+) kB", status)[1])
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time `pid` has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def login_cookie(base: str, who: str, password: str) -> str:
@@ -83,10 +94,17 @@ class Load:
     statuses: dict[int, int] = field(default_factory=dict)
     errors: int = 0
     elapsed: float = 0.0
+    cpu: float = 0.0  # seconds of the server worker's CPU while this load ran (if measured)
 
     @property
     def rps(self) -> float:
         return len(self.latencies) / self.elapsed if self.elapsed else 0.0
+
+    @property
+    def cpu_ms(self) -> float:
+        """Server CPU per request: what the load costs the server, whatever else the machine is
+        doing (throughput on a busy, shared machine is not)."""
+        return self.cpu * 1000 / len(self.latencies) if self.latencies else float("nan")
 
     def ms(self, p: float) -> float:
         return percentile(self.latencies, p) * 1000
@@ -172,6 +190,69 @@ def hammer(url: str, concurrency: int = 32, duration: float = 5.0, headers: dict
     if warmup:
         asyncio.run(_hammer(url, concurrency, warmup, headers))
     return asyncio.run(_hammer(url, concurrency, duration, headers))
+
+
+def hammer_interleaved(urls: dict[str, str], concurrency: int = 32, rounds: int = 5,
+                       seconds: float = 1.0, warmup: float = 0.5, headers: dict | None = None,
+                       pids: dict[str, int] | None = None) -> dict[str, Load]:
+    """GET each of `urls` ({name: url}) over its own `concurrency` keep-alive connections, taking
+    turns: `rounds` slices of `seconds` each, name after name, after a warm-up slice each. On a
+    machine shared with other work, load that comes and goes then falls on every target alike,
+    so their ratios hold where back-to-back runs of several seconds each drifted apart. The
+    connections stay open across slices (the servers' keep-alive must outlast one round). With
+    `pids` ({name: server worker pid}), each Load also gets the CPU its server spent on it."""
+    return asyncio.run(_interleaved(urls, concurrency, rounds, seconds, warmup, headers,
+                                    pids or {}))
+
+
+async def _interleaved(urls, concurrency, rounds, seconds, warmup, headers, pids, timeout=20):
+    pools = {name: [None] * concurrency for name in urls}
+    results = {name: Load() for name in urls}
+
+    async def run_slice(name: str, duration: float, keep: bool) -> None:
+        url = urls[name]
+        parts, raw, result = urlsplit(url), http_request("GET", url, headers), results[name]
+        stop_at = time.perf_counter() + duration
+
+        async def worker(i: int) -> None:
+            while time.perf_counter() < stop_at:
+                began = time.perf_counter()
+                try:
+                    if pools[name][i] is None:
+                        pools[name][i] = await asyncio.wait_for(
+                            asyncio.open_connection(parts.hostname, parts.port), timeout)
+                    reader, writer = pools[name][i]
+                    writer.write(raw)
+                    status, _, _ = await asyncio.wait_for(read_response(reader), timeout)
+                except (asyncio.IncompleteReadError, ConnectionError, asyncio.TimeoutError):
+                    result.errors += keep
+                    if pools[name][i] is not None:
+                        pools[name][i][1].close()
+                    pools[name][i] = None
+                    continue
+                if keep:
+                    result.latencies.append(time.perf_counter() - began)
+                    result.statuses[status] = result.statuses.get(status, 0) + 1
+
+        began, cpu = time.perf_counter(), cpu_seconds(pids[name]) if name in pids else 0.0
+        await asyncio.gather(*(worker(i) for i in range(concurrency)))
+        if keep:
+            result.elapsed += time.perf_counter() - began
+            if name in pids:
+                result.cpu += cpu_seconds(pids[name]) - cpu
+
+    try:
+        for name in urls:
+            await run_slice(name, warmup, keep=False)
+        for _ in range(rounds):
+            for name in urls:
+                await run_slice(name, seconds, keep=True)
+    finally:
+        for pool in pools.values():
+            for connection in pool:
+                if connection is not None:
+                    connection[1].close()
+    return results
 
 
 # ---- Socket.IO over websocket (EIO=4) ------------------------------------------------------

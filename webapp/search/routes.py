@@ -1,6 +1,7 @@
-from flask import request
+from flask import render_template, request
 
 from webapp.search import bp, services
+from webapp.shops import grid
 from webapp.web import render
 
 
@@ -8,4 +9,9 @@ from webapp.web import render
 def index():
     """Search published products and active shops; htmx swaps in the results as the buyer types."""
     q = request.args.get("q", "")
-    return render("search/index.html", "search/_results.html", q=q, results=services.search(q))
+    results = services.search(q)
+    # The same search over an unchanged catalog reuses the results' HTML (webapp/shops/grid.py).
+    html = grid.cached(("search", *grid.visitor(), services.shown(results)),
+                       lambda: render_template("search/_results.html", results=results))
+    return render("search/index.html", "search/_results_cached.html", q=q, results=results,
+                  results_html=html)

@@ -134,6 +134,17 @@ class Results:
         return not self.products and not self.shops
 
 
+def shown(results: Results) -> tuple:
+    """Everything search/_results.html shows of `results`: the key its HTML is kept under."""
+    from webapp.shops.grid import SHOWN
+
+    return (results.query, results.problem, results.more_products,
+            tuple((*(getattr(p, column.key) for column in SHOWN), p.shop.handle, p.shop.name)
+                  for p in results.products),
+            tuple((s.id, s.handle, s.name, s.description, s.address, s.logo)
+                  for s in results.shops))
+
+
 def clean(q: str) -> str:
     """The query as searched: control characters become spaces, invisible ones go, runs of
     whitespace become one space (a NUL would make PostgreSQL refuse the whole query)."""

@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from webapp.catalog.categories import CATEGORIES
 from webapp.models import ShopStatus
-from webapp.shops import bp, services
+from webapp.shops import bp, grid, services
 from webapp.uploads import send_private
 from webapp.web import render
 
@@ -36,9 +36,8 @@ def detail(handle: str):
     category = request.args.get("category")
     if category not in CATEGORIES:
         category = None
-    return render("shops/detail.html", "shops/_products.html", shop=shop, category=category,
-                  categories=services.shop_categories(shop),
-                  products=services.published_products(shop, category),
+    return render("shops/detail.html", "shops/_products_cached.html", shop=shop,
+                  products_html=grid.products_html(shop, category),
                   licence=services.licence_masked(shop))
 
 
