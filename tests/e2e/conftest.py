@@ -34,6 +34,9 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        # The people using the app are in China: the browser's clock reads Beijing time, as
+        # theirs does (a context may still choose another zone with timezone_id).
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS,
+                                    env={**os.environ, "TZ": "Asia/Shanghai"})
         yield browser
         browser.close()

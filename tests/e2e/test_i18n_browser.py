@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 
 from tests import live
 from tests.delivery.test_live_positions import place_and_dispatch
-from tests.e2e.conftest import ARTIFACTS, browser  # noqa: F401 (the fixture)
+from tests.e2e.conftest import ARTIFACTS
 from tests.e2e.test_journey import PHONE, TABLET, login
 from tests.test_live_server import demo_logins, login as http_login
 
