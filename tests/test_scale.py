@@ -49,6 +49,11 @@ def start_nginx(tmp_path: Path, upstreams: list[str], port: int) -> subprocess.P
                         "        add_header X-Upstream $upstream_addr always;")
     conf = conf.replace("instance/nginx/", f"{tmp_path}/nginx/")
     assert conf.count(str(tmp_path)) >= 5 and "X-Upstream" in conf
+    if os.geteuid() == 0:
+        # Started by root, nginx's workers drop to `nobody`, who cannot read a checkout under a
+        # private directory (CI clones into a mktemp -d): /static/ would answer 403. A test's
+        # nginx keeps the user that runs the tests; deploy/README.md covers production.
+        conf = "user root;\n" + conf
     (tmp_path / "nginx").mkdir()
     (tmp_path / "nginx.conf").write_text(conf)
     with open(ARTIFACTS / "nginx-scale.log", "w") as log:

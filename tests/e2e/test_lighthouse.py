@@ -89,6 +89,12 @@ def test_lighthouse_scores_on_home_shop_and_tracking(world, capsys, record_prope
         # The tracking page really was the logged-in buyer's order, not the login form.
         assert report["finalDisplayedUrl"] == world.url + path, report["finalDisplayedUrl"]
         assert not report.get("runtimeError"), report["runtimeError"]
+        # Every stylesheet, script and image arrived (a 403 from nginx once gave perfect
+        # scores to a page without its CSS).
+        broken = [(r["url"], r["statusCode"]) for r in
+                  report["audits"]["network-requests"]["details"]["items"]
+                  if r.get("statusCode", 200) >= 400]
+        assert not broken, broken
         scores[name] = {c: report["categories"][c]["score"] for c in GOALS}
         for category, goal in GOALS.items():
             score = scores[name][category]
