@@ -4,13 +4,10 @@
   "use strict";
   var body = document.body;
 
-  // The texts of every script, in the page's language (base.html renders them as JSON data):
-  // i18n.t("courier.offline", {n: 3}) fills the %(n)s placeholders.
+  // The texts of every script, in the page's language (base.html renders them as JSON into
+  // <body data-i18n>): i18n.t("courier.offline", {n: 3}) fills the %(n)s placeholders.
   var strings = {};
-  try {
-    var block = document.getElementById("i18n-strings");
-    strings = block ? JSON.parse(block.textContent) : {};
-  } catch (e) { strings = {}; }
+  try { strings = JSON.parse(body.dataset.i18n || "{}"); } catch (e) { strings = {}; }
   window.i18n = {
     lang: document.documentElement.lang || "zh-CN",
     has: function (key) { return Object.prototype.hasOwnProperty.call(strings, key); },

@@ -1,4 +1,4 @@
-"""In Chromium, in English: the scripts word live states from the #i18n-strings data block (no
+"""In Chromium, in English: the scripts word live states from <body data-i18n> (no
 inline script, so the CSP reports nothing), and a delivery's live texts reach both phones in
 their language."""
 from __future__ import annotations
@@ -60,7 +60,7 @@ def test_live_texts_in_english_without_csp_reports(browser, server):  # noqa: F8
         assert {"name": "tz", "value": "Europe/London"}.items() <= next(
             c for c in buyer_ctx.cookies() if c["name"] == "tz").items()
         expect(buyer.locator("body")).to_have_attribute("data-socket", "connected")
-        # The data block is there and the scripts read it.
+        # <body data-i18n> is there and the scripts read it.
         assert buyer.evaluate("window.i18n.t('courier.offline', {n: 3})") == \
             "Offline · 3 positions saved, sent when you are back online"
 

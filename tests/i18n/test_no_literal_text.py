@@ -112,7 +112,7 @@ def test_the_python_check_finds_literal_text(extracted):
 
 
 def test_scripts_have_no_literal_chinese():
-    """Scripts take their words from the #i18n-strings block (comments may say anything)."""
+    """Scripts take their words from <body data-i18n> (comments may say anything)."""
     found = []
     for path in sorted((ROOT / "static" / "js").glob("*.js")):
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):

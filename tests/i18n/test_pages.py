@@ -2,6 +2,7 @@
 what users typed (the data here is ASCII) and the names of places; without it, Chinese."""
 from __future__ import annotations
 
+import html
 import json
 import re
 import secrets
@@ -190,12 +191,12 @@ def test_htmx_fragments_follow_the_language(app, client, login_as, scene):
 
 @pytest.mark.parametrize("lang", ["en", "zh_CN"])
 def test_the_scripts_get_their_texts_in_the_page_language(app, client, login_as, scene, lang):
-    """The JSON block holds every key the scripts ask for, in the page's language."""
+    """<body data-i18n> holds every key the scripts ask for, in the page's language."""
     client.set_cookie("lang", lang)
     login_as(scene.courier)
     page = client.get(url(app, "delivery.detail", order_id=scene.delivering.id)).get_data(as_text=True)
-    block = re.search(r'<script type="application/json" id="i18n-strings">(.*?)</script>', page, re.S)
-    strings = json.loads(block.group(1))
+    block = re.search(r"<body[^>]*\sdata-i18n='([^']*)'", page)
+    strings = json.loads(html.unescape(block.group(1)))
     used = set()
     for script in (ROOT / "static" / "js").glob("*.js"):
         used |= set(re.findall(r'\bt\("([\w.]+)"\s*[,)]', script.read_text(encoding="utf-8")))

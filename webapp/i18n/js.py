@@ -1,6 +1,6 @@
-"""The texts the scripts under static/js show, by key. base.html renders them, translated, into
-a JSON data block (<script type="application/json" id="i18n-strings">: data, never run, so the
-CSP allows it) that app.js reads; `window.i18n.t(key, {n: 3})` fills the %(n)s placeholders.
+"""The texts the scripts under static/js show, by key. base.html renders them, translated, as
+JSON into <body data-i18n> (no script element at all, so nothing for the CSP to weigh), which
+app.js reads; `window.i18n.t(key, {n: 3})` fills the %(n)s placeholders.
 Socket events carry codes and numbers only; the page words them in its own language."""
 from __future__ import annotations
 
