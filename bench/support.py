@@ -194,24 +194,28 @@ def hammer(url: str, concurrency: int = 32, duration: float = 5.0, headers: dict
 
 def hammer_interleaved(urls: dict[str, str], concurrency: int = 32, rounds: int = 5,
                        seconds: float = 1.0, warmup: float = 0.5, headers: dict | None = None,
-                       pids: dict[str, int] | None = None) -> dict[str, Load]:
+                       pids: dict[str, int] | None = None,
+                       target_headers: dict[str, dict] | None = None) -> dict[str, Load]:
     """GET each of `urls` ({name: url}) over its own `concurrency` keep-alive connections, taking
     turns: `rounds` slices of `seconds` each, name after name, after a warm-up slice each. On a
     machine shared with other work, load that comes and goes then falls on every target alike,
     so their ratios hold where back-to-back runs of several seconds each drifted apart. The
     connections stay open across slices (the servers' keep-alive must outlast one round). With
-    `pids` ({name: server worker pid}), each Load also gets the CPU its server spent on it."""
+    `pids` ({name: server worker pid}), each Load also gets the CPU its server spent on it;
+    `target_headers` ({name: headers}) adds headers to one target's requests (a cookie)."""
     return asyncio.run(_interleaved(urls, concurrency, rounds, seconds, warmup, headers,
-                                    pids or {}))
+                                    pids or {}, target_headers or {}))
 
 
-async def _interleaved(urls, concurrency, rounds, seconds, warmup, headers, pids, timeout=20):
+async def _interleaved(urls, concurrency, rounds, seconds, warmup, headers, pids, target_headers,
+                       timeout=20):
     pools = {name: [None] * concurrency for name in urls}
     results = {name: Load() for name in urls}
 
     async def run_slice(name: str, duration: float, keep: bool) -> None:
         url = urls[name]
-        parts, raw, result = urlsplit(url), http_request("GET", url, headers), results[name]
+        raw = http_request("GET", url, {**(headers or {}), **target_headers.get(name, {})})
+        parts, result = urlsplit(url), results[name]
         stop_at = time.perf_counter() + duration
 
         async def worker(i: int) -> None:

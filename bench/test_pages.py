@@ -20,12 +20,23 @@ def test_shop_and_search_throughput_against_a_bare_route(app_server, bare_server
 
     # Taking turns (ROUNDS slices of a second each), so the machine's other work weighs on the
     # baseline as on the pages.
+    # The goal's pages are what a visitor who is not signed in gets (a shop's QR code on a
+    # poster); they come from each process's memory for SHARED_PAGE_SECONDS
+    # (webapp/shared_pages.py). A signed-in buyer's shop page is rendered every time: measured
+    # too, for information.
+    cookie = support.login_cookie(app_server.url, "buyer@example.com", "demo-buyer-2026")
+    signed_in = requests.get(f"{app_server.url}/s/fresh-fruit", headers={"Cookie": cookie},
+                             timeout=30).text
+    assert signed_in.count('class="card product"') == 50 and "data-user=" in signed_in
     loads = support.hammer_interleaved({
         "bare": bare_server.url + "/", "floor": app_server.url + "/sw.js",
         "shop": app_server.url + "/s/fresh-fruit", "search": app_server.url + search_path,
+        "buyer": app_server.url + "/s/fresh-fruit",
     }, CONNECTIONS, rounds=ROUNDS, seconds=SECONDS / ROUNDS, pids={
         "bare": support.worker_pid(bare_server), **{name: support.worker_pid(app_server)
-                                                    for name in ("floor", "shop", "search")}})
+                                                    for name in ("floor", "shop", "search",
+                                                                 "buyer")}},
+        target_headers={"buyer": {"Cookie": cookie}})
     bare, floor = loads["bare"], loads["floor"]
     assert set(bare.statuses) == {200}
     record("bare Flask route (baseline)", f"{bare.rps:.0f} req/s, median {bare.median_ms:.1f} ms,"
@@ -47,3 +58,8 @@ def test_shop_and_search_throughput_against_a_bare_route(app_server, bare_server
         spread = load.ms(99) / load.median_ms
         record(f"{name}: p99/median", f"median {load.median_ms:.0f} ms, p99 {load.ms(99):.0f} ms",
                "", spread, "p99 <= 3x median", spread <= 3)
+    buyer = loads["buyer"]
+    assert set(buyer.statuses) == {200} and not buyer.errors, (buyer.statuses, buyer.errors)
+    record("shop page, signed-in buyer (rendered each time, info)",
+           f"{buyer.rps:.0f} req/s, p99/median {buyer.ms(99) / buyer.median_ms:.1f}, "
+           f"server CPU {buyer.cpu_ms:.2f} ms/req", f"{bare.rps:.0f} req/s", buyer.rps / bare.rps)

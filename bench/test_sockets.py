@@ -100,7 +100,10 @@ def test_2000_open_sockets_on_one_process(sqlite_world):
     try:
         cookie = support.login_cookie(server.url, "buyer@example.com", "demo-buyer-2026")
         page = server.url + "/s/fresh-fruit"
-        idle = support.hammer(page, 2, 5)
+        # The signed-in buyer's page, rendered every time (an anonymous visitor's comes from
+        # memory, webapp/shared_pages.py, and would say little about a busy event loop).
+        signed_in = {"Cookie": cookie}
+        idle = support.hammer(page, 2, 5, headers=signed_in)
         before = support.worker_rss_kb(server)
 
         async def hold():
@@ -109,7 +112,7 @@ def test_2000_open_sockets_on_one_process(sqlite_world):
             opened = time.perf_counter() - began
             await asyncio.sleep(1)
             after = support.worker_rss_kb(server)
-            loaded = await support._hammer(page, 2, 5.0, None)
+            loaded = await support._hammer(page, 2, 5.0, signed_in)
             alive = sum(not s.closed for s in sockets)
             await asyncio.gather(*(s.close() for s in sockets))
             return opened, after, loaded, alive
@@ -121,12 +124,12 @@ def test_2000_open_sockets_on_one_process(sqlite_world):
     assert set(loaded.statuses) <= {200}
     per_socket = (after - before) / OPEN_SOCKETS
     if loaded.errors or not loaded.latencies:
-        record(f"{OPEN_SOCKETS} open sockets: shop page p95 (2 conn)",
+        record(f"{OPEN_SOCKETS} open sockets: signed-in shop page p95 (2 conn)",
                f"page timed out ({loaded.errors} errors, {len(loaded.latencies)} answered), "
                f"{per_socket:.0f} KB RSS per socket", f"{idle.ms(95):.1f} ms with no sockets",
                None, "p95 <= 100 ms", False)
         return
-    record(f"{OPEN_SOCKETS} open sockets: shop page p95 (2 conn)",
+    record(f"{OPEN_SOCKETS} open sockets: signed-in shop page p95 (2 conn)",
            f"{loaded.ms(95):.1f} ms, {per_socket:.0f} KB RSS per socket, opened in {opened:.1f} s",
            f"{idle.ms(95):.1f} ms with no sockets", loaded.ms(95) / idle.ms(95),
            "p95 <= 100 ms", loaded.ms(95) <= 100)

@@ -12,7 +12,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from webapp import config as config_module
-from webapp import i18n
+from webapp import i18n, shared_pages
 from webapp.extensions import csrf, db, htmx, limiter, login_manager, migrate, socketio, talisman
 from webapp.web import IdConverter
 
@@ -39,6 +39,8 @@ def create_app(config: type | dict | None = None) -> Flask:
     config_module.check(app.config)
     if isinstance(config, dict) and "MAP_TILE_URL" in config and "TILE_URL" not in config:
         app.config["TILE_URL"] = config["MAP_TILE_URL"]  # the earlier name, still honoured
+    # Inside ProxyFix, so kept pages are keyed by the host and scheme the visitor used.
+    shared_pages.init_app(app)
     if app.config["TRUSTED_PROXIES"]:
         from werkzeug.middleware.proxy_fix import ProxyFix
 

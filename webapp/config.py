@@ -71,6 +71,9 @@ class Config:
     # Per signed-in user, counted on successful posts (Flask-Limiter notation).
     DEMAND_POST_LIMIT = os.environ.get("DEMAND_POST_LIMIT", "10 per hour;30 per day")
     QUOTE_LIMIT = os.environ.get("QUOTE_LIMIT", "60 per hour")
+    # Anonymous visitors' catalog pages (home, shops, a shop, search) are kept this many seconds
+    # by each process and shared between visitors (webapp/shared_pages.py); 0 turns it off.
+    SHARED_PAGE_SECONDS = float(os.environ.get("SHARED_PAGE_SECONDS", "2"))
     HTTPS = _bool("HTTPS", False)
     # How many proxies (nginx) stand in front and set X-Forwarded-For/-Proto; 0 trusts none, so a
     # client cannot fake its address to slip past the login limits.

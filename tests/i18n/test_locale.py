@@ -111,10 +111,28 @@ def test_a_forged_cookie_value_is_ignored(client):
     assert html_lang(client.get("/", headers={"Accept-Language": "en"})) == "en"
 
 
-def test_switch_needs_csrf(app):
+@pytest.mark.parametrize("headers, allowed", [
+    ({}, False),  # cannot say where it comes from
+    ({"Sec-Fetch-Site": "same-origin"}, True),
+    ({"Sec-Fetch-Site": "cross-site"}, False),
+    ({"Sec-Fetch-Site": "same-site"}, False),  # a sibling subdomain is not this site
+    ({"Sec-Fetch-Site": "cross-site", "Origin": "http://localhost"}, False),  # the first wins
+    ({"Origin": "http://localhost"}, True),  # a browser without Sec-Fetch-Site
+    ({"Origin": "https://localhost"}, False),
+    ({"Origin": "https://evil.example"}, False),
+    ({"Origin": "null"}, False),
+])
+def test_switch_comes_from_our_own_pages(app, headers, allowed):
+    """The switch needs no form token (anonymous visitors' pages carry none); with CSRF
+    protection on, the browser's Sec-Fetch-Site or Origin must say it comes from this site."""
     app.config["WTF_CSRF_ENABLED"] = True
-    response = app.test_client().post("/lang", data={"code": "en", "next": "/"})
-    assert response.status_code == 400
+    response = app.test_client().post("/lang", data={"code": "en", "next": "/"}, headers=headers)
+    if allowed:
+        assert response.status_code == 303 and response.headers["Set-Cookie"].startswith("lang=en;")
+    else:
+        assert response.status_code == 400
+        assert "lang=" not in response.headers.get("Set-Cookie", "")
+        assert "页面已过期" in response.get_data(as_text=True)
 
 
 def test_pages_in_english(client, make_shop, make_product, login_as, make_user):

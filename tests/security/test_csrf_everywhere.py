@@ -77,21 +77,31 @@ def body_token(text: str) -> str:
     return json.loads(attribute.group(1))["X-CSRFToken"]
 
 
+def token_page(app, user) -> str:
+    """A page that gives this visitor's session a token: anonymous visitors' catalog pages carry
+    none (webapp/shared_pages.py), the sign-in page does."""
+    return path_for(app, "auth.login" if user is None else "shops.index", {})
+
+
 @pytest.mark.parametrize("token", ["none", "garbage", "another session's"])
 def test_no_token_no_change(app, victims, as_user, login_as, token):
     problems = []
     stranger = as_user(victims.buyer)
     stolen = body_token(stranger.get(path_for(app, "shops.index", {})).text)
+
     for endpoint, method, path, sender, data in _requests(app, victims):
         user = None if sender == "anonymous" else getattr(victims, sender)
         client = as_user(user)
-        client.get(path_for(app, "shops.index", {}))  # a session with a token of its own
+        client.get(token_page(app, user))  # a session with a token of its own
         for headers in ({}, HX):
             sent = dict(headers)
             form = dict(data)
             if token == "garbage":
                 sent["X-CSRFToken"] = "garbage"
                 form["csrf_token"] = "garbage"
+                # ... posted by a form on another site, as the browser says (the language
+                # switch needs no token, but refuses this).
+                sent.update({"Sec-Fetch-Site": "cross-site", "Origin": "https://evil.example"})
             elif token == "another session's":
                 sent["X-CSRFToken"] = stolen
                 form["csrf_token"] = stolen
@@ -120,9 +130,10 @@ def test_with_the_pages_token_the_same_requests_go_through(app, victims, as_user
     for endpoint, method, path, sender, data in _requests(app, victims):
         user = None if sender == "anonymous" else getattr(victims, sender)
         client = as_user(user)
-        token = body_token(client.get(path_for(app, "shops.index", {})).text)
-        response = client.open(path, method=method, data=data,
-                               headers={**HX, "X-CSRFToken": token})
+        token = body_token(client.get(token_page(app, user)).text)
+        # What a browser adds to a request from one of our pages (the language switch's proof).
+        response = client.open(path, method=method, data=data, headers={
+            **HX, "X-CSRFToken": token, "Sec-Fetch-Site": "same-origin"})
         response.close()
         if not 200 <= response.status_code < 300:
             problems.append(f"{sender} {method} {path} -> {response.status_code} {response.text[:200]}")

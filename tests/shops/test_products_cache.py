@@ -25,6 +25,13 @@ def page(client, app, shop, **args) -> str:
     return response.get_data(as_text=True)
 
 
+@pytest.fixture(autouse=True)
+def rendered_every_time(app):
+    """These tests look at the fragments' cache, behind the whole-page one for anonymous
+    visitors (webapp/shared_pages.py, tested in tests/test_shared_pages.py)."""
+    app.extensions["shared_pages"].seconds = 0
+
+
 @pytest.fixture
 def shop(world, make_product):
     for n in range(3):

@@ -1,11 +1,13 @@
 from flask import render_template, request
 
 from webapp.search import bp, services
+from webapp.shared_pages import shared
 from webapp.shops import grid
 from webapp.web import render
 
 
 @bp.get("/")
+@shared
 def index():
     """Search published products and active shops; htmx swaps in the results as the buyer types."""
     q = request.args.get("q", "")

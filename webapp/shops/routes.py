@@ -7,12 +7,14 @@ from flask_login import current_user
 
 from webapp.catalog.categories import CATEGORIES
 from webapp.models import ShopStatus
+from webapp.shared_pages import shared
 from webapp.shops import bp, grid, services
 from webapp.uploads import send_private
 from webapp.web import render
 
 
 @bp.get("/")
+@shared
 def index():
     """The home page: shops near the buyer (or every verified shop) and what is new."""
     district = services.valid_district(request.args.get("district")) or \
@@ -24,12 +26,14 @@ def index():
 
 
 @bp.get("/shops")
+@shared
 def directory():
     """Every verified shop."""
     return render("shops/directory.html", shops=services.active_shops())
 
 
 @bp.get("/s/<handle>")
+@shared
 def detail(handle: str):
     """Show one verified shop and its published products, one category at a time if asked."""
     shop = services.by_handle(handle)

@@ -1,0 +1,158 @@
+"""Catalog pages as anonymous visitors see them, kept for a moment by each process.
+
+A shop's QR code on a poster sends a crowd of people who are not signed in to the same few pages
+(home, the shop, a search). What such a visitor sees depends only on the URL, the language and
+time-zone cookies and a few request headers, so each process keeps the finished response for
+`SHARED_PAGE_SECONDS` (2 s by default; 0 turns this off) and answers the next identical request
+before Flask runs at all: no session, no login, no query, no template.
+
+What makes it safe, in this order:
+- a view opts in with `@shared` and only answers so to a visitor who is not signed in;
+- nothing is looked up or kept for a request that carries a session or remember-me cookie
+  (signed-in people, and anyone with a flash message or a form token, always get a fresh page);
+- a response is kept only if it is a 200 that sets no cookie (a page that put a CSRF token in
+  the session, and so in its HTML, sets one and is never kept);
+- any write this process commits to the database forgets every kept page, so a merchant's edit
+  shows at once on this process; other processes show it within `SHARED_PAGE_SECONDS`.
+The key is everything the response may depend on: method, host, scheme, script root, path,
+query, the whole Cookie header, Accept, Accept-Language and every HX-* header.
+"""
+from __future__ import annotations
+
+import threading
+import time
+import weakref
+from collections import OrderedDict
+from functools import wraps
+from typing import Callable, Iterable
+
+from flask import Flask, has_request_context, make_response, request
+from flask_login import current_user
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+MARK = "X-Shared-Page"  # set by @shared on a page fit for sharing; never sent to the browser
+FLAG = "webapp.shared_page"  # in the request's environ while such a page is made
+WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
+_STORES: "weakref.WeakSet[SharedPages]" = weakref.WeakSet()  # one per app in this process
+
+
+def shared(view: Callable) -> Callable:
+    """Let anonymous visitors' responses of this view be kept (see the module's docstring)."""
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        request.environ[FLAG] = not current_user.is_authenticated
+        response = make_response(view(*args, **kwargs))
+        if request.environ[FLAG]:
+            response.headers[MARK] = "1"
+        return response
+
+    return wrapper
+
+
+def is_shared_page() -> bool:
+    """True while rendering a page that may be kept: templates leave out anything per visitor."""
+    return has_request_context() and bool(request.environ.get(FLAG))
+
+
+class SharedPages:
+    """WSGI middleware: answer repeated anonymous GETs of opted-in pages from memory."""
+
+    def __init__(self, app: Callable, seconds: float, cookies: Iterable[str],
+                 entries: int = 128) -> None:
+        self.app, self.seconds, self.entries = app, seconds, entries
+        # Conservative: any cookie whose name merely ends like these also bypasses the store.
+        self.private = tuple(f"{name}=" for name in cookies)
+        self.pages: OrderedDict[tuple, tuple[float, int, str, list, bytes]] = OrderedDict()
+        self.generation = 0
+        self.lock = threading.Lock()
+
+    def forget(self) -> None:
+        """Drop every kept page (a write was committed)."""
+        with self.lock:
+            self.generation += 1
+            self.pages.clear()
+
+    def __call__(self, environ: dict, start_response: Callable):
+        if environ.get("REQUEST_METHOD") != "GET" or self.seconds <= 0:
+            return self.app(environ, start_response)
+        cookie = environ.get("HTTP_COOKIE", "")
+        if any(name in cookie for name in self.private):
+            return self.app(environ, start_response)
+        key = (environ.get("HTTP_HOST"), environ.get("wsgi.url_scheme"),
+               environ.get("SCRIPT_NAME"), environ.get("PATH_INFO"), environ.get("QUERY_STRING"),
+               cookie, environ.get("HTTP_ACCEPT"), environ.get("HTTP_ACCEPT_LANGUAGE"),
+               tuple(sorted((k, v) for k, v in environ.items() if k.startswith("HTTP_HX_"))))
+        now = time.monotonic()
+        kept = self.pages.get(key)
+        if kept is not None and kept[0] > now and kept[1] == self.generation:
+            start_response(kept[2], list(kept[3]))
+            return [kept[4]]
+        return self._render(environ, start_response, key, now)
+
+    def _render(self, environ, start_response, key, now):
+        generation = self.generation
+        answer: dict = {}
+
+        def capture(status, headers, exc_info=None):
+            answer["shared"] = any(name == MARK for name, _ in headers)
+            headers = [(name, value) for name, value in headers if name != MARK]
+            answer.update(status=status, headers=headers)
+            return start_response(status, headers, exc_info)
+
+        body = self.app(environ, capture)
+        if not answer.get("shared"):
+            return body
+        try:
+            content = b"".join(body)
+        finally:
+            close = getattr(body, "close", None)
+            if close is not None:
+                close()
+        headers = answer["headers"]
+        if (answer["status"].startswith("200 ")
+                and not any(name.lower() == "set-cookie" for name, _ in headers)):
+            with self.lock:
+                if generation == self.generation:
+                    self.pages[key] = (now + self.seconds, generation, answer["status"],
+                                       headers, content)
+                    self.pages.move_to_end(key)
+                    while len(self.pages) > self.entries:
+                        self.pages.popitem(last=False)
+        return [content]
+
+
+def init_app(app: Flask) -> None:
+    """Wrap the app when SHARED_PAGE_SECONDS > 0; forget kept pages on every committed write."""
+    seconds = float(app.config["SHARED_PAGE_SECONDS"])
+    app.jinja_env.globals["shared_page"] = is_shared_page
+    if seconds <= 0:
+        return
+    store = SharedPages(app.wsgi_app, seconds, (
+        app.config["SESSION_COOKIE_NAME"], app.config.get("REMEMBER_COOKIE_NAME", "remember_token")))
+    app.wsgi_app = store
+    app.extensions["shared_pages"] = store
+    _STORES.add(store)
+
+
+# Per connection: did this transaction write? Told by each statement's first word, which is
+# cheap; committing a transaction that wrote forgets every kept page. The commit event comes
+# just before the database commits, so a page rendered in that instant may be kept with the old
+# data: it is then as stale as a page on another process, never more than SHARED_PAGE_SECONDS.
+# Registered once for every engine (tests build many apps and engines in one process).
+@event.listens_for(Engine, "before_cursor_execute")
+def _note_write(conn, cursor, statement, parameters, context, executemany):
+    if statement.lstrip()[:7].upper().startswith(WRITES):
+        conn.info["shared_pages_wrote"] = True
+
+
+@event.listens_for(Engine, "commit")
+def _forget_after_write(conn):
+    if conn.info.pop("shared_pages_wrote", False):
+        for store in list(_STORES):
+            store.forget()
+
+
+@event.listens_for(Engine, "rollback")
+def _nothing_written(conn):
+    conn.info.pop("shared_pages_wrote", None)
