@@ -1,6 +1,10 @@
 """200 buyers check out the last 20 units at once through the real server: exactly 20 orders,
 no lock error shown to anyone, and checkouts per second against a bare conditional stock
-decrement on the same database (SQLite file; PostgreSQL too when TEST_DATABASE_URL is set)."""
+decrement on the same database (SQLite file; PostgreSQL too when TEST_DATABASE_URL is set).
+
+For information, the same storm also goes to a bare route doing only that decrement
+(bench/bare.py, same gunicorn config and database): what HTTP, gunicorn and one short
+transaction per request cost before the app adds its session, ORM, form and page."""
 from __future__ import annotations
 
 import asyncio
@@ -90,12 +94,44 @@ def bare_decrements(url: str, attempts: int = BUYERS, threads: int = 16) -> floa
     return attempts / elapsed
 
 
-def run_contest(label: str, env: dict, facts: dict, database_url: str, server) -> None:
+def timed_storm(server, path: str, forms: list[tuple[str, bytes]]) -> tuple[list, float, float]:
+    """storm() plus the server worker's CPU per request (ms), which, unlike the rate, does not
+    depend on what else the machine is running."""
+    pid = support.worker_pid(server)
+    cpu = support.cpu_seconds(pid)
+    answers, elapsed = asyncio.run(storm(server.url, path, forms))
+    return answers, elapsed, (support.cpu_seconds(pid) - cpu) * 1000 / len(forms)
+
+
+def bare_route_storm(server, database_url: str,
+                     forms: list[tuple[str, bytes]]) -> tuple[float, float, float]:
+    """The checkout storm (same requests, one connection each) against bench/bare.py's decrement
+    route; (decrements per second, seconds, server CPU ms per request). The route sells from its
+    own table of STOCK units."""
+    from bench.bare import route_stock
+
+    engine = sa.create_engine(database_url)
+    with engine.begin() as c:
+        route_stock.drop(c, checkfirst=True)
+        route_stock.create(c)
+        c.execute(route_stock.insert().values(id=1, stock=STOCK))
+    answers, elapsed, cpu_ms = timed_storm(server, "/decrement", forms)
+    with engine.connect() as c:
+        left = c.execute(sa.select(route_stock.c.stock)).scalar()
+    engine.dispose()
+    sold = sum(status == 303 for status, _ in answers)
+    assert (sold, left) == (STOCK, 0), (sold, left)
+    assert all(status in (303, 409) for status, _ in answers)
+    return BUYERS / elapsed, elapsed, cpu_ms
+
+
+def run_contest(label: str, env: dict, facts: dict, database_url: str, server,
+                bare_server=None) -> None:
     shop_id, product = facts["shop_id"], facts["contest_product"]
     with ThreadPoolExecutor(16) as pool:
         forms = list(pool.map(lambda email: checkout_form(server.url, email, facts["password"],
                                                           shop_id), facts["buyers"]))
-    answers, elapsed = asyncio.run(storm(server.url, f"/orders/checkout/{shop_id}", forms))
+    answers, elapsed, cpu_ms = timed_storm(server, f"/orders/checkout/{shop_id}", forms)
     statuses = {}
     for status, _ in answers:
         statuses[status] = statuses.get(status, 0) + 1
@@ -120,12 +156,18 @@ def run_contest(label: str, env: dict, facts: dict, database_url: str, server) -
     record(f"{BUYERS} checkouts for {STOCK} units, {label}",
            f"{per_second:.0f} checkouts/s ({elapsed:.2f} s), {orders} orders, 0 lock errors",
            f"{baseline:.0f} bare decrements/s", ratio, ">= 0.25x bare", ratio >= 0.25)
+    if bare_server is not None:
+        route, route_elapsed, route_cpu_ms = bare_route_storm(bare_server, database_url, forms)
+        record(f"{BUYERS} checkouts for {STOCK} units, {label}, against a bare route (info)",
+               f"{per_second:.0f} checkouts/s, server CPU {cpu_ms:.1f} ms/checkout",
+               f"{route:.0f} bare-route decrements/s ({route_elapsed:.2f} s), server CPU "
+               f"{route_cpu_ms:.1f} ms/request", per_second / route)
 
 
-def test_checkout_storm_sqlite(sqlite_world, app_server):
+def test_checkout_storm_sqlite(sqlite_world, app_server, bare_server):
     env, facts = sqlite_world
     url = env["DATABASE_URL"]
-    run_contest("SQLite", env, facts, url, app_server)
+    run_contest("SQLite", env, facts, url, app_server, bare_server)
 
 
 def test_checkout_storm_postgres(bench_tmp):
@@ -137,14 +179,16 @@ def test_checkout_storm_postgres(bench_tmp):
     with admin.connect() as c:
         c.execute(sa.text(f'CREATE DATABASE "{name}"'))
     url = sa.make_url(base).set(database=name).render_as_string(hide_password=False)
-    server = None
+    server = bare = None
     try:
         env, facts = support.prepare(url, buyers=BUYERS, stock=STOCK)
         server = support.start(env, "app-postgres")
-        run_contest("PostgreSQL", env, facts, url, server)
+        bare = support.start(env, "bare-postgres", "bench.bare:app")
+        run_contest("PostgreSQL", env, facts, url, server, bare)
     finally:
-        if server is not None:
-            server.stop()
+        for running in (server, bare):
+            if running is not None:
+                running.stop()
         with admin.connect() as c:
             c.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()

@@ -48,11 +48,15 @@ def problem_of(item: CartItem) -> str | None:
 
 
 def _items(buyer: User, shop_id: int | None = None) -> list[CartItem]:
-    query = (select(CartItem).join(Product).options(
-        joinedload(CartItem.product).joinedload(Product.shop))
-        .where(CartItem.user_id == buyer.id).order_by(CartItem.id))
-    if shop_id is not None:
-        query = query.where(Product.shop_id == shop_id)
+    product = joinedload(CartItem.product)
+    query = (select(CartItem).join(Product).where(CartItem.user_id == buyer.id)
+             .order_by(CartItem.id))
+    if shop_id is None:
+        query = query.options(product.joinedload(Product.shop))
+    else:
+        # The caller has just loaded this shop: item.product.shop comes from the session, not
+        # from a third table joined into every row.
+        query = query.options(product).where(Product.shop_id == shop_id)
     return list(db.session.scalars(query))
 
 

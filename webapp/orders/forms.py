@@ -1,5 +1,5 @@
-from flask_babel import gettext, lazy_gettext as _l
-from datetime import datetime, timedelta
+from flask_babel import get_locale, gettext, lazy_gettext as _l
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -39,20 +39,40 @@ def delivery_windows(shop=None, now: datetime | None = None) -> list[SelectChoic
     slots = parse_slots(shop.delivery_slots) if shop is not None else SLOT_CHOICES[1:7]
     days = shop.delivery_days if shop is not None else 3
     lead = timedelta(minutes=shop.delivery_lead_minutes if shop is not None else 60)
+    language = str(get_locale())
     choices = []
     for offset in range(days):
         day = (now + timedelta(days=offset)).date()
-        name = DAY_NAMES[offset] if offset < len(DAY_NAMES) else WEEKDAYS[day.weekday()]
         for start, end in slots:
-            begin = datetime(day.year, day.month, day.day, start, tzinfo=zone)
-            finish = begin + timedelta(hours=end - start)
-            if begin < now + lead:
-                continue
-            label = gettext("%(day)s %(month)d月%(date)d日 %(start)02d:00–%(end)02d:00", day=name,
-                            month=day.month, date=day.day, start=start, end=end)
-            value = f"{begin.strftime(WINDOW_FORMAT)}/{finish.strftime(WINDOW_FORMAT)}"
-            choices.append(SelectChoice(value, label))
+            begin, value, label = _window(language, zone, day, offset, start, end)
+            if begin >= now + lead:
+                choices.append(SelectChoice(value, label))
     return choices
+
+
+# Every buyer of a language sees the same windows on a day, so each is worked out once per
+# process: the formatted, translated labels were half the cost of building the checkout form.
+# Keyed by everything the window depends on; a new day is a new key.
+_WINDOWS: dict[tuple, tuple[datetime, str, str]] = {}
+_WINDOWS_KEPT = 4096
+
+
+def _window(language: str, zone: ZoneInfo, day: date, offset: int, start: int,
+            end: int) -> tuple[datetime, str, str]:
+    """(local start, value, label) of one window; `offset` is the day's distance from today."""
+    key = (language, zone.key, day, min(offset, len(DAY_NAMES)), start, end)
+    if (kept := _WINDOWS.get(key)) is not None:
+        return kept
+    name = DAY_NAMES[offset] if offset < len(DAY_NAMES) else WEEKDAYS[day.weekday()]
+    begin = datetime(day.year, day.month, day.day, start, tzinfo=zone)
+    finish = begin + timedelta(hours=end - start)
+    label = gettext("%(day)s %(month)d月%(date)d日 %(start)02d:00–%(end)02d:00", day=name,
+                    month=day.month, date=day.day, start=start, end=end)
+    value = f"{begin.strftime(WINDOW_FORMAT)}/{finish.strftime(WINDOW_FORMAT)}"
+    if len(_WINDOWS) >= _WINDOWS_KEPT:
+        _WINDOWS.clear()
+    _WINDOWS[key] = kept = (begin, value, label)
+    return kept
 
 
 WEEKDAYS = [_l("周一"), _l("周二"), _l("周三"), _l("周四"), _l("周五"), _l("周六"), _l("周日")]

@@ -3,6 +3,7 @@ import secrets
 
 from flask import Response, abort, flash, jsonify, request, url_for
 from flask_login import current_user
+from sqlalchemy import inspect
 
 from webapp.addresses import services as address_services
 from webapp.cart import services as cart_services
@@ -51,18 +52,21 @@ def checkout(shop_id: int):
                 current_user, cart.shop.id, destination=services.Destination.of(
                     form.addresses[form.address_id.data]),
                 window=form.window.data, payment_method=form.payment_method.data,
-                note=form.note.data or "", idempotency_key=form.idempotency_key.data)
+                note=form.note.data or "", idempotency_key=form.idempotency_key.data, cart=cart)
         except services.ServiceError as error:
             if error.status == 404:
                 raise
             # Stock ran out or a product went off sale while the buyer was choosing: say so on
-            # the form, keep what they chose, and show the cart as it is now.
+            # the form, keep what they chose, and show the cart as it is now (as loaded above
+            # when that is what refused, else read again after the rollback).
             form.form_errors.append(error.message)
             status = error.status
-            cart = cart_services.cart_for_shop(current_user, shop_id)
+            if not getattr(error, "cart_as_seen", False):
+                cart = cart_services.cart_for_shop(current_user, shop_id)
         else:
             flash(_("下单成功，等待商家接单。"), "success")
-            return redirect_to(url_for("orders.detail", order_id=order.id))
+            # The id from the identity key: order.id would reload the row the commit expired.
+            return redirect_to(url_for("orders.detail", order_id=inspect(order).identity[0]))
     elif form.errors:
         status = 422
     return render("orders/checkout.html", "orders/_checkout_form.html", status=status, form=form,

@@ -19,6 +19,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
+from webapp.cart.services import ShopCart
 from webapp.extensions import db
 from webapp.models import (
     CartItem, Delivery, Inspection, Order, OrderEvent, OrderLine, PaymentMethod, Product, ProofOfDelivery,
@@ -201,19 +202,30 @@ def _by_key(buyer: User, idempotency_key: str) -> Order | None:
 
 def place_order(buyer: User, shop_id: int, lines: dict[int, int] | None = None, *,
                 destination: Destination, window: str, payment_method: str, note: str = "",
-                idempotency_key: str) -> Order:
+                idempotency_key: str, cart: ShopCart | None = None) -> Order:
     """Order from one shop: `lines` ({product id: quantity}) or, if None, the buyer's cart there.
 
     All lines or none: each takes its stock with a conditional UPDATE, and one short line rolls
     the whole order back. The same idempotency key always gives the same order, so a double tap
     or a retry after a lost response places one order (the first one emptied the cart).
+
+    `cart` is the buyer's cart at the shop as this request already loaded it (the checkout page
+    shows it): its lines are ordered without reading them again, and a line it already shows
+    short or off sale is refused before anything is written (nothing to roll back, and the
+    page keeps the cart as loaded: the error has `cart_as_seen`). The conditional UPDATE stays
+    the guard for stock that runs out after the cart was read.
     """
     if (existing := _by_key(buyer, idempotency_key)) is not None:
         return existing
+    if cart is not None and (refusal := _refusal(*_cart_lines(cart))) is not None:
+        # The cart was read before the key check, so a same-key order placed from another tab
+        # would have been found above: it cannot be what emptied this stock.
+        refusal.cart_as_seen = True
+        raise refusal
     try:
         return _place_order(buyer, shop_id, lines, destination=destination, window=window,
                             payment_method=payment_method, note=note,
-                            idempotency_key=idempotency_key)
+                            idempotency_key=idempotency_key, cart=cart)
     except (ServiceError, IntegrityError):
         # The same key raced in from another tab and won while this one ran: its order emptied
         # the cart, took the stock or holds the key (the INSERT fails at flush). That order is
@@ -224,21 +236,49 @@ def place_order(buyer: User, shop_id: int, lines: dict[int, int] | None = None, 
         raise
 
 
+def _cart_lines(cart: ShopCart) -> tuple[dict[int, int], dict[int, Product]]:
+    """({product id: quantity}, {product id: product}) of a cart loaded with its products."""
+    return ({item.product_id: item.quantity for item in cart.items},
+            {item.product_id: item.product for item in cart.items})
+
+
+def _refusal(lines: dict[int, int], products: dict[int, Product]) -> ServiceError | None:
+    """Why the order cannot be placed as the products were read, line by line in the order
+    their stock is taken (an unknown or unpublished product, a quantity out of range, stock
+    short); None if nothing stands in the way yet."""
+    for product_id, quantity in sorted(lines.items()):
+        product = products.get(product_id)
+        if product is None or not product.published:
+            return Conflict(_("「%(title)s」已下架，请从购物车移除后再结算。", title=product.title)
+                            if product is not None else _("有商品已下架，请从购物车移除后再结算。"))
+        if not 1 <= quantity <= 99:
+            return ServiceError(_("数量需为 1 到 %(max)s。", max=99), 422)
+        if product.stock < quantity:
+            return OutOfStock(max(product.stock, 0), product.title if len(lines) > 1 else None)
+    return None
+
+
 def _place_order(buyer: User, shop_id: int, lines: dict[int, int] | None, *,
                  destination: Destination, window: str, payment_method: str, note: str,
-                 idempotency_key: str) -> Order:
+                 idempotency_key: str, cart: ShopCart | None = None) -> Order:
     shop = db.session.get(Shop, shop_id)  # the cart already loaded it: no second query
     if shop is None or shop.status is not ShopStatus.ACTIVE:
         raise ServiceError(_("该店铺已暂停营业或不存在，无法下单。"), 404)
     from_cart = lines is None
-    if from_cart:
-        lines = {item.product_id: item.quantity for item in db.session.scalars(
-            select(CartItem).join(Product).where(CartItem.user_id == buyer.id,
-                                                 Product.shop_id == shop.id))}
+    if cart is not None and from_cart:
+        lines, products = _cart_lines(cart)
+    else:
+        if from_cart:
+            lines = {item.product_id: item.quantity for item in db.session.scalars(
+                select(CartItem).join(Product).where(CartItem.user_id == buyer.id,
+                                                     Product.shop_id == shop.id))}
+        products = {p.id: p for p in db.session.scalars(select(Product).where(
+            Product.id.in_(lines), Product.shop_id == shop.id))} if lines else {}
     if not lines:
         raise Conflict(_("购物车中没有该店铺的商品。"))
-    products = {p.id: p for p in db.session.scalars(select(Product).where(
-        Product.id.in_(lines), Product.shop_id == shop.id))}
+    # Refuse what the read already shows before writing anything; the UPDATEs below decide.
+    if (refusal := _refusal(lines, products)) is not None:
+        raise refusal
     order = Order(
         buyer_id=buyer.id, shop_id=shop.id, status=Status.PLACED,
         payment_method=PaymentMethod(payment_method), recipient_name=destination.name.strip(),
@@ -247,14 +287,7 @@ def _place_order(buyer: User, shop_id: int, lines: dict[int, int] | None, *,
         dest_lng=destination.lng, note=(note or "").strip(), idempotency_key=idempotency_key)
     order.window_start, order.window_end = parse_window(window)
     for product_id, quantity in sorted(lines.items()):
-        product = products.get(product_id)
-        if product is None or not product.published:
-            db.session.rollback()
-            raise Conflict(_("「%(title)s」已下架，请从购物车移除后再结算。", title=product.title)
-                           if product is not None else _("有商品已下架，请从购物车移除后再结算。"))
-        if not 1 <= quantity <= 99:
-            db.session.rollback()
-            raise ServiceError(_("数量需为 1 到 %(max)s。", max=99), 422)
+        product = products[product_id]
         taken = db.session.execute(
             update(Product).where(Product.id == product.id, Product.stock >= quantity)
             .values(stock=Product.stock - quantity).execution_options(synchronize_session=False)
@@ -268,10 +301,11 @@ def _place_order(buyer: User, shop_id: int, lines: dict[int, int] | None, *,
     order.items_fen = sum(line.subtotal_fen for line in order.lines)
     order.delivery_fee_fen = shop.delivery_fee_fen
     order.total_fen = order.items_fen + order.delivery_fee_fen
+    # The event rides on the order: one flush writes the order, its lines and its event.
+    order.events.append(OrderEvent(actor_id=buyer.id, action=None, from_status=None,
+                                   to_status=Status.PLACED, note=""))
     db.session.add(order)
     db.session.flush()
-    db.session.add(OrderEvent(order_id=order.id, actor_id=buyer.id, action=None, from_status=None,
-                              to_status=Status.PLACED, note=""))
     if from_cart:
         db.session.execute(delete(CartItem).where(CartItem.user_id == buyer.id,
                                                   CartItem.product_id.in_(list(lines))))
