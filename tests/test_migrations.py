@@ -52,6 +52,8 @@ def test_upgrade_builds_everything_on_empty_sqlite(tmp_path):
     with app.app_context():
         mode = db.session.execute(sa.text("PRAGMA journal_mode")).scalar()
         assert mode == "wal"
+        # NORMAL (1): synced at checkpoints, safe from corruption with WAL.
+        assert db.session.execute(sa.text("PRAGMA synchronous")).scalar() == 1
     run_migrations(app, lambda: downgrade(revision="base"))
     with app.app_context():
         assert set(inspect(db.engine).get_table_names()) == {"alembic_version"}

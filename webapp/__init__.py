@@ -138,6 +138,11 @@ def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
     if isinstance(dbapi_connection, sqlite3.Connection):
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
+        # With WAL, NORMAL syncs at checkpoints instead of on every commit: the database cannot
+        # be corrupted, and only a power cut or OS crash (not a crashed app) can lose the last
+        # commits. FULL cost ~3 ms per commit here, all of it inside the handler a courier's
+        # position waits on before it is sent to the watchers. PostgreSQL is unaffected.
+        cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA busy_timeout=5000")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()

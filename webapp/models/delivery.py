@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, LargeBinary, String, false
+from sqlalchemy import JSON, ForeignKey, Index, LargeBinary, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.models.base import db, utcnow
@@ -30,8 +30,13 @@ class Delivery(db.Model):
 
 
 class TrackPoint(db.Model):
+    # Every position reads the delivery's last two minutes of points (the ETA's speed) and the
+    # map reads its trail in order: by delivery, then time, however long the delivery grows.
+    __table_args__ = (Index("ix_track_point_delivery_id_recorded_at", "delivery_id",
+                            "recorded_at"),)
+
     id: Mapped[int] = mapped_column(primary_key=True)
-    delivery_id: Mapped[int] = mapped_column(ForeignKey("delivery.id"), index=True)
+    delivery_id: Mapped[int] = mapped_column(ForeignKey("delivery.id"))
     lat: Mapped[float] = mapped_column()
     lng: Mapped[float] = mapped_column()
     accuracy: Mapped[float | None] = mapped_column()
