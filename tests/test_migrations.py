@@ -107,3 +107,19 @@ def test_upgrade_keeps_existing_applications_on_postgres(fresh_postgres):
     upgrade_with_data(app)
     with app.app_context():
         db.engine.dispose()
+
+
+def test_an_sqlite_without_returning_is_refused_at_start(monkeypatch):
+    """A courier's position is one UPDATE ... RETURNING, which SQLite has from 3.35 on: an older
+    one is refused at start with a clear message, not on every position."""
+    import sqlite3
+
+    from webapp import config
+
+    monkeypatch.setattr(sqlite3, "sqlite_version_info", (3, 34, 1))
+    monkeypatch.setattr(sqlite3, "sqlite_version", "3.34.1")
+    with pytest.raises(RuntimeError, match=r"SQLite 3\.35 or newer is needed; this Python has 3\.34\.1"):
+        config.check({"SECRET_KEY": "x", "KYC_ENCRYPTION_KEY": config.TestConfig.KYC_ENCRYPTION_KEY,
+                      "SQLALCHEMY_DATABASE_URI": "sqlite:///x.db"})
+    config.check({"SECRET_KEY": "x", "KYC_ENCRYPTION_KEY": config.TestConfig.KYC_ENCRYPTION_KEY,
+                   "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://u@h/db"})  # unaffected

@@ -13,7 +13,7 @@ from tests.conftest import app_with_tables
 from tests.helpers import HX, url
 from webapp.config import TestConfig
 from webapp.extensions import db
-from webapp.shared_pages import MARK, SharedPages
+from webapp.shared_pages import FLAG, SharedPages
 
 
 @pytest.fixture
@@ -44,7 +44,6 @@ def test_a_second_anonymous_visit_comes_from_memory(app, client, shop, world, st
     assert world.product.title in first.text
     # Nothing of a visitor's own: no session cookie, no form token, no marker header.
     assert "Set-Cookie" not in first.headers and "X-CSRFToken" not in first.text
-    assert MARK not in first.headers
     before = len(statements)
     again = shop_page(client, app, shop)
     assert len(statements) == before  # not a single query
@@ -89,7 +88,6 @@ def test_signed_in_visitors_get_their_own_page_and_it_is_not_kept(app, client, s
     mine = shop_page(client, app, shop)
     assert len(statements) > before
     assert f'data-user="{world.buyer.id}"' in mine.text and "X-CSRFToken" in mine.text
-    assert MARK not in mine.headers
     assert len(app.extensions["shared_pages"].pages) == 1  # only the anonymous one
 
 
@@ -140,11 +138,36 @@ def test_a_write_elsewhere_shows_within_the_kept_time(tmp_path):
         generator.close()
 
 
+def test_writes_to_what_no_shared_page_shows_keep_the_pages(app, client, shop, world,
+                                                           statements):
+    from webapp.models import CartItem
+
+    handle = shop.handle
+    shop_page(client, app, handle)
+    db.session.add(CartItem(user_id=world.buyer.id, product_id=world.product.id, quantity=1))
+    db.session.commit()  # a cart: never on a shared page
+    before = len(statements)
+    shop_page(client, app, handle)
+    assert len(statements) == before
+    world.product.stock = 1  # a product: on the shop page
+    db.session.commit()
+    shop_page(client, app, handle)
+    assert len(statements) > before
+
+
+def test_a_proxy_header_is_part_of_the_key(app, client, shop):
+    shop_page(client, app, shop)
+    shop_page(client, app, shop, **{"X-Forwarded-Proto": "https"})
+    shop_page(client, app, shop, **{"X-Forwarded-For": "203.0.113.9"})  # not in the key
+    assert len(app.extensions["shared_pages"].pages) == 2
+
+
 # The middleware on its own, around small WSGI apps.
 
-def wsgi_app(status="200 OK", headers=(), calls=None):
+def wsgi_app(status="200 OK", headers=(), calls=None, shared=True):
     def app(environ, start_response):
         calls.append(environ["PATH_INFO"])
+        environ[FLAG] = shared  # what @shared says for a visitor who is not signed in
         start_response(status, [("Content-Type", "text/plain"), *headers])
         return [b"page ", environ["PATH_INFO"].encode()]
 
@@ -162,25 +185,25 @@ def get(store, path="/", query="", cookie=""):
     return answer["status"], answer["headers"], body
 
 
-@pytest.mark.parametrize("status, headers", [
-    ("200 OK", [(MARK, "1"), ("Set-Cookie", "session=abc; HttpOnly")]),
-    ("404 NOT FOUND", [(MARK, "1")]),
-    ("200 OK", []),
+@pytest.mark.parametrize("status, headers, shared", [
+    ("200 OK", [("Set-Cookie", "session=abc; HttpOnly")], True),
+    ("200 OK", [("X-RateLimit-Remaining", "9")], True),
+    ("404 NOT FOUND", [], True),
+    ("200 OK", [], False),
 ])
-def test_only_marked_200s_without_a_cookie_are_kept(status, headers):
+def test_only_shared_200s_for_no_one_in_particular_are_kept(status, headers, shared):
     calls = []
-    store = SharedPages(wsgi_app(status, headers, calls), 60, ["session", "remember_token"])
+    store = SharedPages(wsgi_app(status, headers, calls, shared), 60,
+                        ["session", "remember_token"])
     for _ in range(3):
         got_status, got_headers, body = get(store)
         assert got_status == status and body == b"page /"
-        assert all(name != MARK for name, _ in got_headers)
     assert calls == ["/", "/", "/"] and not store.pages
 
 
 def test_a_session_or_remember_cookie_goes_past_the_store():
     calls = []
-    store = SharedPages(wsgi_app(headers=[(MARK, "1")], calls=calls), 60,
-                        ["session", "remember_token"])
+    store = SharedPages(wsgi_app(calls=calls), 60, ["session", "remember_token"])
     get(store)
     get(store)
     assert calls == ["/"]
@@ -194,7 +217,7 @@ def test_a_session_or_remember_cookie_goes_past_the_store():
 
 def test_the_store_keeps_a_bounded_number_of_pages():
     calls = []
-    store = SharedPages(wsgi_app(headers=[(MARK, "1")], calls=calls), 60, ["session"], entries=3)
+    store = SharedPages(wsgi_app(calls=calls), 60, ["session"], entries=3)
     for n in range(10):
         get(store, query=f"q={n}")
     assert len(store.pages) == 3
@@ -206,7 +229,7 @@ def test_the_store_keeps_a_bounded_number_of_pages():
 
 def test_kept_pages_expire():
     calls = []
-    store = SharedPages(wsgi_app(headers=[(MARK, "1")], calls=calls), 0.05, ["session"])
+    store = SharedPages(wsgi_app(calls=calls), 0.05, ["session"])
     get(store)
     get(store)
     time.sleep(0.1)

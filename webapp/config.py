@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -164,3 +165,8 @@ def check(config: dict) -> None:
                 "(make run keeps one in instance/secret_key), or set APP_ENV=development."
             )
     _load_kyc_key(config)
+    if (config.get("SQLALCHEMY_DATABASE_URI") or "").startswith("sqlite") \
+            and sqlite3.sqlite_version_info < (3, 35):
+        # A courier's position is one UPDATE ... RETURNING (webapp/delivery/services.py).
+        raise RuntimeError(f"SQLite 3.35 or newer is needed; this Python has "
+                           f"{sqlite3.sqlite_version}. Use a newer Python or PostgreSQL.")

@@ -11,11 +11,14 @@ What makes it safe, in this order:
 - nothing is looked up or kept for a request that carries a session or remember-me cookie
   (signed-in people, and anyone with a flash message or a form token, always get a fresh page);
 - a response is kept only if it is a 200 that sets no cookie (a page that put a CSRF token in
-  the session, and so in its HTML, sets one and is never kept);
-- any write this process commits to the database forgets every kept page, so a merchant's edit
-  shows at once on this process; other processes show it within `SHARED_PAGE_SECONDS`.
-The key is everything the response may depend on: method, host, scheme, script root, path,
-query, the whole Cookie header, Accept, Accept-Language and every HX-* header.
+  the session, and so in its HTML, sets one and is never kept) and carries no per-client
+  rate-limit headers;
+- any write this process commits to the database forgets every kept page (writes to tables
+  these pages never show, like track points and orders, aside), so a merchant's edit shows at
+  once on this process; other processes show it within `SHARED_PAGE_SECONDS`.
+The key is everything the response may depend on: host, scheme, script root, path, query, the
+whole Cookie header, Accept, Accept-Language, every HX-* header and the X-Forwarded-* headers a
+proxy sets (but the client's address).
 """
 from __future__ import annotations
 
@@ -27,13 +30,23 @@ from functools import wraps
 from typing import Callable, Iterable
 
 from flask import Flask, has_request_context, make_response, request
+import re
+
 from flask_login import current_user
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.pool import Pool
 
-MARK = "X-Shared-Page"  # set by @shared on a page fit for sharing; never sent to the browser
-FLAG = "webapp.shared_page"  # in the request's environ while such a page is made
-WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
+FLAG = "webapp.shared_page"  # in the request's environ: set by @shared for anonymous visitors
+# Request headers that go into the key besides the named ones (not X-Forwarded-For: the pages do
+# not depend on the client's address, and every client would get a page of its own).
+KEY_HEADERS = ("HTTP_HX_", "HTTP_X_FORWARDED_")
+# Tables that no shared page shows: their writes (a courier's position every second, orders,
+# carts) keep the pages. Any other write, or a statement not understood, forgets them.
+QUIET_TABLES = frozenset({"track_point", "delivery", "proof_of_delivery", "order", "order_line",
+                          "order_event", "cart_item", "address", "demand", "quote", "audit_log"})
+WRITTEN_TABLE = re.compile(r'\s*(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|UPDATE|DELETE\s+FROM)\s+"?(\w+)"?\s',
+                           re.IGNORECASE)
 _STORES: "weakref.WeakSet[SharedPages]" = weakref.WeakSet()  # one per app in this process
 
 
@@ -42,10 +55,7 @@ def shared(view: Callable) -> Callable:
     @wraps(view)
     def wrapper(*args, **kwargs):
         request.environ[FLAG] = not current_user.is_authenticated
-        response = make_response(view(*args, **kwargs))
-        if request.environ[FLAG]:
-            response.headers[MARK] = "1"
-        return response
+        return make_response(view(*args, **kwargs))
 
     return wrapper
 
@@ -73,6 +83,13 @@ class SharedPages:
             self.generation += 1
             self.pages.clear()
 
+    @staticmethod
+    def keepable(status: str, headers: list[tuple[str, str]]) -> bool:
+        """A 200 with nothing for one client only: no cookie, no rate-limit counts."""
+        names = [name.lower() for name, _ in headers]
+        return status.startswith("200 ") and "set-cookie" not in names \
+            and not any(name.startswith("x-ratelimit") for name in names)
+
     def __call__(self, environ: dict, start_response: Callable):
         if environ.get("REQUEST_METHOD") != "GET" or self.seconds <= 0:
             return self.app(environ, start_response)
@@ -82,7 +99,8 @@ class SharedPages:
         key = (environ.get("HTTP_HOST"), environ.get("wsgi.url_scheme"),
                environ.get("SCRIPT_NAME"), environ.get("PATH_INFO"), environ.get("QUERY_STRING"),
                cookie, environ.get("HTTP_ACCEPT"), environ.get("HTTP_ACCEPT_LANGUAGE"),
-               tuple(sorted((k, v) for k, v in environ.items() if k.startswith("HTTP_HX_"))))
+               tuple(sorted((k, v) for k, v in environ.items()
+                            if k.startswith(KEY_HEADERS) and k != "HTTP_X_FORWARDED_FOR")))
         now = time.monotonic()
         kept = self.pages.get(key)
         if kept is not None and kept[0] > now and kept[1] == self.generation:
@@ -95,13 +113,12 @@ class SharedPages:
         answer: dict = {}
 
         def capture(status, headers, exc_info=None):
-            answer["shared"] = any(name == MARK for name, _ in headers)
-            headers = [(name, value) for name, value in headers if name != MARK]
             answer.update(status=status, headers=headers)
             return start_response(status, headers, exc_info)
 
         body = self.app(environ, capture)
-        if not answer.get("shared"):
+        if not environ.get(FLAG) or not self.keepable(answer.get("status", ""),
+                                                      answer.get("headers", [])):
             return body
         try:
             content = b"".join(body)
@@ -110,15 +127,13 @@ class SharedPages:
             if close is not None:
                 close()
         headers = answer["headers"]
-        if (answer["status"].startswith("200 ")
-                and not any(name.lower() == "set-cookie" for name, _ in headers)):
-            with self.lock:
-                if generation == self.generation:
-                    self.pages[key] = (now + self.seconds, generation, answer["status"],
-                                       headers, content)
-                    self.pages.move_to_end(key)
-                    while len(self.pages) > self.entries:
-                        self.pages.popitem(last=False)
+        with self.lock:
+            if generation == self.generation:
+                self.pages[key] = (now + self.seconds, generation, answer["status"],
+                                   headers, content)
+                self.pages.move_to_end(key)
+                while len(self.pages) > self.entries:
+                    self.pages.popitem(last=False)
         return [content]
 
 
@@ -135,24 +150,39 @@ def init_app(app: Flask) -> None:
     _STORES.add(store)
 
 
-# Per connection: did this transaction write? Told by each statement's first word, which is
-# cheap; committing a transaction that wrote forgets every kept page. The commit event comes
-# just before the database commits, so a page rendered in that instant may be kept with the old
-# data: it is then as stale as a page on another process, never more than SHARED_PAGE_SECONDS.
+# Per connection: did this transaction write to a table a shared page may show? Told by each
+# statement's first words, which is cheap. The commit event comes just before the database
+# commits, so the pages are forgotten then and once more when the connection goes back to the
+# pool (the commit done): a page rendered in between is not kept with the old data.
 # Registered once for every engine (tests build many apps and engines in one process).
 @event.listens_for(Engine, "before_cursor_execute")
 def _note_write(conn, cursor, statement, parameters, context, executemany):
-    if statement.lstrip()[:7].upper().startswith(WRITES):
+    head = statement.lstrip()[:7].upper()
+    if head.startswith("SELECT") or "shared_pages_wrote" in conn.info:
+        return
+    written = WRITTEN_TABLE.match(statement)
+    if written is None or written.group(1).lower() not in QUIET_TABLES:
         conn.info["shared_pages_wrote"] = True
+
+
+def _forget_everywhere() -> None:
+    for store in list(_STORES):
+        store.forget()
 
 
 @event.listens_for(Engine, "commit")
 def _forget_after_write(conn):
     if conn.info.pop("shared_pages_wrote", False):
-        for store in list(_STORES):
-            store.forget()
+        conn.info["shared_pages_committed"] = True
+        _forget_everywhere()
 
 
 @event.listens_for(Engine, "rollback")
 def _nothing_written(conn):
     conn.info.pop("shared_pages_wrote", None)
+
+
+@event.listens_for(Pool, "checkin")
+def _forget_once_committed(dbapi_connection, record):
+    if record is not None and record.info.pop("shared_pages_committed", False):
+        _forget_everywhere()

@@ -346,6 +346,41 @@ def test_a_short_second_line_puts_back_the_first_lines_stock(app, world, make_pr
     assert db.session.scalar(select(func.count(OrderEvent.id))) == 0
 
 
+@pytest.mark.parametrize("change, refusal, message", [
+    ({"published": False}, services.Conflict, "「{title}」已下架，请从购物车移除后再结算。"),
+    ({"stock": 0}, services.OutOfStock, "已售罄"),
+], ids=["taken off sale", "sold out"])
+def test_what_changed_after_the_cart_was_read_is_refused_by_the_update(
+        app, world, add_to_cart, change, refusal, message):
+    """The page's cart is checked before anything is written, but the conditional UPDATE is
+    the guard: a product taken off sale or sold out after that read is still refused."""
+    from webapp.cart import services as cart_services
+
+    add_to_cart(world.buyer, world.product, 2)
+    cart = cart_services.cart_for_shop(world.buyer, world.shop.id)
+    title, stock = world.product.title, world.product.stock
+    # Another request's change, committed, which this request's loaded cart does not see (its
+    # objects are not expired by this commit, as they would not be by another request's).
+    session = db.session()
+    session.expire_on_commit = False
+    try:
+        db.session.execute(sa.update(Product).where(Product.id == world.product.id)
+                           .values(**change).execution_options(synchronize_session=False))
+        db.session.commit()
+    finally:
+        session.expire_on_commit = True
+    assert cart.items[0].product.published and cart.items[0].product.stock == stock
+    with pytest.raises(refusal) as refused:
+        services.place_order(world.buyer, world.shop.id, cart=cart, destination=services.Destination(
+            "张三", "13912345678", "x"), window=window_value(app), payment_method="cod",
+            idempotency_key=secrets.token_hex(16))
+    assert message.format(title=title) in refused.value.message
+    assert count_orders() == 0 and db.session.scalar(select(func.count(OrderEvent.id))) == 0
+    assert db.session.scalar(select(Product.stock).where(Product.id == world.product.id)) == \
+        change.get("stock", stock)
+    assert db.session.scalar(select(func.count(CartItem.id))) == 1  # the cart is kept
+
+
 @pytest.mark.parametrize("htmx", [True, False], ids=["htmx", "page"])
 def test_a_cart_with_one_short_line_orders_nothing(app, client, login_as, world, make_product,
                                                    make_address, add_to_cart, place, htmx):

@@ -215,6 +215,7 @@ def place_order(buyer: User, shop_id: int, lines: dict[int, int] | None = None, 
     page keeps the cart as loaded: the error has `cart_as_seen`). The conditional UPDATE stays
     the guard for stock that runs out after the cart was read.
     """
+    assert cart is None or lines is None, "order either the cart or the given lines"
     if (existing := _by_key(buyer, idempotency_key)) is not None:
         return existing
     if cart is not None and (refusal := _refusal(*_cart_lines(cart))) is not None:
@@ -288,14 +289,20 @@ def _place_order(buyer: User, shop_id: int, lines: dict[int, int] | None, *,
     order.window_start, order.window_end = parse_window(window)
     for product_id, quantity in sorted(lines.items()):
         product = products[product_id]
+        # Still on sale as well as in stock: the check above read the product a moment ago.
         taken = db.session.execute(
-            update(Product).where(Product.id == product.id, Product.stock >= quantity)
+            update(Product).where(Product.id == product.id, Product.stock >= quantity,
+                                  Product.published.is_(True))
             .values(stock=Product.stock - quantity).execution_options(synchronize_session=False)
         ).rowcount
         if taken != 1:
             db.session.rollback()
-            left = db.session.scalar(select(Product.stock).where(Product.id == product_id)) or 0
-            raise OutOfStock(left, product.title if len(lines) > 1 else None)
+            now = db.session.execute(select(Product.stock, Product.published)
+                                     .where(Product.id == product_id)).first()
+            if now is not None and not now.published:
+                raise Conflict(_("「%(title)s」已下架，请从购物车移除后再结算。", title=product.title))
+            raise OutOfStock(max(now.stock, 0) if now else 0,
+                             product.title if len(lines) > 1 else None)
         order.lines.append(OrderLine(product_id=product.id, title=product.title,
                                      unit_price_fen=product.price_fen, quantity=quantity))
     order.items_fen = sum(line.subtotal_fen for line in order.lines)
