@@ -22,6 +22,7 @@ proxy sets (but the client's address).
 """
 from __future__ import annotations
 
+import re
 import threading
 import time
 import weakref
@@ -30,8 +31,6 @@ from functools import wraps
 from typing import Callable, Iterable
 
 from flask import Flask, has_request_context, make_response, request
-import re
-
 from flask_login import current_user
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
