@@ -17,6 +17,7 @@ from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from webapp.i18n import N_
 from webapp.regions.fields import fill_choices
+from webapp.shops.windows import slot_choices
 from webapp.web import Form
 
 PHOTO_TYPES = "image/jpeg,image/png,image/webp"
@@ -137,10 +138,7 @@ class DeliverySettingsForm(Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        from webapp.orders.forms import SLOT_CHOICES
-
-        self.slots.choices = [SelectChoice(f"{a}-{b}", f"{a:02d}:00–{b:02d}:00")
-                              for a, b in SLOT_CHOICES]
+        self.slots.choices = slot_choices()
 
     def validate_slots(self, field):
         offered = {choice.value for choice in field.choices}

@@ -13,8 +13,8 @@ from webapp.models import DOCUMENTS, ApplicationStatus, MerchantApplication, Rol
 from webapp.regions.fields import check_region, fill_choices
 from webapp.regions.services import full_name as region_name
 from webapp.shops.services import handle_problem, own_shop_or_403, shop_of
+from webapp.shops.windows import parse_slots
 from webapp.uploads import posted_image, send_private
-from webapp.orders.forms import parse_slots
 from webapp.web import ServiceError, redirect_to, render, role_required, wants_fragment
 
 
