@@ -3,19 +3,21 @@ from wtforms import PasswordField, RadioField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
-from webapp.orders.state import Role
+from webapp.roles import Role
 from webapp.web import Form
 
 
 class LoginForm(Form):
-    login = StringField(_l("邮箱或手机号"), validators=[DataRequired(_l("请输入邮箱或手机号")), Length(max=254)],
+    login = StringField(_l("邮箱或手机号"),
+                        validators=[DataRequired(_l("请输入邮箱或手机号")), Length(max=254)],
                         render_kw={"autocomplete": "username"})
     password = PasswordField(_l("密码"), validators=[DataRequired(_l("请输入密码")), Length(max=128)],
                              render_kw={"autocomplete": "current-password"})
 
 
 class RegisterForm(Form):
-    role = RadioField(_l("我是"), choices=[SelectChoice(Role.BUYER.value, _l("买家")), SelectChoice(Role.MERCHANT.value, _l("商家"))],
+    role = RadioField(_l("我是"), choices=[SelectChoice(Role.BUYER.value, _l("买家")),
+                                         SelectChoice(Role.MERCHANT.value, _l("商家"))],
                       default=Role.BUYER.value, validators=[DataRequired(_l("请选择身份"))])
     display_name = StringField(_l("昵称"), validators=[DataRequired(_l("请输入昵称")), Length(max=40)],
                                render_kw={"autocomplete": "nickname"})

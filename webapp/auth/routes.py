@@ -5,7 +5,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from webapp.auth import bp, services
 from webapp.auth.forms import LoginForm, RegisterForm
 from webapp.extensions import limiter
-from webapp.orders.state import Role
+from webapp.roles import Role
 from webapp.web import redirect_to, render, safe_next
 
 

@@ -2,8 +2,9 @@ from flask_login import current_user
 from flask_socketio import join_room
 
 from webapp.extensions import socketio
-from webapp.orders.state import Role
 from webapp.realtime import shop_room, user_room
+from webapp.roles import Role
+from webapp.shops.services import shop_of
 
 
 @socketio.on("connect")
@@ -13,8 +14,6 @@ def connect(auth=None):
         raise ConnectionRefusedError("unauthorized")
     join_room(user_room(current_user.id))
     if current_user.role is Role.MERCHANT:
-        from webapp.shops.services import shop_of
-
         shop = shop_of(current_user)
         if shop is not None:
             join_room(shop_room(shop.id))

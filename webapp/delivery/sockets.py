@@ -2,7 +2,7 @@ from flask_login import current_user
 
 from webapp.delivery.services import PositionRefused, record_late, record_position
 from webapp.extensions import socketio
-from webapp.orders.state import Role
+from webapp.roles import Role
 
 
 def _from_courier(handler, data) -> dict:

@@ -10,7 +10,8 @@ from webapp.models.merchant import (
 from webapp.models.order import Inspection, Order, OrderEvent, OrderLine, PaymentMethod
 from webapp.models.shop import Shop, ShopStatus
 from webapp.models.user import User
-from webapp.orders.state import Action, Role, Status
+from webapp.orders.state import Action, Status
+from webapp.roles import Role
 
 __all__ = [
     "DOCUMENTS", "REVIEWABLE", "Action", "Address", "ApplicationStatus", "CartItem", "AuditLog", "Base", "Delivery", "Demand", "DemandStatus", "Inspection", "MerchantApplication",

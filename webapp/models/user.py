@@ -7,7 +7,7 @@ from sqlalchemy import Enum, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.models.base import db, utcnow
-from webapp.orders.state import Role
+from webapp.roles import Role
 
 
 def str_enum(enum_cls, length: int = 20) -> Enum:

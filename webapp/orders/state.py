@@ -1,19 +1,14 @@
 """The order state machine: which action moves an order from which status, and who may take it.
 
-Pure Python on purpose: it imports nothing from the app, models import its enums, and every
-status change in the app is first checked here by transition().
+Pure Python on purpose: it imports nothing from the app but the users' Role (webapp/roles.py,
+itself pure), models import its enums, and every status change in the app is first checked here
+by transition().
 """
 from __future__ import annotations
 
 from enum import StrEnum
 
-
-class Role(StrEnum):
-    BUYER = "buyer"
-    MERCHANT = "merchant"
-    COURIER = "courier"
-    ADMIN = "admin"
-    SYSTEM = "system"  # the platform itself: expiring orders nobody accepted in time
+from webapp.roles import Role
 
 
 class Status(StrEnum):
