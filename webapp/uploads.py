@@ -152,6 +152,30 @@ def _reencode(raw: bytes, max_pixels: int) -> CleanImage:
                       sha256=hashlib.sha256(data).hexdigest())
 
 
+def fit_photo(clean: CleanImage, max_side: int) -> CleanImage:
+    """Scale a cleaned photo down to `max_side` pixels on its long side (never up).
+
+    A page shows a photo at card or phone width: a 12-megapixel original would make every list
+    download megabytes. `clean` (from clean_image) holds no metadata, so neither does the result.
+    """
+    if max(clean.width, clean.height) <= max_side:
+        return clean
+    with Image.open(io.BytesIO(clean.data)) as image:
+        image.load()
+        image.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
+        out = io.BytesIO()
+        if clean.fmt == "jpeg":
+            image.save(out, format="JPEG", quality=JPEG_QUALITY, optimize=True)
+        elif clean.fmt == "png":
+            image.save(out, format="PNG", optimize=True)
+        else:
+            image.save(out, format="WEBP", quality=WEBP_QUALITY)
+        width, height = image.size
+    data = out.getvalue()
+    return CleanImage(data=data, fmt=clean.fmt, width=width, height=height,
+                      sha256=hashlib.sha256(data).hexdigest())
+
+
 def _convert(image: Image.Image, fmt: Format) -> Image.Image:
     """RGB for JPEG; RGBA for a PNG or WebP with any transparency, RGB otherwise."""
     if image.mode.startswith(("I", "F")):

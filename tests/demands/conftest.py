@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from webapp.demands import services
+from webapp.demands import decisions, posting, quoting
 from webapp.extensions import db
 from webapp.models import Role, ShopStatus, utcnow
 
@@ -45,22 +45,22 @@ def market(app, make_user, make_shop, make_product):
     return m
 
 
-def demand_input(**changes) -> services.DemandInput:
+def demand_input(**changes) -> posting.DemandInput:
     values = {"title": "20 斤妃子笑荔枝", "description": "要新鲜的，周末请客用", "category": "produce",
               "quantity": 2, "budget_fen": 15000, "district_code": HERE,
               "needed_by": utcnow() + timedelta(days=2), "idempotency_key": secrets.token_hex(16),
               "photo": None}
     values.update(changes)
-    return services.DemandInput(**values)
+    return posting.DemandInput(**values)
 
 
-def quote_input(**changes) -> services.QuoteInput:
+def quote_input(**changes) -> quoting.QuoteInput:
     values = {"product_id": None, "title": "妃子笑荔枝 一级果", "unit_price_fen": 6000,
               "quantity": 2, "delivery_fee_fen": 800,
               "earliest_delivery": utcnow() + timedelta(hours=3),
               "valid_until": utcnow() + timedelta(days=1), "note": "当天现摘"}
     values.update(changes)
-    return services.QuoteInput(**values)
+    return quoting.QuoteInput(**values)
 
 
 @pytest.fixture
@@ -68,7 +68,7 @@ def post(app):
     """Post a demand through the service."""
 
     def post_demand(buyer, **changes):
-        return services.post_demand(buyer, demand_input(**changes))
+        return posting.post_demand(buyer, demand_input(**changes))
 
     return post_demand
 
@@ -78,7 +78,7 @@ def offer(app):
     """Submit a quote through the service."""
 
     def submit(merchant, demand, **changes):
-        return services.submit_quote(merchant, demand.id, quote_input(**changes))
+        return quoting.submit_quote(merchant, demand.id, quote_input(**changes))
 
     return submit
 
@@ -114,7 +114,7 @@ def accept(app):
                                              HERE),
                   "window": checkout_window(app, quote), "payment_method": "cod", "note": "",
                   "idempotency_key": key or secrets.token_hex(16), **changes}
-        return services.accept_quote(buyer, quote.id, **values)
+        return decisions.accept_quote(buyer, quote.id, **values)
 
     return accept_quote
 

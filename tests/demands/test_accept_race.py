@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from tests.demands.conftest import HERE, checkout_window
 from webapp import create_app
 from webapp.config import TestConfig
-from webapp.demands import services
+from webapp.demands import decisions
 from webapp.extensions import db
 from webapp.models import (
     Demand, DemandStatus, Order, Product, Quote, QuoteStatus, Role, Shop, User, utcnow,
@@ -68,7 +68,7 @@ def race(url: str, shops: int, same_quote: bool = False) -> tuple[list[str], dic
             buyer = db.session.get(User, buyer_id)
             gate.wait()
             try:
-                services.accept_quote(
+                decisions.accept_quote(
                     buyer, quote_id, destination=Destination("x", "13900000000", "x", HERE),
                     window=windows[quote_id], payment_method="cod",
                     idempotency_key=secrets.token_hex(16))

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from tests.conftest import jpeg_bytes
 from tests.demands.conftest import demand_input
 from tests.helpers import HX, url
-from webapp.demands import services
+from webapp.demands import posting
 from webapp.extensions import db
 from webapp.models import Demand, Quote, QuoteStatus
 from webapp.uploads import clean_image
@@ -17,7 +17,7 @@ from webapp.uploads import clean_image
 @pytest.fixture
 def scene(market, post, offer):
     """A demand with a photo and a quote from each of the district's two shops."""
-    demand = services.post_demand(market.buyer, demand_input(photo=clean_image(jpeg_bytes())))
+    demand = posting.post_demand(market.buyer, demand_input(photo=clean_image(jpeg_bytes())))
     market.demand = demand
     market.quote_a = offer(market.merchant_a, demand, unit_price_fen=6100, note="A 的秘密备注")
     market.quote_b = offer(market.merchant_b, demand, unit_price_fen=5900, note="B 的秘密备注")

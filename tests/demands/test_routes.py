@@ -16,7 +16,7 @@ from tests.helpers import (
     checked_radio, input_value, post_multipart, selected_option, stored_files, upload, url,
 )
 from webapp.config import TestConfig
-from webapp.demands import services
+from webapp.demands import decisions, posting, quoting
 from webapp.demands.forms import INPUT_FORMAT
 from webapp.extensions import db
 from webapp.models import Demand, DemandStatus, Order, Quote, QuoteStatus, Role, utcnow
@@ -97,7 +97,7 @@ def test_posting_a_demand_with_a_photo(app, client, login_as, market, htmx):
     from PIL import Image
 
     with Image.open(stored) as image:
-        assert max(image.size) == services.PHOTO_MAX_SIDE  # shrunk, re-encoded
+        assert max(image.size) == posting.PHOTO_MAX_SIDE  # shrunk, re-encoded
     with client.get(url(app, "demands.photo", demand_id=demand.id)) as photo:
         assert photo.status_code == 200 and photo.mimetype == "image/jpeg"
         assert photo.headers["Cache-Control"] == "private, no-store"
@@ -281,7 +281,7 @@ def test_checkout_of_a_withdrawn_quote_is_refused(app, client, login_as, market,
     demand = post(market.buyer)
     quote = offer(market.merchant_a, demand)
     data = checkout_form(app, quote, address)
-    services.withdraw_quote(market.merchant_a, quote.id)
+    quoting.withdraw_quote(market.merchant_a, quote.id)
     login_as(market.buyer)
     path = url(app, "demands.checkout", quote_id=quote.id)
     response = client.get(path)
@@ -404,7 +404,7 @@ def test_a_quote_naming_another_shops_product_comes_back(app, client, login_as, 
 def test_a_quote_on_a_closed_demand_gets_409_with_the_reason(app, client, login_as, market,
                                                              post):
     demand = post(market.buyer)
-    services.close_demand(market.buyer, demand.id)
+    decisions.close_demand(market.buyer, demand.id)
     login_as(market.merchant_a)
     response = client.post(url(app, "demands.quote", demand_id=demand.id), data=quote_form(),
                            headers=HX)
@@ -498,7 +498,7 @@ def test_quote_submissions_are_rate_limited(limited_app):
     buyer, merchant = person(Role.BUYER), person(Role.MERCHANT)
     db.session.add(Shop(owner_id=merchant.id, handle="limited", name="限流店", district_code=HERE))
     db.session.commit()
-    demands = [services.post_demand(buyer, services.DemandInput(
+    demands = [posting.post_demand(buyer, posting.DemandInput(
         title=f"需求 {i}", description="", category="produce", quantity=2, budget_fen=None,
         district_code=HERE, needed_by=utcnow() + timedelta(days=2),
         idempotency_key=f"{i:032x}")) for i in range(3)]

@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 
 from tests.conftest import stock_of
 from tests.demands.conftest import ELSEWHERE, backdate, demand_input, quote_input
-from webapp.demands import services
+from webapp.demands import comparison, decisions, expiry, posting, quoting, rules
 from webapp.extensions import db
 from webapp.models import (
     Demand, DemandStatus, Order, OrderLine, Quote, QuoteStatus, ShopStatus, Status, utcnow,
@@ -66,8 +66,8 @@ def test_the_same_key_posts_one_demand(market, post):
 ], ids=["blank-title", "category", "quantity-0", "quantity-huge", "budget-0", "city-not-district",
         "unknown-district", "too-soon", "past", "too-far"])
 def test_a_bad_demand_is_refused_on_its_field(market, changes, field):
-    with pytest.raises(services.Rejected) as refused:
-        services.post_demand(market.buyer, demand_input(**changes))
+    with pytest.raises(rules.Rejected) as refused:
+        posting.post_demand(market.buyer, demand_input(**changes))
     assert refused.value.field == field and refused.value.status == 422
     assert refused.value.message
     assert count(Demand) == 0
@@ -76,7 +76,7 @@ def test_a_bad_demand_is_refused_on_its_field(market, changes, field):
 @pytest.mark.parametrize("who", ["merchant_a", "courier", "admin"])
 def test_only_buyers_post_demands(market, who):
     with pytest.raises(ServiceError) as refused:
-        services.post_demand(getattr(market, who), demand_input())
+        posting.post_demand(getattr(market, who), demand_input())
     assert refused.value.status == 403 and count(Demand) == 0
 
 
@@ -109,7 +109,7 @@ def test_a_merchant_quotes_one_of_its_products(market, post, offer):
 def test_a_bad_quote_is_refused_on_its_field(market, post, offer, changes, field, message):
     demand = post(market.buyer)
     before = snapshot()
-    with pytest.raises(services.Rejected) as refused:
+    with pytest.raises(rules.Rejected) as refused:
         offer(market.merchant_a, demand, **changes)
     assert (refused.value.field, refused.value.status) == (field, 422)
     assert message in refused.value.message
@@ -120,11 +120,11 @@ def test_a_quote_naming_another_shops_product_is_refused(market, post, offer):
     demand = post(market.buyer)
     before = snapshot()
     for product in (market.product_b, market.product_far):
-        with pytest.raises(services.Rejected) as refused:
+        with pytest.raises(rules.Rejected) as refused:
             offer(market.merchant_a, demand, product_id=product.id)
         assert (refused.value.field, refused.value.status) == ("product_id", 422)
         assert refused.value.message == "只能用本店的商品报价"
-    with pytest.raises(services.Rejected):
+    with pytest.raises(rules.Rejected):
         offer(market.merchant_a, demand, product_id=2**40)
     assert snapshot() == before
 
@@ -137,10 +137,10 @@ def test_a_quote_naming_another_shops_product_is_refused(market, post, offer):
 def test_a_demand_that_has_ended_accepts_no_quote(market, post, offer, accept, ending, message):
     demand = post(market.buyer)
     if ending == "closed":
-        services.close_demand(market.buyer, demand.id)
+        decisions.close_demand(market.buyer, demand.id)
     elif ending == "expired":
         backdate(demand, needed_by=utcnow() - timedelta(minutes=1))
-        services.expire_overdue()
+        expiry.expire_overdue()
     else:
         accept(market.buyer, offer(market.merchant_b, demand))
     before = snapshot()
@@ -171,7 +171,7 @@ def test_one_live_quote_per_shop_per_demand(market, post, offer):
     assert "本店已对该需求报价" in refused.value.message
     assert count(Quote) == 1
     # Withdrawn, the shop may quote again; the other shop quotes beside it all along.
-    services.withdraw_quote(market.merchant_a, first.id)
+    quoting.withdraw_quote(market.merchant_a, first.id)
     second = offer(market.merchant_a, demand, unit_price_fen=5000)
     offer(market.merchant_b, demand)
     assert (status_of(first), status_of(second)) == (QuoteStatus.WITHDRAWN, QuoteStatus.LIVE)
@@ -223,7 +223,7 @@ def test_a_shop_without_a_district_is_told_to_add_one(market, post, offer, make_
 def test_a_merchant_edits_its_live_quote(market, post, offer):
     demand = post(market.buyer)
     quote = offer(market.merchant_a, demand)
-    services.update_quote(market.merchant_a, quote.id, quote_input(unit_price_fen=5500,
+    quoting.update_quote(market.merchant_a, quote.id, quote_input(unit_price_fen=5500,
                                                                    delivery_fee_fen=0))
     db.session.expire_all()
     quote = db.session.get(Quote, quote.id)
@@ -235,10 +235,10 @@ def test_an_edit_obeys_the_same_rules(market, post, offer):
     demand = post(market.buyer)
     quote = offer(market.merchant_a, demand)
     before = snapshot()
-    with pytest.raises(services.Rejected):
-        services.update_quote(market.merchant_a, quote.id, quote_input(unit_price_fen=0))
-    with pytest.raises(services.Rejected):
-        services.update_quote(market.merchant_a, quote.id,
+    with pytest.raises(rules.Rejected):
+        quoting.update_quote(market.merchant_a, quote.id, quote_input(unit_price_fen=0))
+    with pytest.raises(rules.Rejected):
+        quoting.update_quote(market.merchant_a, quote.id,
                               quote_input(product_id=market.product_b.id))
     assert snapshot() == before
 
@@ -248,18 +248,18 @@ def test_a_decided_quote_cannot_be_edited_or_withdrawn(market, post, offer, acce
     demand = post(market.buyer)
     quote = offer(market.merchant_a, demand)
     if decided == "withdrawn":
-        services.withdraw_quote(market.merchant_a, quote.id)
+        quoting.withdraw_quote(market.merchant_a, quote.id)
     elif decided == "declined":
-        services.decline_quote(market.buyer, quote.id)
+        decisions.decline_quote(market.buyer, quote.id)
     elif decided == "accepted":
         accept(market.buyer, quote)
     else:
         accept(market.buyer, offer(market.merchant_b, demand))
     before = snapshot()
     with pytest.raises(Conflict):
-        services.update_quote(market.merchant_a, quote.id, quote_input(unit_price_fen=1))
+        quoting.update_quote(market.merchant_a, quote.id, quote_input(unit_price_fen=1))
     with pytest.raises(Conflict):
-        services.withdraw_quote(market.merchant_a, quote.id)
+        quoting.withdraw_quote(market.merchant_a, quote.id)
     assert snapshot() == before
 
 
@@ -280,7 +280,7 @@ def test_accepting_a_quote_places_the_order_at_the_quoted_price(market, post, of
     assert status_of(demand) is DemandStatus.ACCEPTED
     assert (status_of(chosen), status_of(other)) == (QuoteStatus.ACCEPTED,
                                                     QuoteStatus.NOT_CHOSEN)
-    assert services.order_of(db.session.get(Demand, demand.id)).id == order.id
+    assert comparison.order_of(db.session.get(Demand, demand.id)).id == order.id
 
 
 def test_accepting_a_product_quote_takes_its_stock(market, post, offer, accept):
@@ -316,18 +316,18 @@ def test_a_quote_that_cannot_be_taken_is_refused(market, post, offer, accept, ho
     demand = post(market.buyer)
     quote = offer(market.merchant_a, demand)
     if how == "withdrawn":
-        services.withdraw_quote(market.merchant_a, quote.id)
+        quoting.withdraw_quote(market.merchant_a, quote.id)
     elif how == "expired":
         backdate(quote, valid_until=utcnow() - timedelta(seconds=1))
     elif how == "declined":
-        services.decline_quote(market.buyer, quote.id)
+        decisions.decline_quote(market.buyer, quote.id)
     elif how == "closed":
-        services.close_demand(market.buyer, demand.id)
+        decisions.close_demand(market.buyer, demand.id)
     elif how == "demand-expired":
         backdate(demand, needed_by=utcnow() - timedelta(seconds=1))
     else:
         backdate(market.shop_a, status=ShopStatus.SUSPENDED)
-    services.expire_overdue()
+    expiry.expire_overdue()
     before = snapshot()
     with pytest.raises(Conflict) as refused:
         accept(market.buyer, quote)
@@ -358,11 +358,11 @@ def test_a_second_accept_is_refused(market, post, offer, accept):
 def test_declining_one_quote_leaves_the_others_open(market, post, offer):
     demand = post(market.buyer)
     a, b = offer(market.merchant_a, demand), offer(market.merchant_b, demand)
-    services.decline_quote(market.buyer, a.id)
+    decisions.decline_quote(market.buyer, a.id)
     assert (status_of(a), status_of(b), status_of(demand)) == (
         QuoteStatus.DECLINED, QuoteStatus.LIVE, DemandStatus.OPEN)
     with pytest.raises(Conflict):
-        services.decline_quote(market.buyer, a.id)
+        decisions.decline_quote(market.buyer, a.id)
     # The declined shop may try again with a better offer.
     assert offer(market.merchant_a, demand, unit_price_fen=5000).status is QuoteStatus.LIVE
 
@@ -370,13 +370,13 @@ def test_declining_one_quote_leaves_the_others_open(market, post, offer):
 def test_closing_a_demand_closes_its_quotes(market, post, offer):
     demand = post(market.buyer)
     a = offer(market.merchant_a, demand)
-    services.withdraw_quote(market.merchant_a, a.id)
+    quoting.withdraw_quote(market.merchant_a, a.id)
     b = offer(market.merchant_b, demand)
-    services.close_demand(market.buyer, demand.id)
+    decisions.close_demand(market.buyer, demand.id)
     assert (status_of(demand), status_of(a), status_of(b)) == (
         DemandStatus.CLOSED, QuoteStatus.WITHDRAWN, QuoteStatus.NOT_CHOSEN)
     with pytest.raises(Conflict) as refused:
-        services.close_demand(market.buyer, demand.id)
+        decisions.close_demand(market.buyer, demand.id)
     assert refused.value.message == "买家已关闭该需求。"
 
 
@@ -386,7 +386,7 @@ def test_a_demand_past_its_deadline_expires_on_read(market, post, offer):
     demand = post(market.buyer)
     quote = offer(market.merchant_a, demand)
     backdate(demand, needed_by=utcnow() - timedelta(minutes=1))
-    [(listed, live)] = services.demands_of(market.buyer)
+    [(listed, live)] = posting.demands_of(market.buyer)
     assert (listed.status, live) == (DemandStatus.EXPIRED, 0)
     assert status_of(quote) is QuoteStatus.EXPIRED
 
@@ -395,7 +395,7 @@ def test_a_quote_past_valid_until_expires_and_the_shop_may_quote_again(market, p
     demand = post(market.buyer)
     quote = offer(market.merchant_a, demand)
     backdate(quote, valid_until=utcnow() - timedelta(seconds=1))
-    assert services.expire_overdue(demand_id=demand.id) == 1
+    assert expiry.expire_overdue(demand_id=demand.id) == 1
     assert status_of(quote) is QuoteStatus.EXPIRED and status_of(demand) is DemandStatus.OPEN
     assert offer(market.merchant_a, demand).status is QuoteStatus.LIVE
 
@@ -407,8 +407,8 @@ def test_a_read_with_nothing_overdue_writes_nothing(market, post, offer):
     listener = lambda *args: statements.append(args[2])  # noqa: E731
     event.listen(db.engine, "before_cursor_execute", listener)
     try:
-        services.demands_of(market.buyer)
-        services.feed(market.merchant_a)
+        posting.demands_of(market.buyer)
+        quoting.feed(market.merchant_a)
     finally:
         event.remove(db.engine, "before_cursor_execute", listener)
     assert statements and all(s.lstrip().upper().startswith("SELECT") for s in statements)
@@ -431,17 +431,17 @@ def test_the_feed_shows_open_demands_of_the_district_and_categories(market, post
     clothes = post(market.buyer, title="羽绒服", category="clothing")
     far = post(market.other_buyer, district_code=ELSEWHERE)
     closed = post(market.buyer, title="已关闭")
-    services.close_demand(market.buyer, closed.id)
+    decisions.close_demand(market.buyer, closed.id)
     mine = offer(market.merchant_b, fruit)
-    _, demands, quoted = services.feed(market.merchant_a)
+    _, demands, quoted = quoting.feed(market.merchant_a)
     assert [d.id for d in demands] == [fruit.id]  # A sells produce only
     assert quoted == {}  # sealed: B's quote is not A's business
-    _, demands, quoted = services.feed(market.merchant_b)
+    _, demands, quoted = quoting.feed(market.merchant_b)
     assert [d.id for d in demands] == [gadget.id, fruit.id]
     assert quoted == {fruit.id: mine}
-    _, demands, _ = services.feed(market.merchant_a, everything=True)
+    _, demands, _ = quoting.feed(market.merchant_a, everything=True)
     assert [d.id for d in demands] == [clothes.id, gadget.id, fruit.id]
-    _, demands, _ = services.feed(market.merchant_far)
+    _, demands, _ = quoting.feed(market.merchant_far)
     assert [d.id for d in demands] == [far.id]
 
 
@@ -449,7 +449,7 @@ def test_a_shop_with_nothing_on_sale_watches_every_category(market, make_user, m
     owner = make_user(__import__("webapp.models", fromlist=["Role"]).Role.MERCHANT)
     make_shop(owner, district_code=market.shop_a.district_code)
     clothes = post(market.buyer, title="羽绒服", category="clothing")
-    _, demands, _ = services.feed(owner)
+    _, demands, _ = quoting.feed(owner)
     assert [d.id for d in demands] == [clothes.id]
 
 
@@ -472,7 +472,7 @@ def test_track_records_come_from_one_grouped_query(market, make_user):
     listener = lambda *args: statements.append(args[2])  # noqa: E731
     event.listen(db.engine, "before_cursor_execute", listener)
     try:
-        records = services.track_records(ids)
+        records = comparison.track_records(ids)
     finally:
         event.remove(db.engine, "before_cursor_execute", listener)
     assert len(statements) == 1 and "GROUP BY" in statements[0]
@@ -487,10 +487,10 @@ def test_the_comparison_orders_by_total_and_marks_the_best(market, post, offer):
     dear = offer(market.merchant_a, demand, unit_price_fen=7000, delivery_fee_fen=0,
                  earliest_delivery=utcnow() + timedelta(hours=1))
     cheap = offer(market.merchant_b, demand, unit_price_fen=6000, delivery_fee_fen=900)
-    offers, others = services.comparison(demand)
+    offers, others = comparison.compare(demand)
     assert [o.quote.id for o in offers] == [cheap.id, dear.id]
     assert [(o.cheapest, o.soonest) for o in offers] == [(True, False), (False, True)]
     assert others == []
-    services.withdraw_quote(market.merchant_a, dear.id)
-    offers, others = services.comparison(demand)
+    quoting.withdraw_quote(market.merchant_a, dear.id)
+    offers, others = comparison.compare(demand)
     assert [o.quote.id for o in offers] == [cheap.id] and [q.id for q in others] == [dear.id]

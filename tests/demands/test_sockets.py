@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.demands.conftest import ELSEWHERE, quote_input
-from webapp.demands import services
+from webapp.demands import decisions, quoting, rules
 from webapp.orders.services import OutOfStock
 
 
@@ -82,10 +82,10 @@ def test_quotes_reach_only_their_buyer(market, post, offer, connect):
     quote = offer(market.merchant_a, demand)
     assert events(buyer, "quote:submitted") == [{"id": quote.id, "demand_id": demand.id}]
     assert events(other_buyer, "quote:submitted") == [] and events(b, "quote:submitted") == []
-    services.update_quote(market.merchant_a, quote.id, quote_input(unit_price_fen=5000))
+    quoting.update_quote(market.merchant_a, quote.id, quote_input(unit_price_fen=5000))
     assert events(buyer, "quote:updated") == [
         {"id": quote.id, "demand_id": demand.id, "status": "live"}]
-    services.withdraw_quote(market.merchant_a, quote.id)
+    quoting.withdraw_quote(market.merchant_a, quote.id)
     assert events(buyer, "quote:withdrawn") == [
         {"id": quote.id, "demand_id": demand.id, "status": "withdrawn"}]
     assert events(other_buyer, "quote:updated") == events(other_buyer, "quote:withdrawn") == []
@@ -122,11 +122,11 @@ def test_declining_and_closing_reach_the_merchants(market, post, offer, connect)
     demand = post(market.buyer)
     a_quote, b_quote = offer(market.merchant_a, demand), offer(market.merchant_b, demand)
     a, b = connect(market.merchant_a), connect(market.merchant_b)
-    services.decline_quote(market.buyer, a_quote.id)
+    decisions.decline_quote(market.buyer, a_quote.id)
     assert events(a, "quote:decided") == [
         {"id": a_quote.id, "demand_id": demand.id, "status": "declined"}]
     assert events(b, "quote:decided") == []
-    services.close_demand(market.buyer, demand.id)
+    decisions.close_demand(market.buyer, demand.id)
     assert events(b, "quote:decided") == [
         {"id": b_quote.id, "demand_id": demand.id, "status": "not_chosen"}]
     assert events(a, "quote:decided") == []  # its quote was already declined
@@ -151,6 +151,6 @@ def test_a_refused_accept_announces_nothing(market, post, offer, accept, connect
 def test_a_refused_quote_announces_nothing(market, post, offer, connect):
     demand = post(market.buyer)
     buyer = connect(market.buyer)
-    with pytest.raises(services.Rejected):
+    with pytest.raises(rules.Rejected):
         offer(market.merchant_a, demand, unit_price_fen=0)
     assert buyer.get_received() == []

@@ -45,7 +45,8 @@ def seed_reviews_and_demands(env: dict) -> dict:
     from webapp.auth.services import find_by_login, register
     from webapp.cli import demo_document, demo_id_number, demo_uscc
     from webapp.config import TestConfig
-    from webapp.demands.services import DemandInput, QuoteInput, post_demand, submit_quote
+    from webapp.demands.posting import DemandInput, post_demand
+    from webapp.demands.quoting import QuoteInput, submit_quote
     from webapp.extensions import db
     from webapp.merchants.services import submit_application
     from webapp.models import Role, utcnow

@@ -14,7 +14,7 @@ import pytest
 
 from tests.conftest import signature_data_url, submit_complete, window_value
 from tests.helpers import url
-from webapp.demands import services as demands
+from webapp.demands import posting, quoting
 from webapp.extensions import db
 from webapp.models import Role, utcnow
 from webapp.orders import services as orders
@@ -78,11 +78,11 @@ def scene(app, make_user, make_shop, make_product):
     s.refused = order("accept", "assign", "start", "arrive", "sign", checks="refuse")
     orders.cancel(order().id, s.buyer, orders.BUYER_CANCEL_REASONS[0])
 
-    s.demand = demands.post_demand(s.buyer, demands.DemandInput(
+    s.demand = posting.post_demand(s.buyer, posting.DemandInput(
         title="Fresh lychees", description="For a party", category="produce", quantity=2,
         budget_fen=15000, district_code=HERE, needed_by=now + timedelta(days=2),
         idempotency_key=secrets.token_hex(16), photo=None))
-    s.quote = demands.submit_quote(s.merchant, s.demand.id, demands.QuoteInput(
+    s.quote = quoting.submit_quote(s.merchant, s.demand.id, quoting.QuoteInput(
         product_id=None, title="Lychees grade one", unit_price_fen=6000, quantity=2,
         delivery_fee_fen=800, earliest_delivery=now + timedelta(hours=3),
         valid_until=now + timedelta(days=1), note="Picked today"))

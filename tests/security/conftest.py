@@ -120,7 +120,7 @@ def build_victims(make_user, make_shop, make_product) -> Victims:
     from webapp.admin import services as admin
     from webapp.cart import services as cart
     from webapp.catalog import services as catalog
-    from webapp.demands import services as demands
+    from webapp.demands import posting, quoting
     from webapp.shops.services import shop_of
     from webapp.uploads import clean_image, store
 
@@ -172,14 +172,14 @@ def build_victims(make_user, make_shop, make_product) -> Victims:
     db.session.commit()
 
     def demand(photo=False):
-        return demands.post_demand(v.buyer_a, demands.DemandInput(
+        return posting.post_demand(v.buyer_a, posting.DemandInput(
             title="秘密需求标题", description="秘密需求描述", category="produce", quantity=2,
             budget_fen=15000, district_code=HERE, needed_by=utcnow() + timedelta(days=2),
             idempotency_key=secrets.token_hex(16),
             photo=clean_image(jpeg_bytes()) if photo else None))
 
     def quote(on):
-        return demands.submit_quote(v.merchant_a, on.id, demands.QuoteInput(
+        return quoting.submit_quote(v.merchant_a, on.id, quoting.QuoteInput(
             product_id=None, title="秘密报价商品", unit_price_fen=654321, quantity=2,
             delivery_fee_fen=800, earliest_delivery=utcnow() + timedelta(hours=3),
             valid_until=utcnow() + timedelta(days=1), note="秘密报价备注"))

@@ -1,17 +1,24 @@
 """Platform review of real-name applications, and shop suspension. Every decision is audited."""
 from __future__ import annotations
 
-from sqlalchemy import func, select, update
+from flask_babel import gettext as _
+from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from webapp import audit
-from flask_babel import gettext as _
-
+from webapp.cas import compare_and_set
 from webapp.extensions import db
 from webapp.i18n import N_
 from webapp.merchants.services import application_values, previous_version, reveal_id_number
 from webapp.models import (
-    REVIEWABLE, ApplicationStatus, MerchantApplication, Shop, ShopStatus, User, utcnow,
+    REVIEWABLE,
+    ApplicationStatus,
+    AuditLog,
+    MerchantApplication,
+    Shop,
+    ShopStatus,
+    User,
+    utcnow,
 )
 from webapp.realtime import emit_after_commit, user_room
 from webapp.shops.services import handle_is_free, new_handle, shop_of
@@ -84,20 +91,19 @@ def changes_since_previous(application: MerchantApplication) -> list[str]:
     return [f for f in REVIEWABLE if old.get(f) != new.get(f)]
 
 
+def _already_decided(application_id: int) -> Conflict:
+    """Say the application was decided meanwhile (a 404 instead if it is gone)."""
+    get_application(application_id)
+    return Conflict(_("该申请已被处理，请刷新列表。"))
+
+
 def _decide(application_id: int, reviewer: User, status: ApplicationStatus, notes: dict,
             comment: str) -> MerchantApplication:
-    done = db.session.execute(
-        update(MerchantApplication)
-        .where(MerchantApplication.id == application_id,
-               MerchantApplication.status == ApplicationStatus.SUBMITTED)
-        .values(status=status, reviewer_id=reviewer.id, reviewed_at=utcnow(),
-                review_notes=notes, review_comment=comment)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    if done != 1:
-        db.session.rollback()
-        get_application(application_id)
-        raise Conflict(_("该申请已被处理，请刷新列表。"))
+    compare_and_set(MerchantApplication, MerchantApplication.id == application_id,
+                    MerchantApplication.status == ApplicationStatus.SUBMITTED,
+                    conflict=lambda: _already_decided(application_id),
+                    status=status, reviewer_id=reviewer.id, reviewed_at=utcnow(),
+                    review_notes=notes, review_comment=comment)
     application = get_application(application_id)
     db.session.refresh(application)
     audit.record(reviewer, f"application.{status}", application, notes=notes, comment=comment,
@@ -203,8 +209,6 @@ def _missing_shop():
 
 def audit_trail(application: MerchantApplication) -> list:
     """Every audited action on any version of this merchant's application."""
-    from webapp.models import AuditLog
-
     ids = select(MerchantApplication.id).where(MerchantApplication.user_id == application.user_id)
     return list(db.session.scalars(
         select(AuditLog).options(joinedload(AuditLog.actor))

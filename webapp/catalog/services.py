@@ -1,16 +1,14 @@
 """Products, always loaded through the shop that owns them."""
 from __future__ import annotations
 
-import io
-
 from flask import abort
 from flask_babel import gettext as _
-from PIL import Image
-from sqlalchemy import select, update
+from sqlalchemy import select
 
+from webapp.cas import compare_and_set
 from webapp.extensions import db
 from webapp.models import Product, Shop
-from webapp.uploads import CleanImage, discard, store
+from webapp.uploads import CleanImage, discard, fit_photo, store
 from webapp.web import ServiceError
 
 # Product photos are shown at card and phone width: a 12-megapixel original would make every
@@ -32,32 +30,8 @@ def own_product(shop: Shop, product_id: int) -> Product:
     return product
 
 
-def fit_photo(clean: CleanImage, max_side: int = PHOTO_MAX_SIDE) -> CleanImage:
-    """Scale a cleaned photo down to `max_side` pixels on its long side (never up)."""
-    if max(clean.width, clean.height) <= max_side:
-        return clean
-    import hashlib
-
-    from webapp.uploads import JPEG_QUALITY, WEBP_QUALITY
-
-    with Image.open(io.BytesIO(clean.data)) as image:
-        image.load()
-        image.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
-        out = io.BytesIO()
-        if clean.fmt == "jpeg":
-            image.save(out, format="JPEG", quality=JPEG_QUALITY, optimize=True)
-        elif clean.fmt == "png":
-            image.save(out, format="PNG", optimize=True)
-        else:
-            image.save(out, format="WEBP", quality=WEBP_QUALITY)
-        width, height = image.size
-    data = out.getvalue()
-    return CleanImage(data=data, fmt=clean.fmt, width=width, height=height,
-                      sha256=hashlib.sha256(data).hexdigest())
-
-
 def _stored(photo: CleanImage | None) -> str | None:
-    return store(fit_photo(photo), PHOTO_FOLDER) if photo is not None else None
+    return store(fit_photo(photo, PHOTO_MAX_SIDE), PHOTO_FOLDER) if photo is not None else None
 
 
 def create_product(shop: Shop, *, title: str, description: str, price_fen: int, stock: int,
@@ -79,6 +53,12 @@ def create_product(shop: Shop, *, title: str, description: str, price_fen: int, 
     return product
 
 
+def _stock_changed(product: Product) -> ServiceError:
+    """Reload a product whose stock moved too far under the form and say by how much."""
+    db.session.refresh(product)
+    return ServiceError(_("库存已变化（当前 %(n)s 件），请重新填写。", n=product.stock), 409)
+
+
 def update_product(product: Product, *, title: str, description: str, price_fen: int,
                    stock: int, stock_seen: int, published: bool, category: str | None = None,
                    low_stock_at: int | None = None, photo: CleanImage | None = None,
@@ -87,14 +67,8 @@ def update_product(product: Product, *, title: str, description: str, price_fen:
     while the form was open are not undone. A new photo replaces the old file once saved."""
     delta = stock - stock_seen
     if delta:
-        changed = db.session.execute(
-            update(Product).where(Product.id == product.id, Product.stock + delta >= 0)
-            .values(stock=Product.stock + delta).execution_options(synchronize_session=False)
-        ).rowcount
-        if changed != 1:
-            db.session.rollback()
-            db.session.refresh(product)
-            raise ServiceError(_("库存已变化（当前 %(n)s 件），请重新填写。", n=product.stock), 409)
+        compare_and_set(Product, Product.id == product.id, Product.stock + delta >= 0,
+                        conflict=lambda: _stock_changed(product), stock=Product.stock + delta)
     product.title, product.description = title.strip(), description.strip()
     product.price_fen, product.published = price_fen, published
     if category is not None:

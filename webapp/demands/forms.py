@@ -14,7 +14,9 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
 from webapp.catalog.categories import CATEGORIES
-from webapp.demands.services import MAX_QUANTITY, check_needed_by
+from webapp.demands.posting import check_needed_by
+from webapp.demands.quoting import QuoteInput
+from webapp.demands.rules import MAX_QUANTITY
 from webapp.i18n import user_zone
 from webapp.models import utcnow
 from webapp.orders.forms import WINDOW_FORMAT, CheckoutForm, delivery_windows
@@ -188,9 +190,7 @@ class QuoteForm(Form):
         self.valid_until.data = to_local(quote.valid_until)
         self.note.data = quote.note
 
-    def to_input(self):
-        from webapp.demands.services import QuoteInput
-
+    def to_input(self) -> QuoteInput:
         return QuoteInput(
             product_id=int(self.product_id.data) if self.product_id.data else None,
             title=self.item_title.data or "", unit_price_fen=parse_fen(self.unit_price.data),

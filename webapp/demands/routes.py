@@ -1,5 +1,6 @@
 """Demands and quotes: the buyer posts and compares, approved merchants watch a live feed and
-quote. Views parse forms; the rules live in services.py."""
+quote. Views parse forms; the rules live in the services beside them (posting, access,
+comparison, decisions, quoting, expiry)."""
 import secrets
 
 import click
@@ -9,7 +10,7 @@ from flask_login import current_user
 
 from webapp.addresses import services as address_services
 from webapp.catalog.categories import CATEGORIES
-from webapp.demands import bp, services
+from webapp.demands import access, bp, comparison, decisions, expiry, posting, quoting
 from webapp.demands.forms import PostDemandForm, QuoteCheckoutForm, QuoteForm, to_utc
 from webapp.errors import error_response
 from webapp.extensions import limiter
@@ -69,7 +70,7 @@ def _on_form(form, error: ServiceError) -> int:
 def index():
     """The buyer's demands with their number of live quotes, refreshed as quotes arrive."""
     return render("demands/index.html", "demands/_my_demands.html",
-                  rows=services.demands_of(current_user))
+                  rows=posting.demands_of(current_user))
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -89,7 +90,7 @@ def new():
         photo = posted_image(form.photo)
         if valid and not form.photo.errors:
             try:
-                demand = services.post_demand(current_user, services.DemandInput(
+                demand = posting.post_demand(current_user, posting.DemandInput(
                     title=form.title.data, description=form.description.data or "",
                     category=form.category.data, quantity=form.quantity.data,
                     budget_fen=form.budget_fen, district_code=form.district.data,
@@ -108,15 +109,15 @@ def new():
 
 
 def _buyer_detail(demand, status: int = 200):
-    offers, others = services.comparison(demand)
+    offers, others = comparison.compare(demand)
     return render("demands/detail.html", "demands/_quotes.html", status=status, demand=demand,
-                  offers=offers, others=others, order=services.order_of(demand))
+                  offers=offers, others=others, order=comparison.order_of(demand))
 
 
 def _merchant_detail(demand, shop, form=None, status: int = 200, editing=False):
-    quote = services.latest_quote(shop, demand)
+    quote = quoting.latest_quote(shop, demand)
     if form is None:
-        form = QuoteForm(formdata=None, products=services.products_for_quote(shop))
+        form = QuoteForm(formdata=None, products=quoting.products_for_quote(shop))
         if quote is not None and quote.status is QuoteStatus.LIVE and editing:
             form.fill_from(quote)
         else:
@@ -130,8 +131,8 @@ def _merchant_detail(demand, shop, form=None, status: int = 200, editing=False):
 def detail(demand_id: int):
     """The buyer compares the quotes on a demand; a merchant sees the demand and its own quote."""
     if current_user.role is Role.BUYER:
-        return _buyer_detail(services.demand_for_buyer(current_user, demand_id))
-    demand, shop = services.demand_for_merchant(current_user, demand_id)
+        return _buyer_detail(access.demand_for_buyer(current_user, demand_id))
+    demand, shop = access.demand_for_merchant(current_user, demand_id)
     return _merchant_detail(demand, shop, editing=request.args.get("edit") == "1")
 
 
@@ -139,14 +140,14 @@ def detail(demand_id: int):
 @role_required(Role.BUYER, Role.MERCHANT)
 def photo(demand_id: int):
     """The demand's photo, for its buyer and the merchants who may quote on it."""
-    return send_private(services.demand_with_photo(current_user, demand_id).photo)
+    return send_private(access.demand_with_photo(current_user, demand_id).photo)
 
 
 @bp.post("/<int:demand_id>/close")
 @role_required(Role.BUYER)
 def close(demand_id: int):
     """Call the demand off; the quoting merchants hear it at once."""
-    demand = services.close_demand(current_user, demand_id)
+    demand = decisions.close_demand(current_user, demand_id)
     if wants_fragment():
         return _buyer_detail(demand)
     flash(_("需求已关闭。"), "success")
@@ -157,7 +158,7 @@ def close(demand_id: int):
 @role_required(Role.BUYER)
 def decline(quote_id: int):
     """Turn one quote down; the others stay open."""
-    quote = services.decline_quote(current_user, quote_id)
+    quote = decisions.decline_quote(current_user, quote_id)
     if wants_fragment():
         return _buyer_detail(quote.demand)
     flash(_("已婉拒该报价。"), "success")
@@ -169,19 +170,19 @@ def decline(quote_id: int):
 def checkout(quote_id: int):
     """Accept a quote: choose address, time window and payment; the order is placed at the
     quoted price and every other quote is closed."""
-    quote = services.quote_for_buyer(current_user, quote_id)
+    quote = access.quote_for_buyer(current_user, quote_id)
     addresses = address_services.addresses_of(current_user)
     form = QuoteCheckoutForm(quote=quote, addresses=addresses)
     status = 200
     if request.method == "GET":
-        services.acceptable_or_conflict(quote)
+        decisions.acceptable_or_conflict(quote)
         form.idempotency_key.data = secrets.token_hex(16)
         chosen = address_services.find_own(current_user, request.args.get("address", type=int))
         chosen = chosen or (addresses[0] if addresses else None)
         form.address_id.data = chosen.id if chosen else None
     if form.validate_on_submit():
         try:
-            order = services.accept_quote(
+            order = decisions.accept_quote(
                 current_user, quote.id, destination=order_services.Destination.of(
                     form.addresses[form.address_id.data]),
                 window=form.window.data, payment_method=form.payment_method.data,
@@ -209,20 +210,20 @@ def checkout(quote_id: int):
 def feed():
     """Open demands in the shop's district and categories, arriving live (tablet layout)."""
     everything = request.args.get("all") == "1"
-    shop, demands, mine = services.feed(current_user, everything)
+    shop, demands, mine = quoting.feed(current_user, everything)
     code = shop.district_code
     ctx = {"shop": shop, "demands": demands, "mine": mine, "everything": everything,
            "region": full_name(code[:2], code[:4], code)}
     if wants_fragment() and request.headers.get("HX-Target") == "my-quotes":
         return render("demands/feed.html", "demands/_my_quotes.html",
-                      quotes=services.quotes_of(shop), **ctx)
-    labels = [CATEGORIES[key] for key in services.shop_categories(shop)]
-    return render("demands/feed.html", "demands/_feed.html", quotes=services.quotes_of(shop),
+                      quotes=quoting.quotes_of(shop), **ctx)
+    labels = [CATEGORIES[key] for key in quoting.shop_categories(shop)]
+    return render("demands/feed.html", "demands/_feed.html", quotes=quoting.quotes_of(shop),
                   category_labels=labels, **ctx)
 
 
 def _quote_form(shop) -> QuoteForm:
-    return QuoteForm(products=services.products_for_quote(shop))
+    return QuoteForm(products=quoting.products_for_quote(shop))
 
 
 @bp.post("/<int:demand_id>/quote")
@@ -231,12 +232,12 @@ def _quote_form(shop) -> QuoteForm:
                error_message=QUOTE_LIMIT_MESSAGE)
 def quote(demand_id: int):
     """Answer the demand with one of the shop's products or a free-text item."""
-    demand, shop = services.demand_for_merchant(current_user, demand_id)
+    demand, shop = access.demand_for_merchant(current_user, demand_id)
     form = _quote_form(shop)
     if not form.validate_on_submit():
         return _merchant_detail(demand, shop, form, status=422)
     try:
-        services.submit_quote(current_user, demand.id, form.to_input())
+        quoting.submit_quote(current_user, demand.id, form.to_input())
     except ServiceError as error:
         if error.status in (403, 404):
             raise
@@ -253,13 +254,13 @@ def quote(demand_id: int):
                error_message=QUOTE_LIMIT_MESSAGE)
 def edit_quote(quote_id: int):
     """Change the shop's live quote until the buyer decides."""
-    existing, shop = services.quote_for_merchant(current_user, quote_id)
+    existing, shop = access.quote_for_merchant(current_user, quote_id)
     demand = existing.demand
     form = _quote_form(shop)
     if not form.validate_on_submit():
         return _merchant_detail(demand, shop, form, status=422, editing=True)
     try:
-        services.update_quote(current_user, existing.id, form.to_input())
+        quoting.update_quote(current_user, existing.id, form.to_input())
     except ServiceError as error:
         if error.status in (403, 404):
             raise
@@ -274,8 +275,8 @@ def edit_quote(quote_id: int):
 @role_required(Role.MERCHANT)
 def withdraw(quote_id: int):
     """Take the shop's quote back before the buyer decides."""
-    withdrawn = services.withdraw_quote(current_user, quote_id)
-    demand, shop = services.demand_for_merchant(current_user, withdrawn.demand_id)
+    withdrawn = quoting.withdraw_quote(current_user, quote_id)
+    demand, shop = access.demand_for_merchant(current_user, withdrawn.demand_id)
     if not wants_fragment():
         flash(_("报价已撤回。"), "success")
         return redirect_to(url_for("demands.detail", demand_id=demand.id))
@@ -285,5 +286,5 @@ def withdraw(quote_id: int):
 @bp.cli.command("expire")
 def expire_command():
     """Expire demands past their needed-by time and quotes past their valid-until."""
-    click.echo(f"expired {services.expire_overdue()} demands and quotes")
+    click.echo(f"expired {expiry.expire_overdue()} demands and quotes")
 

@@ -1,7 +1,8 @@
 from flask_login import current_user
 from flask_socketio import join_room
 
-from webapp.demands.services import quoting_shop, watched_rooms
+from webapp.demands.access import quoting_shop
+from webapp.demands.quoting import watched_rooms
 from webapp.extensions import socketio
 from webapp.models import Role
 from webapp.web import ServiceError
