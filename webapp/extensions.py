@@ -9,9 +9,11 @@ from flask_socketio import SocketIO
 from flask_talisman import Talisman
 from flask_wtf import CSRFProtect
 
-from webapp.models.base import db
+from webapp.database import db
 
-__all__ = ["babel", "csrf", "db", "htmx", "limiter", "login_manager", "migrate", "socketio", "talisman"]
+__all__ = [
+    "babel", "csrf", "db", "htmx", "limiter", "login_manager", "migrate", "socketio", "talisman",
+]
 
 migrate = Migrate(render_as_batch=True, compare_type=True)
 login_manager = LoginManager()

@@ -1,30 +1,6 @@
-"""Declarative base with a constraint naming convention (Alembic batch mode needs names)."""
-from __future__ import annotations
+"""What every model builds on: the declarative base, `db` and `utcnow`, defined in
+webapp/database.py (outside this package, so that extensions.py can import `db` without loading
+every model)."""
+from webapp.database import NAMING, Base, db, utcnow
 
-from datetime import UTC, datetime
-
-from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import MetaData
-from sqlalchemy.orm import DeclarativeBase
-
-NAMING = {
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
-
-
-class Base(DeclarativeBase):
-    metadata = MetaData(naming_convention=NAMING)
-
-
-# Created here rather than in extensions.py so model modules can import it without a cycle;
-# extensions.py re-exports it.
-db = SQLAlchemy(model_class=Base)
-
-
-def utcnow() -> datetime:
-    """Now in UTC, naive, as every timestamp column stores it (SQLite keeps no zone)."""
-    return datetime.now(UTC).replace(tzinfo=None)
+__all__ = ["NAMING", "Base", "db", "utcnow"]
