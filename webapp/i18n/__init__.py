@@ -2,9 +2,20 @@
 from __future__ import annotations
 
 from functools import cache
+from pathlib import Path
 from zoneinfo import ZoneInfo, available_timezones
 
-from flask import Blueprint, current_app, has_request_context, request
+from flask import Blueprint, current_app, g, has_request_context, request
+from flask_babel import get_locale
+
+from webapp.extensions import babel
+from webapp.i18n.js import js_strings
+from webapp.i18n.marks import N_, TranslatedLabels
+
+__all__ = [
+    "COOKIE", "COOKIE_MAX_AGE", "DEFAULT_LOCALE", "LOCALES", "N_", "TranslatedLabels", "bp",
+    "html_lang", "init_app", "select_locale", "select_timezone", "user_zone",
+]
 
 bp = Blueprint("i18n", __name__, url_prefix="/lang")
 
@@ -51,19 +62,12 @@ def select_locale() -> str:
 
 def html_lang() -> str:
     """The `lang` of <html> for this request's locale."""
-    from flask_babel import get_locale
-
     return HTML_LANG.get(str(get_locale()), "zh-CN")
 
 
 def init_app(app) -> None:
-    """Bind Flask-Babel: locales, the time zone (the browser's, else TIMEZONE), the catalogs in webapp/translations."""
-    from pathlib import Path
-
-    from flask import g
-
-    from webapp.extensions import babel
-
+    """Bind Flask-Babel: locales, the time zone (the browser's, else TIMEZONE), the catalogs in
+    webapp/translations."""
     app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT_LOCALE)
     app.config.setdefault("BABEL_DEFAULT_TIMEZONE", app.config["TIMEZONE"])
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES",
@@ -75,23 +79,4 @@ def init_app(app) -> None:
         # Flask-Babel keeps the locale on `g`; a test app context outlives each request.
         g.pop("_flask_babel", None)
 
-    from webapp.i18n.js import js_strings
-
     app.jinja_env.globals.update(html_lang=html_lang, LOCALES=LOCALES, js_strings=js_strings)
-
-
-def N_(message: str) -> str:
-    """Mark a message for extraction; it is translated where it is shown (gettext)."""
-    return message
-
-
-class TranslatedLabels(dict):
-    """A label table whose lookups come back in the page's language (the values are msgids)."""
-
-    def __getitem__(self, key):
-        from flask_babel import gettext
-
-        return gettext(super().__getitem__(key))
-
-    def get(self, key, default=None):
-        return self[key] if key in self else default

@@ -4,9 +4,16 @@ app.js reads; `window.i18n.t(key, {n: 3})` fills the %(n)s placeholders.
 Socket events carry codes and numbers only; the page words them in its own language."""
 from __future__ import annotations
 
-from flask_babel import gettext
+from flask import current_app
+from flask_babel import get_locale, gettext
 
-from webapp.i18n import N_
+from webapp.i18n.marks import N_
+
+# The ETA line: track-map.js words it from each position (distance, seconds, arriving), and
+# delivery.services.eta_text words the first one a page is rendered with, from the same patterns.
+ETA_ARRIVING = N_("骑手即将到达 · 约 %(m)s 米")
+ETA_KM = N_("预计 %(minutes)s 分钟送达 · 距离 %(km)s 公里")
+ETA_M = N_("预计 %(minutes)s 分钟送达 · 距离 %(m)s 米")
 
 JS_STRINGS = {
     # app.js: connection state and notices that reach the user on any page
@@ -59,7 +66,7 @@ JS_STRINGS = {
     "sign.all_accepted": N_("全部验收"),
     "sign.all_refused": N_("全部拒收：本单无需付款，签名确认拒收"),
     "sign.some_refused": N_("拒收 %(n)s 项，共 %(amount)s 不收费"),
-    # track-map.js (the ETA patterns are delivery.services' own)
+    # track-map.js
     "track.destination": N_("收货地址"),
     "track.courier": N_("骑手"),
     "track.courier_alt": N_("骑手位置"),
@@ -67,20 +74,17 @@ JS_STRINGS = {
     "track.no_pin": N_("收货地址未标记地图位置，无法估算到达时间"),
     "track.failed": N_("本次配送未完成，等待商家重新安排"),
     "track.ended": N_("配送已结束，已停止显示位置"),
+    "eta.arriving": ETA_ARRIVING,
+    "eta.km": ETA_KM,
+    "eta.m": ETA_M,
 }
 
 
 def js_strings() -> dict[str, str]:
     """Every script text in the current language. Every page carries them: worked out once per
     language and app (the catalogs do not change while it runs), not 50 lookups per page."""
-    from flask import current_app
-    from flask_babel import get_locale
-
-    from webapp.delivery.services import ETA_ARRIVING, ETA_KM, ETA_M
-
     done = current_app.extensions.setdefault("js_strings", {})
     locale = str(get_locale())
     if locale not in done:
-        strings = {**JS_STRINGS, "eta.arriving": ETA_ARRIVING, "eta.km": ETA_KM, "eta.m": ETA_M}
-        done[locale] = {key: gettext(message) for key, message in strings.items()}
+        done[locale] = {key: gettext(message) for key, message in JS_STRINGS.items()}
     return done[locale]
