@@ -2,15 +2,20 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC
 from functools import wraps
+from urllib.parse import urlsplit
 
-from flask import abort, make_response, redirect, render_template, request
-from flask_babel import gettext
+from flask import abort, make_response, redirect, render_template
+from flask_babel import get_locale, gettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from werkzeug.routing import IntegerConverter
+from wtforms.i18n import get_translations as wtforms_translations
 
+from webapp.database import utcnow
 from webapp.extensions import htmx, login_manager
+from webapp.i18n import user_zone
 
 
 class ServiceError(Exception):
@@ -51,13 +56,10 @@ class Form(FlaskForm):
         locales = ("zh_CN", "zh")
 
         def get_translations(self, form):
-            from flask_babel import get_locale
-            from wtforms.i18n import get_translations
-
             # WTForms writes its messages in English; only Chinese needs its catalog.
             if str(get_locale() or "zh_CN").startswith("en"):
                 return None
-            return get_translations(self.locales)
+            return wtforms_translations(self.locales)
 
 
 def wants_fragment() -> bool:
@@ -112,10 +114,6 @@ def local_time(value, fmt: str = "%Y-%m-%d %H:%M") -> str:
     """Show a naive-UTC timestamp in the viewer's time zone (the browser's, else TIMEZONE)."""
     if value is None:
         return ""
-    from datetime import UTC
-
-    from webapp.i18n import user_zone
-
     return value.replace(tzinfo=UTC).astimezone(user_zone()).strftime(fmt)
 
 
@@ -123,8 +121,6 @@ def waited(since) -> str:
     """How long ago, in words a reviewer reads at a glance: 3 小时 12 分."""
     if since is None:
         return ""
-    from webapp.models.base import utcnow
-
     minutes = max(0, int((utcnow() - since).total_seconds() // 60))
     days, rest = divmod(minutes, 24 * 60)
     hours, mins = divmod(rest, 60)
@@ -137,8 +133,6 @@ def waited(since) -> str:
 
 def safe_next(target: str | None) -> str | None:
     """Accept only same-site relative paths as a post-login destination."""
-    from urllib.parse import urlsplit
-
     # Browsers drop tabs and newlines and read "\" as "/", so "/\t/evil" would leave the site.
     if not target or re.search(r"[\x00-\x20\\]", target) or not target.startswith("/"):
         return None
@@ -146,7 +140,3 @@ def safe_next(target: str | None) -> str | None:
     if parts.scheme or parts.netloc or target.startswith("//"):
         return None
     return target
-
-
-def is_htmx_request() -> bool:
-    return request.headers.get("HX-Request") == "true"

@@ -5,7 +5,11 @@ from webapp.models.catalog import Product
 from webapp.models.delivery import Delivery, ProofOfDelivery, TrackPoint
 from webapp.models.demand import Demand, DemandStatus, Quote, QuoteStatus
 from webapp.models.merchant import (
-    DOCUMENTS, REVIEWABLE, ApplicationStatus, AuditLog, MerchantApplication,
+    DOCUMENTS,
+    REVIEWABLE,
+    ApplicationStatus,
+    AuditLog,
+    MerchantApplication,
 )
 from webapp.models.order import Inspection, Order, OrderEvent, OrderLine, PaymentMethod
 from webapp.models.shop import Shop, ShopStatus
@@ -14,7 +18,8 @@ from webapp.orders.state import Action, Status
 from webapp.roles import Role
 
 __all__ = [
-    "DOCUMENTS", "REVIEWABLE", "Action", "Address", "ApplicationStatus", "CartItem", "AuditLog", "Base", "Delivery", "Demand", "DemandStatus", "Inspection", "MerchantApplication",
-    "Order", "OrderEvent", "OrderLine", "PaymentMethod", "Product", "ProofOfDelivery", "Quote", "QuoteStatus", "Role",
-    "Shop", "ShopStatus", "Status", "TrackPoint", "User", "utcnow",
+    "DOCUMENTS", "REVIEWABLE", "Action", "Address", "ApplicationStatus", "AuditLog", "Base",
+    "CartItem", "Delivery", "Demand", "DemandStatus", "Inspection", "MerchantApplication", "Order",
+    "OrderEvent", "OrderLine", "PaymentMethod", "Product", "ProofOfDelivery", "Quote",
+    "QuoteStatus", "Role", "Shop", "ShopStatus", "Status", "TrackPoint", "User", "utcnow",
 ]

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.models.base import db, utcnow
 from webapp.models.catalog import Product
+from webapp.regions.services import full_name
 
 
 class Address(db.Model):
@@ -27,8 +28,6 @@ class Address(db.Model):
 
     @property
     def region_text(self) -> str:
-        from webapp.regions.services import full_name
-
         return full_name(self.province_code, self.city_code, self.district_code)
 
     @property

@@ -5,6 +5,7 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from webapp.catalog import categories
 from webapp.models.base import db, utcnow
 from webapp.models.shop import Shop
 
@@ -37,6 +38,4 @@ class Product(db.Model):
 
     @property
     def category_label(self) -> str:
-        from webapp.catalog.categories import category_label
-
-        return category_label(self.category)
+        return categories.category_label(self.category)

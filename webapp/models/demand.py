@@ -4,14 +4,17 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
+from flask_babel import gettext
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from webapp.catalog import categories
 from webapp.i18n import N_
 from webapp.models.base import db, utcnow
 from webapp.models.catalog import Product
 from webapp.models.shop import Shop
 from webapp.models.user import User, str_enum
+from webapp.regions.services import full_name
 
 
 class DemandStatus(StrEnum):
@@ -71,22 +74,16 @@ class Demand(db.Model):
 
     @property
     def region_text(self) -> str:
-        from webapp.regions.services import full_name
-
         code = self.district_code or ""
         return full_name(code[:2], code[:4], code)
 
     @property
     def category_label(self) -> str:
-        from webapp.catalog.categories import category_label
-
-        return category_label(self.category)
+        return categories.category_label(self.category)
 
     @property
     def label(self) -> str:
         """The status in the page's language."""
-        from flask_babel import gettext
-
         return gettext(DEMAND_LABELS[self.status])
 
 
@@ -133,6 +130,4 @@ class Quote(db.Model):
     @property
     def label(self) -> str:
         """The status in the page's language."""
-        from flask_babel import gettext
-
         return gettext(QUOTE_LABELS[self.status])
