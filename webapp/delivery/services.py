@@ -8,6 +8,7 @@ from flask import current_app
 from sqlalchemy import delete, insert, or_, select, update
 from sqlalchemy.orm import contains_eager
 
+from webapp.cas import update_where
 from webapp.delivery.geo import distance_m
 from webapp.extensions import db
 from webapp.i18n.js import ETA_ARRIVING, ETA_KM, ETA_M
@@ -178,6 +179,39 @@ def _refusal(courier: User, order_id: int) -> PositionRefused:
     return PositionRefused("too_fast", "at most one position per second")
 
 
+def _late_fixes(data: dict, now: datetime) -> list[tuple[datetime, dict]]:
+    """Read a batch of queued fixes with the time each was taken; one malformed fix refuses all."""
+    raw = data.get("fixes")
+    if not isinstance(raw, list) or not raw:
+        raise PositionRefused("bad_request", "fixes must be a non-empty list")
+    if len(raw) > MAX_LATE_BATCH:
+        raise PositionRefused("bad_request", f"at most {MAX_LATE_BATCH} fixes per batch")
+    fixes = []
+    for item in raw:
+        fix = _fix(item)
+        age = _number(item.get("age"), 0, MAX_LATE_AGE)
+        fixes.append((now - timedelta(seconds=age), fix))
+    return fixes
+
+
+def _worth_keeping(fixes: list[tuple[datetime, dict]],
+                   delivery: Delivery) -> list[tuple[datetime, dict]]:
+    """Keep the fixes taken after the pickup and after the last batch, oldest first.
+
+    Like live positions, kept fixes are at least the minimum interval apart.
+    """
+    interval = timedelta(seconds=current_app.config["POSITION_MIN_INTERVAL"])
+    # Nothing from before the pickup (tracks are kept from pickup on) or already sent.
+    floor = max((t for t in (delivery.started_at, delivery.late_until) if t is not None),
+                default=None)
+    kept: list[tuple[datetime, dict]] = []
+    for at, fix in sorted(fixes, key=lambda pair: pair[0]):
+        if (floor is not None and at <= floor) or (kept and at < kept[-1][0] + interval):
+            continue
+        kept.append((at, fix))
+    return kept
+
+
 def record_late(courier: User, data: dict) -> dict:
     """Store the fixes the phone took while offline, as late trail points (never current).
 
@@ -188,37 +222,18 @@ def record_late(courier: User, data: dict) -> dict:
     arrive, late points never outnumber the seconds that passed.
     """
     order_id = _order_id(data)
-    raw = data.get("fixes")
-    if not isinstance(raw, list) or not raw:
-        raise PositionRefused("bad_request", "fixes must be a non-empty list")
-    if len(raw) > MAX_LATE_BATCH:
-        raise PositionRefused("bad_request", f"at most {MAX_LATE_BATCH} fixes per batch")
-    now = utcnow()
-    fixes = []
-    for item in raw:
-        fix = _fix(item)
-        age = _number(item.get("age"), 0, MAX_LATE_AGE)
-        fixes.append((now - timedelta(seconds=age), fix))
+    fixes = _late_fixes(data, utcnow())
     delivery = _own_delivery(courier, order_id)
-    interval = timedelta(seconds=current_app.config["POSITION_MIN_INTERVAL"])
-    # Nothing from before the pickup (tracks are kept from pickup on) or already sent.
-    floor = max((t for t in (delivery.started_at, delivery.late_until) if t is not None),
-                default=None)
-    kept: list[tuple[datetime, dict]] = []
-    for at, fix in sorted(fixes, key=lambda pair: pair[0]):
-        if (floor is not None and at <= floor) or (kept and at < kept[-1][0] + interval):
-            continue
-        kept.append((at, fix))
+    kept = _worth_keeping(fixes, delivery)
     if not kept:
         if db.session.scalar(_tracking(order_id)) is None:
             raise _not_tracking(order_id)
         return {"ok": True, "stored": 0, "skipped": len(fixes)}
     first, newest = kept[0][0], kept[-1][0]
-    claimed = db.session.execute(
-        update(Delivery).where(
-            Delivery.id == delivery.id, Delivery.order_id.in_(_tracking(order_id)),
-            or_(Delivery.late_until.is_(None), Delivery.late_until < first),
-        ).values(late_until=newest).execution_options(synchronize_session=False)).rowcount
+    claimed = update_where(Delivery, Delivery.id == delivery.id,
+                           Delivery.order_id.in_(_tracking(order_id)),
+                           or_(Delivery.late_until.is_(None), Delivery.late_until < first),
+                           late_until=newest)
     if claimed != 1:
         db.session.rollback()
         if db.session.scalar(_tracking(order_id)) is None:
