@@ -1,7 +1,6 @@
 """The application factory."""
 from __future__ import annotations
 
-import importlib
 import sqlite3
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -10,16 +9,36 @@ from flask import Flask, request
 from flask_login import current_user
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from werkzeug.middleware.proxy_fix import ProxyFix
 
+from webapp import cli, errors, i18n, shared_pages, templating
 from webapp import config as config_module
-from webapp import i18n, shared_pages
+from webapp.addresses.routes import bp as addresses_bp
+from webapp.admin.routes import bp as admin_bp
+from webapp.auth.routes import bp as auth_bp
+from webapp.cart.routes import bp as cart_bp
+from webapp.catalog.routes import bp as catalog_bp
+from webapp.delivery.routes import bp as delivery_bp
+from webapp.demands.routes import bp as demands_bp
 from webapp.extensions import csrf, db, htmx, limiter, login_manager, migrate, socketio, talisman
+from webapp.i18n.routes import bp as i18n_bp
+from webapp.merchants.routes import bp as merchants_bp
+from webapp.models import User
+from webapp.orders.routes import bp as orders_bp
+from webapp.pwa.routes import bp as pwa_bp
+from webapp.regions.routes import bp as regions_bp
+from webapp.search.routes import bp as search_bp
+from webapp.shops.routes import bp as shops_bp
 from webapp.web import IdConverter
 
+# The Socket.IO handlers: imported for their @socketio.on, before any init_app (_init_socketio).
+# isort: split
+from webapp.auth import sockets as auth_sockets  # noqa: F401
+from webapp.delivery import sockets as delivery_sockets  # noqa: F401
+from webapp.demands import sockets as demands_sockets  # noqa: F401
+from webapp.orders import sockets as orders_sockets  # noqa: F401
+
 ROOT = Path(__file__).resolve().parent.parent
-DOMAINS = ("auth", "merchants", "shops", "catalog", "cart", "addresses", "orders", "delivery", "admin", "pwa", "regions", "search",
-           "demands", "i18n")
-SOCKET_DOMAINS = ("auth", "orders", "delivery", "demands")
 
 
 def create_app(config: type | dict | None = None) -> Flask:
@@ -31,6 +50,25 @@ def create_app(config: type | dict | None = None) -> Flask:
         instance_path=str(ROOT / "instance"),
     )
     app.url_map.converters["int"] = IdConverter
+    _configure(app, config)
+    # Inside ProxyFix, so kept pages are keyed by the host and scheme the visitor used.
+    shared_pages.init_app(app)
+    if app.config["TRUSTED_PROXIES"]:
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
+        Path(app.instance_path).mkdir(exist_ok=True)
+    _init_extensions(app)
+    _register_blueprints(app)
+    app.after_request(vary_on_htmx)
+    errors.register(app)
+    templating.register(app)
+    cli.register(app)
+    return app
+
+
+def _configure(app: Flask, config: type | dict | None) -> None:
+    """Settings from the environment (config.Config), then the caller's, checked."""
     app.config.from_object(config_module.Config)
     if isinstance(config, dict):
         app.config.update(config)
@@ -39,28 +77,26 @@ def create_app(config: type | dict | None = None) -> Flask:
     config_module.check(app.config)
     if isinstance(config, dict) and "MAP_TILE_URL" in config and "TILE_URL" not in config:
         app.config["TILE_URL"] = config["MAP_TILE_URL"]  # the earlier name, still honoured
-    # Inside ProxyFix, so kept pages are keyed by the host and scheme the visitor used.
-    shared_pages.init_app(app)
-    if app.config["TRUSTED_PROXIES"]:
-        from werkzeug.middleware.proxy_fix import ProxyFix
 
-        hops = app.config["TRUSTED_PROXIES"]
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
-    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
-        Path(app.instance_path).mkdir(exist_ok=True)
 
+def _init_extensions(app: Flask) -> None:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     login_manager.init_app(app)
+    login_manager.user_loader(load_user)
+    login_manager.unauthorized_handler(errors.unauthorized)
     csrf.init_app(app)
     htmx.init_app(app)
     limiter.init_app(app)
     i18n.init_app(app)
     _init_talisman(app)
-    # Import the handlers before init_app: while socketio is unbound they are kept in its list,
-    # which every init_app (every app, tests build many) registers on its new server.
-    for name in SOCKET_DOMAINS:
-        importlib.import_module(f"webapp.{name}.sockets")
+    _init_socketio(app)
+
+
+def _init_socketio(app: Flask) -> None:
+    # The handlers are imported (at the top of this module) before init_app: while socketio is
+    # unbound they are kept in its list, which every init_app (every app, tests build many)
+    # registers on its new server.
     socketio.init_app(
         app,
         async_mode=app.config["SOCKETIO_ASYNC_MODE"],
@@ -68,38 +104,43 @@ def create_app(config: type | dict | None = None) -> Flask:
         channel=app.config["SOCKETIO_CHANNEL"],
     )
 
-    from webapp import cli, errors, templating
-    from webapp.models import User
 
-    @login_manager.user_loader
-    def load_user(user_id: str):
-        user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
-        return user if user and user.active else None
+def _register_blueprints(app: Flask) -> None:
+    """Every domain's pages; each routes module adds its views to its domain's blueprint."""
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(merchants_bp)
+    app.register_blueprint(shops_bp)
+    app.register_blueprint(catalog_bp)
+    app.register_blueprint(cart_bp)
+    app.register_blueprint(addresses_bp)
+    app.register_blueprint(orders_bp)
+    app.register_blueprint(delivery_bp)
+    app.register_blueprint(admin_bp)
+    app.register_blueprint(pwa_bp)
+    app.register_blueprint(regions_bp)
+    app.register_blueprint(search_bp)
+    app.register_blueprint(demands_bp)
+    app.register_blueprint(i18n_bp)
 
-    login_manager.unauthorized_handler(errors.unauthorized)
 
-    for name in DOMAINS:
-        module = importlib.import_module(f"webapp.{name}")
-        importlib.import_module(f"webapp.{name}.routes")
-        app.register_blueprint(module.bp)
+def load_user(user_id: str) -> User | None:
+    """The signed-in user of a session, unless the account was deactivated since."""
+    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    return user if user and user.active else None
 
-    @app.after_request
-    def vary_on_htmx(response):
-        response.vary.add("HX-Request")
-        if request.endpoint != "static":
-            # The language comes from the `lang` cookie or else Accept-Language.
-            response.vary.update(("Accept-Language", "Cookie"))
-        # A logged-in page (an order, an address) must not come back from the back/forward
-        # cache for the next person on a shared phone.
-        if (request.endpoint != "static" and "Cache-Control" not in response.headers
-                and current_user.is_authenticated):
-            response.headers["Cache-Control"] = "private, no-store"
-        return response
 
-    errors.register(app)
-    templating.register(app)
-    cli.register(app)
-    return app
+def vary_on_htmx(response):
+    """Say what a response depends on, and keep signed-in pages out of shared caches."""
+    response.vary.add("HX-Request")
+    if request.endpoint != "static":
+        # The language comes from the `lang` cookie or else Accept-Language.
+        response.vary.update(("Accept-Language", "Cookie"))
+    # A logged-in page (an order, an address) must not come back from the back/forward
+    # cache for the next person on a shared phone.
+    if (request.endpoint != "static" and "Cache-Control" not in response.headers
+            and current_user.is_authenticated):
+        response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 def _init_talisman(app: Flask) -> None:
