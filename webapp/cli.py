@@ -1,12 +1,29 @@
-"""Flask commands: create-admin and seed-demo."""
+"""Flask commands: create-admin, seed-demo, demo-logins, db-empty and the scheduled jobs
+(purge-tracks, expire-orders)."""
 from __future__ import annotations
 
+import io
+import random
+
 import click
-from flask import Flask
+from flask import Flask, current_app
+from flask.cli import with_appcontext
+from PIL import Image, ImageDraw
 from sqlalchemy import select
 from stdnum.cn import ric, uscc
 
+from webapp.addresses.services import save as save_address
+from webapp.admin.services import approve
+from webapp.auth.services import create_admin, find_by_login
+from webapp.auth.services import register as register_user
+from webapp.catalog.services import create_product
+from webapp.delivery.services import purge_track_points
 from webapp.extensions import db
+from webapp.merchants.services import create_courier, latest_application, submit_application
+from webapp.models import Role, Shop, User
+from webapp.orders.services import expire_overdue
+from webapp.shops.services import shop_of
+from webapp.uploads import clean_image
 
 DEMO_LOGINS = [
     ("管理员", "admin@example.com", "demo-admin-2026"),
@@ -28,11 +45,6 @@ DEMO_PRODUCTS = [
 
 def demo_fruit(colour: tuple[int, int, int]) -> bytes:
     """A drawn placeholder product photo: a few round fruits of one colour."""
-    import io
-    import random
-
-    from PIL import Image, ImageDraw
-
     image = Image.new("RGB", (600, 600), (250, 248, 240))
     draw = ImageDraw.Draw(image)
     rng = random.Random(sum(colour))
@@ -57,10 +69,6 @@ def demo_uscc() -> str:
 
 def demo_document(title: str, colour: tuple[int, int, int]) -> bytes:
     """A plain placeholder photo for the demo merchant's documents (no real person's data)."""
-    import io
-
-    from PIL import Image, ImageDraw
-
     image = Image.new("RGB", (640, 400), (245, 245, 240))
     draw = ImageDraw.Draw(image)
     draw.rectangle((16, 16, 624, 384), outline=colour, width=6)
@@ -75,20 +83,10 @@ def demo_document(title: str, colour: tuple[int, int, int]) -> bytes:
 
 def seed_demo() -> bool:
     """Create the demo accounts, shop and products; return False if they already exist."""
-    from webapp.addresses.services import save as save_address
-    from webapp.admin.services import approve
-    from webapp.auth.services import create_admin, find_by_login, register
-    from webapp.catalog.services import create_product
-    from webapp.merchants.services import create_courier, latest_application, submit_application
-    from webapp.models import Role
-    from webapp.shops.services import shop_of
-
     if find_by_login("merchant@example.com") is not None:
         return False
     admin = create_admin(DEMO_LOGINS[0][1], DEMO_LOGINS[0][2])
-    merchant = register(DEMO_LOGINS[1][1], DEMO_LOGINS[1][2], "鲜果小铺 王店长", Role.MERCHANT)
-    from webapp.uploads import clean_image
-
+    merchant = register_user(DEMO_LOGINS[1][1], DEMO_LOGINS[1][2], "鲜果小铺 王店长", Role.MERCHANT)
     documents = {kind: clean_image(demo_document(kind, colour)) for kind, colour in (
         ("id_front", (15, 118, 110)), ("id_back", (29, 78, 216)),
         ("licence_photo", (185, 28, 28)))}
@@ -98,15 +96,8 @@ def seed_demo() -> bool:
         province_code="11", city_code="1101", district_code="110105", street="建国路 88 号",
         shop_address="北京市 市辖区 朝阳区 建国路 88 号", documents=documents)
     approve(application.id, admin)
-    shop = shop_of(merchant)
-    shop.description = "每日清晨产地直采，同城两小时送达。"
-    db.session.commit()
-    for title, price, stock, colour in DEMO_PRODUCTS:
-        create_product(shop, title=title, description="", price_fen=price, stock=stock,
-                       published=True, category="produce", photo=clean_image(demo_fruit(colour)))
-    create_courier(shop, display_name="李骑手", mobile=DEMO_LOGINS[2][1],
-                   password=DEMO_LOGINS[2][2])
-    buyer = register(DEMO_LOGINS[3][1], DEMO_LOGINS[3][2], "张买家", Role.BUYER)
+    _stock_demo_shop(shop_of(merchant))
+    buyer = register_user(DEMO_LOGINS[3][1], DEMO_LOGINS[3][2], "张买家", Role.BUYER)
     # A default address with a map pin, so the demo buyer can check out straight away.
     save_address(buyer, None, contact_name="张买家", mobile="13900000002", province_code="11",
                  city_code="1101", district_code="110105", detail="建国路 100 号 2 单元 301",
@@ -114,64 +105,80 @@ def seed_demo() -> bool:
     return True
 
 
+def _stock_demo_shop(shop: Shop) -> None:
+    """The demo shop's description, products (with drawn photos) and courier."""
+    shop.description = "每日清晨产地直采，同城两小时送达。"
+    db.session.commit()
+    for title, price, stock, colour in DEMO_PRODUCTS:
+        create_product(shop, title=title, description="", price_fen=price, stock=stock,
+                       published=True, category="produce", photo=clean_image(demo_fruit(colour)))
+    create_courier(shop, display_name="李骑手", mobile=DEMO_LOGINS[2][1],
+                   password=DEMO_LOGINS[2][2])
+
+
 def register(app: Flask) -> None:
-    @app.cli.command("create-admin")
-    @click.option("--email", prompt="Admin email")
-    @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
-    @click.option("--name", default="平台管理员", show_default=True)
-    def create_admin_command(email: str, password: str, name: str) -> None:
-        """Create a platform admin (or reset an existing admin's password)."""
-        from webapp.auth.services import create_admin
+    """Add the commands to `flask`."""
+    for command in (create_admin_command, seed_demo_command, purge_tracks_command,
+                    expire_orders_command, demo_logins_command, db_empty_command):
+        app.cli.add_command(command)
 
-        if len(password) < 8:
-            raise click.BadParameter("at least 8 characters", param_hint="--password")
-        try:
-            user = create_admin(email, password, name)
-        except ValueError as error:
-            raise click.ClickException(str(error)) from None
-        click.echo(f"admin ready: {user.email}")
 
-    @app.cli.command("seed-demo")
-    def seed_demo_command() -> None:
-        """Load the demo shop, products and accounts (does nothing if they exist)."""
-        created = seed_demo()
-        click.echo("demo data loaded" if created else "demo data already present")
+@click.command("create-admin")
+@click.option("--email", prompt="Admin email")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@click.option("--name", default="平台管理员", show_default=True)
+@with_appcontext
+def create_admin_command(email: str, password: str, name: str) -> None:
+    """Create a platform admin (or reset an existing admin's password)."""
+    if len(password) < 8:
+        raise click.BadParameter("at least 8 characters", param_hint="--password")
+    try:
+        user = create_admin(email, password, name)
+    except ValueError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"admin ready: {user.email}")
+
+
+@click.command("seed-demo")
+@with_appcontext
+def seed_demo_command() -> None:
+    """Load the demo shop, products and accounts (does nothing if they exist)."""
+    created = seed_demo()
+    click.echo("demo data loaded" if created else "demo data already present")
+    print_logins()
+
+
+@click.command("purge-tracks")
+@click.option("--older-than", "--days", "days", type=click.IntRange(min=0), default=None,
+              metavar="DAYS", help="Retention in days (default: TRACK_RETENTION_DAYS).")
+@with_appcontext
+def purge_tracks_command(days: int | None) -> None:
+    """Delete courier track points older than DAYS of deliveries no longer under way."""
+    days = current_app.config["TRACK_RETENTION_DAYS"] if days is None else days
+    click.echo(f"deleted {purge_track_points(days)} track points older than {days} days")
+
+
+@click.command("expire-orders")
+@with_appcontext
+def expire_orders_command() -> None:
+    """Cancel orders not accepted in time (ORDER_ACCEPT_MINUTES) and release their stock."""
+    click.echo(f"expired {expire_overdue()} orders")
+
+
+@click.command("demo-logins")
+@with_appcontext
+def demo_logins_command() -> None:
+    """Print the demo logins if the demo accounts exist."""
+    if find_by_login("merchant@example.com") is not None:
         print_logins()
 
-    @app.cli.command("purge-tracks")
-    @click.option("--older-than", "--days", "days", type=click.IntRange(min=0), default=None,
-                  metavar="DAYS", help="Retention in days (default: TRACK_RETENTION_DAYS).")
-    def purge_tracks_command(days: int | None) -> None:
-        """Delete courier track points older than DAYS of deliveries no longer under way."""
-        from flask import current_app
 
-        from webapp.delivery.services import purge_track_points
-
-        days = current_app.config["TRACK_RETENTION_DAYS"] if days is None else days
-        click.echo(f"deleted {purge_track_points(days)} track points older than {days} days")
-
-    @app.cli.command("expire-orders")
-    def expire_orders_command() -> None:
-        """Cancel orders not accepted in time (ORDER_ACCEPT_MINUTES) and release their stock."""
-        from webapp.orders.services import expire_overdue
-
-        click.echo(f"expired {expire_overdue()} orders")
-
-    @app.cli.command("demo-logins")
-    def demo_logins_command() -> None:
-        """Print the demo logins if the demo accounts exist."""
-        from webapp.auth.services import find_by_login
-
-        if find_by_login("merchant@example.com") is not None:
-            print_logins()
-
-    @app.cli.command("db-empty")
-    def db_empty_command() -> None:
-        """Exit 0 if the database has no users (used by make run to decide on seeding)."""
-        from webapp.models import User
-
-        has_users = db.session.scalar(select(User.id).limit(1)) is not None
-        raise SystemExit(1 if has_users else 0)
+@click.command("db-empty")
+@with_appcontext
+def db_empty_command() -> None:
+    """Exit 0 if the database has no users (used by make run to decide on seeding)."""
+    has_users = db.session.scalar(select(User.id).limit(1)) is not None
+    raise SystemExit(1 if has_users else 0)
 
 
 def print_logins() -> None:
