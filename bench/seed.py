@@ -33,8 +33,10 @@ def seed(buyers: int, stock: int) -> dict:
     from webapp.catalog.services import create_product
     from webapp.cli import DEMO_PRODUCTS, demo_fruit
     from webapp.models import Address, CartItem, Product, Role, User
-    from webapp.orders import services as orders
-    from webapp.orders.forms import delivery_windows
+    from webapp.delivery import actions as courier_actions
+    from webapp.orders import actions as order_actions
+    from webapp.orders import checkout as order_checkout
+    from webapp.shops.windows import delivery_windows
     from webapp.shops.services import by_handle
     from webapp.uploads import clean_image
 
@@ -73,13 +75,13 @@ def seed(buyers: int, stock: int) -> dict:
     address = db.session.scalar(select(Address).where(Address.user_id == buyer.id))
     first_product = db.session.scalar(select(Product.id).where(Product.shop_id == shop.id)
                                       .order_by(Product.id))
-    order = orders.place_order(
-        buyer, shop.id, {first_product: 1}, destination=orders.Destination.of(address),
+    order = order_checkout.place_order(
+        buyer, shop.id, {first_product: 1}, destination=order_checkout.Destination.of(address),
         window=delivery_windows(shop)[0].value, payment_method="cod",
         idempotency_key=secrets.token_hex(16))
-    orders.accept(order.id, merchant)
-    orders.assign(order.id, merchant, courier.id)
-    orders.start(order.id, courier)
+    order_actions.accept(order.id, merchant)
+    order_actions.assign(order.id, merchant, courier.id)
+    courier_actions.start(order.id, courier)
     return {"shop_id": shop.id, "contest_product": contest.id, "stock": stock,
             "buyers": emails, "password": BUYER_PASSWORD, "order_id": order.id}
 

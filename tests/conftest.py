@@ -21,7 +21,10 @@ from webapp import create_app
 from webapp.config import TestConfig
 from webapp.extensions import db, socketio
 from webapp.models import Address, Product, Role, Shop, Status, User
-from webapp.orders import services as orders
+from webapp.delivery import actions as courier_actions
+from webapp.orders import actions as order_actions
+from webapp.orders import checkout as order_checkout
+from webapp.orders import signing as order_signing
 
 _counter = itertools.count(1)
 
@@ -306,8 +309,8 @@ def place(app):
     """Place an order through the service, as the checkout route does."""
 
     def place_order(buyer: User, product: Product, quantity: int = 1, key: str | None = None):
-        return orders.place_order(
-            buyer, product.shop_id, {product.id: quantity}, destination=orders.Destination(
+        return order_checkout.place_order(
+            buyer, product.shop_id, {product.id: quantity}, destination=order_checkout.Destination(
                 "张三", "13912345678", "北京市 市辖区 朝阳区 建国路 1 号", "110105"),
             window=window_value(app), payment_method="cod", note="",
             idempotency_key=key or secrets.token_hex(16))
@@ -345,15 +348,15 @@ def advance(world, place):
         }[status]
         for step in path:
             if step == "accept":
-                orders.accept(order.id, world.merchant)
+                order_actions.accept(order.id, world.merchant)
             elif step == "assign":
-                orders.assign(order.id, world.merchant, world.courier.id)
+                order_actions.assign(order.id, world.merchant, world.courier.id)
             elif step == "start":
-                orders.start(order.id, world.courier)
+                courier_actions.start(order.id, world.courier)
             elif step == "arrive":
-                orders.arrive(order.id, world.courier)
+                courier_actions.arrive(order.id, world.courier)
             elif step == "sign":
-                orders.sign(order.id, world.buyer, "张三", signature_data_url())
+                order_signing.sign(order.id, world.buyer, "张三", signature_data_url())
         db.session.expire_all()
         return db.session.get(type(order), order.id)
 

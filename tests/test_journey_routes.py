@@ -10,7 +10,7 @@ from webapp.models import (
     ApplicationStatus, MerchantApplication, Order, OrderEvent, Product, ProofOfDelivery, Role,
     Shop, Status, User,
 )
-from webapp.orders.services import proof_digest
+from webapp.orders.proof import proof_digest
 
 VALID_ID = "11010519491231002X"
 VALID_USCC = "91350100M000100Y43"

@@ -14,7 +14,7 @@ from webapp.config import TestConfig
 from webapp.delivery.services import PositionRefused, record_position
 from webapp.extensions import db
 from webapp.models import Delivery, Order, Status, TrackPoint, utcnow
-from webapp.orders import services as orders
+from webapp.orders import signing as order_signing
 from webapp.web import safe_next
 
 
@@ -66,7 +66,7 @@ def test_watching_a_finished_order_reveals_no_position(app, client, login_as, wo
     db.session.get(Delivery, order.delivery.id).last_lat = 39.9
     db.session.get(Delivery, order.delivery.id).last_lng = 116.4
     db.session.commit()
-    orders.sign(order.id, world.buyer, "张三", signature_data_url())
+    order_signing.sign(order.id, world.buyer, "张三", signature_data_url())
     login_as(world.buyer)
     ack = socket_client(client).emit("order:watch", {"order_id": order.id}, callback=True)
     assert ack["ok"] and ack["status"] == "completed" and ack["position"] is None
@@ -151,6 +151,6 @@ def test_courier_reports_a_failed_delivery_and_the_shop_reassigns(app, client, l
     db.session.expire_all()
     order = db.session.get(Order, order.id)
     assert order.status is Status.DISPATCHED and order.delivery.courier_id == other.id
-    notes = [e.note for e in order.events if e.to_status is Status.DELIVERY_FAILED]
-    assert notes == ["收件人不在：联系不上收货人"]
+    recorded = [e.params for e in order.events if e.to_status is Status.DELIVERY_FAILED]
+    assert recorded == [{"reason": "absent", "note": "联系不上收货人"}]
     assert db.session.scalar(select(func.count(Delivery.id))) == 1

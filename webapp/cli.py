@@ -21,7 +21,7 @@ from webapp.delivery.services import purge_track_points
 from webapp.extensions import db
 from webapp.merchants.services import create_courier, latest_application, submit_application
 from webapp.models import Role, Shop, User
-from webapp.orders.services import expire_overdue
+from webapp.orders.expiry import expire_overdue
 from webapp.shops.services import shop_of
 from webapp.uploads import clean_image
 

@@ -13,7 +13,7 @@
   var note = document.getElementById("track-note");
   var etaLine = document.getElementById("track-eta");
   var arriving = document.getElementById("track-arriving");
-  var FINAL = ["completed", "partially_refused", "refused", "cancelled"];
+  var FINAL = (el.dataset.final || "").split(" ");  // the state machine's, from the page
   var gcj = el.dataset.crs === "gcj02";
   function shown(lat, lng) { return gcj ? toGcj02(lat, lng) : [lat, lng]; }
 

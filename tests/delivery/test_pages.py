@@ -87,10 +87,11 @@ def test_after_signature_the_polling_endpoint_has_no_position(app, world, advanc
     order = advance(Status.DELIVERING)
     connect(world.courier).emit("delivery:position", here(order), callback=True)
     from tests.conftest import signature_data_url
-    from webapp.orders import services as orders
+    from webapp.delivery import actions as courier_actions
+    from webapp.orders import signing as order_signing
 
-    orders.arrive(order.id, world.courier)
-    orders.sign(order.id, world.buyer, "张三", signature_data_url())
+    courier_actions.arrive(order.id, world.courier)
+    order_signing.sign(order.id, world.buyer, "张三", signature_data_url())
     state = as_party(world.buyer).get(url(app, "orders.live", order_id=order.id)).get_json()
     assert (state["status"], state["position"], state["trail"]) == ("completed", None, [])
 

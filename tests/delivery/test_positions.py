@@ -9,7 +9,8 @@ from tests.conftest import signature_data_url
 from tests.delivery.test_sockets import connect, events, here  # noqa: F401 - fixture
 from webapp.extensions import db
 from webapp.models import Delivery, Order, Status, TrackPoint, utcnow
-from webapp.orders import services as orders
+from webapp.delivery import actions as courier_actions
+from webapp.orders import signing as order_signing
 
 DEST = (39.9087, 116.4605)
 
@@ -194,7 +195,7 @@ def test_a_failed_delivery_stops_tracking_and_forgets_the_live_position(app, wor
     order = advance(Status.DELIVERING)
     courier, buyer = connect(world.courier), connect(world.buyer)
     assert courier.emit("delivery:position", here(order), callback=True) == {"ok": True}
-    orders.fail(order.id, world.courier, "absent")
+    courier_actions.fail(order.id, world.courier, "absent")
     for event, payload in (("delivery:position", here(order, lat=39.92)),
                            ("delivery:positions", late(order, 1))):
         ack = courier.emit(event, payload, callback=True)
@@ -212,8 +213,8 @@ def test_the_proof_keeps_the_last_position_with_its_accuracy_and_time(app, world
     order = advance(Status.DELIVERING)
     courier = connect(world.courier)
     courier.emit("delivery:position", here(order, lat=39.9123, accuracy=7.5), callback=True)
-    orders.arrive(order.id, world.courier)
-    orders.sign(order.id, world.buyer, "张三", signature_data_url())
+    courier_actions.arrive(order.id, world.courier)
+    order_signing.sign(order.id, world.buyer, "张三", signature_data_url())
     db.session.expire_all()
     proof = db.session.get(Order, order.id).proof
     assert (proof.lat, proof.lng, proof.accuracy) == (39.9123, 116.41, 7.5)

@@ -107,7 +107,7 @@ def checkout_window(app, quote) -> str:
 @pytest.fixture
 def accept(app):
     """Accept a quote through the service, as the checkout page does."""
-    from webapp.orders.services import Destination
+    from webapp.orders.checkout import Destination
 
     def accept_quote(buyer, quote, key: str | None = None, **changes):
         values = {"destination": Destination("张三", "13912345678", "北京市 市辖区 朝阳区 建国路 1 号",

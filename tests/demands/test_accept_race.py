@@ -17,7 +17,7 @@ from webapp.extensions import db
 from webapp.models import (
     Demand, DemandStatus, Order, Product, Quote, QuoteStatus, Role, Shop, User, utcnow,
 )
-from webapp.orders.services import Destination
+from webapp.orders.checkout import Destination
 from webapp.web import Conflict
 
 

@@ -194,11 +194,11 @@ def test_closing_a_demand(app, client, login_as, market, post, offer):
 
 def test_a_cancelled_order_is_said_on_the_demand(app, client, login_as, market, post, offer,
                                                  accept):
-    from webapp.orders import services as orders
+    from webapp.orders import actions as order_actions
 
     demand = post(market.buyer)
     order = accept(market.buyer, offer(market.merchant_a, demand))
-    orders.cancel(order.id, market.buyer, "不想要了")
+    order_actions.cancel(order.id, market.buyer, "不想要了")
     login_as(market.buyer)
     text = client.get(url(app, "demands.detail", demand_id=demand.id)).text
     assert "的订单已取消" in text and url(app, "demands.new") in text

@@ -15,7 +15,7 @@ from webapp.extensions import db
 from webapp.models import (
     Demand, DemandStatus, Order, OrderLine, Quote, QuoteStatus, ShopStatus, Status, utcnow,
 )
-from webapp.orders.services import OutOfStock
+from webapp.orders.checkout import OutOfStock
 from webapp.web import Conflict, ServiceError
 
 

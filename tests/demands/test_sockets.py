@@ -6,7 +6,7 @@ import pytest
 
 from tests.demands.conftest import ELSEWHERE, quote_input
 from webapp.demands import decisions, quoting, rules
-from webapp.orders.services import OutOfStock
+from webapp.orders.checkout import OutOfStock
 
 
 def events(socket, name: str) -> list[dict]:

@@ -14,7 +14,7 @@ from babel.messages.pofile import read_po
 
 from webapp.i18n import LOCALES, labels
 from webapp.models.order import PAYMENT_LABELS, PAYMENT_STATUS_LABELS
-from webapp.orders.services import BUYER_TABS
+from webapp.orders.queries import BUYER_TABS
 from webapp.orders.state import LABELS
 
 ROOT = Path(__file__).resolve().parents[2]

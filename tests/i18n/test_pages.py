@@ -17,7 +17,12 @@ from tests.helpers import url
 from webapp.demands import posting, quoting
 from webapp.extensions import db
 from webapp.models import Role, utcnow
-from webapp.orders import services as orders
+from webapp.delivery import actions as courier_actions
+from webapp.orders import actions as order_actions
+from webapp.orders import checkout as order_checkout
+from webapp.orders import queries as order_queries
+from webapp.orders import reasons as order_reasons
+from webapp.orders import signing as order_signing
 from webapp.regions.services import cities, districts, provinces
 
 CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
@@ -45,29 +50,29 @@ def scene(app, make_user, make_shop, make_product):
     s.admin = make_user(Role.ADMIN, display_name="Admin Qian")
 
     def order(*steps, checks=None):
-        placed = orders.place_order(
-            s.buyer, s.shop.id, {s.product.id: 2}, destination=orders.Destination(
+        placed = order_checkout.place_order(
+            s.buyer, s.shop.id, {s.product.id: 2}, destination=order_checkout.Destination(
                 "Li Lei", "13912345678", "1 Jianguo Road", HERE),
             window=window_value(app, s.shop), payment_method="cod", note="Ring twice",
             idempotency_key=secrets.token_hex(16))
         for step in steps:
             if step == "accept":
-                orders.accept(placed.id, s.merchant)
+                order_actions.accept(placed.id, s.merchant)
             elif step == "assign":
-                orders.assign(placed.id, s.merchant, s.courier.id)
+                order_actions.assign(placed.id, s.merchant, s.courier.id)
             elif step == "start":
-                orders.start(placed.id, s.courier)
+                courier_actions.start(placed.id, s.courier)
             elif step == "arrive":
-                orders.arrive(placed.id, s.courier)
+                courier_actions.arrive(placed.id, s.courier)
             elif step == "fail":
-                orders.fail(placed.id, s.courier, "absent", "no answer")
+                courier_actions.fail(placed.id, s.courier, "absent", "no answer")
             elif step == "sign":
                 line = placed.lines[0]
-                orders.sign(placed.id, s.buyer, "Li Lei", signature_data_url(),
-                            checks={line.id: orders.LineCheck(False, orders.REJECT_REASONS[0])}
+                order_signing.sign(placed.id, s.buyer, "Li Lei", signature_data_url(),
+                            checks={line.id: order_signing.LineCheck(False, order_reasons.REJECT_REASONS[0])}
                             if checks == "refuse" else None)
             elif step == "pay":
-                orders.confirm_payment(placed.id, s.courier)
+                order_actions.confirm_payment(placed.id, s.courier)
         return placed
 
     s.new = order()
@@ -76,7 +81,7 @@ def scene(app, make_user, make_shop, make_product):
     s.arrived = order("accept", "assign", "start", "arrive")
     s.signed = order("accept", "assign", "start", "arrive", "pay", "sign")
     s.refused = order("accept", "assign", "start", "arrive", "sign", checks="refuse")
-    orders.cancel(order().id, s.buyer, orders.BUYER_CANCEL_REASONS[0])
+    order_actions.cancel(order().id, s.buyer, order_reasons.BUYER_CANCEL_REASONS[0])
 
     s.demand = posting.post_demand(s.buyer, posting.DemandInput(
         title="Fresh lychees", description="For a party", category="produce", quantity=2,
@@ -166,18 +171,18 @@ def test_pages_without_a_choice_are_chinese(app, client, login_as, scene):
 
 
 def test_the_scene_covers_the_stored_notes(app, client, login_as, scene):
-    """Notes written in Chinese into the log (a reason, a payment) read in English."""
+    """Events recorded as kinds and parameters (a reason, a payment) read in English."""
     client.set_cookie("lang", "en")
     login_as(scene.merchant)
     log = client.get(url(app, "orders.detail", order_id=scene.signed.id)).get_data(as_text=True)
     assert "Paid: Cash on delivery ¥" in log
     login_as(scene.buyer)
     refused = client.get(url(app, "orders.proof", order_id=scene.refused.id)).get_data(as_text=True)
-    assert "Damaged" in refused and "Li Lei; 1 refused, ¥" in client.get(
+    assert "Damaged" in refused and "Everything refused by Li Lei, ¥" in client.get(
         url(app, "orders.detail", order_id=scene.refused.id)).get_data(as_text=True)
-    cancelled = [o for o in orders.orders_of_buyer(scene.buyer) if o.status == "cancelled"][0]
+    cancelled = [o for o in order_queries.orders_of_buyer(scene.buyer) if o.status == "cancelled"][0]
     page = client.get(url(app, "orders.detail", order_id=cancelled.id)).get_data(as_text=True)
-    assert "The order was cancelled: No longer needed." in page
+    assert "Cancelled by the buyer: No longer needed." in page
 
 
 def test_htmx_fragments_follow_the_language(app, client, login_as, scene):

@@ -6,12 +6,12 @@ import pytest
 from tests.helpers import HX, url
 from webapp.extensions import db
 from webapp.models import Order, OrderEvent, Product, Status
-from webapp.orders import services
+from webapp.orders import actions as order_actions
 
 
 def test_the_shop_must_say_why_it_cancels_an_accepted_order(app, client, login_as, world, place):
     order = place(world.buyer, world.product, 2)
-    services.accept(order.id, world.merchant)
+    order_actions.accept(order.id, world.merchant)
     events = db.session.query(OrderEvent).filter_by(order_id=order.id).count()
     login_as(world.merchant)
     response = client.post(url(app, "orders.cancel", order_id=order.id), headers=HX,
@@ -46,7 +46,7 @@ def test_the_buyer_may_cancel_without_a_reason_before_acceptance_only(app, clien
     assert db.session.get(Order, first.id).status is Status.CANCELLED
     assert "订单已取消。" in client.get(url(app, "orders.detail", order_id=first.id)).text
 
-    services.accept(second.id, world.merchant)
+    order_actions.accept(second.id, world.merchant)
     page = client.get(url(app, "orders.detail", order_id=second.id)).text
     assert "如需取消请联系商家" in page and 'name="reason"' not in page
     response = client.post(url(app, "orders.cancel", order_id=second.id), headers=HX,
@@ -64,4 +64,4 @@ def test_a_long_reason_is_cut_not_refused(app, client, login_as, world, place, r
                        data={"reason": reason}).status_code == 303
     event = db.session.query(OrderEvent).filter_by(order_id=order.id).order_by(
         OrderEvent.id.desc()).first()
-    assert event.note == "x" * 200
+    assert event.params == {"reason": "x" * 200}

@@ -19,7 +19,8 @@ from webapp import create_app
 from webapp.config import TestConfig
 from webapp.extensions import db
 from webapp.models import CartItem, Order, OrderEvent, OrderLine, Product, Role, Shop, User
-from webapp.orders import services
+from webapp.orders import checkout as order_checkout
+from webapp import web
 from webapp.orders.forms import delivery_windows
 
 
@@ -253,7 +254,7 @@ def test_one_key_is_per_buyer(app, world, add_to_cart):
 
 
 def place_cart(app, buyer, shop, key: str) -> Order:
-    return services.place_order(buyer, shop.id, destination=services.Destination(
+    return order_checkout.place_order(buyer, shop.id, destination=order_checkout.Destination(
         "张三", "13912345678", "北京市 市辖区 朝阳区 建国路 1 号", "110105"),
         window=window_value(app, shop), payment_method="cod", idempotency_key=key)
 
@@ -292,7 +293,7 @@ def race_one_key(database_url: str, tabs: int = 2) -> tuple[list[str], int, int,
             buyer = db.session.get(User, buyer_id)
             gate.wait()
             try:
-                order = services.place_order(buyer, shop_id, destination=services.Destination(
+                order = order_checkout.place_order(buyer, shop_id, destination=order_checkout.Destination(
                     "x", "13900000000", "x"), window=window, payment_method="cod",
                     idempotency_key=key)
                 outcomes.append(f"order {order.id}")
@@ -334,9 +335,9 @@ def test_two_tabs_racing_one_key_on_postgres_make_one_order(fresh_postgres):
 def test_a_short_second_line_puts_back_the_first_lines_stock(app, world, make_product):
     plenty, short = world.product, make_product(world.shop, title="山东大樱桃", stock=2)
     assert plenty.id < short.id  # lines are taken in product order: the first one goes first
-    with pytest.raises(services.OutOfStock) as refused:
-        services.place_order(world.buyer, world.shop.id, {plenty.id: 3, short.id: 5},
-                             destination=services.Destination("张三", "13912345678", "x"),
+    with pytest.raises(order_checkout.OutOfStock) as refused:
+        order_checkout.place_order(world.buyer, world.shop.id, {plenty.id: 3, short.id: 5},
+                             destination=order_checkout.Destination("张三", "13912345678", "x"),
                              window=window_value(app), payment_method="cod",
                              idempotency_key=secrets.token_hex(16))
     assert refused.value.message == "「山东大樱桃」库存不足，仅剩 2 件"
@@ -347,8 +348,8 @@ def test_a_short_second_line_puts_back_the_first_lines_stock(app, world, make_pr
 
 
 @pytest.mark.parametrize("change, refusal, message", [
-    ({"published": False}, services.Conflict, "「{title}」已下架，请从购物车移除后再结算。"),
-    ({"stock": 0}, services.OutOfStock, "已售罄"),
+    ({"published": False}, web.Conflict, "「{title}」已下架，请从购物车移除后再结算。"),
+    ({"stock": 0}, order_checkout.OutOfStock, "已售罄"),
 ], ids=["taken off sale", "sold out"])
 def test_what_changed_after_the_cart_was_read_is_refused_by_the_update(
         app, world, add_to_cart, change, refusal, message):
@@ -371,7 +372,7 @@ def test_what_changed_after_the_cart_was_read_is_refused_by_the_update(
         session.expire_on_commit = True
     assert cart.items[0].product.published and cart.items[0].product.stock == stock
     with pytest.raises(refusal) as refused:
-        services.place_order(world.buyer, world.shop.id, cart=cart, destination=services.Destination(
+        order_checkout.place_order(world.buyer, world.shop.id, cart=cart, destination=order_checkout.Destination(
             "张三", "13912345678", "x"), window=window_value(app), payment_method="cod",
             idempotency_key=secrets.token_hex(16))
     assert message.format(title=title) in refused.value.message

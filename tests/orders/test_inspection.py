@@ -17,7 +17,11 @@ from tests.helpers import (
 )
 from webapp.extensions import db
 from webapp.models import Order, OrderEvent, OrderLine, ProofOfDelivery, Status
-from webapp.orders import services as orders
+from webapp.delivery import actions as courier_actions
+from webapp.orders import actions as order_actions
+from webapp.orders import checkout as order_checkout
+from webapp.orders import proof as order_proof
+from webapp.orders import signing as order_signing
 
 
 @pytest.fixture
@@ -25,15 +29,15 @@ def arrived(app, world, make_product):
     """An order of two lines (1 x 12.50 and 2 x 8.00, delivery fee 5.00), courier at the door."""
     world.shop.delivery_fee_fen = 500
     second = make_product(world.shop, title="草莓", price_fen=800)
-    order = orders.place_order(
+    order = order_checkout.place_order(
         world.buyer, world.shop.id, {world.product.id: 1, second.id: 2},
-        destination=orders.Destination("张三", "13912345678", "建国路 1 号", "110105",
+        destination=order_checkout.Destination("张三", "13912345678", "建国路 1 号", "110105",
                                        39.9087, 116.4605),
         window=window_value(app), payment_method="cod", idempotency_key=secrets.token_hex(16))
-    orders.accept(order.id, world.merchant)
-    orders.assign(order.id, world.merchant, world.courier.id)
-    orders.start(order.id, world.courier)
-    orders.arrive(order.id, world.courier)
+    order_actions.accept(order.id, world.merchant)
+    order_actions.assign(order.id, world.merchant, world.courier.id)
+    courier_actions.start(order.id, world.courier)
+    courier_actions.arrive(order.id, world.courier)
     db.session.expire_all()
     return db.session.get(Order, order.id)
 
@@ -92,8 +96,8 @@ def test_one_line_rejected_with_a_photo_is_partially_refused(app, world, arrived
     assert status_of(arrived) is Status.PARTIALLY_REFUSED
     proof = db.session.scalar(select(ProofOfDelivery))
     [rejected] = proof.rejected_lines
-    assert (rejected["title"], rejected["quantity"], rejected["amount_fen"], rejected["reason"]) == (
-        "草莓", 2, 1600, "商品破损：两盒都压坏了")
+    assert (rejected["title"], rejected["quantity"], rejected["amount_fen"], rejected["reason"],
+            rejected["note"]) == ("草莓", 2, 1600, "商品破损", "两盒都压坏了")
     assert len(rejected["photo_sha256"]) == 64
     assert proof.refund_fen == 1600
     assert "拒收金额" in text and "¥16.00" in text and "商品破损：两盒都压坏了" in text
@@ -117,7 +121,10 @@ def test_one_line_rejected_with_a_photo_is_partially_refused(app, world, arrived
     db.session.expire_all()
     order = db.session.get(Order, arrived.id)
     assert (order.payment_status, order.paid_fen) == ("paid", 1750)
-    assert order.events[-1].note == "已收款：货到付款（现金） ¥17.50（已扣除拒收 ¥16.00）"
+    assert (order.events[-1].kind, order.events[-1].params) == (
+        "paid", {"method": "cod", "amount_fen": 1750, "refused_fen": 1600})
+    assert "已收款：货到付款（现金） ¥17.50（已扣除拒收 ¥16.00）" in courier.get(
+        url(app, "orders.detail", order_id=arrived.id)).text
 
 
 def test_every_line_rejected_is_refused_and_nothing_is_due(app, world, arrived, as_party):
@@ -215,9 +222,9 @@ def test_a_refused_sign_leaves_no_photo_behind(app, world, arrived, as_party):
 @pytest.mark.parametrize("who", ["buyer", "merchant", "courier"])
 def test_the_proof_page_is_shown_to_each_party_and_the_digest_matches(app, world, arrived,
                                                                       as_party, who):
-    orders.sign(arrived.id, world.buyer, "张三", signature_data_url(),
-                {arrived.lines[0].id: orders.LineCheck(True),
-                 arrived.lines[1].id: orders.LineCheck(False, "数量或规格不符")})
+    order_signing.sign(arrived.id, world.buyer, "张三", signature_data_url(),
+                {arrived.lines[0].id: order_signing.LineCheck(True),
+                 arrived.lines[1].id: order_signing.LineCheck(False, "数量或规格不符")})
     page = assert_page(as_party(getattr(world, who)).get(url(app, "orders.proof",
                                                              order_id=arrived.id)), "proof-page")
     proof = db.session.scalar(select(ProofOfDelivery))
@@ -227,7 +234,7 @@ def test_the_proof_page_is_shown_to_each_party_and_the_digest_matches(app, world
 
 @pytest.mark.parametrize("who", ["other_buyer", "other_merchant", "other_courier", "admin"])
 def test_strangers_get_no_proof(app, world, arrived, as_party, who):
-    orders.sign(arrived.id, world.buyer, "张三", signature_data_url())
+    order_signing.sign(arrived.id, world.buyer, "张三", signature_data_url())
     response = as_party(getattr(world, who)).get(url(app, "orders.proof", order_id=arrived.id))
     assert response.status_code in (403, 404) and "SHA-256" not in response.text
 
@@ -263,9 +270,9 @@ def test_the_tamper_table_covers_every_column():
 @pytest.mark.parametrize("column", TAMPERED)
 def test_tampering_with_any_stored_field_breaks_the_digest(app, world, arrived, as_party, place,
                                                            column):
-    orders.sign(arrived.id, world.buyer, "张三", signature_data_url(),
-                {arrived.lines[0].id: orders.LineCheck(True),
-                 arrived.lines[1].id: orders.LineCheck(False, "商品破损")})
+    order_signing.sign(arrived.id, world.buyer, "张三", signature_data_url(),
+                {arrived.lines[0].id: order_signing.LineCheck(True),
+                 arrived.lines[1].id: order_signing.LineCheck(False, "商品破损")})
     page = url(app, "orders.proof", order_id=arrived.id)
     assert "数字指纹一致" in as_party(world.buyer).get(page).text
     value = TAMPERED[column]
@@ -287,9 +294,9 @@ def test_tampering_with_any_stored_field_breaks_the_digest(app, world, arrived, 
 def test_replacing_a_rejected_lines_photo_breaks_the_digest(app, world, arrived, as_party):
     from webapp.uploads import clean_image, path_of
 
-    orders.sign(arrived.id, world.buyer, "张三", signature_data_url(),
-                {arrived.lines[0].id: orders.LineCheck(True),
-                 arrived.lines[1].id: orders.LineCheck(False, "商品破损",
+    order_signing.sign(arrived.id, world.buyer, "张三", signature_data_url(),
+                {arrived.lines[0].id: order_signing.LineCheck(True),
+                 arrived.lines[1].id: order_signing.LineCheck(False, "商品破损",
                                                        clean_image(jpeg_bytes()))})
     page = url(app, "orders.proof", order_id=arrived.id)
     assert "数字指纹一致" in as_party(world.buyer).get(page).text
@@ -300,12 +307,12 @@ def test_replacing_a_rejected_lines_photo_breaks_the_digest(app, world, arrived,
 
 def test_a_proof_signed_before_the_new_scheme_still_verifies(app, world, arrived, as_party):
     """Proofs from before migration 0006 (scheme 1: line ids, no accuracy) keep matching."""
-    orders.sign(arrived.id, world.buyer, "张三", signature_data_url())
+    order_signing.sign(arrived.id, world.buyer, "张三", signature_data_url())
     proof = db.session.scalar(select(ProofOfDelivery))
     proof.scheme, proof.accepted_lines = 1, [line.id for line in arrived.lines]
     proof.accuracy = proof.position_at = None
     proof.rejected_lines, proof.refund_fen = [], 0
-    proof.digest = orders.proof_digest(proof)
+    proof.digest = order_proof.proof_digest(proof)
     db.session.commit()
     page = as_party(world.buyer).get(url(app, "orders.proof", order_id=arrived.id)).text
     assert "数字指纹一致" in page and world.product.title in page
@@ -331,7 +338,7 @@ def test_a_failed_delivery_is_recorded_reassigned_and_then_completed(app, world,
     assert_fragment(response, f"delivery-{arrived.id}-panel")
     assert status_of(arrived) is Status.DELIVERY_FAILED
     event = db.session.scalar(select(OrderEvent).where(OrderEvent.to_status == "delivery_failed"))
-    assert event.note == "收件人不在：敲门无人应答" and event.photo
+    assert event.params == {"reason": "absent", "note": "敲门无人应答"} and event.photo
     # The shop sees the reason and the photo, and reassigns.
     merchant = as_party(world.merchant)
     page = merchant.get(url(app, "orders.detail", order_id=arrived.id)).text
@@ -343,9 +350,9 @@ def test_a_failed_delivery_is_recorded_reassigned_and_then_completed(app, world,
     second = make_courier(world.shop)
     assert merchant.post(url(app, "orders.assign", order_id=arrived.id),
                          data={"courier_id": second.id}).status_code == 303
-    orders.start(arrived.id, second)
-    orders.arrive(arrived.id, second)
-    orders.sign(arrived.id, world.buyer, "张三", signature_data_url())
+    courier_actions.start(arrived.id, second)
+    courier_actions.arrive(arrived.id, second)
+    order_signing.sign(arrived.id, world.buyer, "张三", signature_data_url())
     assert status_of(arrived) is Status.COMPLETED
     steps = [(e.action, e.to_status) for e in db.session.get(Order, arrived.id).events]
     assert steps[-5:] == [("fail", "delivery_failed"), ("assign", "dispatched"),

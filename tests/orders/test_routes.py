@@ -160,8 +160,9 @@ def test_refuse_cancels_and_restocks(app, client, login_as, world, advance, htmx
         assert_redirect(response, url(app, "orders.board"))
     assert status_of(order) is Status.CANCELLED
     assert stock_of(world.product) == 5
-    assert db.session.scalar(select(OrderEvent.note).where(
-        OrderEvent.order_id == order.id, OrderEvent.to_status == Status.CANCELLED)) == "今天休息"
+    assert db.session.scalar(select(OrderEvent.params).where(
+        OrderEvent.order_id == order.id, OrderEvent.to_status == Status.CANCELLED)) == {
+        "reason": "今天休息"}
 
 
 @pytest.mark.parametrize("htmx", [True, False], ids=["htmx", "page"])

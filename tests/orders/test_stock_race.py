@@ -12,7 +12,7 @@ from webapp import create_app
 from webapp.config import TestConfig
 from webapp.extensions import db
 from webapp.models import CartItem, Order, Product, Role, Shop, User
-from webapp.orders import services
+from webapp.orders import checkout as order_checkout
 
 
 def race(url: str, buyers: int = 50, stock: int = 5) -> tuple[int, int, list[str]]:
@@ -51,11 +51,11 @@ def race(url: str, buyers: int = 50, stock: int = 5) -> tuple[int, int, list[str
             buyer = db.session.get(User, user_id)
             gate.wait()
             try:
-                services.place_order(buyer, shop_id, destination=services.Destination(
+                order_checkout.place_order(buyer, shop_id, destination=order_checkout.Destination(
                     "x", "13900000000", "x"), window=window, payment_method="cod",
                     idempotency_key=secrets.token_hex(16))
                 outcomes.append("sold")
-            except services.OutOfStock:
+            except order_checkout.OutOfStock:
                 outcomes.append("out")
             except Exception as error:  # noqa: BLE001 - the test reports any other failure
                 outcomes.append(f"error: {error!r}")

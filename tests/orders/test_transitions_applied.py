@@ -20,7 +20,11 @@ from tests.conftest import app_with_tables, build_world, signature_data_url, win
 from tests.helpers import HX, url
 from webapp.extensions import db
 from webapp.models import Delivery, Order, OrderEvent, Product, ProofOfDelivery, Status
-from webapp.orders import services as orders
+from webapp.delivery import actions as courier_actions
+from webapp.orders import actions as order_actions
+from webapp.orders import checkout as order_checkout
+from webapp.orders import expiry as order_expiry
+from webapp.orders import signing as order_signing
 from webapp.orders.state import TRANSITIONS, Action
 from webapp.web import ServiceError
 
@@ -126,28 +130,28 @@ def build(app, world, advance, make_product):
                 world.second_product = make_product(world.shop, stock=10_000)
             products = [world.product] + ([world.second_product]
                                           if status == "partially_refused" else [])
-            order = orders.place_order(
+            order = order_checkout.place_order(
                 world.buyer, world.shop.id, {p.id: 1 for p in products},
-                destination=orders.Destination("张三", "13912345678", "建国路 1 号"),
+                destination=order_checkout.Destination("张三", "13912345678", "建国路 1 号"),
                 window=window_value(app), payment_method="cod",
                 idempotency_key=secrets.token_hex(16))
-            orders.accept(order.id, world.merchant)
-            orders.assign(order.id, world.merchant, world.courier.id)
-            orders.start(order.id, world.courier)
-            orders.arrive(order.id, world.courier)
+            order_actions.accept(order.id, world.merchant)
+            order_actions.assign(order.id, world.merchant, world.courier.id)
+            courier_actions.start(order.id, world.courier)
+            courier_actions.arrive(order.id, world.courier)
             # Inspection at the door: the first line kept only when partially refused.
             db.session.expire_all()
             ids = [line.id for line in db.session.get(Order, order.id).lines]
             keep = status == "partially_refused"
-            orders.sign(order.id, world.buyer, "张三", SIGNATURE, {
-                line_id: orders.LineCheck(True) if keep and i == 0
-                else orders.LineCheck(False, "商品破损") for i, line_id in enumerate(ids)})
+            order_signing.sign(order.id, world.buyer, "张三", SIGNATURE, {
+                line_id: order_signing.LineCheck(True) if keep and i == 0
+                else order_signing.LineCheck(False, "商品破损") for i, line_id in enumerate(ids)})
         elif status == "cancelled":
             order = advance(Status.PLACED)
-            orders.cancel(order.id, world.buyer, "下错了")
+            order_actions.cancel(order.id, world.buyer, "下错了")
         elif status == "delivery_failed":
             order = advance(Status.DELIVERING)
-            orders.fail(order.id, world.courier, "wrong_address")
+            courier_actions.fail(order.id, world.courier, "wrong_address")
         else:
             order = advance(Status(status))
         db.session.expire_all()
@@ -161,21 +165,21 @@ def build(app, world, advance, make_product):
 def call(action: str, order_id: int, actor, world):
     """The service for `action`, as its route calls it."""
     if action == "accept":
-        return orders.accept(order_id, actor)
+        return order_actions.accept(order_id, actor)
     if action == "refuse":
-        return orders.refuse(order_id, actor, REASON["refuse"])
+        return order_actions.refuse(order_id, actor, REASON["refuse"])
     if action == "cancel":
-        return orders.cancel(order_id, actor, REASON["cancel"])
+        return order_actions.cancel(order_id, actor, REASON["cancel"])
     if action == "assign":
-        return orders.assign(order_id, actor, world.courier.id)
+        return order_actions.assign(order_id, actor, world.courier.id)
     if action == "start":
-        return orders.start(order_id, actor)
+        return courier_actions.start(order_id, actor)
     if action == "arrive":
-        return orders.arrive(order_id, actor)
+        return courier_actions.arrive(order_id, actor)
     if action == "fail":
-        return orders.fail(order_id, actor, REASON["fail"])
+        return courier_actions.fail(order_id, actor, REASON["fail"])
     if action == "sign":
-        return orders.sign(order_id, actor, "张三", SIGNATURE)
+        return order_signing.sign(order_id, actor, "张三", SIGNATURE)
     raise AssertionError(action)
 
 
@@ -202,14 +206,14 @@ def last_event(order: Order) -> OrderEvent:
                              .order_by(OrderEvent.id.desc()).limit(1))
 
 
-def assert_moved(order, before, after, *, status, action, actor, target, note):
+def assert_moved(order, before, after, *, status, action, actor, target, params):
     """The status moved to `target` with exactly one new event saying so; stock as it should."""
     assert after["status"] == target
     assert after["events"] == before["events"] + 1
     assert after["order_events"] == before["order_events"] + 1
     event = last_event(order)
-    assert (event.from_status, event.to_status, event.actor_id, event.action, event.note) == (
-        status, target, actor.id, action, note)
+    assert (event.from_status, event.to_status, event.actor_id, event.action, event.params) == (
+        status, target, actor.id, action, params)
     assert after["stock"] == before["stock"] + (1 if action in RESTOCKS else 0)
     assert after["proofs"] == before["proofs"] + (1 if action == "sign" else 0)
 
@@ -218,14 +222,15 @@ def assert_untouched(before, after):
     assert after == before
 
 
-def note_of(action: str, world) -> str:
+def params_of(action: str, world) -> dict:
+    """What the event records of the action (its kind's parameters)."""
     if action == "assign":
-        return world.courier.display_name
+        return {"courier": world.courier.display_name}
     if action == "sign":
-        return "张三"
+        return {"name": "张三"}
     if action == "fail":
-        return orders.FAIL_REASONS[REASON["fail"]]  # the event says it in words
-    return REASON.get(action, "")
+        return {"reason": REASON["fail"], "note": ""}  # the code; the page words it
+    return {"reason": REASON[action]} if action in REASON else {}
 
 
 # --- every case through the services ---------------------------------------------------------
@@ -245,7 +250,7 @@ def test_service(world, build, status, action, who):
         call(action, order.id, actor, world)
         after = snapshot(order, world.product)
         assert_moved(order, before, after, status=status, action=action, actor=actor,
-                     target=value, note=note_of(action, world))
+                     target=value, params=params_of(action, world))
         if action == "assign":
             assert after["delivery"][:3] == (world.courier.id, None, None)
         if action in ("start", "arrive"):
@@ -271,7 +276,7 @@ def test_expiry(app, world, build, status):
     order.created_at -= late
     db.session.commit()
     before = snapshot(order, world.product)
-    assert orders.expire_overdue(order_id=order.id) == (1 if status == "placed" else 0)
+    assert order_expiry.expire_overdue(order_id=order.id) == (1 if status == "placed" else 0)
     after = snapshot(order, world.product)
     if status != "placed":
         assert_untouched(before, after)
@@ -282,7 +287,7 @@ def test_expiry(app, world, build, status):
     event = last_event(order)
     assert (event.from_status, event.to_status, event.actor_id, event.action) == (
         "placed", "cancelled", None, "expire")
-    assert orders.expire_overdue(order_id=order.id) == 0  # never twice
+    assert order_expiry.expire_overdue(order_id=order.id) == 0  # never twice
     assert snapshot(order, world.product) == after
 
 
@@ -372,7 +377,7 @@ def test_route(app, client, login_as, world, build, status, action, who, code, h
     after = snapshot(order, world.product)
     if code == 303:
         assert_moved(order, before, after, status=status, action=action, actor=actor,
-                     target=value, note=note_of(action, world))
+                     target=value, params=params_of(action, world))
     else:
         assert_untouched(before, after)
 
@@ -394,22 +399,22 @@ def test_reassignment_moves_the_courier_role(world, build, make_courier):
     order = build("delivery_failed")
     before = snapshot(order, world.product)
     with pytest.raises(ServiceError) as caught:
-        orders.assign(order.id, world.merchant, world.other_courier.id)
+        order_actions.assign(order.id, world.merchant, world.other_courier.id)
     assert caught.value.status == 422
     db.session.rollback()
     assert_untouched(before, snapshot(order, world.product))
 
     second = make_courier(world.shop)
-    orders.assign(order.id, world.merchant, second.id)
+    order_actions.assign(order.id, world.merchant, second.id)
     assert snapshot(order, world.product)["delivery"][:3] == (second.id, None, None)
     before = snapshot(order, world.product)
     for courier in (world.courier, world.other_courier):
         with pytest.raises(HTTPException) as caught:
-            orders.start(order.id, courier)
+            courier_actions.start(order.id, courier)
         assert caught.value.code == 404
         db.session.rollback()
         assert_untouched(before, snapshot(order, world.product))
-    orders.start(order.id, second)
+    courier_actions.start(order.id, second)
     after = snapshot(order, world.product)
     assert_moved(order, before, after, status="dispatched", action="start", actor=second,
-                 target="delivering", note="")
+                 target="delivering", params={})

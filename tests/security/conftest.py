@@ -90,27 +90,30 @@ class Victims:
 
 def _order(buyer, product, address, steps, *, merchant, courier):
     from webapp.delivery.services import record_position
-    from webapp.orders import services as orders
-    from webapp.orders.services import Destination
+    from webapp.delivery import actions as courier_actions
+    from webapp.orders import actions as order_actions
+    from webapp.orders import checkout as order_checkout
+    from webapp.orders import signing as order_signing
+    from webapp.orders.checkout import Destination
     from tests.conftest import window_value
     from flask import current_app
 
-    order = orders.place_order(buyer, product.shop_id, {product.id: 1},
+    order = order_checkout.place_order(buyer, product.shop_id, {product.id: 1},
                                destination=Destination.of(address),
                                window=window_value(current_app, product.shop),
                                payment_method="cod", note="", idempotency_key=secrets.token_hex(16))
     for step in steps:
         if step == "accept":
-            orders.accept(order.id, merchant)
+            order_actions.accept(order.id, merchant)
         elif step == "assign":
-            orders.assign(order.id, merchant, courier.id)
+            order_actions.assign(order.id, merchant, courier.id)
         elif step == "start":
-            orders.start(order.id, courier)
+            courier_actions.start(order.id, courier)
             record_position(courier, {"order_id": order.id, "lat": 39.9, "lng": 116.4})
         elif step == "arrive":
-            orders.arrive(order.id, courier)
+            courier_actions.arrive(order.id, courier)
         elif step == "sign":
-            orders.sign(order.id, buyer, "签收人秘密", signature_data_url())
+            order_signing.sign(order.id, buyer, "签收人秘密", signature_data_url())
     db.session.expire_all()
     return order
 

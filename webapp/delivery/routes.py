@@ -5,9 +5,9 @@ from flask import current_app, flash, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from webapp.delivery import bp, services
+from webapp.delivery import actions, bp, services
 from webapp.models import Role
-from webapp.orders import services as orders
+from webapp.orders.queries import order_for
 from webapp.orders.state import actions_for
 from webapp.uploads import UploadRejected, clean_image
 from webapp.web import ServiceError, redirect_to, render, role_required, wants_fragment
@@ -34,14 +34,14 @@ def index():
 @role_required(Role.COURIER)
 def detail(order_id: int):
     """The courier's page for one delivery: start, live position, arrival."""
-    return _panel(orders.order_for(current_user, order_id))
+    return _panel(order_for(current_user, order_id))
 
 
 @bp.post("/<int:order_id>/start")
 @role_required(Role.COURIER)
 def start(order_id: int):
     """Pick up the goods and start sending positions."""
-    return _panel(orders.start(order_id, current_user), _("已开始配送，正在共享位置。"))
+    return _panel(actions.start(order_id, current_user), _("已开始配送，正在共享位置。"))
 
 
 @bp.post("/<int:order_id>/fail")
@@ -55,9 +55,9 @@ def fail(order_id: int):
         try:
             photo = clean_image(upload)
         except UploadRejected as rejected:
-            orders.order_for(current_user, order_id)  # a stranger still gets 404 first
+            order_for(current_user, order_id)  # a stranger still gets 404 first
             raise ServiceError(_("照片无法使用：%(reason)s", reason=rejected.message), 422) from None
-    return _panel(orders.fail(order_id, current_user, reason, note, photo),
+    return _panel(actions.fail(order_id, current_user, reason, note, photo),
                   _("已上报配送失败，商家会重新安排。"))
 
 
@@ -65,4 +65,4 @@ def fail(order_id: int):
 @role_required(Role.COURIER)
 def arrive(order_id: int):
     """Tell the buyer the courier is at the door."""
-    return _panel(orders.arrive(order_id, current_user), _("已送达，请买家验货签收。"))
+    return _panel(actions.arrive(order_id, current_user), _("已送达，请买家验货签收。"))

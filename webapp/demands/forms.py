@@ -19,7 +19,8 @@ from webapp.demands.quoting import QuoteInput
 from webapp.demands.rules import MAX_QUANTITY
 from webapp.i18n import user_zone
 from webapp.models import utcnow
-from webapp.orders.forms import WINDOW_FORMAT, CheckoutForm, delivery_windows
+from webapp.orders.forms import CheckoutForm
+from webapp.shops.windows import WINDOW_FORMAT, delivery_windows
 from webapp.regions.fields import check_region, fill_choices
 from webapp.web import Form
 

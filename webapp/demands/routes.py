@@ -16,7 +16,7 @@ from webapp.errors import error_response
 from webapp.extensions import limiter
 from webapp.i18n import N_
 from webapp.models import QuoteStatus, Role
-from webapp.orders import services as order_services
+from webapp.orders.checkout_page import checkout_page
 from webapp.regions.services import full_name
 from webapp.uploads import posted_image, send_private
 from webapp.web import ServiceError, redirect_to, render, role_required, wants_fragment
@@ -172,35 +172,17 @@ def checkout(quote_id: int):
     quoted price and every other quote is closed."""
     quote = access.quote_for_buyer(current_user, quote_id)
     addresses = address_services.addresses_of(current_user)
-    form = QuoteCheckoutForm(quote=quote, addresses=addresses)
-    status = 200
     if request.method == "GET":
         decisions.acceptable_or_conflict(quote)
-        form.idempotency_key.data = secrets.token_hex(16)
-        chosen = address_services.find_own(current_user, request.args.get("address", type=int))
-        chosen = chosen or (addresses[0] if addresses else None)
-        form.address_id.data = chosen.id if chosen else None
-    if form.validate_on_submit():
-        try:
-            order = decisions.accept_quote(
-                current_user, quote.id, destination=order_services.Destination.of(
-                    form.addresses[form.address_id.data]),
-                window=form.window.data, payment_method=form.payment_method.data,
-                note=form.note.data or "", idempotency_key=form.idempotency_key.data)
-        except ServiceError as error:
-            if error.status in (403, 404):
-                raise
-            # Out of stock, withdrawn, expired, or another accept won: say so on the form and
-            # keep what the buyer chose.
-            form.form_errors.append(error.message)
-            status = error.status
-        else:
-            flash(_("已接受报价并下单，等待商家接单。"), "success")
-            return redirect_to(url_for("orders.detail", order_id=order.id))
-    elif form.errors:
-        status = 422
-    return render("demands/checkout.html", "demands/_checkout_form.html", status=status,
-                  form=form, quote=quote, addresses=addresses)
+
+    def place(terms):
+        return decisions.accept_quote(current_user, quote.id, **vars(terms))
+
+    # Out of stock, withdrawn, expired, or another accept won: said on the form.
+    return checkout_page(QuoteCheckoutForm(quote=quote, addresses=addresses), place,
+                         page="demands/checkout.html", fragment="demands/_checkout_form.html",
+                         placed=_("已接受报价并下单，等待商家接单。"), raise_statuses=(403, 404),
+                         quote=quote, addresses=addresses)
 
 
 # ---- the merchant ------------------------------------------------------------------------------

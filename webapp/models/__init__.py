@@ -11,7 +11,7 @@ from webapp.models.merchant import (
     AuditLog,
     MerchantApplication,
 )
-from webapp.models.order import Inspection, Order, OrderEvent, OrderLine, PaymentMethod
+from webapp.models.order import EventKind, Inspection, Order, OrderEvent, OrderLine, PaymentMethod
 from webapp.models.shop import Shop, ShopStatus
 from webapp.models.user import User
 from webapp.orders.state import Action, Status
@@ -19,7 +19,8 @@ from webapp.roles import Role
 
 __all__ = [
     "DOCUMENTS", "REVIEWABLE", "Action", "Address", "ApplicationStatus", "AuditLog", "Base",
-    "CartItem", "Delivery", "Demand", "DemandStatus", "Inspection", "MerchantApplication", "Order",
-    "OrderEvent", "OrderLine", "PaymentMethod", "Product", "ProofOfDelivery", "Quote",
-    "QuoteStatus", "Role", "Shop", "ShopStatus", "Status", "TrackPoint", "User", "utcnow",
+    "CartItem", "Delivery", "Demand", "DemandStatus", "EventKind", "Inspection",
+    "MerchantApplication", "Order", "OrderEvent", "OrderLine", "PaymentMethod", "Product",
+    "ProofOfDelivery", "Quote", "QuoteStatus", "Role", "Shop", "ShopStatus", "Status",
+    "TrackPoint", "User", "utcnow",
 ]

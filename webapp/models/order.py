@@ -3,14 +3,14 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.models.base import db, utcnow
 from webapp.models.catalog import Product
 from webapp.models.shop import Shop
 from webapp.models.user import User, str_enum
-from webapp.orders.state import Action, Status
+from webapp.orders.state import FINAL, Action, Status
 
 
 class PaymentMethod(StrEnum):
@@ -25,6 +25,32 @@ class PaymentMethod(StrEnum):
 PAYMENT_LABELS = {PaymentMethod.COD: "货到付款（现金）", PaymentMethod.CARD: "货到刷卡",
                   PaymentMethod.WECHAT: "微信扫码付", PaymentMethod.ALIPAY: "支付宝扫码付"}
 PAYMENT_STATUS_LABELS = {"unpaid": "未收款", "paid": "已收款"}
+
+
+class EventKind(StrEnum):
+    """What happened to an order, as its history records it (worded by webapp.orders.events)."""
+
+    PLACED = "placed"
+    PLACED_FROM_QUOTE = "placed_from_quote"
+    ACCEPTED = "accepted"
+    REFUSED_BY_SHOP = "refused_by_shop"
+    CANCELLED_BY_BUYER = "cancelled_by_buyer"
+    CANCELLED_BY_SHOP = "cancelled_by_shop"
+    EXPIRED = "expired"
+    ASSIGNED = "assigned"
+    STARTED = "started"
+    ARRIVED = "arrived"
+    FAILED = "failed"
+    SIGNED = "signed"
+    SIGNED_WITH_REFUSALS = "signed_with_refusals"
+    REFUSED_AT_DOOR = "refused_at_door"
+    PAID = "paid"
+
+
+CANCELLATIONS = frozenset({EventKind.REFUSED_BY_SHOP, EventKind.CANCELLED_BY_BUYER,
+                           EventKind.CANCELLED_BY_SHOP, EventKind.EXPIRED})
+# Where the progress steps end: signed in one of three ways.
+SIGNED_STATUSES = (Status.COMPLETED, Status.PARTIALLY_REFUSED, Status.REFUSED)
 
 
 class Inspection(StrEnum):
@@ -69,6 +95,50 @@ class Order(db.Model):
     delivery: Mapped["Delivery | None"] = relationship(back_populates="order")  # noqa: F821
     proof: Mapped["ProofOfDelivery | None"] = relationship(back_populates="order")  # noqa: F821
 
+    @property
+    def is_final(self) -> bool:
+        return self.status in FINAL
+
+    @property
+    def refused_fen(self) -> int:
+        """What the buyer does not pay for: the lines rejected at the door (0 before signing)."""
+        return self.proof.refund_fen if self.proof is not None else 0
+
+    @property
+    def amount_due_fen(self) -> int:
+        """What is collected at the door: the total less the rejected lines."""
+        return self.total_fen - self.refused_fen
+
+    @property
+    def refund_due_fen(self) -> int:
+        """Paid before inspecting, then lines rejected: the money owed back to the buyer."""
+        return 0 if self.paid_fen is None else max(0, self.paid_fen - self.amount_due_fen)
+
+    def _last_event(self, kinds) -> "OrderEvent | None":
+        return next((e for e in reversed(self.events) if e.kind in kinds), None)
+
+    @property
+    def cancellation(self) -> "OrderEvent | None":
+        """The event that called the order off (by whom and why), if it is cancelled."""
+        return self._last_event(CANCELLATIONS) if self.status is Status.CANCELLED else None
+
+    @property
+    def failure(self) -> "OrderEvent | None":
+        """The courier's report of the failed delivery, while the order waits for a new courier."""
+        if self.status is not Status.DELIVERY_FAILED:
+            return None
+        return self._last_event({EventKind.FAILED})
+
+    @property
+    def step_times(self) -> dict[str, datetime]:
+        """When the order last reached each status (moves only; a payment is no step), with
+        "signed" for whichever of the three signed statuses it reached."""
+        reached = {str(e.to_status): e.at for e in self.events if e.to_status != e.from_status}
+        signed = [reached[str(s)] for s in SIGNED_STATUSES if str(s) in reached]
+        if signed:
+            reached["signed"] = signed[0]
+        return reached
+
 
 class OrderLine(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -78,7 +148,10 @@ class OrderLine(db.Model):
     unit_price_fen: Mapped[int] = mapped_column()
     quantity: Mapped[int] = mapped_column()
     inspection: Mapped[Inspection | None] = mapped_column(str_enum(Inspection))
+    # One of REJECT_REASONS (stored in the source language, shown translated) and the buyer's
+    # own words beside it.
     reject_reason: Mapped[str] = mapped_column(String(200), default="")
+    reject_note: Mapped[str] = mapped_column(String(100), default="")
     # The buyer's photo of a rejected line (webapp/uploads name), shown to the order's parties.
     reject_photo: Mapped[str | None] = mapped_column(String(120))
 
@@ -91,7 +164,8 @@ class OrderLine(db.Model):
 
 
 class OrderEvent(db.Model):
-    """Append-only audit trail: one row per status change."""
+    """Append-only history: one row per status change or payment, as a kind and its parameters
+    (never a sentence), worded in each reader's language by webapp.orders.events."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
     order_id: Mapped[int] = mapped_column(ForeignKey("order.id"), index=True)
@@ -99,7 +173,8 @@ class OrderEvent(db.Model):
     action: Mapped[Action | None] = mapped_column(str_enum(Action))
     from_status: Mapped[Status | None] = mapped_column(str_enum(Status))
     to_status: Mapped[Status] = mapped_column(str_enum(Status))
-    note: Mapped[str] = mapped_column(Text, default="")
+    kind: Mapped[EventKind] = mapped_column(str_enum(EventKind, length=30))
+    params: Mapped[dict] = mapped_column(JSON, default=dict)
     # A photo the actor attached (the courier's picture of a failed delivery), an uploads name.
     photo: Mapped[str | None] = mapped_column(String(120))
     at: Mapped[datetime] = mapped_column(default=utcnow)

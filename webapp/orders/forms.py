@@ -11,9 +11,13 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp
 
 from webapp.models.order import PAYMENT_LABELS, PaymentMethod
-from webapp.shops.windows import WINDOW_FORMAT as WINDOW_FORMAT
+from webapp.orders.checkout import Destination, Terms
+from webapp.orders.reasons import REJECT_REASONS
+from webapp.orders.signing import LineCheck
 from webapp.shops.windows import delivery_windows
+from webapp.uploads import UploadRejected, clean_image
 from webapp.web import Form
+
 
 def _address_label(address) -> str:
     return f"{address.contact_name} {address.mobile} · {address.full_text}"
@@ -38,6 +42,12 @@ class CheckoutForm(Form):
         self.addresses = {a.id: a for a in addresses}
         self.address_id.choices = [SelectChoice(a.id, _address_label(a)) for a in addresses]
         self.window.choices = delivery_windows(shop)
+
+    def terms(self) -> Terms:
+        """What the buyer chose, for placing the order."""
+        return Terms(destination=Destination.of(self.addresses[self.address_id.data]),
+                     window=self.window.data, payment_method=self.payment_method.data,
+                     idempotency_key=self.idempotency_key.data, note=self.note.data or "")
 
     def validate_address_id(self, field):
         if field.data not in self.addresses:
@@ -64,9 +74,6 @@ def inspection_from(form, files, lines) -> tuple[dict, dict[int, dict]]:
     Returns ({line id: LineCheck}, {line id: what was chosen, with "error" where it is wrong});
     a line the form does not mention counts as accepted (the radio starts there).
     """
-    from webapp.orders.services import REJECT_REASONS, LineCheck
-    from webapp.uploads import UploadRejected, clean_image
-
     checks, chosen = {}, {}
     for line in lines:
         verdict = form.get(f"line-{line.id}", "accepted")
@@ -91,5 +98,5 @@ def inspection_from(form, files, lines) -> tuple[dict, dict[int, dict]]:
             except UploadRejected as rejected:
                 entry["error"] = rejected.message
                 continue
-        checks[line.id] = LineCheck(False, f"{reason}：{note}" if note else reason, clean)
+        checks[line.id] = LineCheck(False, reason, clean, note)
     return checks, chosen

@@ -1,22 +1,25 @@
-from flask_babel import gettext as _
-import secrets
+"""The order pages: the buyer's tabs and checkout, one order for each of its parties, the
+merchant's board, and the actions each of them takes there."""
+from __future__ import annotations
 
 from flask import Response, abort, flash, jsonify, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import inspect
 
-from webapp.addresses import services as address_services
 from webapp.cart import services as cart_services
 from webapp.delivery.services import snapshot
-from webapp.merchants.services import couriers_of
 from webapp.i18n import N_
+from webapp.merchants.services import couriers_of
 from webapp.models import Role
-from webapp.orders import bp, services
+from webapp.orders import actions, bp, queries, signing
+from webapp.orders.checkout import place_order
+from webapp.orders.checkout_page import checkout_page
 from webapp.orders.forms import CheckoutForm, RefuseOrderForm, SignForm, inspection_from
 from webapp.orders.state import actions_for
+from webapp.addresses import services as address_services
 from webapp.shops.services import own_shop_or_403
 from webapp.uploads import send_private
-from webapp.web import redirect_to, render, role_required, wants_fragment
+from webapp.web import ServiceError, redirect_to, render, role_required, wants_fragment
 
 PARTIES = (Role.BUYER, Role.MERCHANT, Role.COURIER)
 
@@ -26,11 +29,11 @@ PARTIES = (Role.BUYER, Role.MERCHANT, Role.COURIER)
 def index():
     """The buyer's orders by tab (待接单 / 配送中 / 待签收 / 已完成 ...), refreshed live."""
     tab = request.args.get("tab", "all")
-    if tab not in services.BUYER_TABS:
+    if tab not in queries.BUYER_TABS:
         tab = "all"
     return render("orders/index.html", "orders/_buyer_orders.html", tab=tab,
-                  tabs=services.BUYER_TABS, counts=services.buyer_tab_counts(current_user),
-                  orders=services.orders_of_buyer(current_user, tab))
+                  tabs=queries.BUYER_TABS, counts=queries.buyer_tab_counts(current_user),
+                  orders=queries.orders_of_buyer(current_user, tab))
 
 
 @bp.route("/checkout/<int:shop_id>", methods=["GET", "POST"])
@@ -39,38 +42,21 @@ def checkout(shop_id: int):
     """Check out one shop's cart: address from the book, a window the shop offers, payment."""
     cart = cart_services.cart_for_shop(current_user, shop_id)
     addresses = address_services.addresses_of(current_user)
-    form = CheckoutForm(shop=cart.shop, addresses=addresses)
-    status = 200
-    if request.method == "GET":
-        form.idempotency_key.data = secrets.token_hex(16)
-        chosen = address_services.find_own(current_user, request.args.get("address", type=int))
-        chosen = chosen or (addresses[0] if addresses else None)
-        form.address_id.data = chosen.id if chosen else None
-    if form.validate_on_submit():
-        try:
-            order = services.place_order(
-                current_user, cart.shop.id, destination=services.Destination.of(
-                    form.addresses[form.address_id.data]),
-                window=form.window.data, payment_method=form.payment_method.data,
-                note=form.note.data or "", idempotency_key=form.idempotency_key.data, cart=cart)
-        except services.ServiceError as error:
-            if error.status == 404:
-                raise
-            # Stock ran out or a product went off sale while the buyer was choosing: say so on
-            # the form, keep what they chose, and show the cart as it is now (as loaded above
-            # when that is what refused, else read again after the rollback).
-            form.form_errors.append(error.message)
-            status = error.status
-            if not getattr(error, "cart_as_seen", False):
-                cart = cart_services.cart_for_shop(current_user, shop_id)
-        else:
-            flash(_("下单成功，等待商家接单。"), "success")
-            # The id from the identity key: order.id would reload the row the commit expired.
-            return redirect_to(url_for("orders.detail", order_id=inspect(order).identity[0]))
-    elif form.errors:
-        status = 422
-    return render("orders/checkout.html", "orders/_checkout_form.html", status=status, form=form,
-                  cart=cart, addresses=addresses)
+
+    def place(terms):
+        return place_order(current_user, cart.shop.id, cart=cart, **vars(terms))
+
+    def refused(error):
+        # Stock ran out or a product went off sale while the buyer was choosing: show the cart
+        # as it is now (as loaded above when that is what refused, else read again).
+        if getattr(error, "cart_as_seen", False):
+            return {}
+        return {"cart": cart_services.cart_for_shop(current_user, shop_id)}
+
+    return checkout_page(CheckoutForm(shop=cart.shop, addresses=addresses), place,
+                         page="orders/checkout.html", fragment="orders/_checkout_form.html",
+                         placed=_("下单成功，等待商家接单。"), raise_statuses=(404,),
+                         refused=refused, cart=cart, addresses=addresses)
 
 
 def _detail_context(order):
@@ -85,7 +71,7 @@ def _detail_context(order):
 @role_required(*PARTIES)
 def detail(order_id: int):
     """Show an order to its buyer, its shop or its courier; htmx gets the live panel."""
-    order = services.order_for(current_user, order_id)
+    order = queries.order_for(current_user, order_id)
     if current_user.role is Role.MERCHANT and _board_target():
         return _board_card(order)
     ctx = _detail_context(order)
@@ -118,7 +104,7 @@ def _after_merchant_action(order):
 @role_required(Role.MERCHANT)
 def accept(order_id: int):
     """Accept a placed order as its shop's owner."""
-    return _after_merchant_action(services.accept(order_id, current_user))
+    return _after_merchant_action(actions.accept(order_id, current_user))
 
 
 @bp.post("/<int:order_id>/refuse")
@@ -127,9 +113,9 @@ def refuse(order_id: int):
     """Refuse a placed order with a reason."""
     form = RefuseOrderForm()
     if not form.validate():
-        services.order_for(current_user, order_id)
-        raise services.ServiceError(_("请填写拒单原因。"), 422)
-    return _after_merchant_action(services.refuse(order_id, current_user, form.reason.data))
+        queries.order_for(current_user, order_id)
+        raise ServiceError(_("请填写拒单原因。"), 422)
+    return _after_merchant_action(actions.refuse(order_id, current_user, form.reason.data))
 
 
 @bp.post("/<int:order_id>/assign")
@@ -137,14 +123,14 @@ def refuse(order_id: int):
 def assign(order_id: int):
     """Assign one of the shop's couriers."""
     courier_id = request.form.get("courier_id", type=int)
-    return _after_merchant_action(services.assign(order_id, current_user, courier_id))
+    return _after_merchant_action(actions.assign(order_id, current_user, courier_id))
 
 
 @bp.post("/<int:order_id>/cancel")
 @role_required(Role.BUYER, Role.MERCHANT)
 def cancel(order_id: int):
     """Cancel the order (buyer before acceptance, merchant before dispatch)."""
-    order = services.cancel(order_id, current_user, request.form.get("reason", ""))
+    order = actions.cancel(order_id, current_user, request.form.get("reason", ""))
     if current_user.role is Role.MERCHANT:
         return _after_merchant_action(order)
     if not wants_fragment():
@@ -157,16 +143,14 @@ def cancel(order_id: int):
 @role_required(Role.MERCHANT, Role.COURIER)
 def paid(order_id: int):
     """Record that the buyer paid at the door (cash, card, WeChat or Alipay scan)."""
-    order = services.confirm_payment(order_id, current_user)
+    order = actions.confirm_payment(order_id, current_user)
     if not wants_fragment():
         flash(_("已确认收款。"), "success")
         return redirect_to(url_for("delivery.detail" if current_user.role is Role.COURIER
                                    else "orders.detail", order_id=order.id))
     if current_user.role is Role.COURIER:
-        from webapp.orders.state import actions_for as actions
-
         return render("delivery/detail.html", "delivery/_panel.html", order=order,
-                      actions=actions(order.status, Role.COURIER))
+                      actions=actions_for(order.status, Role.COURIER))
     return _after_merchant_action(order)
 
 
@@ -178,12 +162,12 @@ SIGNED = {"completed": N_("签收成功，订单已完成。"), "partially_refus
 @role_required(Role.BUYER)
 def sign(order_id: int):
     """Inspect each line (accept, or reject with a reason and photo) and sign on the screen."""
-    order = services.order_for(current_user, order_id)
+    order = queries.order_for(current_user, order_id)
     form = SignForm()
     checks, chosen = inspection_from(request.form, request.files, order.lines)
     line_errors = any("error" in entry for entry in chosen.values())
     if form.validate_on_submit() and not line_errors:
-        order = services.sign(order_id, current_user, form.signer_name.data, form.signature.data,
+        order = signing.sign(order_id, current_user, form.signer_name.data, form.signature.data,
                               checks)
         if not wants_fragment():
             flash(_(SIGNED[order.status]), "success")
@@ -198,7 +182,7 @@ def sign(order_id: int):
 @role_required(*PARTIES)
 def proof(order_id: int):
     """The proof of delivery, for the buyer, the shop and the courier, with its digest checked."""
-    order = services.order_for(current_user, order_id)
+    order = queries.order_for(current_user, order_id)
     if order.proof is None:
         return render("error.html", status=404, message=_("该订单尚未签收。"))
     return render("orders/proof.html", order=order)
@@ -208,7 +192,7 @@ def proof(order_id: int):
 @role_required(*PARTIES)
 def live(order_id: int):
     """The order's state as order:watch gives it, for pages whose socket cannot connect."""
-    response = jsonify(snapshot(services.order_for(current_user, order_id)))
+    response = jsonify(snapshot(queries.order_for(current_user, order_id)))
     response.headers["Cache-Control"] = "private, no-store"
     return response
 
@@ -217,7 +201,7 @@ def live(order_id: int):
 @role_required(*PARTIES)
 def photo(order_id: int, kind: str, item_id: int):
     """A photo of a rejected line or of a failed delivery, for the order's parties only."""
-    order = services.order_for(current_user, order_id)
+    order = queries.order_for(current_user, order_id)
     items = order.lines if kind == "line" else order.events
     name = next((getattr(item, "reject_photo" if kind == "line" else "photo")
                  for item in items if item.id == item_id), None)
@@ -230,7 +214,7 @@ def photo(order_id: int, kind: str, item_id: int):
 @role_required(*PARTIES)
 def signature(order_id: int):
     """The signature image of the proof of delivery, for the order's parties only."""
-    order = services.order_for(current_user, order_id)
+    order = queries.order_for(current_user, order_id)
     if order.proof is None:
         return render("error.html", status=404, message=_("该订单尚未签收。"))
     response = Response(order.proof.signature_png, mimetype="image/png")
@@ -243,9 +227,9 @@ def signature(order_id: int):
 def board():
     """The merchant's order board (tablet layout), refreshed live as orders arrive."""
     shop = own_shop_or_403(current_user)
-    open_orders, finished = services.board_orders(shop)
+    open_orders, finished = queries.board_orders(shop)
     columns = [(key, label, [o for o in open_orders if o.status in statuses])
-               for key, (label, statuses) in services.BOARD_COLUMNS.items()]
+               for key, (label, statuses) in queries.BOARD_COLUMNS.items()]
     return render("orders/board.html", "orders/_board.html", shop=shop, columns=columns,
                   finished=finished, couriers=couriers_of(shop),
                   refuse_form=RefuseOrderForm(formdata=None))

@@ -3,7 +3,7 @@ from flask_socketio import join_room
 
 from webapp.delivery.services import snapshot
 from webapp.extensions import socketio
-from webapp.orders.services import find_order_for
+from webapp.orders.queries import find_order_for
 from webapp.realtime import order_room
 from webapp.web import MAX_ID
 

@@ -59,6 +59,8 @@ TRANSITIONS: dict[tuple[Status, Action], tuple[Role, frozenset[Status]]] = {
 FINAL = frozenset({S.COMPLETED, S.PARTIALLY_REFUSED, S.REFUSED, S.CANCELLED})
 # While the courier's position is accepted and shown.
 TRACKING = frozenset({S.DELIVERING, S.ARRIVED})
+# When a payment at the door can be confirmed: the goods have reached the buyer.
+PAYABLE = frozenset({S.ARRIVED, S.COMPLETED, S.PARTIALLY_REFUSED})
 
 LABELS = {
     S.PLACED: "待接单",

@@ -1,0 +1,48 @@
+"""The checkout page, the same for a shop's cart and an accepted quote: choose an address, a
+delivery window and a payment method, place the order once, or say on the form why not."""
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+
+from flask import flash, request, url_for
+from flask_login import current_user
+from sqlalchemy import inspect
+
+from webapp.addresses import services as address_services
+from webapp.models import Order
+from webapp.orders.checkout import Terms
+from webapp.orders.forms import CheckoutForm
+from webapp.web import ServiceError, redirect_to, render
+
+
+def checkout_page(form: CheckoutForm, place: Callable[[Terms], Order], *, page: str,
+                  fragment: str, placed: str, raise_statuses: tuple[int, ...],
+                  refused: Callable[[ServiceError], dict] | None = None, **ctx):
+    """Show the form (a new idempotency key, the chosen or first address) or place the order.
+
+    A refusal with a status in `raise_statuses` is the page's (404, 403); any other goes on the
+    form, keeping everything chosen, and `refused` may refresh what the page shows around it.
+    """
+    status = 200
+    if request.method == "GET":
+        form.idempotency_key.data = secrets.token_hex(16)
+        chosen = address_services.find_own(current_user, request.args.get("address", type=int))
+        chosen = chosen or next(iter(form.addresses.values()), None)
+        form.address_id.data = chosen.id if chosen else None
+    if form.validate_on_submit():
+        try:
+            order = place(form.terms())
+        except ServiceError as error:
+            if error.status in raise_statuses:
+                raise
+            form.form_errors.append(error.message)
+            status = error.status
+            ctx.update(refused(error) if refused else {})
+        else:
+            flash(placed, "success")
+            # The id from the identity key: order.id would reload the row the commit expired.
+            return redirect_to(url_for("orders.detail", order_id=inspect(order).identity[0]))
+    elif form.errors:
+        status = 422
+    return render(page, fragment, status=status, form=form, **ctx)

@@ -1,0 +1,72 @@
+"""An order's history: each event is stored as a kind and its parameters (as Saleor's
+`OrderEvent(type, parameters)`), never as a sentence, and worded here in the reader's language.
+
+Parameters hold facts: amounts in fen, a payment method's code, a reason as the message it was
+picked from (translated when shown; a merchant's own words stay as typed), a person's name.
+"""
+from __future__ import annotations
+
+from flask_babel import gettext
+
+from webapp.i18n import N_
+from webapp.models.order import PAYMENT_LABELS, EventKind, OrderEvent
+from webapp.orders.reasons import FAIL_REASONS
+from webapp.web import yuan
+
+K = EventKind
+
+# kind -> (the wording, the wording when the event's optional detail is there). The detail is
+# the parameter named in OPTIONAL; everything else a wording names is always recorded.
+WORDING: dict[EventKind, tuple[str, str | None]] = {
+    K.PLACED: (N_("买家下单"), None),
+    K.PLACED_FROM_QUOTE: (N_("买家接受报价 #%(quote)s 下单"), None),
+    K.ACCEPTED: (N_("商家已接单"), None),
+    K.REFUSED_BY_SHOP: (N_("商家拒单"), N_("商家拒单：%(reason)s")),
+    K.CANCELLED_BY_BUYER: (N_("买家取消了订单"), N_("买家取消了订单：%(reason)s")),
+    K.CANCELLED_BY_SHOP: (N_("商家取消了订单"), N_("商家取消了订单：%(reason)s")),
+    K.EXPIRED: (N_("商家超时未接单，已自动取消"), None),
+    K.ASSIGNED: (N_("已派单给骑手 %(courier)s"), None),
+    K.STARTED: (N_("骑手已取货，开始配送"), None),
+    K.ARRIVED: (N_("骑手已送达"), None),
+    K.FAILED: (N_("配送失败：%(reason)s"), N_("配送失败：%(reason)s：%(note)s")),
+    K.SIGNED: (N_("%(name)s 已签收"), None),
+    K.SIGNED_WITH_REFUSALS: (N_("%(name)s 已签收；拒收 %(n)s 项，不收 %(amount)s"), None),
+    K.REFUSED_AT_DOOR: (N_("%(name)s 拒收全部商品，不收 %(amount)s"), None),
+    K.PAID: (N_("已收款：%(method)s %(amount)s"),
+             N_("已收款：%(method)s %(amount)s（已扣除拒收 %(refused)s）")),
+}
+OPTIONAL = {K.REFUSED_BY_SHOP: "reason", K.CANCELLED_BY_BUYER: "reason",
+            K.CANCELLED_BY_SHOP: "reason", K.FAILED: "note", K.PAID: "refused_fen"}
+
+
+def _words(params: dict) -> dict[str, str]:
+    """The parameters as the reader sees them: money in yuan, codes and picked reasons worded."""
+    words = {key: str(value) for key, value in params.items()}
+    for key in ("amount_fen", "refused_fen"):
+        if key in params:
+            words[key.removesuffix("_fen")] = yuan(params[key])
+    if "method" in params:
+        words["method"] = gettext(PAYMENT_LABELS.get(params["method"], str(params["method"])))
+    if "reason" in params:
+        reason = str(params["reason"])
+        words["reason"] = gettext(FAIL_REASONS.get(reason, reason)) if reason else ""
+    return words
+
+
+def describe(event: OrderEvent) -> str:
+    """What `event` says, in the current request's language."""
+    plain, detailed = WORDING[EventKind(event.kind)]
+    params = event.params or {}
+    if detailed is not None and params.get(OPTIONAL[event.kind]):
+        plain = detailed
+    words = _words(params)
+    # A wording names only what its kind records; a missing fact reads as empty, never a crash.
+    return gettext(plain, **{key: words.get(key, "") for key in _names(plain)})
+
+
+def _names(message: str) -> list[str]:
+    names, rest = [], message
+    while "%(" in rest:
+        rest = rest.split("%(", 1)[1]
+        names.append(rest.split(")", 1)[0])
+    return names

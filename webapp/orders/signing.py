@@ -1,0 +1,140 @@
+"""Inspection and signature at the door: the buyer accepts or rejects each line, signs, and the
+proof of delivery is stored; the order ends completed, partially refused or refused."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask_babel import gettext as _
+
+from webapp.extensions import db
+from webapp.models import EventKind, Inspection, Order, OrderLine, ProofOfDelivery, Status, User, utcnow
+from webapp.orders.proof import decode_signature, proof_digest
+from webapp.orders.queries import order_for
+from webapp.orders.state import Action
+from webapp.orders.transitions import apply, check, finish, stop_tracking
+from webapp.uploads import CleanImage, discard, store
+from webapp.web import ServiceError
+
+MAX_SIGNER_NAME = 40
+
+
+@dataclass(frozen=True)
+class LineCheck:
+    """The buyer's verdict on one order line at the door: a reason from REJECT_REASONS and a
+    few words of their own for a rejected line, and an optional photo."""
+
+    accepted: bool
+    reason: str = ""
+    photo: CleanImage | None = None
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """Where the signature leads: the action, the status, the amount not due, the event."""
+
+    action: Action
+    status: Status
+    refund_fen: int
+    kind: EventKind
+
+
+def _line_fact(line: OrderLine) -> dict:
+    return {"id": line.id, "title": line.title, "quantity": line.quantity,
+            "unit_price_fen": line.unit_price_fen, "amount_fen": line.subtotal_fen}
+
+
+def _signer(signer_name: str | None) -> str:
+    name = (signer_name or "").strip()
+    if not name or len(name) > MAX_SIGNER_NAME:
+        raise ServiceError(_("请输入签收人姓名（不超过 %(max)s 个字）。", max=MAX_SIGNER_NAME), 422)
+    return name
+
+
+def _verdicts(order: Order, checks: dict[int, LineCheck] | None) -> dict[int, LineCheck]:
+    checks = checks if checks is not None else {line.id: LineCheck(True) for line in order.lines}
+    if set(checks) != {line.id for line in order.lines}:
+        raise ServiceError(_("请逐项验货：每件商品选择验收或拒收。"), 422)
+    if any(not check.accepted and not check.reason.strip() for check in checks.values()):
+        raise ServiceError(_("请为拒收的商品选择原因。"), 422)
+    return checks
+
+
+def _outcome(order: Order, rejected: list[OrderLine]) -> Outcome:
+    """All accepted -> completed; some rejected -> partially refused, their amount not due; all
+    rejected -> refused, nothing due, delivery fee included: nothing was delivered."""
+    if len(rejected) == len(order.lines):
+        return Outcome(Action.REFUSE, Status.REFUSED, order.total_fen, EventKind.REFUSED_AT_DOOR)
+    if rejected:
+        return Outcome(Action.SIGN, Status.PARTIALLY_REFUSED,
+                       sum(line.subtotal_fen for line in rejected), EventKind.SIGNED_WITH_REFUSALS)
+    return Outcome(Action.SIGN, Status.COMPLETED, 0, EventKind.SIGNED)
+
+
+def _inspect(order: Order, checks: dict[int, LineCheck], stored: list[str]) -> list[dict]:
+    """Record each line's verdict (storing rejection photos); the facts of the rejected lines."""
+    rejected_facts = []
+    for line in order.lines:
+        check = checks[line.id]
+        line.inspection = Inspection.ACCEPTED if check.accepted else Inspection.REJECTED
+        if check.accepted:
+            continue
+        line.reject_reason = check.reason.strip()[:200]
+        line.reject_note = check.note.strip()[:100]
+        if check.photo is not None:
+            line.reject_photo = store(check.photo, "inspections")
+            stored.append(line.reject_photo)
+        rejected_facts.append({**_line_fact(line), "reason": line.reject_reason,
+                               "note": line.reject_note,
+                               "photo_sha256": check.photo.sha256 if check.photo else None})
+    return rejected_facts
+
+
+def _proof(order: Order, actor: User, png: bytes, name: str, accepted: list[OrderLine],
+           rejected_facts: list[dict], refund_fen: int) -> ProofOfDelivery:
+    delivery = order.delivery
+    proof = ProofOfDelivery(
+        order_id=order.id, signature_png=png, signer_name=name, signer_id=actor.id,
+        signed_at=utcnow().replace(microsecond=0),
+        lat=delivery.last_lat if delivery else None,
+        lng=delivery.last_lng if delivery else None,
+        accuracy=delivery.last_accuracy if delivery else None,
+        position_at=delivery.last_at.replace(microsecond=0)
+        if delivery and delivery.last_at else None,
+        accepted_lines=[_line_fact(line) for line in accepted],
+        rejected_lines=rejected_facts, refund_fen=refund_fen, scheme=2, digest="")
+    proof.digest = proof_digest(proof)
+    return proof
+
+
+def sign(order_id: int, actor: User, signer_name: str, signature_data_url: str,
+         checks: dict[int, LineCheck] | None = None) -> Order:
+    """Inspect and sign at the door: store the proof of delivery and stop tracking.
+
+    `checks` holds a verdict for every line (None: all accepted). Nothing is stored unless
+    everything is valid.
+    """
+    order = order_for(actor, order_id)
+    check(order, Action.SIGN, actor, Status.COMPLETED)  # before arrival: 409, not a form error
+    name = _signer(signer_name)
+    checks = _verdicts(order, checks)
+    png = decode_signature(signature_data_url)
+    accepted = [line for line in order.lines if checks[line.id].accepted]
+    rejected = [line for line in order.lines if not checks[line.id].accepted]
+    outcome = _outcome(order, rejected)
+    params = {"name": name} if not rejected else {
+        "name": name, "n": len(rejected), "amount_fen": outcome.refund_fen}
+    stored: list[str] = []
+    try:
+        apply(order, outcome.action, actor, outcome.kind, outcome=outcome.status, **params)
+        rejected_facts = _inspect(order, checks, stored)
+        db.session.add(_proof(order, actor, png, name, accepted, rejected_facts,
+                              outcome.refund_fen))
+        # The proof keeps the position at signature; the live one stops being kept.
+        stop_tracking(order.delivery)
+        return finish(order)
+    except BaseException:
+        db.session.rollback()
+        for photo in stored:
+            discard(photo)
+        raise

@@ -1,0 +1,89 @@
+"""Applying the state machine to a stored order: check the table, move the status with one
+conditional UPDATE, record the event, and announce it once the caller commits."""
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+from flask_babel import gettext as _
+from sqlalchemy import update
+
+from webapp.cas import compare_and_set
+from webapp.extensions import db
+from webapp.i18n import N_
+from webapp.models import Delivery, EventKind, Order, OrderEvent, Product, Role, Status, User, utcnow
+from webapp.orders.state import LABELS, Action, IllegalTransition, RoleNotAllowed, transition
+from webapp.realtime import emit_after_commit, order_room, shop_room, user_room
+from webapp.web import Conflict, ServiceError
+
+# The platform itself, as the actor of what nobody did (an order nobody accepted in time).
+SYSTEM = SimpleNamespace(id=None, role=Role.SYSTEM)
+
+ACTION_LABELS = {
+    Action.ACCEPT: N_("接单"), Action.REFUSE: N_("拒绝"), Action.CANCEL: N_("取消"), Action.ASSIGN: N_("派单"),
+    Action.START: N_("开始配送"), Action.ARRIVE: N_("确认送达"), Action.SIGN: N_("签收"),
+    Action.FAIL: N_("标记配送失败"), Action.EXPIRE: N_("超时取消"),
+}
+
+
+def check(order: Order, action: Action, actor: User, outcome: Status | None = None) -> Status:
+    """The status `action` leads to, or the error the user sees (before anything is stored)."""
+    try:
+        return transition(order.status, action, actor.role, outcome)
+    except RoleNotAllowed:
+        raise ServiceError(_("你不能对该订单执行此操作。"), 403) from None
+    except IllegalTransition:
+        raise Conflict(_("订单当前为「%(status)s」，不能%(action)s。", status=_(LABELS[order.status]),
+                         action=_(ACTION_LABELS[action]))) from None
+
+
+def apply(order: Order, action: Action, actor: User, kind: EventKind, *,
+          outcome: Status | None = None, photo: str | None = None, **params) -> Status:
+    """Move `order` by `action` once and record it as `kind` with `params`: a second tap or a
+    stale tab gets a Conflict (and the transaction is rolled back)."""
+    current = order.status
+    target = check(order, action, actor, outcome)
+    compare_and_set(Order, Order.id == order.id, Order.status == current,
+                    conflict=_("订单状态已变化，请刷新后重试。"), status=target, updated_at=utcnow())
+    db.session.add(OrderEvent(order_id=order.id, actor_id=actor.id, action=action, kind=kind,
+                              params=params, from_status=current, to_status=target, photo=photo))
+    db.session.expire(order, ["status", "updated_at", "events"])
+    return target
+
+
+def record(order: Order, actor: User, kind: EventKind, **params) -> None:
+    """Record what happened to `order` without moving its status (a payment)."""
+    db.session.add(OrderEvent(order_id=order.id, actor_id=actor.id, action=None, kind=kind,
+                              params=params, from_status=order.status, to_status=order.status))
+    db.session.expire(order, ["events"])
+
+
+def restock(order: Order) -> None:
+    """Put the stock an order took back on sale (lines of a free-text quote took none)."""
+    for line in order.lines:
+        if line.product_id is not None:
+            db.session.execute(update(Product).where(Product.id == line.product_id)
+                               .values(stock=Product.stock + line.quantity)
+                               .execution_options(synchronize_session=False))
+
+
+def stop_tracking(delivery: Delivery | None) -> None:
+    """Forget the live position: tracks are kept only from pickup to signature or failure."""
+    if delivery is not None:
+        delivery.last_lat = delivery.last_lng = delivery.last_accuracy = None
+        delivery.last_at = delivery.late_until = None
+
+
+def announce(order: Order) -> None:
+    """Tell everyone watching the order (its page, the shop's board, buyer, courier) after commit."""
+    data = {"id": order.id, "status": str(order.status), "label": LABELS[order.status]}
+    rooms = [order_room(order.id), shop_room(order.shop_id), user_room(order.buyer_id)]
+    if order.delivery is not None:
+        rooms.append(user_room(order.delivery.courier_id))
+    emit_after_commit(db.session, "order:updated", data, *rooms)
+
+
+def finish(order: Order) -> Order:
+    """Announce the change and commit it: the one commit of an order action."""
+    announce(order)
+    db.session.commit()
+    return order
