@@ -2,6 +2,7 @@
 and leave nothing for autogenerate to add (models and migrations agree)."""
 from __future__ import annotations
 
+import json
 import warnings
 
 import pytest
@@ -123,3 +124,90 @@ def test_an_sqlite_without_returning_is_refused_at_start(monkeypatch):
                       "SQLALCHEMY_DATABASE_URI": "sqlite:///x.db"})
     config.check({"SECRET_KEY": "x", "KYC_ENCRYPTION_KEY": config.TestConfig.KYC_ENCRYPTION_KEY,
                    "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://u@h/db"})  # unaffected
+
+
+# Order events as 0007 stored them: (action, from, to, note) -> (kind, params) after 0008.
+OLD_EVENTS = [
+    (None, None, "placed", "", "placed", {}),
+    (None, None, "placed", "来自报价 #7", "placed_from_quote", {"quote": 7}),
+    ("accept", "placed", "accepted", "", "accepted", {}),
+    ("refuse", "placed", "cancelled", "今天休息", "refused_by_shop", {"reason": "今天休息"}),
+    ("cancel", "placed", "cancelled", "不想要了", "cancelled_by_buyer", {"reason": "不想要了"}),
+    ("cancel", "accepted", "cancelled", "商品缺货", "cancelled_by_shop", {"reason": "商品缺货"}),
+    ("expire", "placed", "cancelled", "商家超时未接单，已自动取消", "expired", {}),
+    ("assign", "accepted", "dispatched", "王五", "assigned", {"courier": "王五"}),
+    ("start", "dispatched", "delivering", "", "started", {}),
+    ("arrive", "delivering", "arrived", "", "arrived", {}),
+    ("fail", "arrived", "delivery_failed", "收件人不在：敲门无人应答", "failed",
+     {"reason": "absent", "note": "敲门无人应答"}),
+    ("fail", "arrived", "delivery_failed", "地址错误", "failed",
+     {"reason": "wrong_address", "note": ""}),
+    ("sign", "arrived", "completed", "李雷", "signed", {"name": "李雷"}),
+    ("sign", "arrived", "partially_refused", "李雷；拒收 1 项，不收 ¥16.00",
+     "signed_with_refusals", {"name": "李雷", "n": 1, "amount_fen": 1600}),
+    ("refuse", "arrived", "refused", "李雷；拒收 2 项，不收 ¥33.50", "refused_at_door",
+     {"name": "李雷", "n": 2, "amount_fen": 3350}),
+    (None, "completed", "completed", "已收款：货到付款（现金） ¥17.50（已扣除拒收 ¥16.00）", "paid",
+     {"method": "cod", "amount_fen": 1750, "refused_fen": 1600}),
+    (None, "arrived", "arrived", "已收款：微信扫码付 ¥33.50", "paid",
+     {"method": "wechat", "amount_fen": 3350, "refused_fen": 0}),
+]
+FILLERS = {sa.Integer: 1, sa.String: "x", sa.Text: "x", sa.DateTime: "2026-01-02 03:04:05",
+           sa.Boolean: True, sa.Float: 0.0, sa.JSON: "{}", sa.LargeBinary: b"x"}
+
+
+def insert(connection, table: str, **values) -> None:
+    """A row of `table` as the database's schema stands: every required column filled."""
+    for column in inspect(connection).get_columns(table):
+        if column["name"] in values or column["nullable"] or column.get("default") is not None:
+            continue
+        values[column["name"]] = next(value for kind, value in FILLERS.items()
+                                      if isinstance(column["type"], kind))
+    names = ", ".join(f'"{name}"' for name in values)
+    connection.execute(sa.text(f'INSERT INTO "{table}" ({names}) VALUES '
+                               f'({", ".join(":" + name for name in values)})'), values)
+
+
+def events_through_0008(app) -> None:
+    run_migrations(app, lambda: upgrade(revision="0007"))
+    with app.app_context(), db.engine.begin() as c:
+        insert(c, "user", id=1, email="b@example.com", role="buyer")
+        insert(c, "shop", id=1, owner_id=1, handle="s", district_code="110105")
+        insert(c, "order", id=1, buyer_id=1, shop_id=1, status="completed", total_fen=3350,
+               idempotency_key="k", payment_method="cod", quote_id=None)
+        insert(c, "order_line", id=1, order_id=1, product_id=None, reject_reason="商品破损：压坏了")
+        insert(c, "order_line", id=2, order_id=1, product_id=None, reject_reason="太贵了")
+        for i, (action, before, after, note, _kind, _params) in enumerate(OLD_EVENTS, 1):
+            insert(c, "order_event", id=i, order_id=1, actor_id=None, action=action,
+                   from_status=before, to_status=after, note=note, photo=None)
+    run_migrations(app, lambda: upgrade(revision="0008"))
+    with app.app_context():
+        rows = db.session.execute(sa.text(
+            "SELECT kind, params FROM order_event ORDER BY id")).all()
+        got = [(kind, params if isinstance(params, dict) else json.loads(params))
+               for kind, params in rows]
+        assert got == [(kind, params) for *_, kind, params in OLD_EVENTS]
+        lines = db.session.execute(sa.text(
+            "SELECT reject_reason, reject_note FROM order_line ORDER BY id")).all()
+        assert [tuple(line) for line in lines] == [("商品破损", "压坏了"), ("太贵了", "")]
+        db.session.remove()
+    assert_schema_matches_models(app)
+    run_migrations(app, lambda: downgrade(revision="0007"))
+    with app.app_context():
+        notes = db.session.execute(sa.text("SELECT note FROM order_event ORDER BY id")).scalars()
+        # Every sentence comes back as it was.
+        assert list(notes) == [note for _a, _b, _c, note, *_ in OLD_EVENTS]
+        reasons = db.session.execute(sa.text(
+            "SELECT reject_reason FROM order_line ORDER BY id")).scalars()
+        assert list(reasons) == ["商品破损：压坏了", "太贵了"]
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_0008_types_the_stored_events_on_sqlite(tmp_path):
+    events_through_0008(migrated_app(f"sqlite:///{tmp_path / 'events.db'}"))
+
+
+@pytest.mark.postgres
+def test_0008_types_the_stored_events_on_postgres(fresh_postgres):
+    events_through_0008(migrated_app(fresh_postgres))

@@ -76,7 +76,9 @@ def _typed(action, from_status, note, total_fen):
         return "paid", _paid(note) or {"text": note}
     if action == "refuse":
         if from_status == "arrived":
-            return "refused_at_door", {"name": note, "amount_fen": total_fen}
+            kind, params = _signed(note)
+            return "refused_at_door", (params if kind == "signed_with_refusals"
+                                       else {"name": note, "amount_fen": total_fen})
         return "refused_by_shop", {"reason": note}
     if action == "cancel":
         by = "cancelled_by_shop" if from_status == "accepted" else "cancelled_by_buyer"
@@ -127,7 +129,7 @@ WORDS = {
     "placed": "", "accepted": "", "expired": "商家超时未接单，已自动取消", "started": "",
     "arrived": "", "placed_from_quote": "来自报价 #{quote}", "assigned": "{courier}",
     "refused_by_shop": "{reason}", "cancelled_by_buyer": "{reason}",
-    "cancelled_by_shop": "{reason}", "signed": "{name}", "refused_at_door": "{name}",
+    "cancelled_by_shop": "{reason}", "signed": "{name}", "refused_at_door": "{name}",  # no n: as stored
 }
 PAYMENT_WORDS = {code: words for words, code in PAYMENT_CODES.items()}
 FAIL_WORDS = {code: words for words, code in FAIL_CODES.items()}
@@ -149,7 +151,7 @@ def _note(kind: str, params: dict) -> str:
     if kind == "failed":
         reason = FAIL_WORDS.get(params.get("reason"), params.get("reason", ""))
         return f"{reason}：{params['note']}" if params.get("note") else reason
-    if kind == "signed_with_refusals":
+    if kind in ("signed_with_refusals", "refused_at_door") and "n" in params:
         return f"{params.get('name')}；拒收 {params.get('n')} 项，不收 {_yuan(params.get('amount_fen'))}"
     return WORDS.get(kind, "").format(**params)
 

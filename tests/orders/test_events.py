@@ -1,0 +1,100 @@
+"""Every kind of order event, as the order's history shows it, in both languages: stored as a
+kind and parameters, worded by the page (no Chinese on the English page, no raw code on either)."""
+from __future__ import annotations
+
+import html
+import re
+
+import pytest
+
+from tests.helpers import url
+from webapp.extensions import db
+from webapp.models import EventKind, OrderEvent, Status
+
+# kind -> (parameters as the services record them, the Chinese line, the English line)
+EVENTS = {
+    EventKind.PLACED: ({}, "买家下单", "Order placed by the buyer"),
+    EventKind.PLACED_FROM_QUOTE: ({"quote": 12}, "买家接受报价 #12 下单",
+                                  "Order placed by the buyer from quote #12"),
+    EventKind.ACCEPTED: ({}, "商家已接单", "Accepted by the shop"),
+    EventKind.REFUSED_BY_SHOP: ({"reason": "商品缺货"}, "商家拒单：商品缺货",
+                                "Refused by the shop: Out of stock"),
+    EventKind.CANCELLED_BY_BUYER: ({"reason": "不想要了"}, "买家取消了订单：不想要了",
+                                   "Cancelled by the buyer: No longer needed"),
+    EventKind.CANCELLED_BY_SHOP: ({"reason": "无法按时配送"}, "商家取消了订单：无法按时配送",
+                                  "Cancelled by the shop: Cannot deliver on time"),
+    EventKind.EXPIRED: ({}, "商家超时未接单，已自动取消",
+                        "The shop did not accept in time; cancelled automatically"),
+    EventKind.ASSIGNED: ({"courier": "Wang Wu"}, "已派单给骑手 Wang Wu",
+                         "Assigned to courier Wang Wu"),
+    EventKind.STARTED: ({}, "骑手已取货，开始配送", "Picked up by the courier, on the way"),
+    EventKind.ARRIVED: ({}, "骑手已送达", "The courier has arrived"),
+    EventKind.FAILED: ({"reason": "absent", "note": "door locked"},
+                       "配送失败：收件人不在：door locked",
+                       "Delivery failed: Recipient not there: door locked"),
+    EventKind.SIGNED: ({"name": "Li Lei"}, "Li Lei 已签收", "Signed for by Li Lei"),
+    EventKind.SIGNED_WITH_REFUSALS: (
+        {"name": "Li Lei", "n": 1, "amount_fen": 1600}, "Li Lei 已签收；拒收 1 项，不收 ¥16.00",
+        "Signed for by Li Lei; 1 refused, ¥16.00 not charged"),
+    EventKind.REFUSED_AT_DOOR: ({"name": "Li Lei", "amount_fen": 3350},
+                                "Li Lei 拒收全部商品，不收 ¥33.50",
+                                "Everything refused by Li Lei, ¥33.50 not charged"),
+    EventKind.PAID: ({"method": "cod", "amount_fen": 1750, "refused_fen": 1600},
+                     "已收款：货到付款（现金） ¥17.50（已扣除拒收 ¥16.00）",
+                     "Paid: Cash on delivery ¥17.50 (less ¥16.00 refused)"),
+}
+# What the optional detail's absence reads as (a buyer may cancel without a reason).
+WITHOUT_DETAIL = {
+    EventKind.CANCELLED_BY_BUYER: ({"reason": ""}, "买家取消了订单", "Cancelled by the buyer"),
+    EventKind.PAID: ({"method": "wechat", "amount_fen": 3350, "refused_fen": 0},
+                     "已收款：微信扫码付 ¥33.50", "Paid: WeChat Pay (scan) ¥33.50"),
+}
+CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
+# A code shown raw: any kind, reason or method code, a parameter's name, a placeholder. (On the
+# English page a kind that is an English word, "placed", may be part of a sentence.)
+CODES = {str(kind) for kind in EventKind} | {"absent", "cod", "wechat", "amount_fen", "refused_fen",
+                                             "None", "%("}
+RAW_ON_ENGLISH = re.compile(r"\b(" + "|".join(sorted(
+    {code for code in CODES if "_" in code or code in ("absent", "cod", "wechat", "None")})) + r")\b|%\(")
+
+
+def test_every_event_kind_has_a_line_here():
+    assert set(EVENTS) == set(EventKind)
+
+
+@pytest.fixture
+def history(world, place):
+    """An order whose history holds every kind of event, in the table's order."""
+    order = place(world.buyer, world.product)
+    db.session.query(OrderEvent).filter_by(order_id=order.id).delete()
+    for kind, (params, _zh, _en) in [*EVENTS.items(), *WITHOUT_DETAIL.items()]:
+        db.session.add(OrderEvent(order_id=order.id, actor_id=world.buyer.id, kind=kind,
+                                  params=params, from_status=Status.PLACED,
+                                  to_status=Status.PLACED))
+    db.session.commit()
+    return order
+
+
+def timeline(page: str) -> list[str]:
+    """The history's lines as a reader sees them (tags dropped, spaces collapsed)."""
+    block = re.search(r'<details class="timeline">(.*?)</details>', page, re.S).group(1)
+    items = re.findall(r"<li[^>]*>(.*?)</li>", block, re.S)
+    return [" ".join(html.unescape(re.sub(r"<time>.*?</time>|<[^>]+>", " ", item)).split())
+            for item in items]
+
+
+@pytest.mark.parametrize("lang", ["zh_CN", "en"])
+def test_every_event_kind_reads_in_the_page_language(app, client, login_as, world, history,
+                                                     lang):
+    client.set_cookie("lang", lang)
+    login_as(world.merchant)
+    page = client.get(url(app, "orders.detail", order_id=history.id)).get_data(as_text=True)
+    lines = timeline(page)
+    column = 1 if lang == "zh_CN" else 2
+    expected = [row[column] for row in [*EVENTS.values(), *WITHOUT_DETAIL.values()]]
+    assert lines == expected
+    for line in lines:
+        if lang == "en":
+            assert not CJK.search(line) and not RAW_ON_ENGLISH.search(line), line
+        else:
+            assert not any(code in line for code in CODES), line
