@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from flask import Flask
 from flask_babel import gettext
-
 from flask_login import current_user
 
 from webapp.admin.services import AUDIT_LABELS, FIELD_LABELS
@@ -16,7 +15,10 @@ from webapp.orders.events import describe
 from webapp.orders.proof import proof_intact
 from webapp.orders.queries import BOARD_COLUMNS
 from webapp.orders.reasons import (
-    BUYER_CANCEL_REASONS, FAIL_REASONS, MERCHANT_CANCEL_REASONS, REJECT_REASONS,
+    BUYER_CANCEL_REASONS,
+    FAIL_REASONS,
+    MERCHANT_CANCEL_REASONS,
+    REJECT_REASONS,
 )
 from webapp.orders.state import FINAL, LABELS, PAYABLE, TRACKING, actions_for
 from webapp.web import local_time, waited, yuan

@@ -10,8 +10,18 @@ from sqlalchemy import func, select
 
 from tests.conftest import signature_data_url, stock_of
 from tests.helpers import (
-    HX, assert_error_page, assert_flash_error, assert_fragment, assert_page, assert_redirect,
-    checked_radio, checkout_data, input_value, selected_option, textarea_value, url,
+    HX,
+    assert_error_page,
+    assert_flash_error,
+    assert_fragment,
+    assert_page,
+    assert_redirect,
+    checked_radio,
+    checkout_data,
+    input_value,
+    selected_option,
+    textarea_value,
+    url,
 )
 from webapp.extensions import db
 from webapp.models import CartItem, Delivery, Order, ProofOfDelivery, Role, ShopStatus, Status

@@ -12,15 +12,24 @@ from sqlalchemy import func, select
 
 from tests.conftest import stock_of, window_value
 from tests.helpers import (
-    HX, assert_error_page, assert_flash_error, assert_fragment, assert_htmx_redirect,
-    assert_page, assert_redirect, checked_boxes, checkout_data, input_value, option_values, url,
+    HX,
+    assert_error_page,
+    assert_flash_error,
+    assert_fragment,
+    assert_htmx_redirect,
+    assert_page,
+    assert_redirect,
+    checked_boxes,
+    checkout_data,
+    input_value,
+    option_values,
+    url,
 )
-from webapp import create_app
+from webapp import create_app, web
 from webapp.config import TestConfig
 from webapp.extensions import db
 from webapp.models import CartItem, Order, OrderEvent, OrderLine, Product, Role, Shop, User
 from webapp.orders import checkout as order_checkout
-from webapp import web
 from webapp.orders.forms import delivery_windows
 
 
@@ -372,8 +381,10 @@ def test_what_changed_after_the_cart_was_read_is_refused_by_the_update(
         session.expire_on_commit = True
     assert cart.items[0].product.published and cart.items[0].product.stock == stock
     with pytest.raises(refusal) as refused:
-        order_checkout.place_order(world.buyer, world.shop.id, cart=cart, destination=order_checkout.Destination(
-            "张三", "13912345678", "x"), window=window_value(app), payment_method="cod",
+        order_checkout.place_order(
+            world.buyer, world.shop.id, cart=cart,
+            destination=order_checkout.Destination("张三", "13912345678", "x"),
+            window=window_value(app), payment_method="cod",
             idempotency_key=secrets.token_hex(16))
     assert message.format(title=title) in refused.value.message
     assert count_orders() == 0 and db.session.scalar(select(func.count(OrderEvent.id))) == 0
@@ -414,7 +425,7 @@ def test_an_order_copies_titles_and_prices(app, client, login_as, world, make_pr
     second.title, second.price_fen = "改名了", 1
     db.session.commit()
     db.session.expire_all()
-    lines = sorted((l.title, l.unit_price_fen, l.quantity) for l in db.session.get(
+    lines = sorted((line.title, line.unit_price_fen, line.quantity) for line in db.session.get(
         Order, order.id).lines)
     assert lines == sorted([(world.product.title, 1250, 2), ("香梨", 990, 3)])
     assert db.session.get(Order, order.id).total_fen == 2 * 1250 + 3 * 990

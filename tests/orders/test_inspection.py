@@ -12,12 +12,20 @@ from sqlalchemy import func, select, text, update
 
 from tests.conftest import jpeg_bytes, signature_data_url, window_value
 from tests.helpers import (
-    HX, assert_error_page, assert_flash_error, assert_fragment, assert_page, input_value, post_multipart,
-    selected_option, upload, url,
+    HX,
+    assert_error_page,
+    assert_flash_error,
+    assert_fragment,
+    assert_page,
+    input_value,
+    post_multipart,
+    selected_option,
+    upload,
+    url,
 )
+from webapp.delivery import actions as courier_actions
 from webapp.extensions import db
 from webapp.models import Order, OrderEvent, OrderLine, ProofOfDelivery, Status
-from webapp.delivery import actions as courier_actions
 from webapp.orders import actions as order_actions
 from webapp.orders import checkout as order_checkout
 from webapp.orders import proof as order_proof

@@ -6,8 +6,17 @@ from sqlalchemy import func, select
 
 from tests.conftest import signature_data_url, stock_of, window_value
 from tests.helpers import (
-    HX, assert_fragment, assert_htmx_redirect, assert_page, assert_redirect,
-    assert_redirected_page, checked_radio, checkout_data, input_value, option_values, url,
+    HX,
+    assert_fragment,
+    assert_htmx_redirect,
+    assert_page,
+    assert_redirect,
+    assert_redirected_page,
+    checked_radio,
+    checkout_data,
+    input_value,
+    option_values,
+    url,
 )
 from webapp.extensions import db
 from webapp.models import CartItem, Order, OrderEvent, ProofOfDelivery, Role, Status

@@ -4,7 +4,14 @@ import itertools
 import pytest
 
 from webapp.orders.state import (
-    FINAL, TRANSITIONS, Action, IllegalTransition, Role, RoleNotAllowed, Status, actions_for,
+    FINAL,
+    TRANSITIONS,
+    Action,
+    IllegalTransition,
+    Role,
+    RoleNotAllowed,
+    Status,
+    actions_for,
     transition,
 )
 

@@ -18,9 +18,9 @@ from werkzeug.exceptions import HTTPException
 
 from tests.conftest import app_with_tables, build_world, signature_data_url, window_value
 from tests.helpers import HX, url
+from webapp.delivery import actions as courier_actions
 from webapp.extensions import db
 from webapp.models import Delivery, Order, OrderEvent, Product, ProofOfDelivery, Status
-from webapp.delivery import actions as courier_actions
 from webapp.orders import actions as order_actions
 from webapp.orders import checkout as order_checkout
 from webapp.orders import expiry as order_expiry

@@ -12,8 +12,17 @@ from webapp.cart.services import ShopCart
 from webapp.cas import update_where
 from webapp.extensions import db
 from webapp.models import (
-    CartItem, EventKind, Order, OrderEvent, OrderLine, PaymentMethod, Product, Shop, ShopStatus,
-    Status, User,
+    CartItem,
+    EventKind,
+    Order,
+    OrderEvent,
+    OrderLine,
+    PaymentMethod,
+    Product,
+    Shop,
+    ShopStatus,
+    Status,
+    User,
 )
 from webapp.realtime import emit_after_commit, shop_room
 from webapp.shops.windows import parse_window

@@ -31,7 +31,8 @@ class CheckoutForm(Form):
     window = SelectField(_l("送达时间"), validators=[DataRequired(_l("请选择送达时间"))],
                          validate_choice=False)
     payment_method = RadioField(_l("支付方式"), default=PaymentMethod.COD.value,
-                                choices=[SelectChoice(m.value, _l(label)) for m, label in PAYMENT_LABELS.items()],
+                                choices=[SelectChoice(m.value, _l(label))
+                                         for m, label in PAYMENT_LABELS.items()],
                                 validators=[DataRequired(_l("请选择支付方式"))])
     note = TextAreaField(_l("备注"), validators=[Optional(), Length(max=200)],
                          render_kw={"placeholder": _l("如：放门口、到了打电话")})

@@ -6,6 +6,7 @@ from flask import Response, abort, flash, jsonify, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from webapp.addresses import services as address_services
 from webapp.cart import services as cart_services
 from webapp.delivery.services import snapshot
 from webapp.i18n import N_
@@ -16,7 +17,6 @@ from webapp.orders.checkout import place_order
 from webapp.orders.checkout_page import checkout_page
 from webapp.orders.forms import CheckoutForm, RefuseOrderForm, SignForm, inspection_from
 from webapp.orders.state import actions_for
-from webapp.addresses import services as address_services
 from webapp.shops.services import own_shop_or_403
 from webapp.uploads import send_private
 from webapp.web import ServiceError, redirect_to, render, role_required, wants_fragment

@@ -19,9 +19,9 @@ from webapp.web import Conflict, ServiceError
 SYSTEM = SimpleNamespace(id=None, role=Role.SYSTEM)
 
 ACTION_LABELS = {
-    Action.ACCEPT: N_("接单"), Action.REFUSE: N_("拒绝"), Action.CANCEL: N_("取消"), Action.ASSIGN: N_("派单"),
-    Action.START: N_("开始配送"), Action.ARRIVE: N_("确认送达"), Action.SIGN: N_("签收"),
-    Action.FAIL: N_("标记配送失败"), Action.EXPIRE: N_("超时取消"),
+    Action.ACCEPT: N_("接单"), Action.REFUSE: N_("拒绝"), Action.CANCEL: N_("取消"),
+    Action.ASSIGN: N_("派单"), Action.START: N_("开始配送"), Action.ARRIVE: N_("确认送达"),
+    Action.SIGN: N_("签收"), Action.FAIL: N_("标记配送失败"), Action.EXPIRE: N_("超时取消"),
 }
 
 
