@@ -24,16 +24,17 @@ are missing. One code path then serves both; tests/search checks that the migrat
 """
 from __future__ import annotations
 
-from flask_babel import gettext as _
 import unicodedata
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from sqlalchemy import and_, case, event, or_, select, union
 from sqlalchemy.orm import aliased, contains_eager
 
 from webapp.extensions import db
 from webapp.models import Product, Shop, ShopStatus
+from webapp.shops.grid import SHOWN
 
 PRODUCT_LIMIT = 20
 SHOP_LIMIT = 10
@@ -136,8 +137,6 @@ class Results:
 
 def shown(results: Results) -> tuple:
     """Everything search/_results.html shows of `results`: the key its HTML is kept under."""
-    from webapp.shops.grid import SHOWN
-
     return (results.query, results.problem, results.more_products,
             tuple((*(getattr(p, column.key) for column in SHOWN), p.shop.handle, p.shop.name)
                   for p in results.products),

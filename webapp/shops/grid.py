@@ -29,6 +29,7 @@ from sqlalchemy import select
 
 from webapp.extensions import db
 from webapp.models import Product, Role, Shop
+from webapp.shops.services import categories_from_counts, published_products
 
 # Every column a product card shows (templates/_macros/cards.html, product_card without shop).
 SHOWN = (Product.id, Product.title, Product.description, Product.price_fen, Product.stock,
@@ -97,8 +98,6 @@ def _key(shop: Shop, category: str | None, rows: tuple) -> tuple:
 
 def products_html(shop: Shop, category: str | None) -> Markup:
     """templates/shops/_products.html for `shop` (one category if given), from the cache."""
-    from webapp.shops.services import categories_from_counts, published_products
-
     reload = current_app.debug or current_app.config.get("TEMPLATES_AUTO_RELOAD")
     if not reload and (html := cache().get(_key(shop, category, shown_rows(shop)))) is not None:
         return html

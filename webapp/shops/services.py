@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import re
 import secrets
-
 from dataclasses import dataclass, field
 
 from flask import abort
@@ -13,8 +12,8 @@ from sqlalchemy.orm import contains_eager
 
 from webapp.catalog.categories import CATEGORIES
 from webapp.extensions import db
-from webapp.models import Product, Role, Shop, ShopStatus, User
-from webapp.models.buyer import Address
+from webapp.models import Address, MerchantApplication, Product, Role, Shop, ShopStatus, User
+from webapp.regions.services import name_of
 from webapp.web import ServiceError
 
 NEW_PRODUCTS = 12
@@ -57,8 +56,6 @@ def active_shops() -> list[Shop]:
 
 def licence_masked(shop: Shop) -> str:
     """The licence code of the approved application, masked like ID numbers: 9111**********341L."""
-    from webapp.models import MerchantApplication
-
     uscc = db.session.scalar(select(MerchantApplication.uscc).where(
         MerchantApplication.id == shop.application_id)) if shop.application_id else None
     return f"{uscc[:4]}{'*' * 10}{uscc[-4:]}" if uscc and len(uscc) == 18 else ""
@@ -138,8 +135,6 @@ class Nearby:
 
 def nearby_shops(district: str) -> Nearby:
     """Active shops in `district`; if there are none, the active shops of its city."""
-    from webapp.regions.services import name_of
-
     city = district[:4]
     found = Nearby(district=district, district_name=name_of(district) or "",
                    city_name=_city_name(district), scope="none")
@@ -158,8 +153,6 @@ def nearby_shops(district: str) -> Nearby:
 
 def _city_name(district: str) -> str:
     """"北京市" rather than "市辖区" for the districts of a municipality."""
-    from webapp.regions.services import name_of
-
     city = name_of(district[:4]) or ""
     if city in ("市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划"):
         return name_of(district[:2]) or city
@@ -168,8 +161,6 @@ def _city_name(district: str) -> str:
 
 def valid_district(code: object) -> str | None:
     """`code` if it is a known six-digit district code, else None."""
-    from webapp.regions.services import name_of
-
     if isinstance(code, str) and len(code) == 6 and code.isdigit() and name_of(code):
         return code
     return None
