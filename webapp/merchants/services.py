@@ -4,15 +4,24 @@ from __future__ import annotations
 from cryptography.fernet import Fernet
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
+from webapp import audit
 from webapp.auth.services import find_by_login, hash_password
 from webapp.config import kyc_key
 from webapp.extensions import db
 from webapp.models import (
-    DOCUMENTS, REVIEWABLE, ApplicationStatus, MerchantApplication, Role, Shop, User, utcnow,
+    DOCUMENTS,
+    REVIEWABLE,
+    ApplicationStatus,
+    MerchantApplication,
+    Role,
+    Shop,
+    User,
+    utcnow,
 )
+from webapp.uploads import discard, store
 from webapp.web import ServiceError
 
 
@@ -52,14 +61,6 @@ def application_values(application: MerchantApplication) -> dict:
     return values
 
 
-def own_application(user: User, application_id: int) -> MerchantApplication:
-    application = db.session.scalar(select(MerchantApplication).where(
-        MerchantApplication.id == application_id, MerchantApplication.user_id == user.id))
-    if application is None:
-        raise ServiceError(_("找不到该申请"), 404)
-    return application
-
-
 TEXT_FIELDS = ("legal_name", "uscc", "mobile", "shop_name", "handle_wish", "province_code",
                "city_code", "district_code", "street", "shop_address")
 REQUIRED = ("legal_name", "uscc", "mobile", "shop_name", "province_code", "city_code",
@@ -80,45 +81,17 @@ def save_application(user: User, *, fields: dict, id_number: str | None,
     `documents` maps id_front / id_back / licence_photo to cleaned images; a version keeps the
     previous version's documents and ID number unless new ones are given.
     """
-    from webapp import audit
-    from webapp.uploads import discard, store
-
-    latest = latest_application(user)
-    if latest is not None and latest.status is ApplicationStatus.SUBMITTED:
-        raise ServiceError(_("资料已提交，正在审核中，请等待结果。"), 409)
-    if latest is None or latest.status is not ApplicationStatus.DRAFT:
-        application = MerchantApplication(user_id=user.id, version=(latest.version + 1 if latest
-                                                                   else 1),
-                                          status=ApplicationStatus.DRAFT, review_notes={})
-        if latest is not None:
-            for name in (*TEXT_FIELDS, *DOCUMENTS, "id_number_encrypted", "id_number_masked"):
-                setattr(application, name, getattr(latest, name))
-        db.session.add(application)
-    else:
-        application = latest
+    application = _draft_of(user)
     for name, value in fields.items():
         if name in TEXT_FIELDS and value is not None:
             setattr(application, name, value.strip() if isinstance(value, str) else value)
     if id_number:
         application.id_number_encrypted = _fernet().encrypt(id_number.encode())
         application.id_number_masked = mask_id_number(id_number)
-    stored, replaced = [], []
+    stored, replaced = _store_documents(application, documents)
     try:
-        for kind, image in documents.items():
-            if kind in DOCUMENTS and image is not None:
-                replaced.append(getattr(application, kind))
-                stored.append(store(image, "kyc"))
-                setattr(application, kind, stored[-1])
         if submit:
-            missing = missing_for_submission(application)
-            if missing:
-                db.session.rollback()
-                raise ServiceError(_("请先补全：") + _("、").join(missing), 422)
-            application.status = ApplicationStatus.SUBMITTED
-            application.submitted_at = utcnow()
-            db.session.flush()
-            audit.record(user, "application.submitted", application,
-                         version=application.version)
+            _submit(user, application)
         try:
             db.session.commit()
         except IntegrityError:
@@ -127,19 +100,65 @@ def save_application(user: User, *, fields: dict, id_number: str | None,
             raise ServiceError(_("资料刚刚在另一个页面保存过，请刷新后再试。"), 409) from None
     except BaseException:
         # Nothing half-done: photos whose record was not committed go too.
-        for name in stored:
-            discard(name)
+        _discard(stored)
         raise
-    for name in filter(None, replaced):
-        # A photo replaced in a draft goes, unless an earlier version still shows it.
-        if not _document_in_use(name):
-            discard(name)
+    # A photo replaced in a draft goes, unless an earlier version still shows it.
+    _discard(name for name in replaced if name and not _document_in_use(name))
     return application
 
 
-def _document_in_use(name: str) -> bool:
-    from sqlalchemy import or_
+def _draft_of(user: User) -> MerchantApplication:
+    """The user's draft: the latest version if it is one, else a new version copied from the
+    latest (refused while a version waits for review)."""
+    latest = latest_application(user)
+    if latest is not None and latest.status is ApplicationStatus.SUBMITTED:
+        raise ServiceError(_("资料已提交，正在审核中，请等待结果。"), 409)
+    if latest is not None and latest.status is ApplicationStatus.DRAFT:
+        return latest
+    application = MerchantApplication(user_id=user.id, version=latest.version + 1 if latest else 1,
+                                      status=ApplicationStatus.DRAFT, review_notes={})
+    if latest is not None:
+        for name in (*TEXT_FIELDS, *DOCUMENTS, "id_number_encrypted", "id_number_masked"):
+            setattr(application, name, getattr(latest, name))
+    db.session.add(application)
+    return application
 
+
+def _store_documents(application: MerchantApplication,
+                     documents: dict) -> tuple[list[str], list[str | None]]:
+    """Store the new document photos and put them on the application: (the names stored, the
+    names they replace). A failure part-way removes the ones already stored."""
+    stored, replaced = [], []
+    try:
+        for kind, image in documents.items():
+            if kind in DOCUMENTS and image is not None:
+                replaced.append(getattr(application, kind))
+                stored.append(store(image, "kyc"))
+                setattr(application, kind, stored[-1])
+    except BaseException:
+        _discard(stored)
+        raise
+    return stored, replaced
+
+
+def _submit(user: User, application: MerchantApplication) -> None:
+    """Send the draft for review if nothing required is missing (else roll back and refuse)."""
+    missing = missing_for_submission(application)
+    if missing:
+        db.session.rollback()
+        raise ServiceError(_("请先补全：") + _("、").join(missing), 422)
+    application.status = ApplicationStatus.SUBMITTED
+    application.submitted_at = utcnow()
+    db.session.flush()
+    audit.record(user, "application.submitted", application, version=application.version)
+
+
+def _discard(names) -> None:
+    for name in names:
+        discard(name)
+
+
+def _document_in_use(name: str) -> bool:
     return db.session.scalar(select(MerchantApplication.id).where(or_(
         *(getattr(MerchantApplication, kind) == name for kind in DOCUMENTS))).limit(1)) is not None
 
@@ -174,8 +193,6 @@ def create_courier(shop: Shop, *, display_name: str, mobile: str, password: str)
 def update_shop(shop: Shop, *, name: str, description: str, opening_hours: str,
                 images: dict) -> Shop:
     """Save the owner's shop settings; new logo/banner images replace the old files."""
-    from webapp.uploads import discard, store
-
     shop.name, shop.description = name.strip(), description.strip()
     shop.opening_hours = opening_hours.strip()
     replaced = []
