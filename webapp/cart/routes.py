@@ -1,5 +1,5 @@
+from flask import flash, url_for
 from flask_babel import gettext as _
-from flask import flash, request, url_for
 from flask_login import current_user
 
 from webapp.cart import bp, services

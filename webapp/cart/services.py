@@ -1,11 +1,11 @@
 """The buyer's cart: one per shop, kept in the database so nothing is lost between devices."""
 from __future__ import annotations
 
-from flask_babel import gettext as _
 from dataclasses import dataclass, field
 
 from flask import abort
-from sqlalchemy import delete, func, select, update
+from flask_babel import gettext as _
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -157,8 +157,3 @@ def remove(buyer: User, item_id: int) -> int:
     db.session.commit()
     return shop_id
 
-
-def clear_lines(buyer: User, product_ids: list[int]) -> None:
-    """Empty the given products from the cart (inside the caller's transaction)."""
-    db.session.execute(delete(CartItem).where(CartItem.user_id == buyer.id,
-                                              CartItem.product_id.in_(product_ids)))
