@@ -5,6 +5,8 @@ import os
 import sqlite3
 from pathlib import Path
 
+from cryptography.fernet import Fernet
+
 ROOT = Path(__file__).resolve().parent.parent
 INSTANCE = ROOT / "instance"
 
@@ -141,8 +143,6 @@ def _load_kyc_key(config: dict) -> None:
         config["KYC_ENCRYPTION_KEY"] = KYC_KEY_FILE.read_text().strip()
         return
     if config.get("APP_ENV") in {"development", "testing"} or config.get("TESTING"):
-        from cryptography.fernet import Fernet
-
         INSTANCE.mkdir(exist_ok=True)
         key = Fernet.generate_key().decode()
         KYC_KEY_FILE.write_text(key + "\n")

@@ -1,8 +1,18 @@
 """Error pages: a clear message and the right status, as a page or as an htmx flash."""
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import (
-    Flask, abort, current_app, g, make_response, redirect, render_template, request, url_for,
+    Flask,
+    abort,
+    current_app,
+    g,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
 )
 from flask_babel import gettext
 from flask_wtf.csrf import CSRFError
@@ -48,8 +58,6 @@ def unauthorized():
     """Send an anonymous visitor to the login page, by HX-Redirect for htmx."""
     here = request.headers.get("HX-Current-URL") if htmx else request.full_path.rstrip("?")
     if here and "://" in here:
-        from urllib.parse import urlsplit
-
         parts = urlsplit(here)
         here = parts.path + (f"?{parts.query}" if parts.query else "")
     target = url_for("auth.login", next=safe_next(here))

@@ -9,7 +9,8 @@ from webapp.regions.fields import AddressForm
 class BuyerAddressForm(AddressForm):
     """An address-book entry: contact, mobile, province / city / district, detail, optional pin."""
 
-    contact_name = StringField(_l("收货人"), validators=[DataRequired(_l("请输入收货人姓名")), Length(max=40)],
+    contact_name = StringField(_l("收货人"),
+                               validators=[DataRequired(_l("请输入收货人姓名")), Length(max=40)],
                                render_kw={"autocomplete": "name"})
     mobile = StringField(_l("手机号"), validators=[DataRequired(_l("请输入手机号")), MOBILE_RULE],
                          render_kw={"autocomplete": "tel", "inputmode": "tel"})

@@ -1,7 +1,7 @@
-from flask_babel import gettext as _
 from urllib.parse import urlencode
 
 from flask import flash, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from webapp.addresses import bp, services

@@ -1,8 +1,8 @@
 """The buyer's address book. Every lookup is scoped to its owner."""
 from __future__ import annotations
 
-from flask_babel import gettext as _
 from flask import abort
+from flask_babel import gettext as _
 from sqlalchemy import select, update
 
 from webapp.extensions import db

@@ -5,7 +5,7 @@ from flask_login import current_user
 from webapp.admin import bp, services
 from webapp.models import REVIEWABLE, Role
 from webapp.shops.services import shop_of
-from webapp.web import ServiceError, redirect_to, render, role_required, wants_fragment
+from webapp.web import ServiceError, redirect_to, render, role_required, safe_next, wants_fragment
 
 
 @bp.get("/applications")
@@ -106,8 +106,6 @@ def reinstate(shop_id: int):
 
 
 def _local(path) -> bool:
-    from webapp.web import safe_next
-
     return safe_next(path) is not None
 
 

@@ -4,7 +4,12 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
 from wtforms import (
-    BooleanField, HiddenField, IntegerField, SelectField, StringField, TextAreaField,
+    BooleanField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
     ValidationError,
 )
 from wtforms.fields.choices import SelectChoice
@@ -38,8 +43,8 @@ def _valid_price(form, field):
 
 class ProductForm(Form):
     title = StringField(_l("商品名称"), validators=[DataRequired(_l("请输入商品名称")), Length(max=80)])
-    category = SelectField(_l("分类"), choices=[SelectChoice(k, v) for k, v in CATEGORIES.items()], default=DEFAULT_CATEGORY,
-                           validate_choice=False)
+    category = SelectField(_l("分类"), choices=[SelectChoice(k, v) for k, v in CATEGORIES.items()],
+                           default=DEFAULT_CATEGORY, validate_choice=False)
     price = StringField(_l("价格（元）"), validators=[DataRequired(_l("请输入价格")), _valid_price],
                         render_kw={"inputmode": "decimal", "placeholder": "12.50"})
     stock = IntegerField(_l("库存"), validators=[

@@ -1,19 +1,28 @@
 from datetime import date
+from decimal import Decimal, InvalidOperation
 
-from stdnum.cn import ric, uscc
-from stdnum.exceptions import (
-    InvalidChecksum, InvalidComponent, InvalidFormat, InvalidLength,
-)
-from stdnum.exceptions import ValidationError as ValidationError_
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
+from stdnum.cn import ric, uscc
+from stdnum.exceptions import (
+    InvalidChecksum,
+    InvalidComponent,
+    InvalidFormat,
+    InvalidLength,
+)
+from stdnum.exceptions import ValidationError as ValidationError_
 from wtforms import (
-    PasswordField, SelectField, SelectMultipleField, StringField, TextAreaField, ValidationError,
+    PasswordField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+    ValidationError,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.widgets import CheckboxInput, ListWidget
 from wtforms.validators import DataRequired, Length, Optional, Regexp
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from webapp.i18n import N_
 from webapp.regions.fields import fill_choices
@@ -131,9 +140,10 @@ class DeliverySettingsForm(Form):
     delivery_days = SelectField(_l("可预约天数"), coerce=int, choices=[
         SelectChoice(n, _l("%(n)s 天", n=n)) for n in range(1, 8)], default=3)
     delivery_lead_minutes = SelectField(_l("最早送达"), coerce=int, choices=[
-        SelectChoice(m, _l("下单后即可") if m == 0 else _l("下单 %(minutes)s 分钟后", minutes=m)) for m in LEAD_CHOICES],
-        default=60)
-    delivery_fee = StringField(_l("配送费（元）"), default="0", validators=[DataRequired(_l("请输入配送费，免配送费填 0"))],
+        SelectChoice(m, _l("下单后即可") if m == 0 else _l("下单 %(minutes)s 分钟后", minutes=m))
+        for m in LEAD_CHOICES], default=60)
+    delivery_fee = StringField(_l("配送费（元）"), default="0",
+                               validators=[DataRequired(_l("请输入配送费，免配送费填 0"))],
                                render_kw={"inputmode": "decimal"})
 
     def __init__(self, *args, **kwargs):
@@ -152,11 +162,8 @@ class DeliverySettingsForm(Form):
             raise ValidationError(_("配送费需为 0 到 999.99 元，最多两位小数"))
 
 
-
 def fee_fen(text: str | None) -> int | None:
     """'5' -> 500; '0' -> 0; None for a negative amount, more than ¥999.99 or 3+ decimals."""
-    from decimal import Decimal, InvalidOperation
-
     try:
         amount = Decimal((text or "").strip().replace("¥", ""))
     except InvalidOperation:

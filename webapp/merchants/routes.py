@@ -3,12 +3,16 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from webapp.merchants import bp, services
-from webapp.merchants.forms import (
-    CreateCourierForm, DeliverySettingsForm, SubmitApplicationForm, UpdateShopForm, fee_fen,
-)
 from webapp.extensions import db
 from webapp.i18n import N_
+from webapp.merchants import bp, services
+from webapp.merchants.forms import (
+    CreateCourierForm,
+    DeliverySettingsForm,
+    SubmitApplicationForm,
+    UpdateShopForm,
+    fee_fen,
+)
 from webapp.models import DOCUMENTS, ApplicationStatus, MerchantApplication, Role
 from webapp.regions.fields import check_region, fill_choices
 from webapp.regions.services import full_name as region_name
@@ -27,8 +31,9 @@ def dashboard():
 
 
 FIELD_MESSAGES = {
-    "legal_name": N_("请输入法定姓名"), "id_number": N_("请输入身份证号"), "mobile": N_("请输入联系手机"),
-    "uscc": N_("请输入统一社会信用代码"), "shop_name": N_("请输入店铺名称"), "district": N_("请选择省份、城市和区县"),
+    "legal_name": N_("请输入法定姓名"), "id_number": N_("请输入身份证号"),
+    "mobile": N_("请输入联系手机"), "uscc": N_("请输入统一社会信用代码"),
+    "shop_name": N_("请输入店铺名称"), "district": N_("请选择省份、城市和区县"),
     "street": N_("请输入详细地址"), "id_front": N_("请上传身份证人像面照片"),
     "id_back": N_("请上传身份证国徽面照片"), "licence_photo": N_("请上传营业执照照片"),
 }

@@ -48,7 +48,7 @@ def _digest(stamps: tuple, release: str) -> str:
     """Read and hash the files again only when one of them changed (browsers ask for /sw.js on
     every navigation)."""
     digest = hashlib.sha256(release.encode())
-    for name, _, size in stamps:
+    for name, _mtime, size in stamps:
         path = Path(name)
         digest.update(path.name.encode())
         digest.update(path.read_bytes() if size >= 0 else b"missing")
