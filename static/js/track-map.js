@@ -93,7 +93,7 @@
     delete el.dataset.lng;
   }
 
-  // The ETA line in this page's language, from the numbers (as delivery.services words it).
+  // The ETA line in this page's language, from the numbers: the one place it is worded.
   function etaText(eta) {
     var d = eta.distance_m;
     if (eta.arriving) return t("eta.arriving", { m: Math.max(50, Math.round(d / 50) * 50) });
@@ -106,6 +106,12 @@
     if (etaLine) same(etaLine, eta ? etaText(eta) : dest ? "" : t("track.no_pin"));
     if (arriving) arriving.hidden = !(eta && eta.arriving);
     el.dataset.arriving = eta && eta.arriving ? "1" : "0";
+  }
+
+  // The numbers the page was rendered with, worded at once (before any socket).
+  if (etaLine && etaLine.dataset.distanceM) {
+    showEta({ distance_m: parseFloat(etaLine.dataset.distanceM),
+              seconds: parseFloat(etaLine.dataset.seconds), arriving: etaLine.dataset.arriving === "1" });
   }
 
   function follow(status) {

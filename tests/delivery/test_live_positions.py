@@ -116,7 +116,7 @@ def test_positions_and_signing_on_the_real_server(server):
         got = wait_for(heard, "delivery:position")
         assert (got["order_id"], got["lat"], got["lng"], got["late"]) == (
             order_id, 39.9042, 116.4074, False)
-        assert got["eta"]["distance_m"] > 1000 and "分钟送达" in got["eta"]["text"]
+        assert got["eta"]["distance_m"] > 1000 and got["eta"]["seconds"] > 0
 
         # A flood of 100 in well under two seconds: at most two stored, the rest too fast.
         started = time.monotonic()

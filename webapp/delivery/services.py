@@ -11,7 +11,6 @@ from sqlalchemy.orm import contains_eager
 from webapp.cas import update_where
 from webapp.delivery.geo import distance_m
 from webapp.extensions import db
-from webapp.i18n.js import ETA_ARRIVING, ETA_KM, ETA_M
 from webapp.models import Delivery, Order, TrackPoint, User, utcnow
 from webapp.orders.state import FINAL, LABELS, TRACKING
 from webapp.realtime import emit_after_commit, order_room
@@ -273,15 +272,6 @@ def recent_speed(delivery_id: int, now: datetime) -> float:
     return min(max(speed, config["ETA_MIN_SPEED"]), 30.0)
 
 
-def eta_text(distance: float, seconds: float, arriving: bool) -> str:
-    if arriving:
-        return ETA_ARRIVING % {"m": max(50, round(distance / 50) * 50)}
-    minutes = max(1, math.ceil(seconds / 60))
-    if distance >= 1000:
-        return ETA_KM % {"minutes": minutes, "km": f"{distance / 1000:.1f}"}
-    return ETA_M % {"minutes": minutes, "m": round(distance / 10) * 10}
-
-
 def eta(order: Order, delivery_id: int, lat: float, lng: float,
         now: datetime | None = None) -> dict | None:
     """Distance to the address pin and the time left at the recent speed; None without a pin."""
@@ -297,8 +287,8 @@ def _estimate(dest_lat: float | None, dest_lng: float | None, delivery_id: int, 
     speed = recent_speed(delivery_id, now)
     seconds = distance * config["ETA_ROUTE_FACTOR"] / speed
     arriving = distance <= config["ARRIVING_METERS"]
-    return {"distance_m": round(distance), "seconds": round(seconds), "arriving": arriving,
-            "text": eta_text(distance, seconds, arriving)}
+    # Numbers only: the page words them in its reader's language (track-map.js, the one place).
+    return {"distance_m": round(distance), "seconds": round(seconds), "arriving": arriving}
 
 
 def snapshot(order: Order) -> dict:

@@ -9,12 +9,6 @@ from flask_babel import get_locale, gettext
 
 from webapp.i18n.marks import N_
 
-# The ETA line: track-map.js words it from each position (distance, seconds, arriving), and
-# delivery.services.eta_text words the first one a page is rendered with, from the same patterns.
-ETA_ARRIVING = N_("骑手即将到达 · 约 %(m)s 米")
-ETA_KM = N_("预计 %(minutes)s 分钟送达 · 距离 %(km)s 公里")
-ETA_M = N_("预计 %(minutes)s 分钟送达 · 距离 %(m)s 米")
-
 JS_STRINGS = {
     # app.js: connection state and notices that reach the user on any page
     "live.disconnected": N_("连接已断开，正在重新连接…"),
@@ -74,9 +68,11 @@ JS_STRINGS = {
     "track.no_pin": N_("收货地址未标记地图位置，无法估算到达时间"),
     "track.failed": N_("本次配送未完成，等待商家重新安排"),
     "track.ended": N_("配送已结束，已停止显示位置"),
-    "eta.arriving": ETA_ARRIVING,
-    "eta.km": ETA_KM,
-    "eta.m": ETA_M,
+    # The ETA line, worded only by track-map.js: from every position, and from the numbers the
+    # page is rendered with (data-distance-m, data-seconds, data-arriving on #track-eta).
+    "eta.arriving": N_("骑手即将到达 · 约 %(m)s 米"),
+    "eta.km": N_("预计 %(minutes)s 分钟送达 · 距离 %(km)s 公里"),
+    "eta.m": N_("预计 %(minutes)s 分钟送达 · 距离 %(m)s 米"),
 }
 
 
