@@ -13,7 +13,15 @@ from tests.demands.conftest import ELSEWHERE, backdate, demand_input, quote_inpu
 from webapp.demands import comparison, decisions, expiry, posting, quoting, rules
 from webapp.extensions import db
 from webapp.models import (
-    Demand, DemandStatus, Order, OrderLine, Quote, QuoteStatus, ShopStatus, Status, utcnow,
+    Demand,
+    DemandStatus,
+    Order,
+    OrderLine,
+    Quote,
+    QuoteStatus,
+    ShopStatus,
+    Status,
+    utcnow,
 )
 from webapp.orders.checkout import OutOfStock
 from webapp.web import Conflict, ServiceError
@@ -302,6 +310,20 @@ def test_a_product_quote_short_of_stock_changes_nothing(market, post, offer, acc
     assert snapshot() == before
     assert stock_of(market.product_a) == 3
     assert (status_of(quote), status_of(other)) == (QuoteStatus.LIVE, QuoteStatus.LIVE)
+
+
+def test_a_product_quote_taken_off_sale_is_refused_like_a_cart_line(market, post, offer, accept):
+    """The same still-on-sale rule as a cart: an unpublished product is not sold from a quote."""
+    demand = post(market.buyer, quantity=2)
+    quote = offer(market.merchant_a, demand, product_id=market.product_a.id, quantity=2)
+    market.product_a.published = False
+    db.session.commit()
+    before = snapshot()
+    with pytest.raises(Conflict) as refused:
+        accept(market.buyer, quote)
+    assert refused.value.status == 409 and "已下架" in refused.value.message
+    assert snapshot() == before and stock_of(market.product_a) == 3
+    assert status_of(quote) is QuoteStatus.LIVE
 
 
 @pytest.mark.parametrize("how, message", [
