@@ -1,5 +1,5 @@
 # make run   install what is missing, migrate, seed demo data if empty, serve on 127.0.0.1:5000
-# make test  install test dependencies (and Debian's chromium), run the whole suite
+# make test  install test dependencies (and Debian's chromium), lint (ruff), run the whole suite
 # make bench run the benchmarks under bench/
 # make scale two app processes behind nginx on 127.0.0.1:8080 over PostgreSQL and Redis
 #            (deploy/README.md; SCALE_DATABASE_URL / SCALE_REDIS_URL override the defaults)
@@ -69,6 +69,7 @@ node_modules/.installed: package.json package-lock.json
 	touch $@
 
 test: $(VENV)/.dev chromium nginx catalogs node_modules/.installed
+	$(BIN)/ruff check .
 	$(BIN)/python -m pytest tests
 
 bench: $(VENV)/.dev
