@@ -41,7 +41,10 @@ def pytest_terminal_summary(terminalreporter):
     cols = ("name", "figure", "baseline", "ratio", "goal", "verdict")
     heads = ("benchmark", "figure", "baseline (same run)", "ratio", "goal", "")
     widths = [max(len(h), *(len(r[c]) for r in RESULTS)) for c, h in zip(cols, heads)]
-    line = lambda values: " | ".join(v.ljust(w) for v, w in zip(values, widths)).rstrip()
+
+    def line(values) -> str:
+        return " | ".join(v.ljust(w) for v, w in zip(values, widths)).rstrip()
+
     terminalreporter.write_sep("=", "benchmark summary")
     terminalreporter.write_line(line(heads))
     terminalreporter.write_line("-+-".join("-" * w for w in widths))

@@ -32,12 +32,12 @@ def main() -> None:
 def seed(buyers: int, stock: int) -> dict:
     from webapp.catalog.services import create_product
     from webapp.cli import DEMO_PRODUCTS, demo_fruit
-    from webapp.models import Address, CartItem, Product, Role, User
     from webapp.delivery import actions as courier_actions
+    from webapp.models import Address, CartItem, Product, Role, User
     from webapp.orders import actions as order_actions
     from webapp.orders import checkout as order_checkout
-    from webapp.shops.windows import delivery_windows
     from webapp.shops.services import by_handle
+    from webapp.shops.windows import delivery_windows
     from webapp.uploads import clean_image
 
     shop = by_handle("fresh-fruit")

@@ -15,8 +15,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import wsproto
-from wsproto.events import (AcceptConnection, CloseConnection, Ping, RejectConnection, Request,
-                            TextMessage)
+from wsproto.events import AcceptConnection, CloseConnection, Ping, RejectConnection, Request, TextMessage
 
 from tests import live
 
@@ -212,38 +211,9 @@ async def _interleaved(urls, concurrency, rounds, seconds, warmup, headers, pids
     pools = {name: [None] * concurrency for name in urls}
     results = {name: Load() for name in urls}
 
-    async def run_slice(name: str, duration: float, keep: bool) -> None:
-        url = urls[name]
-        raw = http_request("GET", url, {**(headers or {}), **target_headers.get(name, {})})
-        parts, result = urlsplit(url), results[name]
-        stop_at = time.perf_counter() + duration
-
-        async def worker(i: int) -> None:
-            while time.perf_counter() < stop_at:
-                began = time.perf_counter()
-                try:
-                    if pools[name][i] is None:
-                        pools[name][i] = await asyncio.wait_for(
-                            asyncio.open_connection(parts.hostname, parts.port), timeout)
-                    reader, writer = pools[name][i]
-                    writer.write(raw)
-                    status, _, _ = await asyncio.wait_for(read_response(reader), timeout)
-                except (asyncio.IncompleteReadError, ConnectionError, asyncio.TimeoutError):
-                    result.errors += keep
-                    if pools[name][i] is not None:
-                        pools[name][i][1].close()
-                    pools[name][i] = None
-                    continue
-                if keep:
-                    result.latencies.append(time.perf_counter() - began)
-                    result.statuses[status] = result.statuses.get(status, 0) + 1
-
-        began, cpu = time.perf_counter(), cpu_seconds(pids[name]) if name in pids else 0.0
-        await asyncio.gather(*(worker(i) for i in range(concurrency)))
-        if keep:
-            result.elapsed += time.perf_counter() - began
-            if name in pids:
-                result.cpu += cpu_seconds(pids[name]) - cpu
+    def run_slice(name: str, duration: float, keep: bool):
+        return _slice(urls[name], pools[name], results[name], duration, keep,
+                      {**(headers or {}), **target_headers.get(name, {})}, pids.get(name), timeout)
 
     try:
         for name in urls:
@@ -257,6 +227,45 @@ async def _interleaved(urls, concurrency, rounds, seconds, warmup, headers, pids
                 if connection is not None:
                     connection[1].close()
     return results
+
+
+async def _slice(url: str, pool: list, result: Load, duration: float, keep: bool, headers: dict,
+                 pid: int | None, timeout: float) -> None:
+    """One target's turn: its `pool` of connections GET `url` for `duration` seconds; `keep`
+    counts the requests (and the server's CPU, with its `pid`) in `result`."""
+    raw = http_request("GET", url, headers)
+    parts = urlsplit(url)
+    stop_at = time.perf_counter() + duration
+    began, cpu = time.perf_counter(), cpu_seconds(pid) if pid is not None else 0.0
+    await asyncio.gather(*(_worker(pool, i, parts, raw, stop_at, result, keep, timeout)
+                           for i in range(len(pool))))
+    if keep:
+        result.elapsed += time.perf_counter() - began
+        if pid is not None:
+            result.cpu += cpu_seconds(pid) - cpu
+
+
+async def _worker(pool: list, i: int, parts, raw: bytes, stop_at: float, result: Load, keep: bool,
+                  timeout: float) -> None:
+    """Send `raw` over connection `i` of `pool` (opened as needed) until `stop_at`."""
+    while time.perf_counter() < stop_at:
+        began = time.perf_counter()
+        try:
+            if pool[i] is None:
+                pool[i] = await asyncio.wait_for(
+                    asyncio.open_connection(parts.hostname, parts.port), timeout)
+            reader, writer = pool[i]
+            writer.write(raw)
+            status, _, _ = await asyncio.wait_for(read_response(reader), timeout)
+        except (asyncio.IncompleteReadError, ConnectionError, asyncio.TimeoutError):
+            result.errors += keep
+            if pool[i] is not None:
+                pool[i][1].close()
+            pool[i] = None
+            continue
+        if keep:
+            result.latencies.append(time.perf_counter() - began)
+            result.statuses[status] = result.statuses.get(status, 0) + 1
 
 
 # ---- Socket.IO over websocket (EIO=4) ------------------------------------------------------
