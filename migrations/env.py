@@ -1,9 +1,8 @@
 import logging
 from logging.config import fileConfig
 
-from flask import current_app
-
 from alembic import context
+from flask import current_app
 
 # The search index (FTS5 tables on SQLite, pg_trgm indexes on PostgreSQL) is built by migration
 # 0003 and described by no model: this filter keeps autogenerate from offering to drop it.

@@ -19,9 +19,9 @@ from sqlalchemy import select
 
 from webapp import create_app
 from webapp.config import TestConfig
+from webapp.delivery import actions as courier_actions
 from webapp.extensions import db, socketio
 from webapp.models import Address, Product, Role, Shop, Status, User
-from webapp.delivery import actions as courier_actions
 from webapp.orders import actions as order_actions
 from webapp.orders import checkout as order_checkout
 from webapp.orders import signing as order_signing

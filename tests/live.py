@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import os
 import socket
-import tempfile
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from dataclasses import dataclass

@@ -228,7 +228,7 @@ def test_postgres_restart_fails_cleanly_and_recovers_without_restarting_the_app(
         assert buyer_socket.call("order:watch", {"order_id": 1}, timeout=10) == watching
         again = buyer.get(f"{base}/s/fresh-fruit", timeout=10)
         assert again.status_code == 200 and "赣南脐橙" in again.text
-        assert f'data-user="' in again.text  # still signed in: the session survived
+        assert 'data-user="' in again.text  # still signed in: the session survived
         added = buyer.post(f"{base}/cart/add", timeout=10, headers={
             "HX-Request": "true", "X-CSRFToken": token}, data={
             "csrf_token": token, "product_id": product, "quantity": "1"})

@@ -7,8 +7,16 @@ from sqlalchemy import select
 from tests.conftest import jpeg_bytes, signature_data_url
 from webapp.extensions import db
 from webapp.models import (
-    ApplicationStatus, MerchantApplication, Order, OrderEvent, Product, ProofOfDelivery, Role,
-    Shop, Status, User,
+    ApplicationStatus,
+    MerchantApplication,
+    Order,
+    OrderEvent,
+    Product,
+    ProofOfDelivery,
+    Role,
+    Shop,
+    Status,
+    User,
 )
 from webapp.orders.proof import proof_digest
 

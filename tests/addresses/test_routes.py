@@ -7,8 +7,18 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.helpers import (
-    HX, assert_error_page, assert_flash_error, assert_fragment, assert_htmx_redirect,
-    assert_page, assert_redirect, checkout_data, input_value, option_values, selected_option, url,
+    HX,
+    assert_error_page,
+    assert_flash_error,
+    assert_fragment,
+    assert_htmx_redirect,
+    assert_page,
+    assert_redirect,
+    checkout_data,
+    input_value,
+    option_values,
+    selected_option,
+    url,
 )
 from webapp.extensions import db
 from webapp.models import Address, Order, Role

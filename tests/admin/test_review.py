@@ -5,13 +5,23 @@ from sqlalchemy import func, select
 
 from tests.conftest import submit_complete
 from tests.helpers import (
-    HX, assert_error_page, assert_flash_error, assert_fragment, assert_page, assert_redirect,
+    HX,
+    assert_error_page,
+    assert_flash_error,
+    assert_fragment,
+    assert_page,
+    assert_redirect,
     url,
 )
 from webapp.admin import services
 from webapp.extensions import db
 from webapp.models import (
-    ApplicationStatus, AuditLog, MerchantApplication, Role, Shop, ShopStatus,
+    ApplicationStatus,
+    AuditLog,
+    MerchantApplication,
+    Role,
+    Shop,
+    ShopStatus,
 )
 
 VALID_ID = "11010519491231002X"

@@ -5,8 +5,13 @@ from sqlalchemy import func, select
 
 from tests.conftest import submit_complete
 from tests.helpers import (
-    HX, assert_error_page, assert_flash_error, assert_fragment, assert_page,
-    assert_redirected_page, url,
+    HX,
+    assert_error_page,
+    assert_flash_error,
+    assert_fragment,
+    assert_page,
+    assert_redirected_page,
+    url,
 )
 from webapp.extensions import db
 from webapp.models import ApplicationStatus, MerchantApplication, Role, Shop

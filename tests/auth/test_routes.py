@@ -5,8 +5,14 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.helpers import (
-    HX, assert_fragment, assert_htmx_redirect, assert_page, assert_redirect, checked_radio,
-    input_value, url,
+    HX,
+    assert_fragment,
+    assert_htmx_redirect,
+    assert_page,
+    assert_redirect,
+    checked_radio,
+    input_value,
+    url,
 )
 from webapp.extensions import db
 from webapp.models import Role, User

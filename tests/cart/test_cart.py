@@ -7,8 +7,16 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.helpers import (
-    HX, assert_error_page, assert_flash_error, assert_fragment, assert_htmx_redirect,
-    assert_page, assert_redirect, checkout_data, input_value, url,
+    HX,
+    assert_error_page,
+    assert_flash_error,
+    assert_fragment,
+    assert_htmx_redirect,
+    assert_page,
+    assert_redirect,
+    checkout_data,
+    input_value,
+    url,
 )
 from webapp.extensions import db
 from webapp.models import CartItem, Order, Role

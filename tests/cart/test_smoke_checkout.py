@@ -43,7 +43,7 @@ def test_cart_address_checkout_makes_one_order_and_empties_the_cart(app, client,
     assert db.session.query(Order).count() == 1
     assert order.total_fen == 4050 and order.district_code == "110105"
     assert order.address == "北京市 市辖区 朝阳区 建国路 1 号" and order.dest_lng == 116.4
-    assert sorted((l.title, l.quantity) for l in order.lines) == sorted(
+    assert sorted((line.title, line.quantity) for line in order.lines) == sorted(
         [(world.product.title, 3), (second.title, 1)])
     assert db.session.query(CartItem).filter_by(user_id=world.buyer.id).count() == 0
     db.session.expire_all()

@@ -5,13 +5,22 @@ import json
 import re
 
 import pytest
-from PIL import ExifTags, Image
+from PIL import Image
 from sqlalchemy import func, select, update
 
 from tests.conftest import jpeg_bytes
 from tests.helpers import (
-    HX, assert_error_page, assert_flash_error, assert_fragment, assert_page, assert_redirect,
-    input_value, selected_option, stored_files, upload, url,
+    HX,
+    assert_error_page,
+    assert_flash_error,
+    assert_fragment,
+    assert_page,
+    assert_redirect,
+    input_value,
+    selected_option,
+    stored_files,
+    upload,
+    url,
 )
 from tests.test_uploads import encode, exif_with_gps, photo
 from webapp.extensions import db

@@ -4,8 +4,14 @@ from sqlalchemy import func, select
 
 from tests.conftest import stock_of
 from tests.helpers import (
-    HX, assert_error_page, assert_flash_error, assert_fragment, assert_page,
-    assert_redirect, input_value, url,
+    HX,
+    assert_error_page,
+    assert_flash_error,
+    assert_fragment,
+    assert_page,
+    assert_redirect,
+    input_value,
+    url,
 )
 from webapp.extensions import db
 from webapp.models import Product, Role, ShopStatus

@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from tests.delivery.test_sockets import connect, here  # noqa: F401 - fixture
+from tests.delivery.conftest import here
 from tests.helpers import assert_page, url
 from webapp import create_app
 from webapp.config import ROOT, TestConfig

@@ -3,6 +3,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.conftest import signature_data_url
+from tests.delivery.conftest import events, here
 from tests.helpers import url
 from webapp import create_app
 from webapp.config import TestConfig
@@ -12,29 +13,6 @@ from webapp.models import Delivery, Status, TrackPoint
 
 def track_points() -> int:
     return db.session.scalar(select(func.count(TrackPoint.id)))
-
-
-def events(socket, name: str) -> list[dict]:
-    return [m["args"][0] for m in socket.get_received() if m["name"] == name]
-
-
-def here(order, **changes) -> dict:
-    return {"order_id": order.id, "lat": 39.91, "lng": 116.41, "accuracy": 8, **changes}
-
-
-@pytest.fixture
-def connect(app, login_as, socket_client):
-    """A Socket.IO connection logged in as `user`, with the Flask test client it shares."""
-
-    def connect_as(user):
-        client = app.test_client()
-        login_as(user, client)
-        socket = socket_client(client)
-        assert socket.is_connected()
-        socket.http = client
-        return socket
-
-    return connect_as
 
 
 def test_an_anonymous_connection_is_refused(app, socket_client):

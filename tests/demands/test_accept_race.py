@@ -15,7 +15,16 @@ from webapp.config import TestConfig
 from webapp.demands import decisions
 from webapp.extensions import db
 from webapp.models import (
-    Demand, DemandStatus, Order, Product, Quote, QuoteStatus, Role, Shop, User, utcnow,
+    Demand,
+    DemandStatus,
+    Order,
+    Product,
+    Quote,
+    QuoteStatus,
+    Role,
+    Shop,
+    User,
+    utcnow,
 )
 from webapp.orders.checkout import Destination
 from webapp.web import Conflict

@@ -12,8 +12,19 @@ from sqlalchemy import func, select
 from tests.conftest import app_with_tables, jpeg_bytes, stock_of
 from tests.demands.conftest import HERE, checkout_window
 from tests.helpers import (
-    HX, assert_flash_error, assert_fragment, assert_htmx_redirect, assert_page, assert_redirect,
-    checked_radio, input_value, post_multipart, selected_option, stored_files, upload, url,
+    HX,
+    assert_flash_error,
+    assert_fragment,
+    assert_htmx_redirect,
+    assert_page,
+    assert_redirect,
+    checked_radio,
+    input_value,
+    post_multipart,
+    selected_option,
+    stored_files,
+    upload,
+    url,
 )
 from webapp.config import TestConfig
 from webapp.demands import decisions, posting, quoting

@@ -19,8 +19,8 @@ from tests import live
 from tests.delivery.test_live_positions import place_and_dispatch
 from tests.e2e.conftest import ARTIFACTS
 from tests.e2e.test_journey import PHONE, TABLET, login, wait_until
-from tests.test_live_server import csrf_token, demo_logins, htmx_post, login as http_login
-from tests.test_live_server import socket_for
+from tests.test_live_server import csrf_token, demo_logins, htmx_post, socket_for
+from tests.test_live_server import login as http_login
 
 pytestmark = pytest.mark.e2e
 

@@ -17,7 +17,10 @@ from playwright.sync_api import Page, expect
 from tests import live
 from tests.e2e.conftest import ARTIFACTS
 from tests.e2e.test_journey import (
-    assert_not_reloaded, mark_no_reload, wait_socket, wait_until,
+    assert_not_reloaded,
+    mark_no_reload,
+    wait_socket,
+    wait_until,
 )
 
 pytestmark = pytest.mark.e2e

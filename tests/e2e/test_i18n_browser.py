@@ -12,7 +12,8 @@ from tests import live
 from tests.delivery.test_live_positions import place_and_dispatch
 from tests.e2e.conftest import ARTIFACTS
 from tests.e2e.test_journey import PHONE, TABLET, login
-from tests.test_live_server import demo_logins, login as http_login
+from tests.test_live_server import demo_logins
+from tests.test_live_server import login as http_login
 
 pytestmark = pytest.mark.e2e
 
@@ -75,7 +76,8 @@ def test_live_texts_in_english_without_csp_reports(browser, server):  # noqa: F8
         # The position reaches the buyer as numbers; the page words the ETA in English.
         expect(buyer.locator("#track-map")).to_have_attribute("data-lat", str(point["latitude"]))
         expect(buyer.locator("#track-eta")).to_have_text(
-            re.compile(r"^(Arriving in about \d+ min · [\d.]+ (km|m) away|The courier is almost there · about \d+ m)$"))
+            re.compile(r"^(Arriving in about \d+ min · [\d.]+ (km|m) away"
+                       r"|The courier is almost there · about \d+ m)$"))
         expect(buyer.locator("#track-note")).to_contain_text("Courier's position · ")
 
         # The board's sound button, worded by ring.js.

@@ -16,7 +16,8 @@ from tests.conftest import signature_data_url
 from tests.delivery.test_live_positions import place_and_dispatch, sign
 from tests.e2e.conftest import ARTIFACTS
 from tests.e2e.test_journey import login
-from tests.test_live_server import csrf_token, demo_logins, htmx_post, login as http_login
+from tests.test_live_server import csrf_token, demo_logins, htmx_post
+from tests.test_live_server import login as http_login
 
 pytestmark = pytest.mark.e2e
 
@@ -34,7 +35,8 @@ OFFENDERS = """(width) => {
         let name = el.tagName.toLowerCase() + (el.id ? '#' + el.id : '')
             + (el.className && typeof el.className === 'string'
                ? '.' + el.className.trim().split(/\\s+/).join('.') : '');
-        out.push(`${name} right=${Math.round(r.right)} "${(el.textContent || '').replace(/\\s+/g, ' ').trim().slice(0, 30)}"`);
+        const text = (el.textContent || '').replace(/\\s+/g, ' ').trim().slice(0, 30);
+        out.push(`${name} right=${Math.round(r.right)} "${text}"`);
         if (out.length >= 8) break;
     }
     return out;

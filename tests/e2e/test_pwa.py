@@ -14,7 +14,8 @@ from tests import live
 from tests.delivery.test_live_positions import place_and_dispatch
 from tests.e2e.conftest import ARTIFACTS
 from tests.e2e.test_journey import PHONE, login, wait_until
-from tests.test_live_server import demo_logins, login as http_login
+from tests.test_live_server import demo_logins
+from tests.test_live_server import login as http_login
 
 pytestmark = pytest.mark.e2e
 

@@ -9,8 +9,16 @@ from playwright.sync_api import expect
 
 from tests.e2e.conftest import ADMIN
 from tests.e2e.test_journey import (
-    PHONE, TABLET, assert_not_reloaded, fill_application, login, mark_no_reload, photo, shot,
-    wait_socket, wait_until,
+    PHONE,
+    TABLET,
+    assert_not_reloaded,
+    fill_application,
+    login,
+    mark_no_reload,
+    photo,
+    shot,
+    wait_socket,
+    wait_until,
 )
 
 pytestmark = pytest.mark.e2e

@@ -14,10 +14,10 @@ import pytest
 
 from tests.conftest import signature_data_url, submit_complete, window_value
 from tests.helpers import url
+from webapp.delivery import actions as courier_actions
 from webapp.demands import posting, quoting
 from webapp.extensions import db
 from webapp.models import Role, utcnow
-from webapp.delivery import actions as courier_actions
 from webapp.orders import actions as order_actions
 from webapp.orders import checkout as order_checkout
 from webapp.orders import queries as order_queries
@@ -103,7 +103,8 @@ def pages(s, app):
     """(who, path, Chinese it shows, its English) for the pages of each domain."""
     return [
         (s.merchant, url(app, "orders.board"), "订单看板", "Order board"),
-        (s.merchant, url(app, "orders.detail", order_id=s.failed.id), "配送失败：收件人不在", "Delivery failed: Recipient not there"),
+        (s.merchant, url(app, "orders.detail", order_id=s.failed.id), "配送失败：收件人不在",
+         "Delivery failed: Recipient not there"),
         (s.merchant, url(app, "catalog.products"), "全部商品", "All products"),
         (s.merchant, url(app, "catalog.edit", product_id=s.product.id), "上架销售", "On sale"),
         (s.merchant, url(app, "merchants.dashboard"), "订单看板", "Order board"),
@@ -118,9 +119,11 @@ def pages(s, app):
         (s.buyer, url(app, "demands.index"), "我的需求", "My requests"),
         (s.buyer, url(app, "demands.new"), "发布需求", "Post a request"),
         (s.buyer, url(app, "demands.detail", demand_id=s.demand.id), "报价对比", "Quote comparison"),
-        (s.buyer, url(app, "demands.checkout", quote_id=s.quote.id), "接受报价并下单", "Accept quote and order"),
+        (s.buyer, url(app, "demands.checkout", quote_id=s.quote.id), "接受报价并下单",
+         "Accept quote and order"),
         (s.buyer, url(app, "orders.detail", order_id=s.delivering.id), "配送地图", "Delivery map"),
-        (s.buyer, url(app, "orders.detail", order_id=s.arrived.id), "在下方用手指签名", "Sign below with your finger"),
+        (s.buyer, url(app, "orders.detail", order_id=s.arrived.id), "在下方用手指签名",
+         "Sign below with your finger"),
         (s.buyer, url(app, "orders.proof", order_id=s.signed.id), "签收凭证", "Proof of delivery"),
         (s.buyer, url(app, "orders.proof", order_id=s.refused.id), "拒收凭证", "Proof of refusal"),
         (s.buyer, url(app, "orders.index"), "我的订单", "My orders"),

@@ -11,9 +11,20 @@ from sqlalchemy import func, select
 
 from tests.conftest import jpeg_bytes, submit_complete
 from tests.helpers import (
-    HX, PHOTOS, application_form, assert_fragment, assert_htmx_redirect, assert_page,
-    assert_redirect, input_value, post_multipart, selected_option, stored_files, typed_fields,
-    upload, url,
+    HX,
+    PHOTOS,
+    application_form,
+    assert_fragment,
+    assert_htmx_redirect,
+    assert_page,
+    assert_redirect,
+    input_value,
+    post_multipart,
+    selected_option,
+    stored_files,
+    typed_fields,
+    upload,
+    url,
 )
 from webapp.admin import services as admin_services
 from webapp.extensions import db

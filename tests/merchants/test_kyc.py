@@ -5,9 +5,9 @@ import pytest
 from sqlalchemy import text
 from stdnum.cn import ric
 
+from tests.conftest import submit_complete
 from webapp.extensions import db
 from webapp.merchants.forms import SubmitApplicationForm
-from tests.conftest import submit_complete
 from webapp.merchants.services import mask_id_number, reveal_id_number
 from webapp.models import Role
 

@@ -6,8 +6,19 @@ from sqlalchemy import func, select
 
 from tests.conftest import submit_complete
 from tests.helpers import (
-    HX, PHOTOS, application_form, assert_flash_error, assert_fragment, assert_htmx_redirect,
-    assert_page, assert_redirect, input_value, selected_option, stored_files, typed_fields, url,
+    HX,
+    PHOTOS,
+    application_form,
+    assert_flash_error,
+    assert_fragment,
+    assert_htmx_redirect,
+    assert_page,
+    assert_redirect,
+    input_value,
+    selected_option,
+    stored_files,
+    typed_fields,
+    url,
 )
 from webapp.extensions import db
 from webapp.merchants import services

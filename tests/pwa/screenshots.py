@@ -13,7 +13,8 @@ from playwright.sync_api import sync_playwright
 from tests import live
 from tests.delivery.test_live_positions import place_and_dispatch
 from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS
-from tests.test_live_server import csrf_token, demo_logins, htmx_post, login as http_login
+from tests.test_live_server import csrf_token, demo_logins, htmx_post
+from tests.test_live_server import login as http_login
 
 OUT = live.ROOT / "static" / "screenshots"
 NARROW = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2,

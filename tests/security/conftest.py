@@ -89,14 +89,15 @@ class Victims:
 
 
 def _order(buyer, product, address, steps, *, merchant, courier):
-    from webapp.delivery.services import record_position
+    from flask import current_app
+
+    from tests.conftest import window_value
     from webapp.delivery import actions as courier_actions
+    from webapp.delivery.services import record_position
     from webapp.orders import actions as order_actions
     from webapp.orders import checkout as order_checkout
     from webapp.orders import signing as order_signing
     from webapp.orders.checkout import Destination
-    from tests.conftest import window_value
-    from flask import current_app
 
     order = order_checkout.place_order(buyer, product.shop_id, {product.id: 1},
                                destination=Destination.of(address),

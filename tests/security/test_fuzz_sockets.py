@@ -68,7 +68,8 @@ def payloads(ids, event):
                          st.one_of(mine, mine, st.sampled_from(ids), leaf), fix)
     late = st.builds(lambda age, fix: {"age": age, **fix}, near(0, 600), fix)
     batch = st.fixed_dictionaries({"order_id": st.one_of(mine, mine, st.sampled_from(ids), leaf),
-                                   "fixes": st.one_of(st.lists(late, min_size=1, max_size=4), st.lists(late, min_size=1),
+                                   "fixes": st.one_of(st.lists(late, min_size=1, max_size=4),
+                                                      st.lists(late, min_size=1),
                                                       st.lists(fix, max_size=3), leaf)})
     watch = st.fixed_dictionaries({}, optional={"order_id": st.one_of(st.sampled_from(ids), leaf),
                                                 "scope": st.one_of(st.just("all"), leaf)})

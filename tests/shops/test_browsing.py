@@ -7,7 +7,12 @@ from sqlalchemy import event
 
 from tests.conftest import jpeg_bytes
 from tests.helpers import (
-    HX, assert_error_page, assert_flash_error, assert_fragment, assert_page, url,
+    HX,
+    assert_error_page,
+    assert_flash_error,
+    assert_fragment,
+    assert_page,
+    url,
 )
 from webapp.extensions import db
 from webapp.models import ShopStatus

@@ -10,15 +10,32 @@ from PIL import ExifTags, Image
 from PIL.PngImagePlugin import PngInfo
 from sqlalchemy import func, select
 
-from tests.conftest import jpeg_bytes, submit_complete, window_value
+from tests.conftest import jpeg_bytes, submit_complete
 from tests.helpers import (
-    HX, application_form, assert_error_page, assert_fragment, assert_htmx_redirect,
-    assert_page, assert_redirect, assert_redirected_page, input_value, stored_files, upload, url,
+    HX,
+    application_form,
+    assert_error_page,
+    assert_fragment,
+    assert_htmx_redirect,
+    assert_page,
+    assert_redirect,
+    assert_redirected_page,
+    input_value,
+    stored_files,
+    upload,
+    url,
 )
 from webapp.admin import services as admin_services
 from webapp.extensions import db
 from webapp.models import (
-    ApplicationStatus, MerchantApplication, Order, Product, Role, Shop, ShopStatus, Status,
+    ApplicationStatus,
+    MerchantApplication,
+    Order,
+    Product,
+    Role,
+    Shop,
+    ShopStatus,
+    Status,
 )
 
 FULL_USCC = "91110000600037341L"
