@@ -18,8 +18,6 @@ class BuyerAddressForm(AddressForm):
     lng = FloatField(validators=[Optional(), NumberRange(-180, 180, _l("地图位置无效"))])
     is_default = BooleanField(_l("设为默认地址"))
 
-    FIELD_ORDER = ("contact_name", "mobile", "province", "city", "district", "street")
-
     # A pin is both coordinates or neither. Checked from both sides: Optional() ends an empty
     # field's checks, so a lat without a lng is only caught by lat's own check.
     def validate_lat(self, field):

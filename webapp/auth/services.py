@@ -1,8 +1,6 @@
 """Accounts: registration, password checks, couriers."""
 from __future__ import annotations
 
-import re
-
 from flask import current_app
 from sqlalchemy import func, or_, select
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -10,7 +8,6 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from webapp.extensions import db
 from webapp.models import Role, User
 
-MOBILE = re.compile(r"^1[3-9]\d{9}$")
 # Checked against when the login is unknown, so a wrong email costs as long as a wrong password.
 _DUMMY_HASH: dict[str, str] = {}
 
