@@ -241,7 +241,7 @@ def make_product():
 
 def window_value(app, shop: Shop | None = None) -> str:
     """The first delivery window `shop` offers now (a shop with the default settings if None)."""
-    from webapp.orders.forms import delivery_windows
+    from webapp.shops.windows import delivery_windows
 
     with app.test_request_context():
         return delivery_windows(shop)[0].value

@@ -186,7 +186,7 @@ def test_a_window_the_shop_does_not_offer_is_refused(app, client, login_as, worl
     world.shop.delivery_slots, world.shop.delivery_days = "9-11", 2
     db.session.commit()
     with app.test_request_context():
-        from webapp.orders.forms import delivery_windows
+        from webapp.shops.windows import delivery_windows
 
         offered = [choice.value for choice in delivery_windows(world.shop)]
     tomorrow = (datetime.now(ZoneInfo(app.config["TIMEZONE"])) + timedelta(days=1)).date()

@@ -30,7 +30,7 @@ from webapp.config import TestConfig
 from webapp.extensions import db
 from webapp.models import CartItem, Order, OrderEvent, OrderLine, Product, Role, Shop, User
 from webapp.orders import checkout as order_checkout
-from webapp.orders.forms import delivery_windows
+from webapp.shops.windows import delivery_windows
 
 
 def count_orders() -> int:
