@@ -7,7 +7,12 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
 from wtforms import (
-    DateTimeLocalField, HiddenField, IntegerField, SelectField, StringField, TextAreaField,
+    DateTimeLocalField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
     ValidationError,
 )
 from wtforms.fields.choices import SelectChoice
@@ -20,8 +25,8 @@ from webapp.demands.rules import MAX_QUANTITY
 from webapp.i18n import user_zone
 from webapp.models import utcnow
 from webapp.orders.forms import CheckoutForm
-from webapp.shops.windows import WINDOW_FORMAT, delivery_windows
 from webapp.regions.fields import check_region, fill_choices
+from webapp.shops.windows import WINDOW_FORMAT, delivery_windows
 from webapp.web import Form
 
 INPUT_FORMAT = "%Y-%m-%dT%H:%M"  # <input type="datetime-local">
@@ -99,7 +104,8 @@ class PostDemandForm(Form):
                            choices=[SelectChoice("", _l("请选择品类")),
                                     *(SelectChoice(k, v) for k, v in CATEGORIES.items())])
     quantity = IntegerField(_l("数量"), default=1, validators=[
-        InputRequired(_l("请输入数量")), NumberRange(1, MAX_QUANTITY, _l("数量需为 1 到 %(max)s", max=MAX_QUANTITY))],
+        InputRequired(_l("请输入数量")),
+        NumberRange(1, MAX_QUANTITY, _l("数量需为 1 到 %(max)s", max=MAX_QUANTITY))],
         render_kw={"inputmode": "numeric", "min": 1, "max": MAX_QUANTITY})
     budget = StringField(_l("预算（元，可选）"), validators=[
         Optional(), _amount(_l("请输入大于 0 的金额，最多两位小数；不填表示不限"))],
@@ -147,13 +153,15 @@ class QuoteForm(Form):
         DataRequired(_l("请输入单价")), _amount(_l("单价需大于 0，最多两位小数，例如 12.50"))],
         render_kw={"inputmode": "decimal", "placeholder": "12.50"})
     quantity = IntegerField(_l("数量"), validators=[
-        InputRequired(_l("请输入数量")), NumberRange(1, MAX_QUANTITY, _l("数量需为 1 到 %(max)s", max=MAX_QUANTITY))],
+        InputRequired(_l("请输入数量")),
+        NumberRange(1, MAX_QUANTITY, _l("数量需为 1 到 %(max)s", max=MAX_QUANTITY))],
         render_kw={"inputmode": "numeric", "min": 1, "max": MAX_QUANTITY})
     delivery_fee = StringField(_l("配送费（元）"), default="0", validators=[
         InputRequired(_l("请输入配送费，包邮填 0")),
         _amount(_l("配送费需为 0 或正数，最多两位小数"), allow_zero=True)],
         render_kw={"inputmode": "decimal"})
-    earliest_delivery = LocalDateTimeField(_l("最早送达"), validators=[InputRequired(_l("请选择最早送达时间"))])
+    earliest_delivery = LocalDateTimeField(_l("最早送达"),
+                                           validators=[InputRequired(_l("请选择最早送达时间"))])
     valid_until = LocalDateTimeField(_l("报价有效期至"), validators=[InputRequired(_l("请选择报价有效期"))])
     note = TextAreaField(_l("备注（可选）"), validators=[Length(max=200)],
                          render_kw={"rows": 2, "placeholder": _l("产地、规格、售后等")})
@@ -161,7 +169,8 @@ class QuoteForm(Form):
     def __init__(self, *args, products=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.product_id.choices = [SelectChoice("", _("自定义商品（填写名称）")),
-                                   *(SelectChoice(str(p.id), _("%(title)s（库存 %(n)s）", title=p.title, n=p.stock))
+                                   *(SelectChoice(str(p.id),
+                                                  _("%(title)s（库存 %(n)s）", title=p.title, n=p.stock))
                                      for p in products)]
 
     def validate_product_id(self, field):

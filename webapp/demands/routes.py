@@ -21,7 +21,6 @@ from webapp.regions.services import full_name
 from webapp.uploads import posted_image, send_private
 from webapp.web import ServiceError, redirect_to, render, role_required, wants_fragment
 
-
 # ---- rate limits: per signed-in user, counted only when a post went through --------------------
 
 def _per_user() -> str:
