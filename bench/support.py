@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 import wsproto
 from wsproto.events import AcceptConnection, CloseConnection, Ping, RejectConnection, Request, TextMessage
 
-from tests import live
+from tests.support import live
 
 ROOT = live.ROOT
 ARTIFACTS = ROOT / "test-artifacts" / "bench"

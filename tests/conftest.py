@@ -13,12 +13,18 @@ import os
 import secrets
 
 import pytest
-import sqlalchemy as sa
-from flask import g
-from sqlalchemy import select
+from hypothesis import HealthCheck, settings
 
-from webapp import create_app
-from webapp.config import TestConfig
+from tests.support.database import (
+    ON_POSTGRES,
+    SUITE_DATABASE,
+    Suite,
+    app_with_tables,
+    create_database,
+    drop_database,
+)
+from tests.support.factories import build_world, window_value
+from tests.support.images import signature_data_url
 from webapp.delivery import actions as courier_actions
 from webapp.extensions import db, socketio
 from webapp.models import Address, Product, Role, Shop, Status, User
@@ -28,15 +34,16 @@ from webapp.orders import signing as order_signing
 
 _counter = itertools.count(1)
 
-SUITE_DATABASE = os.environ.get("TEST_SUITE_DATABASE", "sqlite").strip().lower() or "sqlite"
-ON_POSTGRES = SUITE_DATABASE in {"postgresql", "postgres"}
-
-
-class _Suite:
-    """The session's PostgreSQL database (PostgreSQL mode only)."""
-    url: str | None = None
-    schema_ready = False
-    depth = 0  # app_with_tables nested in another (both then share the database)
+# Hypothesis, for every fuzzer (tests marked `fuzz`); no module sets its own settings.
+# "ci", the default (make test, .ci/run): few examples per test, derandomized so every run tries
+#   the same cases (a failure is reproducible, CI stable), no example database in the checkout.
+# "long" (make fuzz, or --hypothesis-profile=long): many more, new ones each run; failures are
+#   kept in .hypothesis/ and tried first next time, and printed with a blob to @reproduce_failure.
+_FUZZING = {"deadline": None, "suppress_health_check": [
+    HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large]}
+settings.register_profile("ci", max_examples=10, derandomize=True, database=None, **_FUZZING)
+settings.register_profile("long", max_examples=300, print_blob=True, **_FUZZING)
+settings.load_profile("ci")
 
 
 def pytest_configure(config):
@@ -58,28 +65,6 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.skip(reason=f"SQLite only: {reason}"))
 
 
-def _create_database(base: str) -> str:
-    """A new, empty database on TEST_DATABASE_URL's server; its URL."""
-    name = f"t_{secrets.token_hex(6)}"
-    admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as connection:
-            connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    finally:
-        admin.dispose()
-    return sa.make_url(base).set(database=name).render_as_string(hide_password=False)
-
-
-def _drop_database(base: str, url: str) -> None:
-    admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as connection:
-            connection.execute(sa.text(
-                f'DROP DATABASE IF EXISTS "{sa.make_url(url).database}" WITH (FORCE)'))
-    finally:
-        admin.dispose()
-
-
 @pytest.fixture(scope="session", autouse=True)
 def suite_database():
     """PostgreSQL mode: the session's database, dropped when the session ends."""
@@ -87,71 +72,12 @@ def suite_database():
         yield None
         return
     base = os.environ["TEST_DATABASE_URL"]
-    _Suite.url = _create_database(base)
+    Suite.url = create_database(base)
     try:
-        yield _Suite.url
+        yield Suite.url
     finally:
-        _drop_database(base, _Suite.url)
-        _Suite.url, _Suite.schema_ready = None, False
-
-
-def _empty_tables() -> None:
-    """Delete every row and restart every id sequence: about 2 ms (TRUNCATE takes 30). One
-    statement deletes from all tables, so the foreign keys (user.shop_id and shop.owner_id point
-    at each other) are checked once, at its end. A connection an earlier test left in a
-    transaction makes this fail after 10 s instead of hanging."""
-    tables = [table.name for table in db.metadata.sorted_tables]
-    deletes = [f'"del_{n}" AS (DELETE FROM "{name}")' for n, name in enumerate(tables[1:])]
-    statements = ["SET LOCAL lock_timeout = '10s'",
-                  f"WITH {', '.join(deletes)} DELETE FROM \"{tables[0]}\"" if deletes
-                  else f'DELETE FROM "{tables[0]}"']
-    with db.engine.begin() as connection:
-        sequences = connection.exec_driver_sql(
-            "SELECT quote_ident(schemaname) || '.' || quote_ident(sequencename) "
-            "FROM pg_sequences WHERE schemaname = current_schema()").scalars().all()
-        if sequences:
-            statements.append("SELECT " + ", ".join(
-                f"setval('{name}', 1, false)" for name in sequences))
-        connection.exec_driver_sql("; ".join(statements))
-
-
-def app_with_tables(config=TestConfig, upload_dir=None):
-    """An app on a fresh in-memory database (empty tables of the session's PostgreSQL database
-    in PostgreSQL mode), its context held open for the test."""
-    on_suite_postgres = (ON_POSTGRES and config.SQLALCHEMY_DATABASE_URI
-                         == TestConfig.SQLALCHEMY_DATABASE_URI)
-    if on_suite_postgres:
-        assert _Suite.url, "the session's database is made by the suite_database fixture"
-        config = type(config.__name__, (config,), {"SQLALCHEMY_DATABASE_URI": _Suite.url})
-    app = create_app(config)
-    if upload_dir is not None:
-        app.config["UPLOAD_DIR"] = str(upload_dir)
-
-    # Requests reuse the app context this fixture holds open, and with it `g`, where Flask-Login
-    # caches the user: forget it after every request (and socket event) so clients stay apart.
-    @app.teardown_request
-    def forget_user(exc):
-        # The test app context outlives each request: drop what Flask-Login and Flask-WTF
-        # cache on `g`, so one client's user or CSRF token never reaches the next request.
-        g.pop("_login_user", None)
-        g.pop("csrf_token", None)
-
-    with app.app_context():
-        if not on_suite_postgres:
-            db.create_all()
-        elif not _Suite.schema_ready:
-            db.create_all()
-            _Suite.schema_ready = True
-        elif _Suite.depth == 0:
-            _empty_tables()
-        _Suite.depth += on_suite_postgres
-        try:
-            yield app
-        finally:
-            _Suite.depth -= on_suite_postgres
-            db.session.remove()
-            # The in-memory database goes with its only connection; PostgreSQL's are closed.
-            db.engine.dispose()
+        drop_database(base, Suite.url)
+        Suite.url, Suite.schema_ready = None, False
 
 
 @pytest.fixture
@@ -165,11 +91,11 @@ def fresh_postgres():
     base = os.environ.get("TEST_DATABASE_URL")
     if not base:
         pytest.skip("TEST_DATABASE_URL is not set (.ci/run sets it)")
-    url = _create_database(base)
+    url = create_database(base)
     try:
         yield url
     finally:
-        _drop_database(base, url)
+        drop_database(base, url)
 
 
 @pytest.fixture
@@ -239,36 +165,10 @@ def make_product():
     return make
 
 
-def window_value(app, shop: Shop | None = None) -> str:
-    """The first delivery window `shop` offers now (a shop with the default settings if None)."""
-    from webapp.shops.windows import delivery_windows
-
-    with app.test_request_context():
-        return delivery_windows(shop)[0].value
-
-
 @pytest.fixture
 def world(app, make_user, make_shop, make_product, make_courier):
     """A shop with owner, courier and product, a buyer, and a second of each to trespass with."""
     return build_world(make_user, make_shop, make_product, make_courier)
-
-
-def build_world(make_user, make_shop, make_product, make_courier, stock: int = 5):
-    class World:
-        pass
-
-    w = World()
-    w.merchant = make_user(Role.MERCHANT)
-    w.shop = make_shop(w.merchant)
-    w.courier = make_courier(w.shop)
-    w.product = make_product(w.shop, stock=stock)
-    w.buyer = make_user(Role.BUYER)
-    w.other_buyer = make_user(Role.BUYER)
-    w.other_merchant = make_user(Role.MERCHANT)
-    w.other_shop = make_shop(w.other_merchant)
-    w.other_courier = make_courier(w.other_shop)
-    w.admin = make_user(Role.ADMIN)
-    return w
 
 
 @pytest.fixture
@@ -318,20 +218,6 @@ def place(app):
     return place_order
 
 
-def signature_data_url() -> str:
-    """A real PNG with a stroke on it, as signature_pad would send."""
-    import base64
-    import io
-
-    from PIL import Image, ImageDraw
-
-    image = Image.new("RGBA", (300, 150), (0, 0, 0, 0))
-    ImageDraw.Draw(image).line([(20, 100), (120, 40), (260, 110)], fill=(17, 24, 39, 255), width=4)
-    out = io.BytesIO()
-    image.save(out, format="PNG")
-    return "data:image/png;base64," + base64.b64encode(out.getvalue()).decode()
-
-
 @pytest.fixture
 def advance(world, place):
     """Take a fresh order of `world` to `status` through the real services."""
@@ -377,37 +263,3 @@ def socket_client(app):
     for sc in clients:
         if sc.is_connected():
             sc.disconnect()
-
-
-def stock_of(product: Product) -> int:
-    return db.session.scalar(select(Product.stock).where(Product.id == product.id))
-
-
-def jpeg_bytes(size=(320, 200), colour=(15, 118, 110)) -> bytes:
-    """A real JPEG photo, as a phone would upload."""
-    import io
-
-    from PIL import Image
-
-    out = io.BytesIO()
-    Image.new("RGB", size, colour).save(out, format="JPEG")
-    return out.getvalue()
-
-
-COMPLETE_APPLICATION = {
-    "legal_name": "王小明", "id_number": "11010519491231002X", "uscc": "91110000600037341L",
-    "mobile": "13900001111", "shop_name": "Green Grocer 绿色菜铺",
-    "shop_address": "北京市 市辖区 朝阳区 建国路 1 号", "province_code": "11", "city_code": "1101",
-    "district_code": "110105", "street": "建国路 1 号",
-}
-
-
-def submit_complete(merchant: User, **fields):
-    """Submit a complete application (with three document photos) through the service."""
-    from webapp.merchants.services import submit_application
-    from webapp.uploads import clean_image
-
-    documents = {kind: clean_image(jpeg_bytes()) for kind in ("id_front", "id_back",
-                                                              "licence_photo")}
-    return submit_application(merchant, **{**COMPLETE_APPLICATION, **fields},
-                              documents=documents)

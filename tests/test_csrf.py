@@ -5,8 +5,8 @@ import re
 import pytest
 from sqlalchemy import select
 
-from tests.conftest import app_with_tables
-from tests.helpers import HX, assert_error_page, assert_flash_error, input_value, url
+from tests.support.database import app_with_tables
+from tests.support.helpers import HX, assert_error_page, assert_flash_error, input_value, url
 from webapp.config import TestConfig
 from webapp.extensions import db
 from webapp.models import Order, Product, Role, Status

@@ -26,9 +26,16 @@ import redis
 import requests
 import socketio
 
-from tests import live
-from tests.delivery.test_live_positions import place_and_dispatch
-from tests.test_live_server import csrf_token, demo_logins, htmx_post, login, socket_for, wait_for
+from tests.support import live
+from tests.support.live import (
+    csrf_token,
+    demo_logins,
+    htmx_post,
+    login,
+    place_and_dispatch,
+    socket_for,
+    wait_for,
+)
 
 ARTIFACTS = live.ROOT / "test-artifacts"
 ARTIFACTS.mkdir(exist_ok=True)

@@ -4,9 +4,9 @@ from __future__ import annotations
 import pytest
 import socketio
 
-from tests import live
-from tests.helpers import url
-from tests.test_live_server import csrf_token, demo_logins, login
+from tests.support import live
+from tests.support.helpers import url
+from tests.support.live import csrf_token, demo_logins, login
 
 
 def test_logging_in_starts_a_new_session(app, client, make_user):

@@ -4,7 +4,7 @@ import re
 
 from sqlalchemy import select
 
-from tests.conftest import jpeg_bytes, signature_data_url
+from tests.support.images import jpeg_bytes, signature_data_url
 from webapp.extensions import db
 from webapp.models import (
     ApplicationStatus,

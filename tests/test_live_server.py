@@ -3,43 +3,16 @@ from __future__ import annotations
 
 import html
 import os
-import queue
 import re
 import secrets
 
 import pytest
 import requests
-import socketio
 
-from tests import live
+from tests.support import live
+from tests.support.live import csrf_token, demo_logins, htmx_post, login, socket_for, wait_for
 
 ARTIFACTS = live.ROOT / "test-artifacts"
-
-
-def csrf_token(html: str) -> str:
-    """The token every page hands htmx in <body hx-headers>."""
-    return re.search(r'"X-CSRFToken": "([^"]+)"', html).group(1)
-
-
-def login(base: str, who: str, password: str) -> tuple[requests.Session, str]:
-    """Log in through the real form; return the session and where the app sent us."""
-    session = requests.Session()
-    page = session.get(f"{base}/auth/login", timeout=10)
-    answer = session.post(f"{base}/auth/login", allow_redirects=False, timeout=10, data={
-        "csrf_token": csrf_token(page.text), "login": who, "password": password})
-    assert answer.status_code == 303, answer.text
-    return session, answer.headers["Location"]
-
-
-def htmx_post(session: requests.Session, base: str, path: str, page: str, **data) -> requests.Response:
-    token = csrf_token(session.get(f"{base}{page}", timeout=10).text)
-    return session.post(f"{base}{path}", data={"csrf_token": token, **data}, timeout=10,
-                        headers={"HX-Request": "true", "X-CSRFToken": token})
-
-
-def demo_logins(printed: str) -> dict[str, tuple[str, str]]:
-    rows = re.findall(r"^\s+(\S+)\s+(\S+@\S+|1\d{10})\s+(\S+)$", printed, re.M)
-    return {role: (who, password) for role, who, password in rows}
 
 
 def test_make_run_steps_serve_home_and_demo_logins_work(tmp_path):
@@ -74,23 +47,6 @@ def test_make_run_steps_serve_home_and_demo_logins_work(tmp_path):
                 assert "建国路 100 号 2 单元 301" in book and "默认" in book and "已标记地图" in book
     finally:
         server.stop()
-
-
-def socket_for(session: requests.Session, base: str) -> tuple[socketio.Client, queue.Queue]:
-    """A real Socket.IO client carrying the session's login cookies; events land in a queue."""
-    events: queue.Queue = queue.Queue()
-    client = socketio.Client(reconnection=False)
-    client.on("*", lambda event, data: events.put((event, data)))
-    cookie = "; ".join(f"{c.name}={c.value}" for c in session.cookies)
-    client.connect(base, headers={"Cookie": cookie}, transports=["websocket"], wait_timeout=10)
-    return client, events
-
-
-def wait_for(events: queue.Queue, name: str, match=lambda data: True, timeout: float = 10):
-    while True:
-        event, data = events.get(timeout=timeout)
-        if event == name and match(data):
-            return data
 
 
 @pytest.mark.postgres

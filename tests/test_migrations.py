@@ -3,47 +3,14 @@ and leave nothing for autogenerate to add (models and migrations agree)."""
 from __future__ import annotations
 
 import json
-import warnings
 
 import pytest
 import sqlalchemy as sa
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import inspect
 
-from webapp import create_app
-from webapp.config import TestConfig
+from tests.support.migrations import assert_schema_matches_models, migrated_app, run_migrations
 from webapp.extensions import db
-from webapp.search.services import include_name, is_index_object
-
-
-def migrated_app(url: str):
-    class Config(TestConfig):
-        SQLALCHEMY_DATABASE_URI = url
-
-    return create_app(Config)
-
-
-def assert_schema_matches_models(app) -> None:
-    from alembic.autogenerate import compare_metadata
-    from alembic.migration import MigrationContext
-
-    # The search index (FTS5 and its shadow tables, pg_trgm indexes) has no model; migrations
-    # and env.py leave it out of the comparison, as here.
-    with app.app_context():
-        tables = {name for name in inspect(db.engine).get_table_names()
-                  if not is_index_object(name, "table")}
-        assert set(db.metadata.tables) | {"alembic_version"} == tables
-        with db.engine.connect() as connection:
-            context = MigrationContext.configure(
-                connection, opts={"compare_type": True, "include_name": include_name})
-            assert compare_metadata(context, db.metadata) == []
-
-
-def run_migrations(app, direction) -> None:
-    # Alembic's env.py configures logging from alembic.ini; that is its business, not a warning.
-    with app.app_context(), warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)
-        direction()
 
 
 def test_upgrade_builds_everything_on_empty_sqlite(tmp_path):
@@ -151,6 +118,10 @@ OLD_EVENTS = [
      {"method": "cod", "amount_fen": 1750, "refused_fen": 1600}),
     (None, "arrived", "arrived", "已收款：微信扫码付 ¥33.50", "paid",
      {"method": "wechat", "amount_fen": 3350, "refused_fen": 0}),
+    (None, "arrived", "arrived", "已收款：货到刷卡", "paid", {"method": "card"}),  # before paid_fen
+    ("fail", "arrived", "delivery_failed", "电话打不通", "failed",  # before the reasons list
+     {"reason": "电话打不通", "note": ""}),
+    ("accept", "placed", "accepted", "马上备货", "accepted", {"text": "马上备货"}),
 ]
 FILLERS = {sa.Integer: 1, sa.String: "x", sa.Text: "x", sa.DateTime: "2026-01-02 03:04:05",
            sa.Boolean: True, sa.Float: 0.0, sa.JSON: "{}", sa.LargeBinary: b"x"}

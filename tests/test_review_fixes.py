@@ -8,8 +8,10 @@ import pytest
 from flask import request
 from sqlalchemy import func, select
 
-from tests.conftest import app_with_tables, signature_data_url, stock_of
-from tests.helpers import HX, assert_fragment, assert_redirect, url
+from tests.support.database import app_with_tables
+from tests.support.factories import stock_of
+from tests.support.helpers import HX, assert_fragment, assert_redirect, url
+from tests.support.images import signature_data_url
 from webapp.config import TestConfig
 from webapp.delivery.services import PositionRefused, record_position
 from webapp.extensions import db

@@ -10,16 +10,15 @@ import secrets
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
 import requests
 import socketio
 from requests.adapters import HTTPAdapter
 
-from tests import live
+from tests.support import live
+from tests.support.live import NGINX, start_nginx
 
-NGINX = Path("/usr/sbin/nginx")
 ARTIFACTS = live.ROOT / "test-artifacts"
 
 
@@ -39,38 +38,6 @@ def session_from(address: str) -> requests.Session:
     session = requests.Session()
     session.mount("http://", FromAddress(address))
     return session
-
-
-def start_nginx(tmp_path: Path, upstreams: list[str], port: int) -> subprocess.Popen:
-    """deploy/nginx.conf with this test's ports and its own run directory."""
-    conf = (live.ROOT / "deploy" / "nginx.conf").read_text()
-    conf = conf.replace("127.0.0.1:5001", upstreams[0]).replace("127.0.0.1:5002", upstreams[1])
-    conf = conf.replace("listen 127.0.0.1:8080;", f"listen 127.0.0.1:{port};\n"
-                        "        add_header X-Upstream $upstream_addr always;")
-    conf = conf.replace("instance/nginx/", f"{tmp_path}/nginx/")
-    assert conf.count(str(tmp_path)) >= 5 and "X-Upstream" in conf
-    if os.geteuid() == 0:
-        # Started by root, nginx's workers drop to `nobody`, who cannot read a checkout under a
-        # private directory (CI clones into a mktemp -d): /static/ would answer 403. A test's
-        # nginx keeps the user that runs the tests; deploy/README.md covers production.
-        conf = "user root;\n" + conf
-    (tmp_path / "nginx").mkdir()
-    (tmp_path / "nginx.conf").write_text(conf)
-    with open(ARTIFACTS / "nginx-scale.log", "w") as log:
-        process = subprocess.Popen([str(NGINX), "-p", str(live.ROOT), "-c",
-                                    str(tmp_path / "nginx.conf"), "-e", "stderr",
-                                    "-g", "daemon off;"], stdout=log, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 10
-    while True:
-        try:
-            if requests.get(f"http://127.0.0.1:{port}/", timeout=2).status_code == 200:
-                return process
-        except requests.ConnectionError:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            raise RuntimeError((ARTIFACTS / "nginx-scale.log").read_text())
-        time.sleep(0.1)
 
 
 def login(session: requests.Session, base: str, who: str, password: str) -> str:

@@ -9,8 +9,8 @@ import time
 import pytest
 from sqlalchemy import event
 
-from tests.conftest import app_with_tables
-from tests.helpers import HX, url
+from tests.support.database import app_with_tables
+from tests.support.helpers import HX, url
 from webapp.config import TestConfig
 from webapp.extensions import db
 from webapp.shared_pages import FLAG, SharedPages

@@ -2,7 +2,7 @@
 TEST_SUITE_DATABASE=postgresql, and every test starting from empty tables with ids from 1."""
 from sqlalchemy import func, select
 
-from tests.conftest import ON_POSTGRES, app_with_tables
+from tests.support.database import ON_POSTGRES, app_with_tables
 from webapp.extensions import db
 from webapp.models import Role, User
 

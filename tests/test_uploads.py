@@ -18,6 +18,7 @@ from PIL.PngImagePlugin import PngInfo
 from werkzeug.datastructures import FileStorage
 from werkzeug.exceptions import NotFound
 
+from tests.support.images import encode, exif_with_gps, photo
 from webapp.uploads import (
     CleanImage,
     UploadRejected,
@@ -32,19 +33,6 @@ NOT_AN_IMAGE = "请上传 JPEG、PNG 或 WebP 图片"
 TOO_LARGE = "图片尺寸过大"
 BROKEN = "图片已损坏，请重新拍摄"
 LIMITS = {"max_bytes": 5 * 1024 * 1024, "max_pixels": 40_000_000}
-
-
-def encode(image: Image.Image, fmt: str, **params) -> bytes:
-    out = io.BytesIO()
-    image.save(out, format=fmt, **params)
-    return out.getvalue()
-
-
-def photo(size=(40, 20)) -> Image.Image:
-    """Left half red, right half blue: shows which way a rotation went."""
-    image = Image.new("RGB", size, (0, 0, 255))
-    image.paste((255, 0, 0), (0, 0, size[0] // 2, size[1]))
-    return image
 
 
 def noise(size=(64, 64), mode="RGB") -> Image.Image:
@@ -71,19 +59,6 @@ def bilevel_png(width: int, height: int, pixels: bytes | None = None) -> bytes:
 
 def srgb_profile() -> bytes:
     return ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
-
-
-def exif_with_gps() -> Image.Exif:
-    exif = Image.Exif()
-    exif[ExifTags.Base.Make] = "SecretCam"
-    exif[ExifTags.Base.Orientation] = 6  # stored sideways: turn 90° clockwise to show
-    gps = exif.get_ifd(ExifTags.IFD.GPSInfo)
-    gps[ExifTags.GPS.GPSLatitudeRef] = "N"
-    gps[ExifTags.GPS.GPSLatitude] = (39.0, 54.0, 15.0)
-    gps[ExifTags.GPS.GPSLongitudeRef] = "E"
-    gps[ExifTags.GPS.GPSLongitude] = (116.0, 23.0, 30.0)
-    gps[ExifTags.GPS.GPSProcessingMethod] = b"ASCII\x00\x00\x00GPS"
-    return exif
 
 
 def rejected(data, **limits) -> str:

@@ -2,8 +2,8 @@
 versions are queued, a taken wish gets its nearest free variant."""
 from sqlalchemy import func, select
 
-from tests.conftest import submit_complete
-from tests.helpers import HX, url
+from tests.support.factories import submit_complete
+from tests.support.helpers import HX, url
 from webapp.admin import services as admin
 from webapp.extensions import db
 from webapp.models import AuditLog, Role, Shop

@@ -3,8 +3,8 @@ field, each decision is taken once."""
 import pytest
 from sqlalchemy import func, select
 
-from tests.conftest import submit_complete
-from tests.helpers import (
+from tests.support.factories import submit_complete
+from tests.support.helpers import (
     HX,
     assert_error_page,
     assert_flash_error,
@@ -208,26 +208,6 @@ def test_unknown_or_draft_application_has_no_review_page(app, client, admin, mak
                       "找不到该申请")
     assert_error_page(client.get(url(app, "admin.review", application_id=draft.id)), 404,
                       "找不到该申请")
-
-
-@pytest.mark.parametrize("role", [Role.BUYER, Role.MERCHANT])
-def test_only_admins_review(app, client, login_as, make_user, make_shop, submit, role):
-    application = submit()
-    shop = make_shop()
-    login_as(make_user(role))
-    assert_page(client.get(url(app, "admin.applications")), status=403)
-    assert_page(client.get(url(app, "admin.review", application_id=application.id)),
-                status=403)
-    for endpoint in ("admin.approve", "admin.reject", "admin.request_info", "admin.reveal"):
-        assert_flash_error(client.post(url(app, endpoint, application_id=application.id),
-                                       headers=HX, data={"note_legal_name": "x"}),
-                           403, "你没有权限")
-    for endpoint in ("admin.suspend", "admin.reinstate"):
-        assert_flash_error(client.post(url(app, endpoint, shop_id=shop.id), headers=HX,
-                                       data={"reason": "x"}), 403, "你没有权限")
-    assert status_of(application) is ApplicationStatus.SUBMITTED
-    assert count_shops() == 1
-    assert db.session.get(Shop, shop.id).status == "active"
 
 
 def test_anonymous_users_are_sent_to_login(app, client, submit):

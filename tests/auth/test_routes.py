@@ -4,7 +4,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from sqlalchemy import func, select
 
-from tests.helpers import (
+from tests.support.helpers import (
     HX,
     assert_fragment,
     assert_htmx_redirect,

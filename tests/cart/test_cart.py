@@ -6,7 +6,7 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from tests.helpers import (
+from tests.support.helpers import (
     HX,
     assert_error_page,
     assert_flash_error,

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from tests.helpers import HX, assert_fragment, assert_htmx_redirect, assert_page, url
+from tests.support.helpers import HX, assert_fragment, assert_htmx_redirect, assert_page, url
 from webapp.extensions import db
 from webapp.models import Address, CartItem, Order, Product
 

@@ -8,8 +8,7 @@ import pytest
 from PIL import Image
 from sqlalchemy import func, select, update
 
-from tests.conftest import jpeg_bytes
-from tests.helpers import (
+from tests.support.helpers import (
     HX,
     assert_error_page,
     assert_flash_error,
@@ -22,7 +21,7 @@ from tests.helpers import (
     upload,
     url,
 )
-from tests.test_uploads import encode, exif_with_gps, photo
+from tests.support.images import encode, exif_with_gps, jpeg_bytes, photo
 from webapp.extensions import db
 from webapp.models import Product
 

@@ -2,14 +2,6 @@
 import pytest
 
 
-def events(socket, name: str) -> list[dict]:
-    return [m["args"][0] for m in socket.get_received() if m["name"] == name]
-
-
-def here(order, **changes) -> dict:
-    return {"order_id": order.id, "lat": 39.91, "lng": 116.41, "accuracy": 8, **changes}
-
-
 @pytest.fixture
 def connect(app, login_as, socket_client):
     """A Socket.IO connection logged in as `user`, with the Flask test client it shares."""

@@ -5,16 +5,24 @@ from __future__ import annotations
 
 import base64
 import io
-import re
 import sqlite3
 import time
 
 import pytest
 from PIL import Image
 
-from tests import live
-from tests.conftest import signature_data_url
-from tests.test_live_server import csrf_token, demo_logins, htmx_post, login, socket_for, wait_for
+from tests.support import live
+from tests.support.images import signature_data_url
+from tests.support.live import (
+    csrf_token,
+    demo_logins,
+    htmx_post,
+    login,
+    place_and_dispatch,
+    sign,
+    socket_for,
+    wait_for,
+)
 
 
 def count(db_path, table: str, where: str = "1=1") -> int:
@@ -31,45 +39,6 @@ def server(tmp_path_factory):
     running = live.start(env, live.ROOT / "test-artifacts" / "gunicorn-positions.log")
     yield running.url, path, logins
     running.stop()
-
-
-def place_and_dispatch(base, buyer, merchant) -> int:
-    """The demo buyer orders two products to the pinned default address; the shop accepts and
-    assigns the demo courier."""
-    for product in ("1", "2"):
-        token = csrf_token(buyer.get(f"{base}/s/fresh-fruit", timeout=10).text)
-        added = buyer.post(f"{base}/cart/add", timeout=10, data={
-            "csrf_token": token, "product_id": product, "quantity": "1"},
-            headers={"HX-Request": "true", "X-CSRFToken": token})
-        assert added.status_code == 200, added.text
-    checkout = re.search(r'href="(/orders/checkout/\d+)"', added.text)[1]
-    page = buyer.get(f"{base}{checkout}", timeout=10).text
-    placed = buyer.post(f"{base}{checkout}", allow_redirects=False, timeout=10, data={
-        "csrf_token": csrf_token(page),
-        "address_id": re.search(r'<input checked id="address_id-\d+" name="address_id"[^>]*'
-                                r'value="(\d+)"', page)[1],
-        "window": re.search(r'<option[^>]*value="([0-9T:/-]+)"', page)[1],
-        "payment_method": "cod", "note": "",
-        "idempotency_key": re.search(r'name="idempotency_key" type="hidden" value="([0-9a-f]{32})"',
-                                     page)[1]})
-    assert placed.status_code == 303, placed.text
-    order_id = int(placed.headers["Location"].rsplit("/", 1)[1])
-    detail = f"/orders/{order_id}"
-    assert htmx_post(merchant, base, f"{detail}/accept", detail).status_code == 200
-    courier_id = re.search(r'<option value="(\d+)">李骑手</option>',
-                           merchant.get(f"{base}{detail}", timeout=10).text)[1]
-    assert htmx_post(merchant, base, f"{detail}/assign", detail,
-                     courier_id=courier_id).status_code == 200
-    return order_id
-
-
-def sign(session, base, order_id, signature, **extra):
-    page = session.get(f"{base}/orders/{order_id}", timeout=10).text
-    lines = re.findall(r'name="line-(\d+)"', page)
-    data = {"csrf_token": csrf_token(page), "signer_name": "张买家", "signature": signature,
-            **{f"line-{line}": "accepted" for line in set(lines)}, **extra}
-    return session.post(f"{base}/orders/{order_id}/sign", data=data, allow_redirects=False,
-                        timeout=10)
 
 
 def test_positions_and_signing_on_the_real_server(server):

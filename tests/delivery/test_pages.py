@@ -6,8 +6,8 @@ import sys
 
 import pytest
 
-from tests.delivery.conftest import here
-from tests.helpers import assert_page, url
+from tests.support.delivery import here
+from tests.support.helpers import assert_page, url
 from webapp import create_app
 from webapp.config import ROOT, TestConfig
 from webapp.extensions import db
@@ -73,20 +73,11 @@ def test_the_polling_endpoint_gives_each_party_the_snapshot(app, world, advance,
     assert [p["lat"] for p in state["trail"]] == [39.91]
 
 
-@pytest.mark.parametrize("who", ["other_buyer", "other_merchant", "other_courier", "admin"])
-def test_the_polling_endpoint_tells_strangers_nothing(app, world, advance, connect, as_party,
-                                                      who):
-    order = advance(Status.DELIVERING)
-    connect(world.courier).emit("delivery:position", here(order), callback=True)
-    response = as_party(getattr(world, who)).get(url(app, "orders.live", order_id=order.id))
-    assert response.status_code in (403, 404) and b"39.91" not in response.data
-
-
 def test_after_signature_the_polling_endpoint_has_no_position(app, world, advance, connect,
                                                               as_party):
     order = advance(Status.DELIVERING)
     connect(world.courier).emit("delivery:position", here(order), callback=True)
-    from tests.conftest import signature_data_url
+    from tests.support.images import signature_data_url
     from webapp.delivery import actions as courier_actions
     from webapp.orders import signing as order_signing
 

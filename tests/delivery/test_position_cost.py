@@ -3,7 +3,7 @@ path stores, refuses and announces exactly what it did before."""
 import pytest
 from sqlalchemy import event, select
 
-from tests.delivery.conftest import events, here
+from tests.support.delivery import events, here
 from webapp.extensions import db, socketio
 from webapp.models import Delivery, Status, TrackPoint
 

@@ -5,8 +5,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from tests.conftest import signature_data_url
-from tests.delivery.conftest import events, here
+from tests.support.delivery import events, here
+from tests.support.images import signature_data_url
 from webapp.delivery import actions as courier_actions
 from webapp.extensions import db
 from webapp.models import Delivery, Order, Status, TrackPoint, utcnow

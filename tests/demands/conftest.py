@@ -2,16 +2,12 @@
 from __future__ import annotations
 
 import secrets
-from datetime import timedelta
 
 import pytest
 
+from tests.support.demands import ELSEWHERE, HERE, checkout_window, demand_input, quote_input
 from webapp.demands import decisions, posting, quoting
-from webapp.extensions import db
 from webapp.models import Role, ShopStatus, utcnow
-
-HERE = "110105"  # 北京市 朝阳区
-ELSEWHERE = "110101"  # 北京市 东城区
 
 
 class Place:
@@ -43,24 +39,6 @@ def market(app, make_user, make_shop, make_product):
     m.courier = make_user(Role.COURIER, shop_id=m.shop_a.id)
     m.admin = make_user(Role.ADMIN)
     return m
-
-
-def demand_input(**changes) -> posting.DemandInput:
-    values = {"title": "20 斤妃子笑荔枝", "description": "要新鲜的，周末请客用", "category": "produce",
-              "quantity": 2, "budget_fen": 15000, "district_code": HERE,
-              "needed_by": utcnow() + timedelta(days=2), "idempotency_key": secrets.token_hex(16),
-              "photo": None}
-    values.update(changes)
-    return posting.DemandInput(**values)
-
-
-def quote_input(**changes) -> quoting.QuoteInput:
-    values = {"product_id": None, "title": "妃子笑荔枝 一级果", "unit_price_fen": 6000,
-              "quantity": 2, "delivery_fee_fen": 800,
-              "earliest_delivery": utcnow() + timedelta(hours=3),
-              "valid_until": utcnow() + timedelta(days=1), "note": "当天现摘"}
-    values.update(changes)
-    return quoting.QuoteInput(**values)
 
 
 @pytest.fixture
@@ -97,13 +75,6 @@ def address_of(app):
     return make
 
 
-def checkout_window(app, quote) -> str:
-    from webapp.demands.forms import quote_windows
-
-    with app.test_request_context():
-        return quote_windows(quote)[0].value
-
-
 @pytest.fixture
 def accept(app):
     """Accept a quote through the service, as the checkout page does."""
@@ -117,10 +88,3 @@ def accept(app):
         return decisions.accept_quote(buyer, quote.id, **values)
 
     return accept_quote
-
-
-def backdate(obj, **columns) -> None:
-    """Move timestamps into the past, as the clock would."""
-    for name, value in columns.items():
-        setattr(obj, name, value)
-    db.session.commit()

@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from tests.demands.conftest import HERE, checkout_window
+from tests.support.demands import HERE, checkout_window
 from webapp import create_app
 from webapp.config import TestConfig
 from webapp.demands import decisions

@@ -9,9 +9,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from tests.conftest import app_with_tables, jpeg_bytes, stock_of
-from tests.demands.conftest import HERE, checkout_window
-from tests.helpers import (
+from tests.support.database import app_with_tables
+from tests.support.demands import HERE, checkout_window, local, quote_form
+from tests.support.factories import stock_of
+from tests.support.helpers import (
     HX,
     assert_flash_error,
     assert_fragment,
@@ -26,20 +27,12 @@ from tests.helpers import (
     upload,
     url,
 )
+from tests.support.images import jpeg_bytes
 from webapp.config import TestConfig
 from webapp.demands import decisions, posting, quoting
 from webapp.demands.forms import INPUT_FORMAT
 from webapp.extensions import db
 from webapp.models import Demand, DemandStatus, Order, Quote, QuoteStatus, Role, utcnow
-
-
-def local(delta: timedelta) -> str:
-    """Now + delta as a datetime-local input shows it (the app's time zone)."""
-    from datetime import UTC
-    from zoneinfo import ZoneInfo
-
-    moment = (utcnow() + delta).replace(tzinfo=UTC).astimezone(ZoneInfo(TestConfig.TIMEZONE))
-    return moment.strftime(INPUT_FORMAT)
 
 
 def demand_form(**changes) -> dict:
@@ -51,19 +44,12 @@ def demand_form(**changes) -> dict:
     return data
 
 
-def quote_form(**changes) -> dict:
-    data = {"product_id": "", "item_title": "妃子笑 一级果", "unit_price": "60.00",
-            "quantity": "2", "delivery_fee": "8", "earliest_delivery": local(timedelta(hours=3)),
-            "valid_until": local(timedelta(days=1)), "note": "当天现摘"}
-    data.update(changes)
-    return data
-
-
 def count(model) -> int:
     return db.session.scalar(select(func.count(model.id)))
 
 
 # ---- the buyer ---------------------------------------------------------------------------------
+
 
 def test_my_demands_is_a_page_or_a_fragment(app, client, login_as, market, post, offer):
     demand = post(market.buyer)
@@ -217,6 +203,7 @@ def test_a_cancelled_order_is_said_on_the_demand(app, client, login_as, market, 
 
 # ---- accepting and checking out --------------------------------------------------------------
 
+
 def checkout_form(app, quote, address, **changes) -> dict:
     data = {"address_id": str(address.id), "window": checkout_window(app, quote),
             "payment_method": "wechat", "note": "放门口", "idempotency_key": "d" * 32}
@@ -316,6 +303,7 @@ def test_checkout_with_a_bad_window_comes_back(app, client, login_as, market, po
 
 
 # ---- the merchant ------------------------------------------------------------------------------
+
 
 def test_the_feed_is_a_page_or_a_fragment(app, client, login_as, market, post, offer):
     fruit = post(market.buyer)
@@ -450,6 +438,7 @@ def test_the_nav_links(app, client, login_as, market):
 
 
 # ---- rate limits --------------------------------------------------------------------------------
+
 
 class Limited(TestConfig):
     RATELIMIT_ENABLED = True

@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import event, func, select
 from sqlalchemy.exc import IntegrityError
 
-from tests.conftest import stock_of
-from tests.demands.conftest import ELSEWHERE, backdate, demand_input, quote_input
+from tests.support.demands import ELSEWHERE, backdate, demand_input, quote_input
+from tests.support.factories import stock_of
 from webapp.demands import comparison, decisions, expiry, posting, quoting, rules
 from webapp.extensions import db
 from webapp.models import (

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.demands.conftest import ELSEWHERE, quote_input
+from tests.support.demands import ELSEWHERE, quote_input
 from webapp.demands import decisions, quoting, rules
 from webapp.orders.checkout import OutOfStock
 

@@ -1,18 +1,26 @@
-"""A live gunicorn+gevent server with its own SQLite file, and Debian's Chromium."""
+"""A live gunicorn+gevent server with its own SQLite file, and Debian's Chromium.
+
+Every test collected under tests/e2e/ is marked `e2e` here, whether its module says so or not:
+the PostgreSQL pass of .ci/run deselects them (-m "not e2e"), and a browser test that forgot
+its mark would start Chromium there. tests/test_suite_layout.py keeps Chromium out of every
+other folder."""
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 
-from tests import live
+from tests.support import live
+from tests.support.browser import ADMIN, ARTIFACTS, CHROMIUM, CHROMIUM_ARGS
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
-ARTIFACTS = live.ROOT / "test-artifacts" / "e2e"
-ADMIN = ("e2e-admin@example.com", "e2e-admin-pass")
+HERE = Path(__file__).resolve().parent
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if HERE in item.path.resolve().parents:
+            item.add_marker(pytest.mark.e2e)
 
 
 @pytest.fixture(scope="session")

@@ -7,7 +7,7 @@ import secrets
 
 from playwright.sync_api import expect
 
-from tests.e2e.test_journey import PHONE
+from tests.support.browser import PHONE
 
 
 def test_a_tap_on_the_map_pins_the_address(live_server, browser):

@@ -14,14 +14,8 @@ import pytest
 from PIL import Image
 from playwright.sync_api import Page, expect
 
-from tests import live
-from tests.e2e.conftest import ARTIFACTS
-from tests.e2e.test_journey import (
-    assert_not_reloaded,
-    mark_no_reload,
-    wait_socket,
-    wait_until,
-)
+from tests.support import live
+from tests.support.browser import ARTIFACTS, assert_not_reloaded, mark_no_reload, wait_socket, wait_until
 
 pytestmark = pytest.mark.e2e
 

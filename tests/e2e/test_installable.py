@@ -6,8 +6,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS
-from tests.e2e.test_journey import PHONE, wait_until
+from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, PHONE, wait_until
 
 pytestmark = pytest.mark.e2e
 

@@ -13,11 +13,11 @@ import subprocess
 
 import pytest
 
-from tests import live
-from tests.e2e.conftest import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS
-from tests.e2e.test_a11y import build_world
-from tests.test_live_server import login as http_login
-from tests.test_scale import NGINX, start_nginx
+from tests.support import live
+from tests.support.browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS
+from tests.support.demo import build_world
+from tests.support.live import NGINX, start_nginx
+from tests.support.live import login as http_login
 
 pytestmark = pytest.mark.e2e
 

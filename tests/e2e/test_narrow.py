@@ -11,13 +11,11 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests import live
-from tests.conftest import signature_data_url
-from tests.delivery.test_live_positions import place_and_dispatch, sign
-from tests.e2e.conftest import ARTIFACTS
-from tests.e2e.test_journey import login
-from tests.test_live_server import csrf_token, demo_logins, htmx_post
-from tests.test_live_server import login as http_login
+from tests.support import live
+from tests.support.browser import ARTIFACTS, login
+from tests.support.images import signature_data_url
+from tests.support.live import csrf_token, demo_logins, htmx_post, place_and_dispatch, sign
+from tests.support.live import login as http_login
 
 pytestmark = pytest.mark.e2e
 

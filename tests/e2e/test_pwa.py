@@ -10,12 +10,10 @@ import requests
 from PIL import Image
 from playwright.sync_api import Page, expect
 
-from tests import live
-from tests.delivery.test_live_positions import place_and_dispatch
-from tests.e2e.conftest import ARTIFACTS
-from tests.e2e.test_journey import PHONE, login, wait_until
-from tests.test_live_server import demo_logins
-from tests.test_live_server import login as http_login
+from tests.support import live
+from tests.support.browser import ARTIFACTS, PHONE, login, wait_until
+from tests.support.live import demo_logins, place_and_dispatch
+from tests.support.live import login as http_login
 
 pytestmark = pytest.mark.e2e
 

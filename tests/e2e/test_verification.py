@@ -7,8 +7,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import ADMIN
-from tests.e2e.test_journey import (
+from tests.support.browser import (
+    ADMIN,
     PHONE,
     TABLET,
     assert_not_reloaded,

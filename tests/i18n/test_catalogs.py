@@ -12,6 +12,7 @@ from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
 
+from tests.support.i18n import walked
 from webapp.i18n import LOCALES, labels
 from webapp.models.order import PAYMENT_LABELS, PAYMENT_STATUS_LABELS
 from webapp.orders.queries import BUYER_TABS
@@ -27,13 +28,6 @@ PLACEHOLDER = re.compile(r"%\(\w+\)[-#0 +]*\d*[sd]")
 def forms(text) -> tuple[str, ...]:
     """A message's text as a tuple: the singular and plural of an ngettext entry, else one."""
     return tuple(text) if isinstance(text, (tuple, list)) else (text,)
-
-
-def walked(path: str) -> bool:
-    """The folders `make messages` reads (its --ignore-dirs): Babel's own default would also skip
-    every folder starting with "_", such as templates/_macros."""
-    name = Path(path).name
-    return not name.startswith(".") and name not in ("__pycache__", "node_modules")
 
 
 @pytest.fixture(scope="module")

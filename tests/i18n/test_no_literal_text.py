@@ -127,7 +127,7 @@ def extracted():
     from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
     from babel.messages.frontend import parse_mapping_cfg
 
-    from tests.i18n.test_catalogs import walked
+    from tests.support.i18n import walked
 
     with (ROOT / "babel.cfg").open() as cfg:
         method_map, options_map = parse_mapping_cfg(cfg)

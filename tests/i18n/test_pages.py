@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import signature_data_url, submit_complete, window_value
-from tests.helpers import url
+from tests.support.factories import submit_complete, window_value
+from tests.support.helpers import url
+from tests.support.images import signature_data_url
 from webapp.delivery import actions as courier_actions
 from webapp.demands import posting, quoting
 from webapp.extensions import db

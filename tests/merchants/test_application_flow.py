@@ -9,8 +9,8 @@ import pytest
 from PIL import ExifTags, Image
 from sqlalchemy import func, select
 
-from tests.conftest import jpeg_bytes, submit_complete
-from tests.helpers import (
+from tests.support.factories import submit_complete
+from tests.support.helpers import (
     HX,
     PHOTOS,
     application_form,
@@ -26,6 +26,7 @@ from tests.helpers import (
     upload,
     url,
 )
+from tests.support.images import jpeg_bytes
 from webapp.admin import services as admin_services
 from webapp.extensions import db
 from webapp.merchants import services

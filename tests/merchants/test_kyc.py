@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import text
 from stdnum.cn import ric
 
-from tests.conftest import submit_complete
+from tests.support.factories import submit_complete
 from webapp.extensions import db
 from webapp.merchants.forms import SubmitApplicationForm
 from webapp.merchants.services import mask_id_number, reveal_id_number

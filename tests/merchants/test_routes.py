@@ -4,8 +4,8 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from tests.conftest import submit_complete
-from tests.helpers import (
+from tests.support.factories import submit_complete
+from tests.support.helpers import (
     HX,
     PHOTOS,
     application_form,

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.helpers import HX, url
+from tests.support.helpers import HX, url
 from webapp.extensions import db
 from webapp.models import Order, OrderEvent, Product, Status
 from webapp.orders import actions as order_actions

@@ -10,10 +10,9 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy import func, select
 
-from tests.conftest import stock_of, window_value
-from tests.helpers import (
+from tests.support.factories import stock_of, window_value
+from tests.support.helpers import (
     HX,
-    assert_error_page,
     assert_flash_error,
     assert_fragment,
     assert_htmx_redirect,
@@ -190,17 +189,6 @@ def test_windows_run_over_the_shops_days_with_their_names(app, make_shop):
         "2026-03-05T09:00/2026-03-05T11:00"]  # today's has passed; four days end on Thursday
     assert [c.label for c in windows] == ["明天 3月3日 09:00–11:00", "后天 3月4日 09:00–11:00",
                                           "周四 3月5日 09:00–11:00"]
-
-
-@pytest.mark.parametrize("role", [Role.BUYER, Role.COURIER, Role.ADMIN])
-def test_only_the_shop_owner_posts_delivery_settings(app, client, login_as, world, role):
-    before = shop_settings(world.shop)
-    login_as({Role.BUYER: world.buyer, Role.COURIER: world.courier, Role.ADMIN: world.admin}[role])
-    path = url(app, "merchants.delivery_settings")
-    data = settings_form(slots=["7-9"], delivery_fee="9")
-    assert_flash_error(client.post(path, headers=HX, data=data), 403, "你没有权限")
-    assert_error_page(client.post(path, data=data), 403, "你没有权限")
-    assert shop_settings(world.shop) == before
 
 
 def test_a_merchant_changes_only_their_own_shop(app, client, login_as, world, make_user):

@@ -6,10 +6,12 @@ import html
 import re
 
 import pytest
+from flask_babel import refresh
 
-from tests.helpers import url
+from tests.support.helpers import url
 from webapp.extensions import db
 from webapp.models import EventKind, OrderEvent, Status
+from webapp.orders.events import describe, reason_text
 
 # kind -> (parameters as the services record them, the Chinese line, the English line)
 EVENTS = {
@@ -98,3 +100,38 @@ def test_every_event_kind_reads_in_the_page_language(app, client, login_as, worl
             assert not CJK.search(line) and not RAW_ON_ENGLISH.search(line), line
         else:
             assert not any(code in line for code in CODES), line
+
+
+# Rows as migration 0008 left them when it could not read the sentence, and odd parameters.
+ODD = [
+    (EventKind.ACCEPTED, {"text": "马上备货"}, "商家已接单：马上备货", "Accepted by the shop: 马上备货"),
+    (EventKind.PAID, {"text": "已收款"}, "已收款", "已收款"),
+    (EventKind.PAID, {"method": "card"}, "已收款：货到刷卡", "Paid: Card on delivery"),
+    (EventKind.PAID, {"method": "", "amount_fen": "12", "refused_fen": 1.5},
+     "已收款： 12（已扣除拒收 1.5）", "Paid:  12 (less 1.5 refused)"),
+    (EventKind.REFUSED_BY_SHOP, {"reason": "absent"}, "商家拒单：absent",
+     "Refused by the shop: absent"),
+    (EventKind.SIGNED, [], " 已签收", "Signed for by "),
+]
+
+
+@pytest.mark.parametrize("kind, params, zh, en", ODD)
+def test_an_odd_or_unread_event_still_reads(app, kind, params, zh, en):
+    event = OrderEvent(kind=kind, params=params)
+    for lang, expected in (("zh_CN", zh), ("en", en)):
+        with app.test_request_context(headers={"Cookie": f"lang={lang}"}):
+            refresh()  # the locale is kept on the app context the fixture pushed
+            assert describe(event).rstrip() == expected.rstrip()
+
+
+@pytest.mark.parametrize("reason, note, zh, en", [
+    ("商品破损", "两盒都压坏了", "商品破损：两盒都压坏了", "Damaged: 两盒都压坏了"),
+    ("商品破损：两盒都压坏了", None, "商品破损：两盒都压坏了", "Damaged: 两盒都压坏了"),  # a proof from before 0008
+    ("太贵了：不要", None, "太贵了：不要", "太贵了：不要"),
+    ("", "", "", ""),
+])
+def test_a_rejected_lines_reason_reads_in_the_page_language(app, reason, note, zh, en):
+    for lang, expected in (("zh_CN", zh), ("en", en)):
+        with app.test_request_context(headers={"Cookie": f"lang={lang}"}):
+            refresh()
+            assert reason_text(reason, note) == expected

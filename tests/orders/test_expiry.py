@@ -3,8 +3,8 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from tests.conftest import stock_of
-from tests.helpers import HX, url
+from tests.support.factories import stock_of
+from tests.support.helpers import HX, url
 from webapp.extensions import db
 from webapp.models import Order, OrderEvent, Status
 

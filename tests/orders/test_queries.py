@@ -2,7 +2,7 @@
 import pytest
 from sqlalchemy import event
 
-from tests.helpers import HX
+from tests.support.helpers import HX
 from webapp.extensions import db
 from webapp.models import Role, Status
 

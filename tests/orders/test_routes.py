@@ -4,8 +4,8 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from tests.conftest import signature_data_url, stock_of, window_value
-from tests.helpers import (
+from tests.support.factories import stock_of, window_value
+from tests.support.helpers import (
     HX,
     assert_fragment,
     assert_htmx_redirect,
@@ -18,6 +18,7 @@ from tests.helpers import (
     option_values,
     url,
 )
+from tests.support.images import signature_data_url
 from webapp.extensions import db
 from webapp.models import CartItem, Order, OrderEvent, ProofOfDelivery, Role, Status
 

@@ -7,7 +7,7 @@ import threading
 import pytest
 import sqlalchemy as sa
 
-from tests.conftest import window_value
+from tests.support.factories import window_value
 from webapp import create_app
 from webapp.config import TestConfig
 from webapp.extensions import db

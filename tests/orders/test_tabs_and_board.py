@@ -3,7 +3,7 @@ import re
 
 import pytest
 
-from tests.helpers import HX, assert_fragment, assert_page, url
+from tests.support.helpers import HX, assert_fragment, assert_page, url
 from webapp.models import Status
 
 

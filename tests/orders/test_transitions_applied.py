@@ -16,8 +16,10 @@ import pytest
 from sqlalchemy import func, select
 from werkzeug.exceptions import HTTPException
 
-from tests.conftest import app_with_tables, build_world, signature_data_url, window_value
-from tests.helpers import HX, url
+from tests.support.database import app_with_tables
+from tests.support.factories import build_world, window_value
+from tests.support.helpers import HX, url
+from tests.support.images import signature_data_url
 from webapp.delivery import actions as courier_actions
 from webapp.extensions import db
 from webapp.models import Delivery, Order, OrderEvent, Product, ProofOfDelivery, Status

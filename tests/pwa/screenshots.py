@@ -10,11 +10,10 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
-from tests import live
-from tests.delivery.test_live_positions import place_and_dispatch
-from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS
-from tests.test_live_server import csrf_token, demo_logins, htmx_post
-from tests.test_live_server import login as http_login
+from tests.support import live
+from tests.support.browser import CHROMIUM, CHROMIUM_ARGS
+from tests.support.live import csrf_token, demo_logins, htmx_post, place_and_dispatch
+from tests.support.live import login as http_login
 
 OUT = live.ROOT / "static" / "screenshots"
 NARROW = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2,

@@ -3,7 +3,7 @@ import re
 
 import pytest
 
-from tests.helpers import HX, url, varies_on_htmx
+from tests.support.helpers import HX, url, varies_on_htmx
 
 
 def options(text: str) -> list[tuple[str, str]]:

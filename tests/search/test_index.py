@@ -6,8 +6,8 @@ import pytest
 import sqlalchemy as sa
 from flask_migrate import downgrade, upgrade
 
-from tests.search.catalog import CASE_IDS, CASES, build_catalog, build_legacy_market, found
-from tests.test_migrations import assert_schema_matches_models, migrated_app, run_migrations
+from tests.support.migrations import assert_schema_matches_models, migrated_app, run_migrations
+from tests.support.search import CASE_IDS, CASES, build_catalog, build_legacy_market, found
 from webapp.extensions import db
 from webapp.models import Product, ShopStatus
 from webapp.search import services

@@ -7,8 +7,8 @@ import re
 
 import pytest
 
-from tests.helpers import HX, assert_fragment, assert_page, url
-from tests.search.catalog import CASE_IDS, CASES, build_catalog, found
+from tests.support.helpers import HX, assert_fragment, assert_page, url
+from tests.support.search import CASE_IDS, CASES, build_catalog, found
 from webapp.admin import services as admin_services
 from webapp.catalog import services as catalog_services
 from webapp.extensions import db

@@ -6,76 +6,12 @@ import secrets
 from datetime import timedelta
 
 import pytest
-import sqlalchemy as sa
-from flask import g
 
-from tests.conftest import app_with_tables, jpeg_bytes, signature_data_url, submit_complete
-from webapp.config import TestConfig
+from tests.support.factories import submit_complete
+from tests.support.images import jpeg_bytes, signature_data_url
+from tests.support.security import HERE, security_app
 from webapp.extensions import db
 from webapp.models import Role, ShopStatus, utcnow
-
-HERE = "110105"  # 北京市 朝阳区: the victims' district, and merchant B's
-
-# What the victims own that nobody else may read, and who else may (the intruder's key).
-SECRETS = {
-    "recipient": ("收件人秘密甲", set()),
-    "recipient mobile": ("13700009999", set()),
-    "address text": ("秘密路 77 号", set()),
-    "buyer name": ("买家秘密甲", set()),
-    "signer": ("签收人秘密", set()),
-    "courier name": ("骑手秘密甲", set()),
-    "unpublished product": ("未上架秘密商品", set()),
-    "quote title": ("秘密报价商品", set()),
-    "quote note": ("秘密报价备注", set()),
-    "quote price": ("6543.21", set()),
-    # Approved shops of the demand's district see open demands (and quote on them).
-    "demand title": ("秘密需求标题", {"merchant"}),
-    "demand description": ("秘密需求描述", {"merchant"}),
-    # Reviewing real-name data is the admin's job.
-    "legal name": ("法人秘密甲", {"admin"}),
-    "pending legal name": ("待审法人秘密", {"admin"}),
-    "ID number (masked)": ("1101**********002X", {"admin"}),
-    "KYC mobile": ("13600008888", {"admin"}),
-}
-
-# Who tries: nobody, and one of each role owning none of the victims' things.
-INTRUDERS = ("anonymous", "buyer", "merchant", "unapproved", "courier", "admin")
-
-
-def leaks(response, intruder: str) -> list[str]:
-    """The victims' secrets found in the response (body and headers) that `intruder` may not see."""
-    text = response.get_data().decode("utf-8", "replace") + "\n" + str(response.headers)
-    return [name for name, (secret, allowed) in SECRETS.items()
-            if intruder not in allowed and secret in text]
-
-
-def snapshot() -> dict:
-    """Every committed row of every table (whatever a failed request left pending is dropped,
-    as the session's teardown does in production)."""
-    db.session.rollback()
-    return {table.name: sorted(map(repr, db.session.execute(sa.select(table)).all()))
-            for table in db.metadata.sorted_tables}
-
-
-def changed_tables(before: dict, after: dict) -> list[str]:
-    return [name for name in before if before[name] != after[name]]
-
-
-def _config(base=TestConfig, **settings):
-    return type("SecurityConfig", (base,), settings)
-
-
-def security_app(request, tmp_path, **settings):
-    """The app on in-memory SQLite, or on PostgreSQL with TEST_SUITE_DATABASE=postgresql (the
-    second pass of .ci/run), as every app fixture."""
-    for app in app_with_tables(_config(**settings), upload_dir=tmp_path / "uploads"):
-        # Requests share the app context the fixture holds, and Flask-WTF caches the session's
-        # CSRF token in `g`: forget it, or one client's token would be shown to the next.
-        @app.teardown_request
-        def forget_token(exc):
-            g.pop("csrf_token", None)
-
-        yield app
 
 
 @pytest.fixture
@@ -91,7 +27,7 @@ class Victims:
 def _order(buyer, product, address, steps, *, merchant, courier):
     from flask import current_app
 
-    from tests.conftest import window_value
+    from tests.support.factories import window_value
     from webapp.delivery import actions as courier_actions
     from webapp.delivery.services import record_position
     from webapp.orders import actions as order_actions

@@ -5,18 +5,27 @@ one fails test_every_route_is_classified until it is listed here with who may us
 """
 from __future__ import annotations
 
-from datetime import timedelta
+import itertools
 from urllib.parse import urlsplit
 
 import pytest
-from flask import url_for
 from sqlalchemy import func, select
 
-from tests.conftest import signature_data_url, window_value
-from tests.helpers import HX
-from tests.security.conftest import INTRUDERS, SECRETS, changed_tables, leaks, snapshot
+from tests.support.helpers import HX
+from tests.support.security import (
+    FORMS,
+    INTRUDERS,
+    OBJECTS,
+    OWNER,
+    SECRETS,
+    changed_tables,
+    leaks,
+    path_for,
+    rules,
+    snapshot,
+)
 from webapp.extensions import db, socketio
-from webapp.models import TrackPoint, utcnow
+from webapp.models import TrackPoint
 
 # Anyone may use these, whatever they own (the leak check still applies to what they show).
 PUBLIC = {
@@ -40,83 +49,61 @@ PUBLIC = {
     "static": "CSS, JavaScript and images",
 }
 
-# No object in the URL: the caller's own lists and forms. Whatever role asks, what comes back
-# must hold none of the victims' data.
+# No object in the URL: the caller's own lists and forms, and whom each is for (a merchant with a
+# shop, a merchant without one: "unapproved"). Whatever role asks, what comes back must hold none
+# of the victims' data; a role it is not for gets 403.
+EVERYONE = set(INTRUDERS) - {"anonymous"}
 OWN = {
-    "addresses.index", "addresses.new", "cart.index", "cart.add", "catalog.products",
-    "catalog.product_list", "delivery.index", "demands.index", "demands.feed", "demands.new",
-    "merchants.dashboard", "merchants.apply", "merchants.couriers", "merchants.shop_settings",
-    "merchants.delivery_settings", "orders.index", "orders.board", "auth.logout",
-    "admin.applications",
+    **{e: {"buyer"} for e in ("addresses.index", "addresses.new", "cart.index", "cart.add",
+                              "demands.index", "demands.new", "orders.index")},
+    **{e: {"merchant"} for e in ("catalog.products", "catalog.product_list", "demands.feed",
+                                 "merchants.couriers", "merchants.shop_settings",
+                                 "merchants.delivery_settings", "orders.board")},
+    **{e: {"merchant", "unapproved"} for e in ("merchants.dashboard", "merchants.apply")},
+    "delivery.index": {"courier"},
+    "admin.applications": {"admin"},
+    "auth.logout": EVERYONE,
 }
 
-# An object in the URL: filled with the victims' thing whose action would succeed for its
-# owner (see test_the_owner_may, which shows the fill is right).
-OBJECTS = {
-    "addresses.edit": lambda v: {"address_id": v.address.id},
-    "addresses.make_default": lambda v: {"address_id": v.address_default.id},
-    "addresses.delete": lambda v: {"address_id": v.address_delete.id},
-    "cart.quantity": lambda v: {"item_id": v.cart_item.id},
-    "cart.remove": lambda v: {"item_id": v.cart_item_remove.id},
-    "catalog.edit": lambda v: {"product_id": v.unpublished.id},
-    "catalog.publish": lambda v: {"product_id": v.unpublished.id},
-    # The unpublished product: its page and photo are its merchant's only.
-    "shops.product": lambda v: {"product_id": v.unpublished.id},
-    "shops.product_photo": lambda v: {"product_id": v.unpublished.id},
-    "orders.detail": lambda v: {"order_id": v.delivering.id},
-    "orders.accept": lambda v: {"order_id": v.placed.id},
-    "orders.refuse": lambda v: {"order_id": v.placed_refuse.id},
-    "orders.cancel": lambda v: {"order_id": v.placed_cancel.id},
-    "orders.assign": lambda v: {"order_id": v.accepted.id},
-    "orders.paid": lambda v: {"order_id": v.arrived.id},
-    "orders.sign": lambda v: {"order_id": v.arrived_sign.id},
-    "orders.signature": lambda v: {"order_id": v.completed.id},
-    "orders.proof": lambda v: {"order_id": v.completed.id},
-    "orders.live": lambda v: {"order_id": v.delivering.id},
-    "orders.photo": lambda v: {"order_id": v.completed.id, "kind": "line",
-                               "item_id": v.completed_line.id},
-    "orders.checkout": lambda v: {"shop_id": v.shop_a.id},
-    "delivery.detail": lambda v: {"order_id": v.delivering.id},
-    "delivery.start": lambda v: {"order_id": v.dispatched.id},
-    "delivery.arrive": lambda v: {"order_id": v.delivering.id},
-    "delivery.fail": lambda v: {"order_id": v.delivering_fail.id},
-    "demands.detail": lambda v: {"demand_id": v.demand.id},
-    "demands.photo": lambda v: {"demand_id": v.demand.id},
-    "demands.close": lambda v: {"demand_id": v.demand_close.id},
-    "demands.quote": lambda v: {"demand_id": v.demand_quote.id},
-    "demands.decline": lambda v: {"quote_id": v.quote.id},
-    "demands.withdraw": lambda v: {"quote_id": v.quote_withdraw.id},
-    "demands.edit_quote": lambda v: {"quote_id": v.quote_edit.id},
-    "demands.checkout": lambda v: {"quote_id": v.quote_checkout.id},
-    "admin.review": lambda v: {"application_id": v.pending[0].id},
-    "admin.reveal": lambda v: {"application_id": v.pending[0].id},
-    "admin.approve": lambda v: {"application_id": v.pending[0].id},
-    "admin.reject": lambda v: {"application_id": v.pending[1].id},
-    "admin.request_info": lambda v: {"application_id": v.pending[2].id},
-    "admin.suspend": lambda v: {"shop_id": v.shop_x.id},
-    "admin.reinstate": lambda v: {"shop_id": v.shop_suspended.id},
-    "merchants.document": lambda v: {"application_id": v.application_a.id, "kind": "id_front"},
+# The refusal of an intruder on another's object: 404 where the route is meant for the intruder
+# (another buyer's order is not theirs to see, nor is its existence told), 403 where it is not
+# (the wrong role, or a merchant without a shop on a shop's route). The anonymous visitor is sent
+# to the login page, unless the thing is hidden from everyone (a product not on sale).
+NOT_FOUND_FOR = {
+    **{e: {"buyer"} for e in ("addresses.delete", "addresses.edit", "addresses.make_default",
+                              "cart.quantity", "cart.remove", "demands.checkout",
+                              "demands.close", "demands.decline", "demands.detail",
+                              "orders.sign")},
+    **{e: {"merchant"} for e in ("catalog.edit", "catalog.publish", "demands.edit_quote",
+                                 "demands.withdraw")},
+    **{e: {"merchant", "unapproved"} for e in ("merchants.document", "orders.accept",
+                                               "orders.assign", "orders.refuse")},
+    **{e: {"courier"} for e in ("delivery.arrive", "delivery.detail", "delivery.fail",
+                                "delivery.start")},
+    **{e: {"buyer", "merchant", "unapproved", "courier"} for e in (
+        "orders.detail", "orders.live", "orders.photo", "orders.proof", "orders.signature")},
+    "orders.cancel": {"buyer", "merchant", "unapproved"},
+    "orders.paid": {"merchant", "unapproved", "courier"},
+    "demands.photo": {"buyer", "unapproved"},
+    **{e: set(INTRUDERS) for e in ("shops.product", "shops.product_photo")},
+}
+# What a refusal says, on the error page or (htmx) in the flash area; some routes say why.
+REFUSAL_TEXT = {403: "你没有权限", 404: "找不到"}
+SAYS = {
+    "shops.product": "该商品已下架",
+    "shops.product_photo": "该商品已下架",
+    **{(e, "unapproved"): "店铺开通后才能查看需求和报价" for e in (
+        "demands.detail", "demands.feed", "demands.quote", "demands.edit_quote",
+        "demands.withdraw")},
+}
+# Posts that read their form before they know whose the object is, so that an empty form gets
+# 422 where the filled one gets the refusal: the stranger learns that the object exists. Known
+# problems, to be fixed in the route; the matrix fails when one is fixed, to be taken off here.
+READS_THE_FORM_FIRST = {
+    ("delivery.fail", "courier"): "the reason is validated before the courier's ownership",
 }
 
-# Who owns each object (the control), and which intruders may still use the route, and why.
-OWNER = {
-    **{e: "buyer_a" for e in ("addresses.edit", "addresses.make_default", "addresses.delete",
-                              "cart.quantity", "cart.remove", "orders.cancel", "orders.sign",
-                              "orders.checkout", "demands.close", "demands.decline",
-                              "demands.checkout")},
-    **{e: "merchant_a" for e in ("catalog.edit", "catalog.publish", "shops.product",
-                                 "shops.product_photo", "orders.accept", "orders.refuse",
-                                 "orders.assign", "orders.paid", "orders.signature",
-                                 "orders.proof", "orders.photo", "orders.live",
-                                 "demands.withdraw", "demands.edit_quote",
-                                 "merchants.document")},
-    **{e: "courier_a" for e in ("orders.detail", "delivery.detail", "delivery.start",
-                                "delivery.arrive", "delivery.fail")},
-    **{e: "buyer_a" for e in ("demands.detail", "demands.photo")},
-    **{e: "admin" for e in ("admin.review", "admin.reveal", "admin.approve", "admin.reject",
-                            "admin.request_info", "admin.suspend", "admin.reinstate")},
-    "demands.quote": "merchant",
-}
+# Which intruders may still use an object route, and why.
 ADMIN_JOB = "reviewing applications and suspending shops is the admin's job"
 IN_DISTRICT = "approved shops of the demand's district see it and quote; other quotes stay sealed"
 ALLOWED = {
@@ -137,65 +124,9 @@ MAY_CHANGE = {("demands.quote", "merchant"), *((e, "admin") for e in (
 
 # A valid form for each POST, as the owner's browser sends it: an intruder sends the same.
 
-def local_in(delta: timedelta) -> str:
-    """A datetime-local input's value `delta` from now."""
-    from webapp.demands.forms import to_local
-
-    return to_local(utcnow() + delta).strftime("%Y-%m-%dT%H:%M")
-
-
-def _quote_form(v):
-    local = local_in
-    return {"product_id": "", "item_title": "报价", "unit_price": "12.50", "quantity": "2",
-            "delivery_fee": "0", "earliest_delivery": local(timedelta(hours=3)),
-            "valid_until": local(timedelta(hours=20)), "note": ""}
-
-
-def _quote_checkout(app, v):
-    from webapp.demands.forms import quote_windows
-
-    with app.test_request_context():
-        window = quote_windows(v.quote_checkout)[0].value
-    return {"address_id": str(v.address.id), "window": window, "payment_method": "cod",
-            "note": "", "idempotency_key": "c" * 32}
-
-
-FORMS = {
-    "addresses.edit": lambda app, v: {
-        "contact_name": "改名", "mobile": "13912345678", "province": "11", "city": "1101",
-        "district": "110105", "street": "改过的路 1 号"},
-    "cart.quantity": lambda app, v: {"quantity": "3"},
-    "catalog.edit": lambda app, v: {"title": "改过的标题", "category": "produce",
-                                    "price": "9.90", "stock": "5", "stock_seen": "5"},
-    "catalog.publish": lambda app, v: {"published": "1"},
-    "orders.refuse": lambda app, v: {"reason": "缺货"},
-    "orders.cancel": lambda app, v: {"reason": "不想要了"},
-    "orders.assign": lambda app, v: {"courier_id": str(v.courier_a.id)},
-    "orders.sign": lambda app, v: {"signer_name": "张三", "signature": signature_data_url()},
-    "orders.checkout": lambda app, v: {
-        "address_id": str(v.address.id), "window": window_value(app, v.shop_a),
-        "payment_method": "cod", "note": "", "idempotency_key": "d" * 32},
-    "delivery.fail": lambda app, v: {"reason": "absent"},
-    "demands.quote": lambda app, v: _quote_form(v),
-    "demands.edit_quote": lambda app, v: _quote_form(v),
-    "demands.checkout": _quote_checkout,
-    "admin.reject": lambda app, v: {"note_legal_name": "姓名与证件不符", "comment": "请核对"},
-    "admin.request_info": lambda app, v: {"note_id_front": "照片不清楚", "comment": ""},
-    "admin.suspend": lambda app, v: {"reason": "违规"},
-}
-
-
-def rules(app):
-    return [rule for rule in app.url_map.iter_rules()]
-
 
 def methods_of(rule) -> list[str]:
     return sorted(rule.methods - {"HEAD", "OPTIONS"})
-
-
-def path_for(app, endpoint: str, values: dict) -> str:
-    with app.test_request_context():
-        return url_for(endpoint, **values)
 
 
 def to_login(response) -> bool:
@@ -210,10 +141,11 @@ def who(v, name: str):
 
 def test_every_route_is_classified(app):
     endpoints = {rule.endpoint for rule in rules(app)}
-    unclassified = endpoints - set(PUBLIC) - OWN - set(OBJECTS)
+    unclassified = endpoints - set(PUBLIC) - set(OWN) - set(OBJECTS)
     assert not unclassified, f"classify these routes in tests/security: {sorted(unclassified)}"
-    assert not (set(PUBLIC) | OWN | set(OBJECTS)) - endpoints, "classified routes that are gone"
+    assert not (set(PUBLIC) | set(OWN) | set(OBJECTS)) - endpoints, "classified routes that are gone"
     assert set(OWNER) == set(OBJECTS)
+    assert set(NOT_FOUND_FOR) | {e for e, _ in READS_THE_FORM_FIRST} <= set(OBJECTS)
     for rule in rules(app):
         if rule.endpoint in OBJECTS:
             assert set(rule.arguments) == set(OBJECTS[rule.endpoint](_Any())), rule.rule
@@ -250,36 +182,74 @@ def _requests(app, v):
             yield endpoint, method, path, form
 
 
+def refusal(endpoint: str, intruder: str) -> int | str | None:
+    """What `intruder` must get on `endpoint` filled with the victims' object: None where the
+    route lets them in (public, their own list or form, allowed), else "login" for the anonymous
+    visitor, 404 or 403 (NOT_FOUND_FOR)."""
+    if (endpoint in PUBLIC or (endpoint, intruder) in ALLOWED
+            or intruder in OWN.get(endpoint, ())):
+        return None
+    if intruder in NOT_FOUND_FOR.get(endpoint, ()):
+        return 404
+    return "login" if intruder == "anonymous" else 403
+
+
+def refusal_problem(response, text: str, htmx: bool, expected, says: str = "") -> str | None:
+    """What is wrong with `response` as the refusal `expected`: the code, and the message (`says`,
+    else REFUSAL_TEXT's) on the error page (a whole document) or, for htmx, in the flash area."""
+    if expected == "login":
+        return None if to_login(response) else "not sent to the login page"
+    if response.status_code != expected:
+        return f"not refused with {expected}"
+    if htmx and not (response.headers.get("HX-Retarget") == "#flash" and "<html" not in text):
+        return "refused without its message in the flash area"
+    if not htmx and not (response.mimetype == "text/html"
+                         and text.lstrip().startswith("<!doctype html>")):
+        return "refused without the error page"
+    if (says or REFUSAL_TEXT[expected]) not in text:
+        return f"refused without saying {says or REFUSAL_TEXT[expected]}"
+    return None
+
+
 @pytest.mark.parametrize("intruder", INTRUDERS)
 def test_no_one_reaches_anything_of_others(app, victims, as_user, login_as, intruder):
-    """No 2xx on another's object (nothing changed, no login page bypassed), and on every route
-    none of the victims' data in the answer."""
+    """Another's object is refused as `refusal` says, and so is a list or form not meant for the
+    intruder's role: the code, the message on the page or in the flash, nothing changed, no login
+    page bypassed; a post is refused before its form is read (an empty one gets the same). On every
+    route, none of the victims' data in the answer."""
     user = who(victims, intruder)
     client = as_user(user)
     problems = []
     for endpoint, method, path, form in _requests(app, victims):
-        for headers in ({}, HX):
+        expected = refusal(endpoint, intruder)
+        says = SAYS.get((endpoint, intruder)) or SAYS.get(endpoint, "")
+        forms = [form]
+        if method == "POST" and form and expected not in (None, "login"):
+            forms.append({})
+        for data, headers in itertools.product(forms, ({}, HX)):
+            empty = data == {} and bool(form)
             if user is not None:
                 login_as(user, client)  # again: the logout route is tried too
             before = snapshot()
-            response = client.open(path, method=method, data=form, headers=headers)
-            response.get_data()
+            response = client.open(path, method=method, data=data, headers=headers)
+            text = response.get_data().decode("utf-8", "replace")
             response.close()  # a sent file stays open until then
             after = snapshot()
-            cell = f"{intruder} {method} {path} {'htmx' if headers else 'page'} -> " \
-                   f"{response.status_code}"
+            cell = f"{intruder} {method} {path} {'htmx' if headers else 'page'}" \
+                   f"{' (empty form)' if empty else ''} -> {response.status_code}"
             if response.status_code >= 500:
                 problems.append(f"{cell}: server error")
             if found := leaks(response, intruder):
                 problems.append(f"{cell}: shows {found}")
-            if endpoint in PUBLIC or endpoint in OWN:
+            problem = expected is not None and refusal_problem(
+                response, text, bool(headers), expected, says)
+            if empty and (endpoint, intruder) in READS_THE_FORM_FIRST:
+                if response.status_code != 422:
+                    problems.append(f"{cell}: fixed? take it off READS_THE_FORM_FIRST")
+            elif problem:
+                problems.append(f"{cell}: {problem}")
+            if endpoint in PUBLIC or (endpoint in OWN and expected is None):
                 continue
-            allowed = (endpoint, intruder) in ALLOWED
-            if not allowed and 200 <= response.status_code < 300:
-                problems.append(f"{cell}: not refused")
-            if not allowed and 300 <= response.status_code < 400 and not (
-                    intruder == "anonymous" and to_login(response)):
-                problems.append(f"{cell}: redirected to {response.headers.get('Location')}")
             if (endpoint, intruder) not in MAY_CHANGE and (
                     tables := changed_tables(before, after)):
                 problems.append(f"{cell}: changed {tables}")
@@ -321,6 +291,7 @@ OWN_PAGES = [
 
 
 # ---- socket events -----------------------------------------------------------------------------
+
 
 def _socket(app, socket_client, login_as, user):
     client = app.test_client()

@@ -4,43 +4,24 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import timedelta
 
 import pytest
 
-from tests.helpers import HX
-from tests.security.conftest import changed_tables, security_app, snapshot
-from tests.security.test_access_matrix import FORMS, OBJECTS, OWNER, local_in, path_for, rules
+from tests.support.helpers import HX
+from tests.support.security import (
+    FORMS,
+    OBJECTS,
+    OWNER,
+    SENDERS,
+    changed_tables,
+    path_for,
+    rules,
+    security_app,
+    snapshot,
+)
 
 STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
 EXPIRED = "页面已过期，请刷新后重试。"
-
-# Who sends the routes without an object in the URL, and a form that would go through.
-SENDERS = {
-    "auth.login": ("anonymous", lambda v: {"login": v.buyer_a.email, "password": "password123"}),
-    "auth.register": ("anonymous", lambda v: {
-        "role": "buyer", "display_name": "新人", "email": "new@example.com",
-        "password": "password123", "confirm": "password123"}),
-    "auth.logout": ("buyer_a", lambda v: {}),
-    "i18n.switch": ("anonymous", lambda v: {"code": "en", "next": "/"}),
-    "addresses.new": ("buyer_a", lambda v: {
-        "contact_name": "李四", "mobile": "13912345678", "province": "11", "city": "1101",
-        "district": "110105", "street": "新路 2 号"}),
-    "cart.add": ("buyer_a", lambda v: {"product_id": str(v.product_2.id), "quantity": "1"}),
-    "catalog.products": ("merchant_a", lambda v: {"title": "新商品", "category": "produce",
-                                                  "price": "3.50", "stock": "4"}),
-    "demands.new": ("buyer_a", lambda v: {
-        "title": "要一箱苹果", "category": "produce", "quantity": "1", "province": "11",
-        "city": "1101", "district": "110105", "needed_by": local_in(timedelta(days=1)),
-        "idempotency_key": "e" * 32}),
-    "merchants.apply": ("unapproved", lambda v: {"legal_name": "王五", "action": "draft"}),
-    "merchants.couriers": ("merchant_a", lambda v: {
-        "display_name": "新骑手", "mobile": "13812345678", "password": "password123"}),
-    "merchants.shop_settings": ("merchant_a", lambda v: {"name": "改名的店"}),
-    "merchants.delivery_settings": ("merchant_a", lambda v: {
-        "slots": "9-11", "delivery_days": "3", "delivery_lead_minutes": "60",
-        "delivery_fee": "5"}),
-}
 
 
 @pytest.fixture

@@ -6,10 +6,9 @@ import io
 
 import pytest
 
-from tests.conftest import jpeg_bytes
-from tests.helpers import HX, assert_error_page, assert_flash_error
-from tests.security.conftest import changed_tables, snapshot
-from tests.security.test_access_matrix import path_for
+from tests.support.helpers import HX, assert_error_page, assert_flash_error
+from tests.support.images import jpeg_bytes
+from tests.support.security import changed_tables, path_for, snapshot
 
 
 @pytest.mark.parametrize("endpoint, form", [

@@ -5,20 +5,24 @@ from __future__ import annotations
 import io
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
-from tests.conftest import jpeg_bytes
-from tests.helpers import HX, stored_files
-from tests.security.conftest import changed_tables, snapshot
-from tests.security.test_access_matrix import FORMS, OBJECTS, OWNER, path_for, rules
-from tests.security.test_csrf_everywhere import SENDERS
+from tests.support.helpers import HX, stored_files
+from tests.support.images import jpeg_bytes
+from tests.support.security import (
+    FORMS,
+    HOSTILE_TEXT,
+    OBJECTS,
+    OWNER,
+    SENDERS,
+    changed_tables,
+    path_for,
+    rules,
+    snapshot,
+)
 
-# Derandomized: every run tries the same cases (a failure is reproducible, CI is stable); no
-# example database (.hypothesis/) is written into the checkout.
-FUZZ = settings(max_examples=40, deadline=None, derandomize=True, database=None,
-                suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                       HealthCheck.too_slow, HealthCheck.data_too_large])
+pytestmark = pytest.mark.fuzz  # examples per run: the Hypothesis profile (tests/conftest.py)
 
 # Fields each form has beyond the valid example's, so that they are fuzzed too.
 MORE_FIELDS = {
@@ -42,22 +46,6 @@ MORE_FIELDS = {
     "orders.paid": ["amount"],
 }
 FILE_FIELDS = {"photo", "logo", "banner", "id_front", "id_back", "licence_photo", "photo-1"}
-
-NUMBERS = ["0", "-1", "-0", "1.5", "12.345", "0.001", "1e309", "-1e309", "NaN", "inf",
-           "-Infinity", "9" * 40, str(2**31), str(2**63), str(-(2**63) - 1), "1,000", "¥5",
-           " 7 ", "0x10", "１２"]
-NASTY = ["", " ", "' OR 1=1 --", "1; DROP TABLE user; --", "<script>alert(1)</script>",
-         "{{7*7}}", "../../etc/passwd", "%00", "\u202e\u0646", "😀" * 50, "汉" * 5000,
-         "A" * 20_000, "true", "on", "null", "[]", "{}", "2099-13-40T25:61",
-         "1970-01-01T00:00", "2099-01-01T10:00", "\r\n", "\t"]
-# Roughly one value in five has a NUL byte, which PostgreSQL cannot store in text.
-HOSTILE_TEXT = st.one_of(
-    st.sampled_from(NUMBERS),
-    st.sampled_from(NASTY),
-    st.text(max_size=20).map(lambda s: f"{s}\x00{s}"),
-    st.text(max_size=40),
-    st.one_of(st.integers().map(str), st.floats(allow_nan=True, allow_infinity=True).map(str)),
-)
 
 
 def values(valid, others):
@@ -127,7 +115,6 @@ def test_a_fuzzed_form_never_breaks_the_server(app, victims, others, as_user, lo
                          st.dictionaries(st.text(max_size=12), HOSTILE_TEXT, max_size=2),
                          st.booleans())
 
-    @FUZZ
     @given(strategy)
     def post(case):
         changed, dropped, extra, htmx = case

@@ -11,19 +11,15 @@ from pathlib import Path
 from urllib.parse import quote, urlencode
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
-from tests.helpers import HX
-from tests.security.conftest import INTRUDERS, leaks
-from tests.security.test_access_matrix import OBJECTS, OWNER, rules
-from tests.security.test_fuzz_forms import HOSTILE_TEXT
+from tests.support.helpers import HX
+from tests.support.security import HOSTILE_TEXT, INTRUDERS, OBJECTS, OWNER, leaks, rules
 
 ROOT = Path(__file__).resolve().parents[2]
 
-FUZZ = settings(max_examples=30, deadline=None, derandomize=True, database=None,
-                suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                       HealthCheck.too_slow, HealthCheck.data_too_large])
+pytestmark = pytest.mark.fuzz  # examples per run: the Hypothesis profile (tests/conftest.py)
 
 # Every query-string name the views and templates read (test_every_query_name_is_fuzzed finds
 # them in the source), plus a few the app has never heard of.
@@ -145,7 +141,6 @@ def test_a_fuzzed_get_never_breaks_the_server(app, victims, others, as_user, end
                          path_strategy(rule, valid_values(victims, endpoint), others),
                          query_strategy(), st.booleans())
 
-    @FUZZ
     @given(strategy)
     def get(case):
         sender, path, query, htmx = case

@@ -6,15 +6,13 @@ from __future__ import annotations
 import math
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
-from tests.security.conftest import changed_tables, snapshot
+from tests.support.security import changed_tables, snapshot
 from webapp.extensions import socketio
 
-FUZZ = settings(max_examples=40, deadline=None, derandomize=True, database=None,
-                suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                       HealthCheck.too_slow, HealthCheck.data_too_large])
+pytestmark = pytest.mark.fuzz  # examples per run: the Hypothesis profile (tests/conftest.py)
 
 # Who sends each event: the role it is meant for, owning the order the payload may name.
 SENDERS = {
@@ -94,7 +92,6 @@ def test_a_fuzzed_socket_event_never_breaks_the_handler(app, victims, login_as, 
 
     acks = []
 
-    @FUZZ
     @given(payloads(ids, event))
     def send(payload):
         before = snapshot()

@@ -5,15 +5,8 @@ import re
 import pytest
 from sqlalchemy import event
 
-from tests.conftest import jpeg_bytes
-from tests.helpers import (
-    HX,
-    assert_error_page,
-    assert_flash_error,
-    assert_fragment,
-    assert_page,
-    url,
-)
+from tests.support.helpers import HX, assert_error_page, assert_flash_error, assert_fragment, assert_page, url
+from tests.support.images import jpeg_bytes
 from webapp.extensions import db
 from webapp.models import ShopStatus
 from webapp.models.buyer import Address

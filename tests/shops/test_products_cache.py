@@ -4,8 +4,8 @@ import re
 
 import pytest
 
-from tests.conftest import jpeg_bytes
-from tests.helpers import HX, url
+from tests.support.helpers import HX, url
+from tests.support.images import jpeg_bytes
 from webapp.catalog.services import update_product
 from webapp.extensions import db
 from webapp.shops import grid

@@ -10,8 +10,8 @@ from PIL import ExifTags, Image
 from PIL.PngImagePlugin import PngInfo
 from sqlalchemy import func, select
 
-from tests.conftest import jpeg_bytes, submit_complete
-from tests.helpers import (
+from tests.support.factories import submit_complete
+from tests.support.helpers import (
     HX,
     application_form,
     assert_error_page,
@@ -25,6 +25,7 @@ from tests.helpers import (
     upload,
     url,
 )
+from tests.support.images import jpeg_bytes
 from webapp.admin import services as admin_services
 from webapp.extensions import db
 from webapp.models import (

@@ -127,7 +127,7 @@ def option_values(text: str, name: str) -> list[str]:
 def checkout_data(app, address, shop=None, **changes) -> dict:
     """The checkout form as the buyer's browser posts it: an address from the book, the first
     window `shop` offers, Alipay at the door and a note; `changes` replaces fields."""
-    from tests.conftest import window_value
+    from tests.support.factories import window_value
 
     data = {"address_id": str(address.id), "window": window_value(app, shop),
             "payment_method": "alipay", "note": "放门口", "idempotency_key": "b" * 32}
@@ -157,7 +157,7 @@ def application_form(*, photos=PHOTOS, action: str | None = "submit", **changes)
 
     `changes` replaces fields (a photo by an upload(...)); `action` is the button pressed.
     """
-    from tests.conftest import jpeg_bytes
+    from tests.support.images import jpeg_bytes
 
     data = {**APPLICATION_FORM}
     for kind in photos:

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import os
+import queue
+import re
 import socket
 import subprocess
 import sys
@@ -11,7 +13,11 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+import requests
+import socketio
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "test-artifacts"
 
 
 def free_port() -> int:
@@ -82,3 +88,126 @@ def start(env: dict, log_path: Path, *, port: int | None = None, target: str = "
                 server.stop()
                 raise RuntimeError(f"gunicorn did not start:\n{log_path.read_text()}") from None
             time.sleep(0.2)
+
+
+# ---- clients of the live server -----------------------------------------------------------
+
+
+def csrf_token(html: str) -> str:
+    """The token every page hands htmx in <body hx-headers>."""
+    return re.search(r'"X-CSRFToken": "([^"]+)"', html).group(1)
+
+
+def login(base: str, who: str, password: str) -> tuple[requests.Session, str]:
+    """Log in through the real form; return the session and where the app sent us."""
+    session = requests.Session()
+    page = session.get(f"{base}/auth/login", timeout=10)
+    answer = session.post(f"{base}/auth/login", allow_redirects=False, timeout=10, data={
+        "csrf_token": csrf_token(page.text), "login": who, "password": password})
+    assert answer.status_code == 303, answer.text
+    return session, answer.headers["Location"]
+
+
+def htmx_post(session: requests.Session, base: str, path: str, page: str, **data) -> requests.Response:
+    token = csrf_token(session.get(f"{base}{page}", timeout=10).text)
+    return session.post(f"{base}{path}", data={"csrf_token": token, **data}, timeout=10,
+                        headers={"HX-Request": "true", "X-CSRFToken": token})
+
+
+def demo_logins(printed: str) -> dict[str, tuple[str, str]]:
+    rows = re.findall(r"^\s+(\S+)\s+(\S+@\S+|1\d{10})\s+(\S+)$", printed, re.M)
+    return {role: (who, password) for role, who, password in rows}
+
+
+def socket_for(session: requests.Session, base: str) -> tuple[socketio.Client, queue.Queue]:
+    """A real Socket.IO client carrying the session's login cookies; events land in a queue."""
+    events: queue.Queue = queue.Queue()
+    client = socketio.Client(reconnection=False)
+    client.on("*", lambda event, data: events.put((event, data)))
+    cookie = "; ".join(f"{c.name}={c.value}" for c in session.cookies)
+    client.connect(base, headers={"Cookie": cookie}, transports=["websocket"], wait_timeout=10)
+    return client, events
+
+
+def wait_for(events: queue.Queue, name: str, match=lambda data: True, timeout: float = 10):
+    while True:
+        event, data = events.get(timeout=timeout)
+        if event == name and match(data):
+            return data
+
+
+def place_and_dispatch(base, buyer, merchant) -> int:
+    """The demo buyer orders two products to the pinned default address; the shop accepts and
+    assigns the demo courier."""
+    for product in ("1", "2"):
+        token = csrf_token(buyer.get(f"{base}/s/fresh-fruit", timeout=10).text)
+        added = buyer.post(f"{base}/cart/add", timeout=10, data={
+            "csrf_token": token, "product_id": product, "quantity": "1"},
+            headers={"HX-Request": "true", "X-CSRFToken": token})
+        assert added.status_code == 200, added.text
+    checkout = re.search(r'href="(/orders/checkout/\d+)"', added.text)[1]
+    page = buyer.get(f"{base}{checkout}", timeout=10).text
+    placed = buyer.post(f"{base}{checkout}", allow_redirects=False, timeout=10, data={
+        "csrf_token": csrf_token(page),
+        "address_id": re.search(r'<input checked id="address_id-\d+" name="address_id"[^>]*'
+                                r'value="(\d+)"', page)[1],
+        "window": re.search(r'<option[^>]*value="([0-9T:/-]+)"', page)[1],
+        "payment_method": "cod", "note": "",
+        "idempotency_key": re.search(r'name="idempotency_key" type="hidden" value="([0-9a-f]{32})"',
+                                     page)[1]})
+    assert placed.status_code == 303, placed.text
+    order_id = int(placed.headers["Location"].rsplit("/", 1)[1])
+    detail = f"/orders/{order_id}"
+    assert htmx_post(merchant, base, f"{detail}/accept", detail).status_code == 200
+    courier_id = re.search(r'<option value="(\d+)">李骑手</option>',
+                           merchant.get(f"{base}{detail}", timeout=10).text)[1]
+    assert htmx_post(merchant, base, f"{detail}/assign", detail,
+                     courier_id=courier_id).status_code == 200
+    return order_id
+
+
+def sign(session, base, order_id, signature, **extra):
+    page = session.get(f"{base}/orders/{order_id}", timeout=10).text
+    lines = re.findall(r'name="line-(\d+)"', page)
+    data = {"csrf_token": csrf_token(page), "signer_name": "张买家", "signature": signature,
+            **{f"line-{line}": "accepted" for line in set(lines)}, **extra}
+    return session.post(f"{base}/orders/{order_id}/sign", data=data, allow_redirects=False,
+                        timeout=10)
+
+
+# ---- nginx in front, as deployed ----------------------------------------------------------
+
+
+NGINX = Path("/usr/sbin/nginx")
+
+
+def start_nginx(tmp_path: Path, upstreams: list[str], port: int) -> subprocess.Popen:
+    """deploy/nginx.conf with this test's ports and its own run directory."""
+    conf = (ROOT / "deploy" / "nginx.conf").read_text()
+    conf = conf.replace("127.0.0.1:5001", upstreams[0]).replace("127.0.0.1:5002", upstreams[1])
+    conf = conf.replace("listen 127.0.0.1:8080;", f"listen 127.0.0.1:{port};\n"
+                        "        add_header X-Upstream $upstream_addr always;")
+    conf = conf.replace("instance/nginx/", f"{tmp_path}/nginx/")
+    assert conf.count(str(tmp_path)) >= 5 and "X-Upstream" in conf
+    if os.geteuid() == 0:
+        # Started by root, nginx's workers drop to `nobody`, who cannot read a checkout under a
+        # private directory (CI clones into a mktemp -d): /static/ would answer 403. A test's
+        # nginx keeps the user that runs the tests; deploy/README.md covers production.
+        conf = "user root;\n" + conf
+    (tmp_path / "nginx").mkdir()
+    (tmp_path / "nginx.conf").write_text(conf)
+    with open(ARTIFACTS / "nginx-scale.log", "w") as log:
+        process = subprocess.Popen([str(NGINX), "-p", str(ROOT), "-c",
+                                    str(tmp_path / "nginx.conf"), "-e", "stderr",
+                                    "-g", "daemon off;"], stdout=log, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            if requests.get(f"http://127.0.0.1:{port}/", timeout=2).status_code == 200:
+                return process
+        except requests.ConnectionError:
+            pass
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            raise RuntimeError((ARTIFACTS / "nginx-scale.log").read_text())
+        time.sleep(0.1)

@@ -1,0 +1,113 @@
+"""The demo site (make run's seed) with an order under way, one at the door, a cart, a quoted
+demand and an application waiting for review: what the a11y and Lighthouse tests measure."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+
+from tests.support import live
+from tests.support.browser import ARTIFACTS
+from tests.support.live import csrf_token, demo_logins, htmx_post, place_and_dispatch, socket_for
+from tests.support.live import login as http_login
+
+REVIEWED = ("a11y-merchant@example.com", "a11y-merchant-pass")
+
+# Near the demo shop, ~2.6 km from the demo buyer's pin: far enough for a minutes-and-km ETA.
+FIX = {"lat": 39.9042, "lng": 116.4300, "accuracy": 8}
+
+
+@dataclass
+class World:
+    url: str
+    logins: dict
+    ids: dict = field(default_factory=dict)
+
+
+def seed_reviews_and_demands(env: dict) -> dict:
+    """A second merchant whose application waits for review; a demand of the demo buyer that
+    the demo shop has quoted on. Written through the app's own services."""
+    from webapp import create_app
+    from webapp.auth.services import find_by_login, register
+    from webapp.cli import demo_document, demo_id_number, demo_uscc
+    from webapp.config import TestConfig
+    from webapp.demands.posting import DemandInput, post_demand
+    from webapp.demands.quoting import QuoteInput, submit_quote
+    from webapp.extensions import db
+    from webapp.merchants.services import submit_application
+    from webapp.models import Role, utcnow
+    from webapp.uploads import clean_image
+
+    class Config(TestConfig):
+        SQLALCHEMY_DATABASE_URI = env["DATABASE_URL"]
+        UPLOAD_DIR = env["UPLOAD_DIR"]
+        KYC_ENCRYPTION_KEY = env["KYC_ENCRYPTION_KEY"]
+
+    app = create_app(Config)
+    with app.app_context():
+        merchant = register(*REVIEWED, "赵店长", Role.MERCHANT)
+        documents = {kind: clean_image(demo_document(kind, colour)) for kind, colour in (
+            ("id_front", (15, 118, 110)), ("id_back", (29, 78, 216)),
+            ("licence_photo", (185, 28, 28)))}
+        application = submit_application(
+            merchant, legal_name="赵小红", id_number=demo_id_number(), uscc=demo_uscc(),
+            mobile="13900003333", shop_name="A11y 蔬菜铺", handle_wish="a11y-veg",
+            province_code="11", city_code="1101", district_code="110105", street="光华路 9 号",
+            shop_address="北京市 市辖区 朝阳区 光华路 9 号", documents=documents)
+        now = utcnow()
+        demand = post_demand(find_by_login("buyer@example.com"), DemandInput(
+            title="阳光玫瑰葡萄 2 斤", description="周末聚会用，要新鲜的", category="produce",
+            quantity=2, budget_fen=8000, district_code="110105",
+            needed_by=now + timedelta(days=2), idempotency_key="a11y-demand-0001"))
+        submit_quote(find_by_login("merchant@example.com"), demand.id, QuoteInput(
+            product_id=None, title="阳光玫瑰葡萄 精选 1 斤", unit_price_fen=3500, quantity=2,
+            delivery_fee_fen=500, earliest_delivery=now + timedelta(hours=3),
+            valid_until=now + timedelta(days=1), note="今早到货"))
+        ids = {"application": application.id, "demand": demand.id}
+        db.session.remove()
+        db.engine.dispose()
+    return ids
+
+
+def build_world(tmp: Path, log_name: str):
+    """Demo data, plus: an order under way with one position (the tracking page), one at the
+    door (signing), a cart with a product (cart, checkout), a quoted demand, an application
+    waiting for review. Returns the running server and the world."""
+    env = live.base_env(f"sqlite:///{tmp / 'a11y.db'}")
+    live.flask(env, "db", "upgrade")
+    logins = demo_logins(live.flask(env, "seed-demo"))
+    ids = seed_reviews_and_demands(env)
+    server = live.start(env, ARTIFACTS.parent / log_name)
+    try:
+        base = server.url
+        buyer, _ = http_login(base, *logins["买家"])
+        merchant, _ = http_login(base, *logins["商家"])
+        courier, _ = http_login(base, *logins["骑手"])
+        ids["arrived"] = place_and_dispatch(base, buyer, merchant)
+        ids["tracking"] = place_and_dispatch(base, buyer, merchant)
+        for order_id, steps in ((ids["arrived"], ("start", "arrive")),
+                                (ids["tracking"], ("start",))):
+            for step in steps:
+                done = htmx_post(courier, base, f"/delivery/{order_id}/{step}",
+                                 f"/delivery/{order_id}")
+                assert done.status_code == 200, done.text
+        socket, _ = socket_for(courier, base)
+        try:
+            ack = socket.call("delivery:position", {"order_id": ids["tracking"], **FIX},
+                              timeout=10)
+            assert ack == {"ok": True}, ack
+        finally:
+            socket.disconnect()
+        token = csrf_token(buyer.get(f"{base}/s/fresh-fruit", timeout=10).text)
+        added = buyer.post(f"{base}/cart/add", timeout=10, data={
+            "csrf_token": token, "product_id": "3", "quantity": "1"},
+            headers={"HX-Request": "true", "X-CSRFToken": token})
+        assert added.status_code == 200, added.text
+        ids["checkout"] = re.search(r'href="(/orders/checkout/\d+)"', added.text)[1]
+        ids["product"] = re.search(r'href="(/p/\d+)"',
+                                   buyer.get(f"{base}/s/fresh-fruit", timeout=10).text)[1]
+    except BaseException:
+        server.stop()
+        raise
+    return server, World(base, logins, ids)

@@ -1,0 +1,254 @@
+"""A marketplace full of other people's things and intruders to try them with: what the victims
+own that nobody else may read, a way to see that nothing changed (the committed rows before
+and after a request), and for every route the victims' object to fill it with, its owner and
+a valid form, shared by the access matrix, the CSRF sweep and the fuzzers."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import sqlalchemy as sa
+from flask import g, url_for
+from hypothesis import strategies as st
+
+from tests.support.database import app_with_tables
+from tests.support.factories import window_value
+from tests.support.images import signature_data_url
+from webapp.config import TestConfig
+from webapp.extensions import db
+from webapp.models import utcnow
+
+HERE = "110105"  # 北京市 朝阳区: the victims' district, and merchant B's
+
+# What the victims own that nobody else may read, and who else may (the intruder's key).
+SECRETS = {
+    "recipient": ("收件人秘密甲", set()),
+    "recipient mobile": ("13700009999", set()),
+    "address text": ("秘密路 77 号", set()),
+    "buyer name": ("买家秘密甲", set()),
+    "signer": ("签收人秘密", set()),
+    "courier name": ("骑手秘密甲", set()),
+    "unpublished product": ("未上架秘密商品", set()),
+    "quote title": ("秘密报价商品", set()),
+    "quote note": ("秘密报价备注", set()),
+    "quote price": ("6543.21", set()),
+    # Approved shops of the demand's district see open demands (and quote on them).
+    "demand title": ("秘密需求标题", {"merchant"}),
+    "demand description": ("秘密需求描述", {"merchant"}),
+    # Reviewing real-name data is the admin's job.
+    "legal name": ("法人秘密甲", {"admin"}),
+    "pending legal name": ("待审法人秘密", {"admin"}),
+    "ID number (masked)": ("1101**********002X", {"admin"}),
+    "KYC mobile": ("13600008888", {"admin"}),
+}
+
+# Who tries: nobody, and one of each role owning none of the victims' things.
+INTRUDERS = ("anonymous", "buyer", "merchant", "unapproved", "courier", "admin")
+
+
+def leaks(response, intruder: str) -> list[str]:
+    """The victims' secrets found in the response (body and headers) that `intruder` may not see."""
+    text = response.get_data().decode("utf-8", "replace") + "\n" + str(response.headers)
+    return [name for name, (secret, allowed) in SECRETS.items()
+            if intruder not in allowed and secret in text]
+
+
+def snapshot() -> dict:
+    """Every committed row of every table (whatever a failed request left pending is dropped,
+    as the session's teardown does in production)."""
+    db.session.rollback()
+    return {table.name: sorted(map(repr, db.session.execute(sa.select(table)).all()))
+            for table in db.metadata.sorted_tables}
+
+
+def changed_tables(before: dict, after: dict) -> list[str]:
+    return [name for name in before if before[name] != after[name]]
+
+
+def _config(base=TestConfig, **settings):
+    return type("SecurityConfig", (base,), settings)
+
+
+def security_app(request, tmp_path, **settings):
+    """The app on in-memory SQLite, or on PostgreSQL with TEST_SUITE_DATABASE=postgresql (the
+    second pass of .ci/run), as every app fixture."""
+    for app in app_with_tables(_config(**settings), upload_dir=tmp_path / "uploads"):
+        # Requests share the app context the fixture holds, and Flask-WTF caches the session's
+        # CSRF token in `g`: forget it, or one client's token would be shown to the next.
+        @app.teardown_request
+        def forget_token(exc):
+            g.pop("csrf_token", None)
+
+        yield app
+
+
+# An object in the URL: filled with the victims' thing whose action would succeed for its
+# owner (see test_the_owner_may, which shows the fill is right).
+OBJECTS = {
+    "addresses.edit": lambda v: {"address_id": v.address.id},
+    "addresses.make_default": lambda v: {"address_id": v.address_default.id},
+    "addresses.delete": lambda v: {"address_id": v.address_delete.id},
+    "cart.quantity": lambda v: {"item_id": v.cart_item.id},
+    "cart.remove": lambda v: {"item_id": v.cart_item_remove.id},
+    "catalog.edit": lambda v: {"product_id": v.unpublished.id},
+    "catalog.publish": lambda v: {"product_id": v.unpublished.id},
+    # The unpublished product: its page and photo are its merchant's only.
+    "shops.product": lambda v: {"product_id": v.unpublished.id},
+    "shops.product_photo": lambda v: {"product_id": v.unpublished.id},
+    "orders.detail": lambda v: {"order_id": v.delivering.id},
+    "orders.accept": lambda v: {"order_id": v.placed.id},
+    "orders.refuse": lambda v: {"order_id": v.placed_refuse.id},
+    "orders.cancel": lambda v: {"order_id": v.placed_cancel.id},
+    "orders.assign": lambda v: {"order_id": v.accepted.id},
+    "orders.paid": lambda v: {"order_id": v.arrived.id},
+    "orders.sign": lambda v: {"order_id": v.arrived_sign.id},
+    "orders.signature": lambda v: {"order_id": v.completed.id},
+    "orders.proof": lambda v: {"order_id": v.completed.id},
+    "orders.live": lambda v: {"order_id": v.delivering.id},
+    "orders.photo": lambda v: {"order_id": v.completed.id, "kind": "line",
+                               "item_id": v.completed_line.id},
+    "orders.checkout": lambda v: {"shop_id": v.shop_a.id},
+    "delivery.detail": lambda v: {"order_id": v.delivering.id},
+    "delivery.start": lambda v: {"order_id": v.dispatched.id},
+    "delivery.arrive": lambda v: {"order_id": v.delivering.id},
+    "delivery.fail": lambda v: {"order_id": v.delivering_fail.id},
+    "demands.detail": lambda v: {"demand_id": v.demand.id},
+    "demands.photo": lambda v: {"demand_id": v.demand.id},
+    "demands.close": lambda v: {"demand_id": v.demand_close.id},
+    "demands.quote": lambda v: {"demand_id": v.demand_quote.id},
+    "demands.decline": lambda v: {"quote_id": v.quote.id},
+    "demands.withdraw": lambda v: {"quote_id": v.quote_withdraw.id},
+    "demands.edit_quote": lambda v: {"quote_id": v.quote_edit.id},
+    "demands.checkout": lambda v: {"quote_id": v.quote_checkout.id},
+    "admin.review": lambda v: {"application_id": v.pending[0].id},
+    "admin.reveal": lambda v: {"application_id": v.pending[0].id},
+    "admin.approve": lambda v: {"application_id": v.pending[0].id},
+    "admin.reject": lambda v: {"application_id": v.pending[1].id},
+    "admin.request_info": lambda v: {"application_id": v.pending[2].id},
+    "admin.suspend": lambda v: {"shop_id": v.shop_x.id},
+    "admin.reinstate": lambda v: {"shop_id": v.shop_suspended.id},
+    "merchants.document": lambda v: {"application_id": v.application_a.id, "kind": "id_front"},
+}
+
+# Who owns each object (the control), and which intruders may still use the route, and why.
+OWNER = {
+    **{e: "buyer_a" for e in ("addresses.edit", "addresses.make_default", "addresses.delete",
+                              "cart.quantity", "cart.remove", "orders.cancel", "orders.sign",
+                              "orders.checkout", "demands.close", "demands.decline",
+                              "demands.checkout")},
+    **{e: "merchant_a" for e in ("catalog.edit", "catalog.publish", "shops.product",
+                                 "shops.product_photo", "orders.accept", "orders.refuse",
+                                 "orders.assign", "orders.paid", "orders.signature",
+                                 "orders.proof", "orders.photo", "orders.live",
+                                 "demands.withdraw", "demands.edit_quote",
+                                 "merchants.document")},
+    **{e: "courier_a" for e in ("orders.detail", "delivery.detail", "delivery.start",
+                                "delivery.arrive", "delivery.fail")},
+    **{e: "buyer_a" for e in ("demands.detail", "demands.photo")},
+    **{e: "admin" for e in ("admin.review", "admin.reveal", "admin.approve", "admin.reject",
+                            "admin.request_info", "admin.suspend", "admin.reinstate")},
+    "demands.quote": "merchant",
+}
+
+
+def local_in(delta: timedelta) -> str:
+    """A datetime-local input's value `delta` from now."""
+    from webapp.demands.forms import to_local
+
+    return to_local(utcnow() + delta).strftime("%Y-%m-%dT%H:%M")
+
+
+def _quote_form(v):
+    local = local_in
+    return {"product_id": "", "item_title": "报价", "unit_price": "12.50", "quantity": "2",
+            "delivery_fee": "0", "earliest_delivery": local(timedelta(hours=3)),
+            "valid_until": local(timedelta(hours=20)), "note": ""}
+
+
+def _quote_checkout(app, v):
+    from webapp.demands.forms import quote_windows
+
+    with app.test_request_context():
+        window = quote_windows(v.quote_checkout)[0].value
+    return {"address_id": str(v.address.id), "window": window, "payment_method": "cod",
+            "note": "", "idempotency_key": "c" * 32}
+
+
+FORMS = {
+    "addresses.edit": lambda app, v: {
+        "contact_name": "改名", "mobile": "13912345678", "province": "11", "city": "1101",
+        "district": "110105", "street": "改过的路 1 号"},
+    "cart.quantity": lambda app, v: {"quantity": "3"},
+    "catalog.edit": lambda app, v: {"title": "改过的标题", "category": "produce",
+                                    "price": "9.90", "stock": "5", "stock_seen": "5"},
+    "catalog.publish": lambda app, v: {"published": "1"},
+    "orders.refuse": lambda app, v: {"reason": "缺货"},
+    "orders.cancel": lambda app, v: {"reason": "不想要了"},
+    "orders.assign": lambda app, v: {"courier_id": str(v.courier_a.id)},
+    "orders.sign": lambda app, v: {"signer_name": "张三", "signature": signature_data_url()},
+    "orders.checkout": lambda app, v: {
+        "address_id": str(v.address.id), "window": window_value(app, v.shop_a),
+        "payment_method": "cod", "note": "", "idempotency_key": "d" * 32},
+    "delivery.fail": lambda app, v: {"reason": "absent"},
+    "demands.quote": lambda app, v: _quote_form(v),
+    "demands.edit_quote": lambda app, v: _quote_form(v),
+    "demands.checkout": _quote_checkout,
+    "admin.reject": lambda app, v: {"note_legal_name": "姓名与证件不符", "comment": "请核对"},
+    "admin.request_info": lambda app, v: {"note_id_front": "照片不清楚", "comment": ""},
+    "admin.suspend": lambda app, v: {"reason": "违规"},
+}
+
+
+def rules(app):
+    return [rule for rule in app.url_map.iter_rules()]
+
+
+def path_for(app, endpoint: str, values: dict) -> str:
+    with app.test_request_context():
+        return url_for(endpoint, **values)
+
+
+# Who sends the routes without an object in the URL, and a form that would go through.
+SENDERS = {
+    "auth.login": ("anonymous", lambda v: {"login": v.buyer_a.email, "password": "password123"}),
+    "auth.register": ("anonymous", lambda v: {
+        "role": "buyer", "display_name": "新人", "email": "new@example.com",
+        "password": "password123", "confirm": "password123"}),
+    "auth.logout": ("buyer_a", lambda v: {}),
+    "i18n.switch": ("anonymous", lambda v: {"code": "en", "next": "/"}),
+    "addresses.new": ("buyer_a", lambda v: {
+        "contact_name": "李四", "mobile": "13912345678", "province": "11", "city": "1101",
+        "district": "110105", "street": "新路 2 号"}),
+    "cart.add": ("buyer_a", lambda v: {"product_id": str(v.product_2.id), "quantity": "1"}),
+    "catalog.products": ("merchant_a", lambda v: {"title": "新商品", "category": "produce",
+                                                  "price": "3.50", "stock": "4"}),
+    "demands.new": ("buyer_a", lambda v: {
+        "title": "要一箱苹果", "category": "produce", "quantity": "1", "province": "11",
+        "city": "1101", "district": "110105", "needed_by": local_in(timedelta(days=1)),
+        "idempotency_key": "e" * 32}),
+    "merchants.apply": ("unapproved", lambda v: {"legal_name": "王五", "action": "draft"}),
+    "merchants.couriers": ("merchant_a", lambda v: {
+        "display_name": "新骑手", "mobile": "13812345678", "password": "password123"}),
+    "merchants.shop_settings": ("merchant_a", lambda v: {"name": "改名的店"}),
+    "merchants.delivery_settings": ("merchant_a", lambda v: {
+        "slots": "9-11", "delivery_days": "3", "delivery_lead_minutes": "60",
+        "delivery_fee": "5"}),
+}
+
+
+NUMBERS = ["0", "-1", "-0", "1.5", "12.345", "0.001", "1e309", "-1e309", "NaN", "inf",
+           "-Infinity", "9" * 40, str(2**31), str(2**63), str(-(2**63) - 1), "1,000", "¥5",
+           " 7 ", "0x10", "１２"]
+
+NASTY = ["", " ", "' OR 1=1 --", "1; DROP TABLE user; --", "<script>alert(1)</script>",
+         "{{7*7}}", "../../etc/passwd", "%00", "\u202e\u0646", "😀" * 50, "汉" * 5000,
+         "A" * 20_000, "true", "on", "null", "[]", "{}", "2099-13-40T25:61",
+         "1970-01-01T00:00", "2099-01-01T10:00", "\r\n", "\t"]
+
+# Roughly one value in five has a NUL byte, which PostgreSQL cannot store in text.
+HOSTILE_TEXT = st.one_of(
+    st.sampled_from(NUMBERS),
+    st.sampled_from(NASTY),
+    st.text(max_size=20).map(lambda s: f"{s}\x00{s}"),
+    st.text(max_size=40),
+    st.one_of(st.integers().map(str), st.floats(allow_nan=True, allow_infinity=True).map(str)),
+)
