@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from flask import Flask
-from flask_babel import gettext
 from flask_login import current_user
 
 from webapp.admin.services import AUDIT_LABELS, FIELD_LABELS
@@ -11,7 +10,7 @@ from webapp.catalog.categories import CATEGORIES
 from webapp.i18n import TranslatedLabels
 from webapp.models import Role, Status
 from webapp.models.order import PAYMENT_LABELS, PAYMENT_STATUS_LABELS
-from webapp.orders.events import describe
+from webapp.orders.events import describe, reason_text, translated
 from webapp.orders.proof import proof_intact
 from webapp.orders.queries import BOARD_COLUMNS
 from webapp.orders.reasons import (
@@ -49,8 +48,10 @@ def register(app: Flask) -> None:
     app.jinja_env.filters.update(
         yuan=yuan, local_time=local_time, waited=waited, masked_mobile=masked_mobile,
         # Chinese text that comes from Python data (a tab's label, a picked reason): shown in
-        # the page's language. Plain gettext, not Jinja's `_`: no %-formatting, no Markup.
-        translate=gettext,
+        # the page's language. Not Jinja's `_`: no %-formatting, no Markup, "" stays "".
+        translate=translated,
+        # A rejected line's reason and note (or, in an older proof, both in one string).
+        reason_text=reason_text,
         # An order event (a kind and its parameters), worded in the page's language.
         event_text=describe,
     )

@@ -48,6 +48,10 @@ def _paid(note: str):
     if m:
         return {"method": PAYMENT_CODES.get(m.group(1), m.group(1)), "amount_fen": _fen(m, 2),
                 "refused_fen": 0}
+    # Before the amount was recorded (paid_fen), the note named only the method.
+    m = re.fullmatch(r"已收款：(.+)", note)
+    if m:
+        return {"method": PAYMENT_CODES.get(m.group(1), m.group(1))}
     return None
 
 
@@ -61,9 +65,8 @@ def _signed(note: str):
 
 def _failed(note: str):
     reason, _, text = note.partition("：")
-    if reason in FAIL_CODES:
-        return {"reason": FAIL_CODES[reason], "note": text}
-    return {"reason": "", "note": note}
+    # A reason from the list as its code; before the list, the courier's own words as typed.
+    return {"reason": FAIL_CODES.get(reason, reason), "note": text}
 
 
 def _typed(action, from_status, note, total_fen):
@@ -105,7 +108,7 @@ def upgrade():
     bind = op.get_bind()
     rows = bind.execute(sa.text(
         'SELECT e.id, e.action, e.from_status, e.note, o.total_fen FROM order_event e '
-        'JOIN "order" o ON o.id = e.order_id')).all()
+        'LEFT JOIN "order" o ON o.id = e.order_id')).all()
     for row in rows:
         kind, params = _typed(row.action, row.from_status, row.note, row.total_fen)
         bind.execute(sa.text('UPDATE order_event SET kind = :kind, params = :params '
@@ -144,8 +147,10 @@ def _note(kind: str, params: dict) -> str:
     if "text" in params:
         return params["text"]
     if kind == "paid":
-        text = f"已收款：{PAYMENT_WORDS.get(params.get('method'), params.get('method'))} " \
-               f"{_yuan(params.get('amount_fen'))}"
+        method = PAYMENT_WORDS.get(params.get('method'), params.get('method'))
+        if "amount_fen" not in params:
+            return f"已收款：{method}"
+        text = f"已收款：{method} {_yuan(params.get('amount_fen'))}"
         return text + (f"（已扣除拒收 {_yuan(params['refused_fen'])}）"
                        if params.get('refused_fen') else "")
     if kind == "failed":
@@ -158,7 +163,7 @@ def _note(kind: str, params: dict) -> str:
 
 def downgrade():
     with op.batch_alter_table('order_event', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('note', sa.Text(), nullable=False, server_default=''))
+        batch_op.add_column(sa.Column('note', sa.Text(), nullable=True))
     bind = op.get_bind()
     for row in bind.execute(sa.text('SELECT id, kind, params FROM order_event')).all():
         params = row.params if isinstance(row.params, dict) else json.loads(row.params or "{}")
@@ -169,6 +174,7 @@ def downgrade():
         bind.execute(sa.text('UPDATE order_line SET reject_reason = :reason WHERE id = :id'),
                      {"reason": f"{row.reject_reason}：{row.reject_note}"[:200], "id": row.id})
     with op.batch_alter_table('order_event', schema=None) as batch_op:
+        batch_op.alter_column('note', existing_type=sa.Text(), nullable=False)  # as 0001 made it
         batch_op.drop_column('params')
         batch_op.drop_column('kind')
     with op.batch_alter_table('order_line', schema=None) as batch_op:

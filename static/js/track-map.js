@@ -1,9 +1,30 @@
-// The buyer's live map: the courier's marker, the trail and the destination, with the ETA the
-// server computes (worded here, in the page's language). Positions are stored in WGS-84; tiles in GCJ-02 (data-crs="gcj02", Chinese
-// providers) get every point shifted for display. The map works without tiles.
+// The buyer's live map: the courier's marker, the trail and the destination, with the ETA from
+// the server's numbers (worded here, the one place, in the page's language). Positions are
+// stored in WGS-84; tiles in GCJ-02 (data-crs="gcj02", Chinese providers) get every point
+// shifted for display. The map works without tiles.
 (function () {
   "use strict";
   var t = window.i18n.t;
+  var etaLine = document.getElementById("track-eta");
+  var arriving = document.getElementById("track-arriving");
+
+  // The ETA line in this page's language, from the numbers: the one place it is worded.
+  function etaText(eta) {
+    var d = eta.distance_m;
+    if (eta.arriving) return t("eta.arriving", { m: Math.max(50, Math.round(d / 50) * 50) });
+    var minutes = Math.max(1, Math.ceil(eta.seconds / 60));
+    return d >= 1000 ? t("eta.km", { minutes: minutes, km: (d / 1000).toFixed(1) })
+                     : t("eta.m", { minutes: minutes, m: Math.round(d / 10) * 10 });
+  }
+
+  // The numbers the page was rendered with, worded at once: before any socket, and even if the
+  // map library did not load.
+  if (etaLine && etaLine.dataset.distanceM) {
+    var first = { distance_m: parseFloat(etaLine.dataset.distanceM),
+                  seconds: parseFloat(etaLine.dataset.seconds), arriving: etaLine.dataset.arriving === "1" };
+    etaLine.textContent = etaText(first);
+    if (arriving) arriving.hidden = !first.arriving;
+  }
 
   var toGcj02 = window.Gcj02.toGcj02;
 
@@ -11,8 +32,6 @@
   if (!el || typeof window.L === "undefined") return;
   var orderId = parseInt(el.dataset.order, 10);
   var note = document.getElementById("track-note");
-  var etaLine = document.getElementById("track-eta");
-  var arriving = document.getElementById("track-arriving");
   var FINAL = (el.dataset.final || "").split(" ");  // the state machine's, from the page
   var gcj = el.dataset.crs === "gcj02";
   function shown(lat, lng) { return gcj ? toGcj02(lat, lng) : [lat, lng]; }
@@ -93,25 +112,10 @@
     delete el.dataset.lng;
   }
 
-  // The ETA line in this page's language, from the numbers: the one place it is worded.
-  function etaText(eta) {
-    var d = eta.distance_m;
-    if (eta.arriving) return t("eta.arriving", { m: Math.max(50, Math.round(d / 50) * 50) });
-    var minutes = Math.max(1, Math.ceil(eta.seconds / 60));
-    return d >= 1000 ? t("eta.km", { minutes: minutes, km: (d / 1000).toFixed(1) })
-                     : t("eta.m", { minutes: minutes, m: Math.round(d / 10) * 10 });
-  }
-
   function showEta(eta) {
     if (etaLine) same(etaLine, eta ? etaText(eta) : dest ? "" : t("track.no_pin"));
     if (arriving) arriving.hidden = !(eta && eta.arriving);
     el.dataset.arriving = eta && eta.arriving ? "1" : "0";
-  }
-
-  // The numbers the page was rendered with, worded at once (before any socket).
-  if (etaLine && etaLine.dataset.distanceM) {
-    showEta({ distance_m: parseFloat(etaLine.dataset.distanceM),
-              seconds: parseFloat(etaLine.dataset.seconds), arriving: etaLine.dataset.arriving === "1" });
   }
 
   function follow(status) {

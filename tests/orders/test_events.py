@@ -126,7 +126,8 @@ def test_an_odd_or_unread_event_still_reads(app, kind, params, zh, en):
 
 @pytest.mark.parametrize("reason, note, zh, en", [
     ("商品破损", "两盒都压坏了", "商品破损：两盒都压坏了", "Damaged: 两盒都压坏了"),
-    ("商品破损：两盒都压坏了", None, "商品破损：两盒都压坏了", "Damaged: 两盒都压坏了"),  # a proof from before 0008
+    # A proof signed before 0008: the reason and the words in one string.
+    ("商品破损：两盒都压坏了", None, "商品破损：两盒都压坏了", "Damaged: 两盒都压坏了"),
     ("太贵了：不要", None, "太贵了：不要", "太贵了：不要"),
     ("", "", "", ""),
 ])

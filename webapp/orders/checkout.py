@@ -1,5 +1,6 @@
-"""Placing an order, from a shop's cart or from an accepted quote: one builder for the order and
-one stock-taking function for both paths, each line's stock taken by a conditional UPDATE."""
+"""Placing an order, from a shop's cart or from an accepted quote: one builder for the order
+(new_order, add_order) and one stock-taking function (take_stock) for both paths, each line's
+stock taken by a conditional UPDATE."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -100,10 +101,9 @@ def take_stock(product_id: int, quantity: int, title: str, *, name_it: bool = Tr
     raise OutOfStock(max(now.stock, 0) if now else 0, title if name_it else None)
 
 
-def build_order(buyer: User, shop_id: int, terms: Terms, lines: list[OrderLine], *,
-                delivery_fee_fen: int, quote_id: int | None = None) -> Order:
-    """The order with its lines, totals and first event, added to the session and announced to
-    the shop once the caller commits. Stock is the caller's: taken before this."""
+def new_order(buyer: User, shop_id: int, terms: Terms, quote_id: int | None = None) -> Order:
+    """The order the terms describe, not yet stored: made before any stock is taken, so a bad
+    window or payment method refuses the order with nothing written."""
     destination = terms.destination
     order = Order(
         buyer_id=buyer.id, shop_id=shop_id, status=Status.PLACED, quote_id=quote_id,
@@ -113,15 +113,21 @@ def build_order(buyer: User, shop_id: int, terms: Terms, lines: list[OrderLine],
         dest_lat=destination.lat, dest_lng=destination.lng, note=(terms.note or "").strip(),
         idempotency_key=terms.idempotency_key)
     order.window_start, order.window_end = parse_window(terms.window)
+    return order
+
+
+def add_order(order: Order, lines: list[OrderLine], delivery_fee_fen: int) -> Order:
+    """Store the order with its lines, totals and first event, and announce it to the shop once
+    the caller commits. The stock is the caller's: taken before this."""
     order.lines.extend(lines)
     order.items_fen = sum(line.subtotal_fen for line in lines)
     order.delivery_fee_fen = delivery_fee_fen
     order.total_fen = order.items_fen + delivery_fee_fen
-    kind, params = ((EventKind.PLACED_FROM_QUOTE, {"quote": quote_id}) if quote_id is not None
-                    else (EventKind.PLACED, {}))
+    kind, params = ((EventKind.PLACED_FROM_QUOTE, {"quote": order.quote_id})
+                    if order.quote_id is not None else (EventKind.PLACED, {}))
     # The event rides on the order: one flush writes the order, its lines and its event.
-    order.events.append(OrderEvent(actor_id=buyer.id, action=None, kind=kind, params=params,
-                                   from_status=None, to_status=Status.PLACED))
+    order.events.append(OrderEvent(actor_id=order.buyer_id, action=None, kind=kind,
+                                   params=params, from_status=None, to_status=Status.PLACED))
     db.session.add(order)
     db.session.flush()
     emit_after_commit(db.session, "order:placed", {"id": order.id, "status": "placed"},
@@ -216,14 +222,14 @@ def _place_order(buyer: User, shop_id: int, lines: dict[int, int] | None, terms:
     # Refuse what the read already shows before writing anything; the UPDATEs below decide.
     if (refusal := _refusal(lines, products)) is not None:
         raise refusal
+    order = new_order(buyer, shop.id, terms)
     order_lines = []
     for product_id, quantity in sorted(lines.items()):
         product = products[product_id]
         take_stock(product.id, quantity, product.title, name_it=len(lines) > 1)
         order_lines.append(OrderLine(product_id=product.id, title=product.title,
                                      unit_price_fen=product.price_fen, quantity=quantity))
-    order = build_order(buyer, shop.id, terms, order_lines,
-                        delivery_fee_fen=shop.delivery_fee_fen)
+    add_order(order, order_lines, shop.delivery_fee_fen)
     if from_cart:
         db.session.execute(delete(CartItem).where(CartItem.user_id == buyer.id,
                                                   CartItem.product_id.in_(list(lines))))
@@ -240,10 +246,10 @@ def place_quote_order(buyer: User, quote, *, destination: Destination, window: s
     takes its stock like a cart line; a short stock rolls the whole transaction back, claims
     included. A free-text item is a line without a product.
     """
-    terms = Terms(destination, window, payment_method, idempotency_key, note)
+    order = new_order(buyer, quote.shop_id, Terms(destination, window, payment_method,
+                                                  idempotency_key, note), quote_id=quote.id)
     if quote.product_id is not None:
         take_stock(quote.product_id, quote.quantity, quote.title, in_cart=False)
     line = OrderLine(product_id=quote.product_id, title=quote.title[:80],
                      unit_price_fen=quote.unit_price_fen, quantity=quote.quantity)
-    return build_order(buyer, quote.shop_id, terms, [line],
-                       delivery_fee_fen=quote.delivery_fee_fen, quote_id=quote.id)
+    return add_order(order, [line], quote.delivery_fee_fen)

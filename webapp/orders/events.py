@@ -10,7 +10,7 @@ from flask_babel import gettext
 
 from webapp.i18n import N_
 from webapp.models.order import PAYMENT_LABELS, EventKind, OrderEvent
-from webapp.orders.reasons import FAIL_REASONS
+from webapp.orders.reasons import FAIL_REASONS, REJECT_REASONS
 from webapp.web import yuan
 
 K = EventKind
@@ -39,27 +39,60 @@ OPTIONAL = {K.REFUSED_BY_SHOP: "reason", K.CANCELLED_BY_BUYER: "reason",
             K.CANCELLED_BY_SHOP: "reason", K.FAILED: "note", K.PAID: "refused_fen"}
 
 
-def _words(params: dict) -> dict[str, str]:
+def translated(message: str | None) -> str:
+    """A stored message id (a picked reason, a label) in the reader's language; text typed by a
+    person comes back as it is. Empty stays empty (gettext("") is the catalog's header)."""
+    return gettext(message) if message else ""
+
+
+def reason_text(reason: str | None, note: str | None = None) -> str:
+    """A rejected line's reason and the buyer's words: "Damaged: both boxes crushed".
+
+    Before migration 0008 both were one string ("商品破损：压坏了"), as proofs signed then still
+    hold; such a string is split at its first "：" when the part before it is a known reason.
+    """
+    reason = reason or ""
+    if note is None:
+        head, colon, rest = reason.partition("：")
+        if colon and head in REJECT_REASONS:
+            reason, note = head, rest
+    words = translated(reason)
+    return f"{words}{gettext('：')}{note}" if note else words
+
+
+def _money(value) -> str:
+    return yuan(value) if isinstance(value, int) and not isinstance(value, bool) else str(value)
+
+
+def _words(kind: EventKind, params: dict) -> dict[str, str]:
     """The parameters as the reader sees them: money in yuan, codes and picked reasons worded."""
     words = {key: str(value) for key, value in params.items()}
     for key in ("amount_fen", "refused_fen"):
         if key in params:
-            words[key.removesuffix("_fen")] = yuan(params[key])
+            words[key.removesuffix("_fen")] = _money(params[key])
     if "method" in params:
-        words["method"] = gettext(PAYMENT_LABELS.get(params["method"], str(params["method"])))
+        words["method"] = translated(PAYMENT_LABELS.get(params["method"], str(params["method"])))
     if "reason" in params:
         reason = str(params["reason"])
-        words["reason"] = gettext(FAIL_REASONS.get(reason, reason)) if reason else ""
+        # Only a failure's reason is a code; a shop's typed reason "absent" stays as typed.
+        words["reason"] = translated(FAIL_REASONS.get(reason, reason) if kind is K.FAILED
+                                     else reason)
     return words
 
 
 def describe(event: OrderEvent) -> str:
-    """What `event` says, in the current request's language."""
-    plain, detailed = WORDING[EventKind(event.kind)]
-    params = event.params or {}
-    if detailed is not None and params.get(OPTIONAL[event.kind]):
+    """What `event` says, in the current request's language; never raises on odd parameters."""
+    kind = EventKind(event.kind)
+    plain, detailed = WORDING[kind]
+    params = event.params if isinstance(event.params, dict) else {}
+    if detailed is not None and params.get(OPTIONAL[kind]):
         plain = detailed
-    words = _words(params)
+    if "text" in params:
+        # A sentence migration 0008 could not read: shown as it was stored, after the wording
+        # when that names nothing it would miss.
+        text = str(params["text"])
+        return f"{gettext(plain)}{gettext('：')}{text}" if "%(" not in plain and text else text
+    words = _words(kind, params)
     # A wording names only what its kind records; a missing fact reads as empty, never a crash.
     return gettext(plain, **{key: words.get(key, "") for key in _names(plain)})
 
