@@ -9,6 +9,7 @@ import re
 import stat
 import struct
 import time
+import warnings
 import zipfile
 import zlib
 
@@ -238,9 +239,18 @@ def test_a_decompression_bomb_is_refused_without_decoding_it():
     assert time.perf_counter() - started < 1
 
 
-def test_pillows_own_bomb_warning_is_a_refusal_too():
-    # 90 MP: over Pillow's warning threshold (~89.5 MP), under its error threshold.
-    assert rejected(bilevel_png(10000, 9000), max_pixels=10**9) == TOO_LARGE
+@pytest.mark.parametrize("action", ["error", "ignore"])
+def test_pillows_own_bomb_warning_is_a_refusal_too(action):
+    # 90 MP: over Pillow's warning threshold (~89.5 MP), under its error threshold. Refused
+    # whatever the warning filters are when it runs: by the warning turned into an exception
+    # (pytest's filterwarnings = error), and by the size check where the warning is only shown
+    # or ignored, as in production. (It used to pass only under the first, so it failed whenever
+    # the filters in force were not pytest's own, and decoded all 90 MP in the meantime.)
+    with warnings.catch_warnings():
+        warnings.simplefilter(action, Image.DecompressionBombWarning)
+        started = time.perf_counter()
+        assert rejected(bilevel_png(10000, 9000), max_pixels=10**9) == TOO_LARGE
+        assert time.perf_counter() - started < 1  # refused before decoding
 
 
 def test_over_the_pixel_limit_is_refused_before_decoding():

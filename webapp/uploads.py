@@ -93,8 +93,9 @@ def clean_image(source: BinaryIO | bytes | None, *, max_bytes: int | None = None
         raise
     # Pillow warns past MAX_IMAGE_PIXELS and raises past twice that, both inside Image.open and
     # before our own size check. Where warnings are errors (the tests) the warning arrives as an
-    # exception; elsewhere it is only logged and the size check in _reencode says no. Changing the
-    # warning filters here instead would not be thread-safe.
+    # exception; elsewhere it is only logged and the size check in _reencode, which counts
+    # Pillow's threshold too, says no: the same answer whatever the warning filters of the
+    # moment. Changing the warning filters here instead would not be thread-safe.
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise UploadRejected(TOO_LARGE) from None
     except UnidentifiedImageError:
@@ -131,8 +132,10 @@ def _reencode(raw: bytes, max_pixels: int) -> CleanImage:
         if fmt is None:
             raise UploadRejected(NOT_AN_IMAGE)
         width, height = image.size
-        # Before load(): a small file may declare a huge canvas (a decompression bomb).
-        if width < 1 or height < 1 or width * height > max_pixels:
+        # Before load(): a small file may declare a huge canvas (a decompression bomb). Past
+        # Pillow's own threshold too, where Image.open only warned.
+        limit = min(max_pixels, Image.MAX_IMAGE_PIXELS or max_pixels)
+        if width < 1 or height < 1 or width * height > limit:
             raise UploadRejected(TOO_LARGE)
         image.load()  # every pixel now, so a truncated or corrupt file fails here
         ImageOps.exif_transpose(image, in_place=True)
