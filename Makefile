@@ -1,5 +1,7 @@
 # make run   install what is missing, migrate, seed demo data if empty, serve on 127.0.0.1:5000
 # make test  install test dependencies (and Debian's chromium), lint (ruff), run the whole suite
+# make fuzz  the fuzzers (tests marked fuzz) at length: Hypothesis profile "long", 200 examples
+#            a test and new ones each run, about half an hour (make test runs profile "ci")
 # make bench run the benchmarks under bench/
 # make scale two app processes behind nginx on 127.0.0.1:8080 over PostgreSQL and Redis
 #            (deploy/README.md; SCALE_DATABASE_URL / SCALE_REDIS_URL override the defaults)
@@ -9,7 +11,7 @@ BIN    := $(VENV)/bin
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 export FLASK_APP := webapp
 
-.PHONY: run test bench scale chromium nginx clean catalogs messages
+.PHONY: run test fuzz bench scale chromium nginx clean catalogs messages
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -53,10 +55,13 @@ run: $(VENV)/.runtime instance/secret_key instance/kyc_key catalogs
 	echo "Serving on http://127.0.0.1:5000 (Ctrl-C to stop)" && \
 	exec $(BIN)/gunicorn -c deploy/gunicorn.conf.py wsgi:app
 
+# Chromium, and a Chinese font for it: without one every Chinese page renders as empty boxes,
+# and the layout tests would measure boxes instead of the glyphs our users see.
 chromium:
-	@command -v chromium >/dev/null 2>&1 || \
-	  ( $(SUDO) apt-get install -y --no-install-recommends chromium || \
-	    ( $(SUDO) apt-get update && $(SUDO) apt-get install -y --no-install-recommends chromium ) )
+	@( command -v chromium >/dev/null 2>&1 && fc-list :lang=zh 2>/dev/null | grep -q . ) || \
+	  ( $(SUDO) apt-get install -y --no-install-recommends chromium fonts-noto-cjk || \
+	    ( $(SUDO) apt-get update && \
+	      $(SUDO) apt-get install -y --no-install-recommends chromium fonts-noto-cjk ) )
 
 nginx:
 	@command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || \
@@ -71,6 +76,10 @@ node_modules/.installed: package.json package-lock.json
 test: $(VENV)/.dev chromium nginx catalogs node_modules/.installed
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest tests
+
+# Failing examples are kept in .hypothesis/ and tried first the next time.
+fuzz: $(VENV)/.dev catalogs
+	$(BIN)/python -m pytest tests -m fuzz --hypothesis-profile=long
 
 bench: $(VENV)/.dev
 	$(BIN)/python -m pytest bench -q -s -p no:cacheprovider
