@@ -2,6 +2,7 @@
 import io
 import re
 
+import pytest
 from sqlalchemy import select
 
 from tests.support.images import jpeg_bytes, signature_data_url
@@ -19,6 +20,8 @@ from webapp.models import (
     User,
 )
 from webapp.orders.proof import proof_digest
+
+pytestmark = pytest.mark.db  # run again on PostgreSQL by .ci/run's second pass
 
 VALID_ID = "11010519491231002X"
 VALID_USCC = "91350100M000100Y43"

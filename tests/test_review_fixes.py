@@ -19,6 +19,8 @@ from webapp.models import Delivery, Order, Status, TrackPoint, utcnow
 from webapp.orders import signing as order_signing
 from webapp.web import safe_next
 
+pytestmark = pytest.mark.db  # run again on PostgreSQL by .ci/run's second pass
+
 
 @pytest.mark.parametrize("target", [
     "/\t/evil.example", "/\n/evil.example", "//evil.example", "/\\evil.example",

@@ -15,6 +15,8 @@ from webapp.config import TestConfig
 from webapp.extensions import db
 from webapp.shared_pages import FLAG, SharedPages
 
+pytestmark = pytest.mark.db  # run again on PostgreSQL by .ci/run's second pass
+
 
 @pytest.fixture
 def statements(app):

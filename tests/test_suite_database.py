@@ -1,10 +1,13 @@
 """The suite's own database mode (tests/conftest.py): in-memory SQLite by default, PostgreSQL with
 TEST_SUITE_DATABASE=postgresql, and every test starting from empty tables with ids from 1."""
+import pytest
 from sqlalchemy import func, select
 
 from tests.support.database import ON_POSTGRES, app_with_tables
 from webapp.extensions import db
 from webapp.models import Role, User
+
+pytestmark = pytest.mark.db  # run again on PostgreSQL by .ci/run's second pass
 
 
 def test_the_app_fixture_runs_on_the_chosen_database(app):

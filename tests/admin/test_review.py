@@ -21,6 +21,8 @@ from webapp.models import (
     ShopStatus,
 )
 
+pytestmark = pytest.mark.db  # run again on PostgreSQL by .ci/run's second pass
+
 VALID_ID = "11010519491231002X"
 
 

@@ -1,5 +1,6 @@
 """Review regressions: Enter must not approve, re-approval updates the shop, only current
 versions are queued, a taken wish gets its nearest free variant."""
+import pytest
 from sqlalchemy import func, select
 
 from tests.support.factories import submit_complete
@@ -7,6 +8,8 @@ from tests.support.helpers import HX, url
 from webapp.admin import services as admin
 from webapp.extensions import db
 from webapp.models import AuditLog, Role, Shop
+
+pytestmark = pytest.mark.db  # run again on PostgreSQL by .ci/run's second pass
 
 
 def test_the_first_submit_button_of_the_decision_form_does_nothing(app, client, login_as,

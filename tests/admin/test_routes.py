@@ -16,6 +16,8 @@ from tests.support.helpers import (
 from webapp.extensions import db
 from webapp.models import ApplicationStatus, MerchantApplication, Role, Shop
 
+pytestmark = pytest.mark.db  # run again on PostgreSQL by .ci/run's second pass
+
 VALID_ID = "11010519491231002X"
 
 

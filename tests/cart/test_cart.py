@@ -21,6 +21,8 @@ from tests.support.helpers import (
 from webapp.extensions import db
 from webapp.models import CartItem, Order, Role
 
+pytestmark = pytest.mark.db  # run again on PostgreSQL by .ci/run's second pass
+
 
 def quantities(buyer) -> dict[int, int]:
     """{product id: quantity} of the buyer's cart, read from the database."""

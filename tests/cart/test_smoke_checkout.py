@@ -3,9 +3,13 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from tests.support.helpers import HX, assert_fragment, assert_htmx_redirect, assert_page, url
 from webapp.extensions import db
 from webapp.models import Address, CartItem, Order, Product
+
+pytestmark = pytest.mark.db  # run again on PostgreSQL by .ci/run's second pass
 
 
 def test_cart_address_checkout_makes_one_order_and_empties_the_cart(app, client, login_as, world,

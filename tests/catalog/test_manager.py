@@ -25,6 +25,8 @@ from tests.support.images import encode, exif_with_gps, jpeg_bytes, photo
 from webapp.extensions import db
 from webapp.models import Product
 
+pytestmark = pytest.mark.db  # run again on PostgreSQL by .ci/run's second pass
+
 NEW_PRODUCT = {"title": "有机西兰花", "description": "当天采摘", "category": "produce",
                "price": "8.80", "stock": "3", "low_stock_at": "2", "published": "y"}
 

@@ -7,6 +7,8 @@ from tests.support.delivery import events, here
 from webapp.extensions import db, socketio
 from webapp.models import Delivery, Status, TrackPoint
 
+pytestmark = pytest.mark.db  # run again on PostgreSQL by .ci/run's second pass
+
 
 @pytest.fixture
 def statements(app):

@@ -12,6 +12,8 @@ from webapp.extensions import db
 from webapp.models import Delivery, Order, Status, TrackPoint, utcnow
 from webapp.orders import signing as order_signing
 
+pytestmark = pytest.mark.db  # run again on PostgreSQL by .ci/run's second pass
+
 DEST = (39.9087, 116.4605)
 
 

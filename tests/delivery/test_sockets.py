@@ -10,6 +10,8 @@ from webapp.config import TestConfig
 from webapp.extensions import db, socketio
 from webapp.models import Delivery, Status, TrackPoint
 
+pytestmark = pytest.mark.db  # run again on PostgreSQL by .ci/run's second pass
+
 
 def track_points() -> int:
     return db.session.scalar(select(func.count(TrackPoint.id)))

@@ -29,6 +29,8 @@ from webapp.models import (
 from webapp.orders.checkout import Destination
 from webapp.web import Conflict
 
+pytestmark = pytest.mark.db  # run again on PostgreSQL by .ci/run's second pass
+
 
 def race(url: str, shops: int, same_quote: bool = False) -> tuple[list[str], dict]:
     """`shops` shops quote on one demand; the buyer's `shops` tabs each accept one (or all the

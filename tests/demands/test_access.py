@@ -13,6 +13,8 @@ from webapp.extensions import db
 from webapp.models import Quote
 from webapp.uploads import clean_image
 
+pytestmark = pytest.mark.db  # run again on PostgreSQL by .ci/run's second pass
+
 
 @pytest.fixture
 def scene(market, post, offer):

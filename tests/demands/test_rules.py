@@ -26,6 +26,8 @@ from webapp.models import (
 from webapp.orders.checkout import OutOfStock
 from webapp.web import Conflict, ServiceError
 
+pytestmark = pytest.mark.db  # run again on PostgreSQL by .ci/run's second pass
+
 
 def count(model) -> int:
     return db.session.scalar(select(func.count(model.id)))

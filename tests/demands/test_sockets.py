@@ -8,6 +8,8 @@ from tests.support.demands import ELSEWHERE, quote_input
 from webapp.demands import decisions, quoting, rules
 from webapp.orders.checkout import OutOfStock
 
+pytestmark = pytest.mark.db  # run again on PostgreSQL by .ci/run's second pass
+
 
 def events(socket, name: str) -> list[dict]:
     return [m["args"][0] for m in socket.get_received() if m["name"] == name]

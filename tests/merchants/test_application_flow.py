@@ -32,6 +32,8 @@ from webapp.extensions import db
 from webapp.merchants import services
 from webapp.models import ApplicationStatus, AuditLog, MerchantApplication, Role
 
+pytestmark = pytest.mark.db  # run again on PostgreSQL by .ci/run's second pass
+
 VALID_ID = "11010519491231002X"
 
 

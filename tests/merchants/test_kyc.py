@@ -11,6 +11,8 @@ from webapp.merchants.forms import SubmitApplicationForm
 from webapp.merchants.services import mask_id_number, reveal_id_number
 from webapp.models import Role
 
+pytestmark = pytest.mark.db  # run again on PostgreSQL by .ci/run's second pass
+
 VALID_ID = "11010519491231002X"
 VALID_USCC = "91110000600037341L"
 

@@ -8,6 +8,8 @@ from webapp.extensions import db
 from webapp.models import Order, OrderEvent, Product, Status
 from webapp.orders import actions as order_actions
 
+pytestmark = pytest.mark.db  # run again on PostgreSQL by .ci/run's second pass
+
 
 def test_the_shop_must_say_why_it_cancels_an_accepted_order(app, client, login_as, world, place):
     order = place(world.buyer, world.product, 2)

@@ -31,6 +31,8 @@ from webapp.models import CartItem, Order, OrderEvent, OrderLine, Product, Role,
 from webapp.orders import checkout as order_checkout
 from webapp.shops.windows import delivery_windows
 
+pytestmark = pytest.mark.db  # run again on PostgreSQL by .ci/run's second pass
+
 
 def count_orders() -> int:
     return db.session.scalar(select(func.count(Order.id)))

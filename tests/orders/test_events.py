@@ -13,6 +13,8 @@ from webapp.extensions import db
 from webapp.models import EventKind, OrderEvent, Status
 from webapp.orders.events import describe, reason_text
 
+pytestmark = pytest.mark.db  # run again on PostgreSQL by .ci/run's second pass
+
 # kind -> (parameters as the services record them, the Chinese line, the English line)
 EVENTS = {
     EventKind.PLACED: ({}, "买家下单", "Order placed by the buyer"),

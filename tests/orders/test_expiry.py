@@ -1,12 +1,15 @@
 """Orders the shop does not accept in time are cancelled and their stock released."""
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from tests.support.factories import stock_of
 from tests.support.helpers import HX, url
 from webapp.extensions import db
 from webapp.models import Order, OrderEvent, Status
+
+pytestmark = pytest.mark.db  # run again on PostgreSQL by .ci/run's second pass
 
 
 def overdue(order, minutes=16):

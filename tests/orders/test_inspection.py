@@ -32,6 +32,8 @@ from webapp.orders import checkout as order_checkout
 from webapp.orders import proof as order_proof
 from webapp.orders import signing as order_signing
 
+pytestmark = pytest.mark.db  # run again on PostgreSQL by .ci/run's second pass
+
 
 @pytest.fixture
 def arrived(app, world, make_product):

@@ -6,6 +6,8 @@ from tests.support.helpers import HX, checked_radio, checkout_data, url
 from webapp.extensions import db
 from webapp.models import Order, OrderEvent, PaymentMethod, Status
 
+pytestmark = pytest.mark.db  # run again on PostgreSQL by .ci/run's second pass
+
 
 def events(order) -> int:
     return db.session.scalar(select(func.count(OrderEvent.id)).where(

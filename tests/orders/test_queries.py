@@ -6,6 +6,8 @@ from tests.support.helpers import HX
 from webapp.extensions import db
 from webapp.models import Role, Status
 
+pytestmark = pytest.mark.db  # run again on PostgreSQL by .ci/run's second pass
+
 
 def statements(client, path: str) -> int:
     seen = []

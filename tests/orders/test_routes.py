@@ -22,6 +22,8 @@ from tests.support.images import signature_data_url
 from webapp.extensions import db
 from webapp.models import CartItem, Order, OrderEvent, ProofOfDelivery, Role, Status
 
+pytestmark = pytest.mark.db  # run again on PostgreSQL by .ci/run's second pass
+
 
 def status_of(order: Order) -> Status:
     return db.session.scalar(select(Order.status).where(Order.id == order.id))

@@ -14,6 +14,8 @@ from webapp.extensions import db
 from webapp.models import CartItem, Order, Product, Role, Shop, User
 from webapp.orders import checkout as order_checkout
 
+pytestmark = pytest.mark.db  # run again on PostgreSQL by .ci/run's second pass
+
 
 def race(url: str, buyers: int = 50, stock: int = 5) -> tuple[int, int, list[str]]:
     class Config(TestConfig):

@@ -6,6 +6,8 @@ import pytest
 from tests.support.helpers import HX, assert_fragment, assert_page, url
 from webapp.models import Status
 
+pytestmark = pytest.mark.db  # run again on PostgreSQL by .ci/run's second pass
+
 
 def ids_in(text: str, prefix: str) -> set[int]:
     return {int(n) for n in re.findall(rf'id="{prefix}(\d+)"', text)}

@@ -15,6 +15,8 @@ from webapp.extensions import db
 from webapp.models import Role
 from webapp.search import services
 
+pytestmark = pytest.mark.db  # run again on PostgreSQL by .ci/run's second pass
+
 
 @pytest.fixture
 def market(app):

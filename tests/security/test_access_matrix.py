@@ -27,6 +27,8 @@ from tests.support.security import (
 from webapp.extensions import db, socketio
 from webapp.models import TrackPoint
 
+pytestmark = pytest.mark.db  # run again on PostgreSQL by .ci/run's second pass
+
 # Anyone may use these, whatever they own (the leak check still applies to what they show).
 PUBLIC = {
     "shops.index": "the home page",

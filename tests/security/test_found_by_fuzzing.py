@@ -10,6 +10,8 @@ from tests.support.helpers import HX, assert_error_page, assert_flash_error
 from tests.support.images import jpeg_bytes
 from tests.support.security import changed_tables, path_for, snapshot
 
+pytestmark = pytest.mark.db  # run again on PostgreSQL by .ci/run's second pass
+
 
 @pytest.mark.parametrize("endpoint, form", [
     ("admin.reject", {"note_legal_name": "姓名不符", "comment": "\x00"}),

@@ -22,7 +22,8 @@ from tests.support.security import (
     snapshot,
 )
 
-pytestmark = pytest.mark.fuzz  # examples per run: the Hypothesis profile (tests/conftest.py)
+# Examples per run: the Hypothesis profile (tests/conftest.py); db: run again on PostgreSQL.
+pytestmark = [pytest.mark.fuzz, pytest.mark.db]
 
 # Fields each form has beyond the valid example's, so that they are fuzzed too.
 MORE_FIELDS = {

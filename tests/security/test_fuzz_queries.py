@@ -19,7 +19,8 @@ from tests.support.security import HOSTILE_TEXT, INTRUDERS, OBJECTS, OWNER, leak
 
 ROOT = Path(__file__).resolve().parents[2]
 
-pytestmark = pytest.mark.fuzz  # examples per run: the Hypothesis profile (tests/conftest.py)
+# Examples per run: the Hypothesis profile (tests/conftest.py); db: run again on PostgreSQL.
+pytestmark = [pytest.mark.fuzz, pytest.mark.db]
 
 # Every query-string name the views and templates read (test_every_query_name_is_fuzzed finds
 # them in the source), plus a few the app has never heard of.

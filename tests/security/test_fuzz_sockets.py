@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 from tests.support.security import changed_tables, snapshot
 from webapp.extensions import socketio
 
-pytestmark = pytest.mark.fuzz  # examples per run: the Hypothesis profile (tests/conftest.py)
+# Examples per run: the Hypothesis profile (tests/conftest.py); db: run again on PostgreSQL.
+pytestmark = [pytest.mark.fuzz, pytest.mark.db]
 
 # Who sends each event: the role it is meant for, owning the order the payload may name.
 SENDERS = {

@@ -12,6 +12,8 @@ from webapp.models import ShopStatus
 from webapp.models.buyer import Address
 from webapp.uploads import clean_image
 
+pytestmark = pytest.mark.db  # run again on PostgreSQL by .ci/run's second pass
+
 CHAOYANG, DONGCHENG, HAIDIAN = "110105", "110101", "110108"  # Beijing
 XUHUI = "310104"  # Shanghai
 

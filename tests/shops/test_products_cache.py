@@ -11,6 +11,8 @@ from webapp.extensions import db
 from webapp.shops import grid
 from webapp.uploads import clean_image
 
+pytestmark = pytest.mark.db  # run again on PostgreSQL by .ci/run's second pass
+
 
 def cards(text: str) -> dict[int, str]:
     """The product cards of a page, by product id."""

@@ -39,6 +39,8 @@ from webapp.models import (
     Status,
 )
 
+pytestmark = pytest.mark.db  # run again on PostgreSQL by .ci/run's second pass
+
 FULL_USCC = "91110000600037341L"
 MASKED_USCC = "9111**********341L"
 

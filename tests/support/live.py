@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 import queue
 import re
+import signal
 import socket
 import subprocess
 import sys
@@ -54,8 +55,11 @@ class Server:
     process: subprocess.Popen
     log_path: Path
 
-    def stop(self) -> None:
-        self.process.terminate()
+    def stop(self, graceful: bool = False) -> None:
+        """Quick shutdown (SIGINT) unless `graceful` (SIGTERM), which waits for idle keep-alive
+        clients, up to KEEPALIVE seconds: a test's teardown has no use for that wait."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM if graceful else signal.SIGINT)
         try:
             self.process.wait(timeout=10)
         except subprocess.TimeoutExpired:
