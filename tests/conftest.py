@@ -42,7 +42,7 @@ _counter = itertools.count(1)
 _FUZZING = {"deadline": None, "suppress_health_check": [
     HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large]}
 settings.register_profile("ci", max_examples=10, derandomize=True, database=None, **_FUZZING)
-settings.register_profile("long", max_examples=200, print_blob=True, **_FUZZING)
+settings.register_profile("long", max_examples=1000, print_blob=True, **_FUZZING)
 settings.load_profile("ci")
 
 
