@@ -1,7 +1,7 @@
 # make run   install what is missing, migrate, seed demo data if empty, serve on 127.0.0.1:5000
 # make test  install test dependencies (and Debian's chromium), lint (ruff), run the whole suite
 # make fuzz  the fuzzers (tests marked fuzz) at length: Hypothesis profile "long", 1000 examples
-#            a test, new ones each run, some 15 minutes (make test runs profile "ci": 10)
+#            a test, new ones each run, 15-20 minutes (make test runs profile "ci": 10)
 # make bench run the benchmarks under bench/
 # make scale two app processes behind nginx on 127.0.0.1:8080 over PostgreSQL and Redis
 #            (deploy/README.md; SCALE_DATABASE_URL / SCALE_REDIS_URL override the defaults)
