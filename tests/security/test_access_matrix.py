@@ -101,9 +101,7 @@ SAYS = {
 # Posts that read their form before they know whose the object is, so that an empty form gets
 # 422 where the filled one gets the refusal: the stranger learns that the object exists. Known
 # problems, to be fixed in the route; the matrix fails when one is fixed, to be taken off here.
-READS_THE_FORM_FIRST = {
-    ("delivery.fail", "courier"): "the reason is validated before the courier's ownership",
-}
+READS_THE_FORM_FIRST: dict[tuple[str, str], str] = {}
 
 # Which intruders may still use an object route, and why.
 ADMIN_JOB = "reviewing applications and suspending shops is the admin's job"

@@ -9,6 +9,8 @@ import pytest
 from tests.support.helpers import HX, assert_error_page, assert_flash_error
 from tests.support.images import jpeg_bytes
 from tests.support.security import changed_tables, path_for, snapshot
+from webapp.extensions import db
+from webapp.models import Product
 
 pytestmark = pytest.mark.db  # run again on PostgreSQL by .ci/run's second pass
 
@@ -50,3 +52,17 @@ def test_query_strings_keep_their_own_cleaning(app, victims, client):
     """Search and the region lists clean a NUL themselves: they still answer."""
     assert client.get("/search/?q=%00").status_code == 200
     assert client.get("/regions/cities?province=11%00").status_code == 200
+
+
+@pytest.mark.parametrize("stock_seen", [" ", "\t", ""])
+def test_a_blank_stock_seen_keeps_the_stock_as_it_is(app, victims, as_user, stock_seen):
+    """make fuzz: stock_seen=" " passed Optional() and reached int() (a 500)."""
+    product = victims.unpublished
+    stock = product.stock
+    client = as_user(victims.merchant_a)
+    response = client.post(path_for(app, "catalog.edit", {"product_id": product.id}), headers=HX,
+                           data={"title": product.title, "price": "9.90", "stock": str(stock),
+                                 "stock_seen": stock_seen, "category": product.category})
+    assert response.status_code == 200 and "已保存" in response.text
+    db.session.expire_all()
+    assert db.session.get(Product, product.id).stock == stock

@@ -96,7 +96,8 @@ def edit(product_id: int):
     valid = form.validate_on_submit()
     photo = posted_image(form.photo)
     if valid and not form.photo.errors:
-        seen = int(form.stock_seen.data) if form.stock_seen.data else product.stock
+        # Optional() lets a blank value through unchecked: blank means "as the product is".
+        seen = int(form.stock_seen.data) if (form.stock_seen.data or "").strip() else product.stock
         try:
             services.update_product(product, **_fields(form), stock_seen=seen, photo=photo,
                                     remove_photo=form.remove_photo.data)

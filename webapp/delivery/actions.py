@@ -44,8 +44,8 @@ def fail(order_id: int, actor: User, reason: str, note: str = "",
          photo: CleanImage | None = None) -> Order:
     """The courier cannot complete the delivery: a reason from FAIL_REASONS (its code or its
     words), an optional note and photo. Tracking stops; the shop can assign it again."""
+    order = order_for(actor, order_id)  # a stranger learns nothing, not even what is missing
     code = fail_reason(reason)
-    order = order_for(actor, order_id)
     check(order, Action.FAIL, actor)
     name = store(photo, "failures") if photo is not None else None
     try:
