@@ -3,8 +3,9 @@ from __future__ import annotations
 
 from flask import abort
 from flask_babel import gettext as _
-from sqlalchemy import select, update
+from sqlalchemy import select
 
+from webapp.cas import update_where
 from webapp.extensions import db
 from webapp.models import Address, User
 from webapp.web import MAX_ID, ServiceError
@@ -40,8 +41,7 @@ def find_own(user: User, address_id: int | None) -> Address | None:
 
 
 def _make_default(user: User, address: Address) -> None:
-    db.session.execute(update(Address).where(Address.user_id == user.id, Address.id != address.id)
-                       .values(is_default=False).execution_options(synchronize_session=False))
+    update_where(Address, Address.user_id == user.id, Address.id != address.id, is_default=False)
     address.is_default = True
 
 

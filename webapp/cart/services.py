@@ -5,10 +5,11 @@ from dataclasses import dataclass, field
 
 from flask import abort
 from flask_babel import gettext as _
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
+from webapp.cas import update_where
 from webapp.extensions import db
 from webapp.models import CartItem, Product, Shop, ShopStatus, User
 from webapp.web import MAX_ID, ServiceError
@@ -124,9 +125,7 @@ def add(buyer: User, product_id: int, quantity: int) -> CartItem:
             db.session.rollback()
             item = db.session.scalar(select(CartItem).where(
                 CartItem.user_id == buyer.id, CartItem.product_id == product.id))
-    db.session.execute(update(CartItem).where(CartItem.id == item.id)
-                       .values(quantity=CartItem.quantity + quantity)
-                       .execution_options(synchronize_session=False))
+    update_where(CartItem, CartItem.id == item.id, quantity=CartItem.quantity + quantity)
     db.session.commit()
     db.session.refresh(item)
     return item

@@ -5,9 +5,8 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 from flask_babel import gettext as _
-from sqlalchemy import update
 
-from webapp.cas import compare_and_set
+from webapp.cas import compare_and_set, update_where
 from webapp.extensions import db
 from webapp.i18n import N_
 from webapp.models import Delivery, EventKind, Order, OrderEvent, Product, Role, Status, User, utcnow
@@ -61,9 +60,8 @@ def restock(order: Order) -> None:
     """Put the stock an order took back on sale (lines of a free-text quote took none)."""
     for line in order.lines:
         if line.product_id is not None:
-            db.session.execute(update(Product).where(Product.id == line.product_id)
-                               .values(stock=Product.stock + line.quantity)
-                               .execution_options(synchronize_session=False))
+            update_where(Product, Product.id == line.product_id,
+                         stock=Product.stock + line.quantity)
 
 
 def stop_tracking(delivery: Delivery | None) -> None:
