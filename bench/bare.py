@@ -16,7 +16,7 @@ def ok():
 
 
 # The table the decrement route sells from (bench/test_checkout.py creates and fills it), in the
-# database the app uses (DATABASE_URL, as tests/live.py base_env sets it).
+# database the app uses (DATABASE_URL, as tests/support/live.py base_env sets it).
 route_stock = sa.Table("bench_route_stock", sa.MetaData(),
                        sa.Column("id", sa.Integer, primary_key=True), sa.Column("stock", sa.Integer))
 _engine: sa.Engine | None = None
