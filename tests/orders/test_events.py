@@ -34,8 +34,8 @@ EVENTS = {
     EventKind.STARTED: ({}, "骑手已取货，开始配送", "Picked up by the courier, on the way"),
     EventKind.ARRIVED: ({}, "骑手已送达", "The courier has arrived"),
     EventKind.FAILED: ({"reason": "absent", "note": "door locked"},
-                       "配送失败：收件人不在：door locked",
-                       "Delivery failed: Recipient not there: door locked"),
+                       "配送失败：收件人不在（door locked）",  # one colon, not two
+                       "Delivery failed: Recipient not there (door locked)"),
     EventKind.SIGNED: ({"name": "Li Lei"}, "Li Lei 已签收", "Signed for by Li Lei"),
     EventKind.SIGNED_WITH_REFUSALS: (
         {"name": "Li Lei", "n": 1, "amount_fen": 1600}, "Li Lei 已签收；拒收 1 项，不收 ¥16.00",

@@ -347,7 +347,7 @@ def test_a_failed_delivery_is_recorded_reassigned_and_then_completed(app, world,
     merchant = as_party(world.merchant)
     page = merchant.get(url(app, "orders.detail", order_id=arrived.id)).text
     photo = url(app, "orders.photo", order_id=arrived.id, kind="event", item_id=event.id)
-    assert "配送失败：收件人不在：敲门无人应答" in page and photo in page
+    assert "配送失败：收件人不在（敲门无人应答）" in page and photo in page
     with merchant.get(photo) as got:
         assert got.mimetype == "image/jpeg"
     assert as_party(world.other_merchant).get(photo).status_code == 404

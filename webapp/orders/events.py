@@ -28,7 +28,7 @@ WORDING: dict[EventKind, tuple[str, str | None]] = {
     K.ASSIGNED: (N_("已派单给骑手 %(courier)s"), None),
     K.STARTED: (N_("骑手已取货，开始配送"), None),
     K.ARRIVED: (N_("骑手已送达"), None),
-    K.FAILED: (N_("配送失败：%(reason)s"), N_("配送失败：%(reason)s：%(note)s")),
+    K.FAILED: (N_("配送失败：%(reason)s"), N_("配送失败：%(reason)s（%(note)s）")),
     K.SIGNED: (N_("%(name)s 已签收"), None),
     K.SIGNED_WITH_REFUSALS: (N_("%(name)s 已签收；拒收 %(n)s 项，不收 %(amount)s"), None),
     K.REFUSED_AT_DOOR: (N_("%(name)s 拒收全部商品，不收 %(amount)s"), None),
