@@ -111,7 +111,7 @@ def acceptable_or_conflict(quote: Quote) -> None:
     if quote.shop.status is not ShopStatus.ACTIVE:
         raise Conflict(_("该商家已暂停营业，不能接受其报价。"))
     if quote.product is not None and not quote.product.published:
-        raise Conflict(_("「%(title)s」已下架，无法按该报价下单。", title=quote.title))
+        raise checkout.off_sale(quote.title, in_cart=False)
 
 
 def _claim(buyer: User, quote: Quote, idempotency_key: str, now: datetime) -> Order | None:

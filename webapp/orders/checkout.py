@@ -45,7 +45,8 @@ class OutOfStock(ServiceError):
         self.left = left
 
 
-def _off_sale(title: str | None, in_cart: bool = True) -> Conflict:
+def off_sale(title: str | None, in_cart: bool = True) -> Conflict:
+    """The refusal for a product taken off sale, from a cart or from a quote."""
     if not in_cart:
         return Conflict(_("「%(title)s」已下架，无法按该报价下单。", title=title))
     return Conflict(_("「%(title)s」已下架，请从购物车移除后再结算。", title=title) if title
@@ -97,7 +98,7 @@ def take_stock(product_id: int, quantity: int, title: str, *, name_it: bool = Tr
     now = db.session.execute(select(Product.stock, Product.published)
                              .where(Product.id == product_id)).first()
     if now is not None and not now.published:
-        raise _off_sale(title, in_cart)
+        raise off_sale(title, in_cart)
     raise OutOfStock(max(now.stock, 0) if now else 0, title if name_it else None)
 
 
@@ -189,7 +190,7 @@ def _refusal(lines: dict[int, int], products: dict[int, Product]) -> ServiceErro
     for product_id, quantity in sorted(lines.items()):
         product = products.get(product_id)
         if product is None or not product.published:
-            return _off_sale(product.title if product is not None else None)
+            return off_sale(product.title if product is not None else None)
         if not 1 <= quantity <= MAX_QUANTITY:
             return ServiceError(_("数量需为 1 到 %(max)s。", max=MAX_QUANTITY), 422)
         if product.stock < quantity:

@@ -6,6 +6,8 @@ picked from (translated when shown; a merchant's own words stay as typed), a per
 """
 from __future__ import annotations
 
+import re
+
 from flask_babel import gettext
 
 from webapp.i18n import N_
@@ -98,8 +100,4 @@ def describe(event: OrderEvent) -> str:
 
 
 def _names(message: str) -> list[str]:
-    names, rest = [], message
-    while "%(" in rest:
-        rest = rest.split("%(", 1)[1]
-        names.append(rest.split(")", 1)[0])
-    return names
+    return re.findall(r"%\((\w+)\)s", message)
