@@ -51,12 +51,17 @@ class Config:
     # The buyer is told "arriving" when the courier is this close to the address pin.
     ARRIVING_METERS = int(os.environ.get("ARRIVING_METERS", "300"))
     # ETA = straight-line distance x ROUTE_FACTOR (streets are not straight) / recent speed,
-    # the speed measured over the last ETA_SPEED_WINDOW seconds of fixes; DEFAULT until there
-    # are enough, never below MIN (a courier waiting at a light is not 2 hours away).
+    # the speed measured over the last ETA_SPEED_WINDOW seconds of fixes; DEFAULT until the
+    # courier has moved MOVED_METERS, then smoothed (time constant SMOOTHING_SECONDS), never
+    # below MIN (a courier waiting at a light is not 2 hours away); from one position to the
+    # next the ETA moves by at most MAX_CHANGE of itself (webapp/delivery/eta.py).
     ETA_ROUTE_FACTOR = float(os.environ.get("ETA_ROUTE_FACTOR", "1.3"))
     ETA_SPEED_WINDOW = int(os.environ.get("ETA_SPEED_WINDOW", "120"))
     ETA_DEFAULT_SPEED = float(os.environ.get("ETA_DEFAULT_SPEED", "4.2"))  # m/s, ~15 km/h
     ETA_MIN_SPEED = float(os.environ.get("ETA_MIN_SPEED", "1.5"))
+    ETA_MOVED_METERS = float(os.environ.get("ETA_MOVED_METERS", "50"))
+    ETA_SMOOTHING_SECONDS = float(os.environ.get("ETA_SMOOTHING_SECONDS", "30"))
+    ETA_MAX_CHANGE = float(os.environ.get("ETA_MAX_CHANGE", "0.2"))
     # Pages whose Socket.IO cannot connect poll their order's state this often (seconds).
     POLL_SECONDS = int(os.environ.get("POLL_SECONDS", "10"))
     # Fernet key for ID numbers at rest. Unset: instance/kyc_key, generated on first run outside

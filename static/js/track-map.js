@@ -13,6 +13,9 @@
     var d = eta.distance_m;
     if (eta.arriving) return t("eta.arriving", { m: Math.max(50, Math.round(d / 50) * 50) });
     var minutes = Math.max(1, Math.ceil(eta.seconds / 60));
+    // Beyond a quarter of an hour, to the nearest 5 minutes: nobody plans by the minute there,
+    // and the number does not tick with every fix.
+    if (minutes > 15) minutes = Math.round(minutes / 5) * 5;
     return d >= 1000 ? t("eta.km", { minutes: minutes, km: (d / 1000).toFixed(1) })
                      : t("eta.m", { minutes: minutes, m: Math.round(d / 10) * 10 });
   }

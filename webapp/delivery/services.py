@@ -9,6 +9,8 @@ from sqlalchemy import delete, insert, or_, select, update
 from sqlalchemy.orm import contains_eager
 
 from webapp.cas import update_where
+from webapp.delivery.eta import Fix, seconds_left
+from webapp.delivery.eta import Settings as EtaSettings
 from webapp.delivery.geo import distance_m
 from webapp.extensions import db
 from webapp.models import Delivery, Order, TrackPoint, User, utcnow
@@ -248,28 +250,27 @@ def record_late(courier: User, data: dict) -> dict:
     return {"ok": True, "stored": len(kept), "skipped": len(fixes) - len(kept)}
 
 
-def recent_speed(delivery_id: int, now: datetime) -> float:
-    """Metres a second over the live fixes of the last ETA_SPEED_WINDOW seconds."""
-    config = current_app.config
-    since = now - timedelta(seconds=config["ETA_SPEED_WINDOW"])
+def _recent_fixes(delivery_id: int, now: datetime) -> list[Fix]:
+    """The live fixes of the last ETA_SPEED_WINDOW seconds, oldest first, in seconds to `now`."""
+    since = now - timedelta(seconds=current_app.config["ETA_SPEED_WINDOW"])
     # The table's columns, not the entity's: the same SQL without the ORM's per-row work
     # (about a third of this query's time, and it runs for every position).
     points = TrackPoint.__table__.c
     rows = db.session.execute(
-        select(points.lat, points.lng, points.speed, points.recorded_at)
+        select(points.lat, points.lng, points.recorded_at)
         .where(points.delivery_id == delivery_id, points.late.is_(False),
-               points.recorded_at >= since)
+               points.recorded_at >= since, points.recorded_at <= now)
         .order_by(points.recorded_at)).all()
-    speed = None
-    if len(rows) >= 2 and (span := (rows[-1].recorded_at - rows[0].recorded_at)
-                           .total_seconds()) >= 5:
-        path = sum(distance_m(a.lat, a.lng, b.lat, b.lng) for a, b in zip(rows, rows[1:]))
-        speed = path / span
-    elif reported := [r.speed for r in rows if r.speed is not None]:
-        speed = sum(reported) / len(reported)
-    if speed is None:
-        speed = config["ETA_DEFAULT_SPEED"]
-    return min(max(speed, config["ETA_MIN_SPEED"]), 30.0)
+    return [(r.lat, r.lng, (r.recorded_at - now).total_seconds()) for r in rows]
+
+
+def eta_settings() -> EtaSettings:
+    config = current_app.config
+    return EtaSettings(route_factor=config["ETA_ROUTE_FACTOR"],
+                       default_speed=config["ETA_DEFAULT_SPEED"],
+                       min_speed=config["ETA_MIN_SPEED"], moved_m=config["ETA_MOVED_METERS"],
+                       smoothing_s=config["ETA_SMOOTHING_SECONDS"],
+                       max_change=config["ETA_MAX_CHANGE"])
 
 
 def eta(order: Order, delivery_id: int, lat: float, lng: float,
@@ -282,11 +283,12 @@ def _estimate(dest_lat: float | None, dest_lng: float | None, delivery_id: int, 
               lng: float, now: datetime) -> dict | None:
     if dest_lat is None or dest_lng is None:
         return None
-    config = current_app.config
     distance = distance_m(lat, lng, dest_lat, dest_lng)
-    speed = recent_speed(delivery_id, now)
-    seconds = distance * config["ETA_ROUTE_FACTOR"] / speed
-    arriving = distance <= config["ARRIVING_METERS"]
+    fixes = _recent_fixes(delivery_id, now)
+    if not fixes or fixes[-1][:2] != (lat, lng):
+        fixes.append((lat, lng, 0.0))
+    seconds = seconds_left(fixes, (dest_lat, dest_lng), eta_settings())
+    arriving = distance <= current_app.config["ARRIVING_METERS"]
     # Numbers only: the page words them in its reader's language (track-map.js, the one place).
     return {"distance_m": round(distance), "seconds": round(seconds), "arriving": arriving}
 
