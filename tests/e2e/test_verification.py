@@ -46,6 +46,7 @@ def test_reject_a_photo_fix_it_and_open_the_shop(browser, live_server):
         shot(merchant, "verification", "01-merchant-application-phone")
         merchant.click("#apply-form button[value=submit]")
         expect(merchant.locator("h2").first).to_contain_text("审核中")
+        expect(merchant.locator("#flash")).to_contain_text("尽快审核")
         wait_socket(merchant)
         mark_no_reload(merchant)
 
@@ -60,6 +61,8 @@ def test_reject_a_photo_fix_it_and_open_the_shop(browser, live_server):
 
         # The merchant is told live, with the reason beside the field.
         expect(merchant.locator("#review-result")).to_contain_text("营业执照照片模糊")
+        # Nothing on the page still says it waits for review.
+        expect(merchant.locator("body")).not_to_contain_text(re.compile("尽快审核|审核中"))
         assert_not_reloaded(merchant)
         merchant.click("text=修改后重新提交")
         expect(merchant.locator("#note-licence_photo")).to_contain_text("营业执照照片模糊")
@@ -67,6 +70,9 @@ def test_reject_a_photo_fix_it_and_open_the_shop(browser, live_server):
         merchant.set_input_files("#licence_photo", photo("licence-sharp.jpg", (120, 20, 20)))
         merchant.click("#apply-form button[value=submit]")
         expect(merchant.locator("h2").first).to_contain_text("审核中")
+        expect(merchant.locator("#flash")).to_contain_text("尽快审核")
+        wait_socket(merchant)
+        mark_no_reload(merchant)
 
         # The reviewer sees what changed in version 2 and approves.
         admin.goto(f"{base}/admin/applications")
@@ -75,6 +81,10 @@ def test_reject_a_photo_fix_it_and_open_the_shop(browser, live_server):
         expect(admin.locator("figure.changed")).to_have_count(1)
         admin.locator("button", has_text="通过并开店").click()
         expect(admin.locator(".decision a[href='/s/veg-corner']")).to_be_visible()
+        # The merchant's dashboard turns into the open shop's, live, and forgets the wait.
+        expect(merchant.locator("h2").first).to_contain_text("已认证")
+        expect(merchant.locator("body")).not_to_contain_text(re.compile("尽快审核|审核中"))
+        assert_not_reloaded(merchant)
 
         # The shop is live at the wished address, with its badge and QR code.
         merchant.goto(f"{base}/s/veg-corner")
