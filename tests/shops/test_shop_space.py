@@ -1,6 +1,7 @@
 """The merchant's shop space: opened on approval at /s/<handle>, its settings, QR codes and
 poster; what suspension hides from buyers and what goes on; who may publish."""
 import io
+import re
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -77,7 +78,9 @@ def test_the_shop_page_shows_the_verified_shop_and_its_published_products(app, c
     text = assert_page(client.get(url(app, "shops.detail", handle="fresh-fruit")),
                        f"shop-{opened.shop.id}-products")
     assert "Green Grocer 绿色菜铺" in text and "北京市 市辖区 朝阳区 建国路 1 号" in text
-    assert "实名认证" in text and f"营业执照 {MASKED_USCC}" in text
+    assert "实名认证" in text
+    licence = re.escape(f'<span class="licence-number">{MASKED_USCC}</span>')
+    assert re.search(rf"<dt>营业执照</dt>\s*<dd>{licence}</dd>", text)
     assert FULL_USCC not in text and "11010519491231002X" not in text
     assert "有机番茄" in text and "下架的白菜" not in text
     assert url(app, "shops.qr_svg", handle="fresh-fruit") in text
@@ -85,6 +88,34 @@ def test_the_shop_page_shows_the_verified_shop_and_its_published_products(app, c
     fragment = assert_fragment(client.get(url(app, "shops.detail", handle="fresh-fruit"),
                                           headers=HX), f"shop-{opened.shop.id}-products")
     assert "有机番茄" in fragment
+
+
+def test_a_visitor_finds_the_qr_code_behind_share_and_the_owner_sees_it(app, client, login_as,
+                                                                      opened):
+    page = url(app, "shops.detail", handle="fresh-fruit")
+    qr = url(app, "shops.qr_svg", handle="fresh-fruit")
+    visitor = client.get(page).text
+    share = re.search(r'<details class="shop-share shop-corner">.*?</details>', visitor, re.S)
+    assert share and qr in share[0] and "分享" in share[0]
+    assert visitor.count(qr) == 1
+    login_as(opened.merchant)
+    owner = client.get(page).text
+    assert 'class="qr-link shop-corner"' in owner and "shop-share" not in owner
+
+
+def test_a_shop_without_banner_or_hours_has_a_header_picture_and_its_delivery_hours(
+        app, client, opened):
+    text = client.get(url(app, "shops.detail", handle="fresh-fruit")).text
+    assert re.search(r'<section class="shop-head card tint-\d">\s*<div class="shop-banner shop-banner-plain"',
+                     text)
+    assert '<span class="shop-logo shop-initial" aria-hidden="true">G</span>' in text
+    # The default windows run back to back: one span, 09:00 to 21:00.
+    assert re.search(r"<dt>配送时段</dt>\s*<dd>09:00–21:00</dd>", text)
+    opened.shop.delivery_slots, opened.shop.opening_hours = "9-11,15-17", "周一至周六 8:00–20:00"
+    db.session.commit()
+    text = client.get(url(app, "shops.detail", handle="fresh-fruit")).text
+    assert re.search(r"<dt>配送时段</dt>\s*<dd>09:00–11:00 · 15:00–17:00</dd>", text)
+    assert re.search(r"<dt>营业时间</dt>\s*<dd>周一至周六 8:00–20:00</dd>", text)
 
 
 def test_the_handle_is_case_insensitive_and_unknown_ones_are_404(app, client, opened):

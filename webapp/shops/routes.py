@@ -9,6 +9,7 @@ from webapp.catalog.categories import CATEGORIES
 from webapp.models import ShopStatus
 from webapp.shared_pages import shared
 from webapp.shops import bp, grid, services
+from webapp.shops.windows import slot_spans
 from webapp.uploads import send_private
 from webapp.web import render
 
@@ -42,7 +43,8 @@ def detail(handle: str):
         category = None
     return render("shops/detail.html", "shops/_products_cached.html", shop=shop,
                   products_html=grid.products_html(shop, category),
-                  licence=services.licence_masked(shop))
+                  licence=services.licence_masked(shop),
+                  delivery_hours=slot_spans(shop.delivery_slots))
 
 
 @bp.get("/p/<int:product_id>")

@@ -33,6 +33,18 @@ def parse_slots(text: str) -> list[tuple[int, int]]:
     return sorted(set(slots))
 
 
+def slot_spans(text: str) -> list[str]:
+    """The hours a shop's windows cover, back-to-back ones joined: "9-11,11-13,15-17" ->
+    ["09:00–13:00", "15:00–17:00"] (the shop page's delivery hours)."""
+    spans: list[list[int]] = []
+    for start, end in parse_slots(text):
+        if spans and spans[-1][1] == start:
+            spans[-1][1] = end
+        else:
+            spans.append([start, end])
+    return [f"{start:02d}:00–{end:02d}:00" for start, end in spans]
+
+
 def delivery_windows(shop=None, now: datetime | None = None) -> list[SelectChoice]:
     """The windows `shop` offers from its lead time ahead over its next days, in local time.
 
