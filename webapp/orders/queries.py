@@ -8,7 +8,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from webapp.extensions import db
 from webapp.i18n import N_
-from webapp.models import Delivery, Order, Role, Shop, Status, User
+from webapp.models import Delivery, Order, ProofOfDelivery, Role, Shop, Status, User
 from webapp.orders.expiry import expire_overdue
 from webapp.orders.state import FINAL
 
@@ -37,9 +37,11 @@ def order_for(actor: User, order_id: int) -> Order:
     return order
 
 
-# What order lists show of each order, loaded in a fixed number of queries, not one per order.
+# What order lists show of each order, loaded in a fixed number of queries, not one per order;
+# of the proof only what the amount due needs (not the signature image).
 LISTED = (selectinload(Order.lines), joinedload(Order.shop),
-          selectinload(Order.delivery).joinedload(Delivery.courier))
+          selectinload(Order.delivery).joinedload(Delivery.courier),
+          selectinload(Order.proof).load_only(ProofOfDelivery.order_id, ProofOfDelivery.refund_fen))
 
 
 # The buyer's tabs, as shoppers here know them, and the board's columns.

@@ -1,0 +1,55 @@
+"""The order panel's hints, for buyer, shop and courier in every status: each one shows only
+where it is true (no "the shop can cancel for you" once a courier has it)."""
+from __future__ import annotations
+
+import pytest
+
+from tests.support.helpers import HX, url
+from tests.support.orders import two_line_order, words
+from webapp.models import Role, Status
+
+pytestmark = pytest.mark.db  # run again on PostgreSQL by .ci/run's second pass
+
+B, M, C = Role.BUYER, Role.MERCHANT, Role.COURIER
+S = Status
+
+
+def everyone(*statuses):
+    return {(role, s) for role in (B, M, C) for s in statuses}
+
+
+# A hint's words -> the (role, status) pairs where it must show; nowhere else.
+HINTS = {
+    "商家接单前可随时取消": {(B, S.PLACED)},
+    "商家派单前可为你取消": {(B, S.ACCEPTED)},
+    "已安排骑手配送，订单不能再取消": {(B, S.DISPATCHED), (B, S.DELIVERING)},
+    "请逐项验货后签收": {(B, S.ARRIVED)},
+    "请重新派单给骑手": {(M, S.DELIVERY_FAILED)},
+    "商家会重新安排配送": {(B, S.DELIVERY_FAILED), (C, S.DELIVERY_FAILED)},
+    "已下单的库存已退回": everyone(S.CANCELLED),
+    "确认已收款": {(r, s) for r in (M, C) for s in (S.ARRIVED, S.COMPLETED, S.PARTIALLY_REFUSED)},
+    "打开配送页": {(C, s) for s in (S.DISPATCHED, S.DELIVERING, S.ARRIVED, S.DELIVERY_FAILED)},
+    "签收凭证": everyone(S.COMPLETED, S.PARTIALLY_REFUSED),
+    "拒收凭证": everyone(S.REFUSED),
+    "不计入应收款": everyone(S.PARTIALLY_REFUSED),
+    "无需付款": everyone(S.REFUSED),
+}
+
+# The courier has no business with an order before it is handed to them.
+UNSEEN = {(C, S.PLACED), (C, S.ACCEPTED), (C, S.CANCELLED)}
+
+
+@pytest.mark.parametrize("status", list(Status))
+def test_each_hint_shows_only_where_it_is_true(app, client, login_as, world, make_product,
+                                               status):
+    order = two_line_order(app, world, make_product, status)
+    for role, who in ((B, world.buyer), (M, world.merchant), (C, world.courier)):
+        login_as(who)
+        response = client.get(url(app, "orders.detail", order_id=order.id), headers=HX)
+        if (role, status) in UNSEEN:
+            assert response.status_code == 404
+            continue
+        text = words(response.get_data(as_text=True))
+        shown = {hint for hint in HINTS if hint in text}
+        expected = {hint for hint, where in HINTS.items() if (role, status) in where}
+        assert shown == expected, (role, status)

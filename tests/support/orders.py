@@ -1,0 +1,71 @@
+"""An order of two lines taken to any status through the real services: 1 × 12.50 of the world's
+product and 2 × 8.00 of 草莓, delivery fee 5.00 (total 33.50; refusing the 草莓 leaves 17.50 due)."""
+from __future__ import annotations
+
+import html
+import re
+import secrets
+
+from tests.support.factories import window_value
+from tests.support.images import signature_data_url
+from webapp.delivery import actions as courier_actions
+from webapp.extensions import db
+from webapp.models import Order, Status
+from webapp.orders import actions as order_actions
+from webapp.orders import checkout as order_checkout
+from webapp.orders import signing as order_signing
+
+TOTAL, REFUSED, DUE = "¥33.50", "¥16.00", "¥17.50"
+
+_DOOR = ["accept", "assign", "start", "arrive"]
+STEPS = {
+    Status.PLACED: [], Status.ACCEPTED: ["accept"], Status.DISPATCHED: ["accept", "assign"],
+    Status.DELIVERING: ["accept", "assign", "start"], Status.ARRIVED: _DOOR,
+    Status.COMPLETED: [*_DOOR, "sign"], Status.PARTIALLY_REFUSED: [*_DOOR, "sign_refusing_one"],
+    Status.REFUSED: [*_DOOR, "sign_refusing_all"], Status.CANCELLED: ["cancel"],
+    Status.DELIVERY_FAILED: ["accept", "assign", "start", "fail"],
+}
+
+
+def two_line_order(app, world, make_product, status: Status = Status.PLACED,
+                   payment_method: str = "cod") -> Order:
+    """Place the order for `world`'s buyer (paying by `payment_method`) and take it to `status`."""
+    world.shop.delivery_fee_fen = 500
+    second = make_product(world.shop, title="草莓", price_fen=800)
+    order = order_checkout.place_order(
+        world.buyer, world.shop.id, {world.product.id: 1, second.id: 2},
+        destination=order_checkout.Destination("张三", "13912345678", "建国路 1 号", "110105"),
+        window=window_value(app, world.shop), payment_method=payment_method,
+        idempotency_key=secrets.token_hex(16))
+    for step in STEPS[status]:
+        _take(step, order, world)
+    db.session.expire_all()
+    return db.session.get(Order, order.id)
+
+
+def _take(step: str, order: Order, world) -> None:
+    if step == "accept":
+        order_actions.accept(order.id, world.merchant)
+    elif step == "assign":
+        order_actions.assign(order.id, world.merchant, world.courier.id)
+    elif step == "start":
+        courier_actions.start(order.id, world.courier)
+    elif step == "arrive":
+        courier_actions.arrive(order.id, world.courier)
+    elif step == "fail":
+        courier_actions.fail(order.id, world.courier, "absent")
+    elif step == "cancel":
+        order_actions.cancel(order.id, world.buyer)
+    else:
+        lines = db.session.get(Order, order.id).lines
+        refused = {"sign": [], "sign_refusing_one": lines[1:], "sign_refusing_all": lines}[step]
+        checks = {line.id: order_signing.LineCheck(line not in refused, "商品破损" if line in refused
+                                                   else "") for line in lines}
+        order_signing.sign(order.id, world.buyer, "张三", signature_data_url(), checks)
+
+
+def words(page: str) -> str:
+    """What a reader sees of a page or fragment: the order's history dropped (it tells what
+    happened then), tags dropped, entities decoded, spaces collapsed."""
+    page = re.sub(r'<details class="timeline">.*?</details>', " ", page, flags=re.S)
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page)).split())
