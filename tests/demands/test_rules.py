@@ -53,7 +53,7 @@ def test_a_buyer_posts_a_demand(market, post):
     demand = post(market.buyer, title="  20 斤荔枝  ")
     assert (demand.status, demand.title, demand.quantity, demand.budget_fen) == (
         DemandStatus.OPEN, "20 斤荔枝", 2, 15000)
-    assert demand.region_text == "北京市 市辖区 朝阳区"
+    assert demand.region_text == "北京市 朝阳区"
 
 
 def test_the_same_key_posts_one_demand(market, post):

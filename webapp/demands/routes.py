@@ -17,7 +17,7 @@ from webapp.extensions import limiter
 from webapp.i18n import N_
 from webapp.models import QuoteStatus, Role
 from webapp.orders.checkout_page import checkout_page
-from webapp.regions.services import full_name
+from webapp.regions.names import of_district
 from webapp.uploads import posted_image, send_private
 from webapp.web import ServiceError, redirect_to, render, role_required, wants_fragment
 
@@ -194,7 +194,7 @@ def feed():
     shop, demands, mine = quoting.feed(current_user, everything)
     code = shop.district_code
     ctx = {"shop": shop, "demands": demands, "mine": mine, "everything": everything,
-           "region": full_name(code[:2], code[:4], code)}
+           "region": of_district(code)}
     if wants_fragment() and request.headers.get("HX-Target") == "my-quotes":
         return render("demands/feed.html", "demands/_my_quotes.html",
                       quotes=quoting.quotes_of(shop), **ctx)

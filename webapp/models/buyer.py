@@ -8,6 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.models.base import db, utcnow
 from webapp.models.catalog import Product
+from webapp.regions import names
 from webapp.regions.services import full_name
 
 
@@ -28,11 +29,18 @@ class Address(db.Model):
 
     @property
     def region_text(self) -> str:
-        return full_name(self.province_code, self.city_code, self.district_code)
+        """The region as read in the page's language (webapp/regions/names.py)."""
+        return names.label(self.province_code, self.city_code, self.district_code)
 
     @property
     def full_text(self) -> str:
-        return f"{self.region_text} {self.detail}".strip()
+        """Region and street as read in the page's language."""
+        return names.label(self.province_code, self.city_code, self.district_code, self.detail)
+
+    @property
+    def snapshot_text(self) -> str:
+        """Region and street in Chinese, as an order keeps them (shown through names.stored)."""
+        return f"{full_name(self.province_code, self.city_code, self.district_code)} {self.detail}".strip()
 
 
 class CartItem(db.Model):

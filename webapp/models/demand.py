@@ -14,7 +14,7 @@ from webapp.models.base import db, utcnow
 from webapp.models.catalog import Product
 from webapp.models.shop import Shop
 from webapp.models.user import User, str_enum
-from webapp.regions.services import full_name
+from webapp.regions.names import of_district
 
 
 class DemandStatus(StrEnum):
@@ -74,8 +74,7 @@ class Demand(db.Model):
 
     @property
     def region_text(self) -> str:
-        code = self.district_code or ""
-        return full_name(code[:2], code[:4], code)
+        return of_district(self.district_code or "")
 
     @property
     def category_label(self) -> str:

@@ -66,7 +66,7 @@ class Destination:
 
     @classmethod
     def of(cls, address) -> "Destination":
-        return cls(name=address.contact_name, mobile=address.mobile, text=address.full_text,
+        return cls(name=address.contact_name, mobile=address.mobile, text=address.snapshot_text,
                    district_code=address.district_code, lat=address.lat, lng=address.lng)
 
 

@@ -7,7 +7,7 @@ from wtforms import SelectField, StringField, ValidationError
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
-from webapp.regions import services
+from webapp.regions import names, services
 from webapp.web import Form
 
 
@@ -21,9 +21,10 @@ def fill_choices(form) -> None:
     # After a no-JS refresh with a new province the posted city belongs to the old one: offer
     # no districts for it (it is not among the new cities, so the city select shows its blank).
     in_province = any(code == city for code, _ in services.cities(province))
-    form.province.choices = _choices(_("请选择省份"), services.provinces())
-    form.city.choices = _choices(_("请选择城市"), services.cities(province))
-    form.district.choices = _choices(_("请选择区县"), services.districts(city if in_province else None))
+    form.province.choices = _choices(_("请选择省份"), names.options(services.provinces()))
+    form.city.choices = _choices(_("请选择城市"), names.options(services.cities(province)))
+    form.district.choices = _choices(_("请选择区县"),
+                                     names.options(services.districts(city if in_province else None)))
 
 
 def check_region(form) -> str | None:

@@ -8,6 +8,10 @@ from pathlib import Path
 
 DATA = Path(__file__).resolve().parent / "data" / "pca-code-2.7.0.json"
 
+# The data's city-level stand-ins for "the districts (or counties) directly under the province":
+# kept in the selects (they hold the districts), never shown in an address.
+PLACEHOLDERS = frozenset({"市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划"})
+
 
 @dataclass(frozen=True)
 class _Index:
@@ -70,9 +74,10 @@ def name_of(code: object) -> str | None:
 
 
 def full_name(province: object, city: object, district: object) -> str:
-    """Join the names of the known codes with spaces: "北京市 市辖区 东城区"."""
+    """Join the names of the known codes with spaces, in Chinese, as stored in snapshots:
+    "北京市 东城区" (the placeholder level 市辖区 left out). For display see names.label."""
     names = (name_of(code) for code in (province, city, district))
-    return " ".join(name for name in names if name)
+    return " ".join(name for name in names if name and name not in PLACEHOLDERS)
 
 
 def valid_path(province: object, city: object, district: object) -> bool:

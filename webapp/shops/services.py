@@ -13,7 +13,8 @@ from sqlalchemy.orm import contains_eager
 from webapp.catalog.categories import CATEGORIES
 from webapp.extensions import db
 from webapp.models import Address, MerchantApplication, Product, Role, Shop, ShopStatus, User
-from webapp.regions.services import name_of
+from webapp.regions.names import display_name
+from webapp.regions.services import PLACEHOLDERS, name_of
 from webapp.web import ServiceError
 
 NEW_PRODUCTS = 12
@@ -136,7 +137,7 @@ class Nearby:
 def nearby_shops(district: str) -> Nearby:
     """Active shops in `district`; if there are none, the active shops of its city."""
     city = district[:4]
-    found = Nearby(district=district, district_name=name_of(district) or "",
+    found = Nearby(district=district, district_name=display_name(district),
                    city_name=_city_name(district), scope="none")
     active = select(Shop).where(Shop.status == ShopStatus.ACTIVE).order_by(
         Shop.verified_at.desc(), Shop.id.desc())
@@ -152,11 +153,10 @@ def nearby_shops(district: str) -> Nearby:
 
 
 def _city_name(district: str) -> str:
-    """"北京市" rather than "市辖区" for the districts of a municipality."""
-    city = name_of(district[:4]) or ""
-    if city in ("市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划"):
-        return name_of(district[:2]) or city
-    return city
+    """"北京市" rather than "市辖区" for the districts of a municipality, in the page's language."""
+    if name_of(district[:4]) in PLACEHOLDERS:
+        return display_name(district[:2])
+    return display_name(district[:4])
 
 
 def valid_district(code: object) -> str | None:
