@@ -69,4 +69,7 @@
   });
 
   markRows();
+  // Side by side the list scrolls on its own: a page opened on one product shows its row.
+  var selected = document.querySelector(".product-row.selected");
+  if (selected && !narrow.matches) selected.scrollIntoView({ block: "nearest" });
 })();
