@@ -148,7 +148,12 @@ def _init_talisman(app: Flask) -> None:
     tiles = app.config.get("TILE_URL")
     if tiles:
         parts = urlsplit(tiles)
-        img.append(f"{parts.scheme}://{parts.netloc.replace('{s}.', '*.')}")
+        # A host label holding {s} ({s}.tiles…, webrd0{s}.is.autonavi.com) becomes the wildcard
+        # CSP allows, which must be a whole leftmost label.
+        labels = parts.netloc.split(".")
+        if "{s}" in labels[0]:
+            labels[0] = "*"
+        img.append(f"{parts.scheme}://{'.'.join(labels)}")
     csp = {
         "default-src": "'self'",
         "script-src": "'self'",

@@ -45,6 +45,9 @@ class Config:
         "MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png"))
     MAP_TILE_URL = TILE_URL
     MAP_TILE_ATTRIBUTION = os.environ.get("MAP_TILE_ATTRIBUTION", "© OpenStreetMap contributors")
+    # What {s} in TILE_URL stands for, one character each (Leaflet's "subdomains"): AMap's
+    # webrd0{s}.is.autonavi.com has 1234.
+    MAP_TILE_SUBDOMAINS = os.environ.get("MAP_TILE_SUBDOMAINS", "abc").strip() or "abc"
     # "gcj02" for Chinese tile servers (AutoNavi/Amap, Tencent), which are drawn in GCJ-02:
     # positions stay stored in WGS-84 and are shifted only for display. "wgs84" otherwise.
     MAP_TILE_CRS = os.environ.get("MAP_TILE_CRS", "wgs84").strip().lower()

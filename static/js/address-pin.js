@@ -16,8 +16,11 @@
     var locate = document.getElementById("pin-locate");
     var clear = document.getElementById("pin-clear");
     var map = L.map(el).setView([39.9087, 116.3975], 11);
+    map.attributionControl.setPrefix(false);  // only whose map it is: no Leaflet flag badge
     if (el.dataset.tileUrl) {
-      L.tileLayer(el.dataset.tileUrl, { maxZoom: 19, attribution: el.dataset.attribution }).addTo(map);
+      var options = { maxZoom: 19, attribution: el.dataset.attribution };
+      if (el.dataset.subdomains) options.subdomains = el.dataset.subdomains;
+      L.tileLayer(el.dataset.tileUrl, options).addTo(map);
     }
     var marker = null;
     var gcj = el.dataset.crs === "gcj02" && window.Gcj02;

@@ -33,40 +33,49 @@
 
   var el = document.getElementById("track-map");
   if (!el || typeof window.L === "undefined") return;
+  var card = el.closest(".map-card");
   var orderId = parseInt(el.dataset.order, 10);
   var note = document.getElementById("track-note");
-  var FINAL = (el.dataset.final || "").split(" ");  // the state machine's, from the page
+  var UNDER_WAY = (el.dataset.underWay || "").split(" ");  // the state machine's, from the page
   var gcj = el.dataset.crs === "gcj02";
   function shown(lat, lng) { return gcj ? toGcj02(lat, lng) : [lat, lng]; }
 
   var dest = el.dataset.destLat ? [parseFloat(el.dataset.destLat), parseFloat(el.dataset.destLng)] : null;
-  var map = L.map(el, { zoomControl: true, attributionControl: !!el.dataset.tileUrl });
-  map.setView(dest ? shown(dest[0], dest[1]) : [39.9087, 116.3975], dest ? 15 : 12);
-
-  // Tiles are decoration: without a URL, or when they fail to load, the map stays usable on a
-  // plain grid with the marker, trail and destination drawn as vectors.
-  if (el.dataset.tileUrl) {
-    var loaded = 0, failed = 0;
-    var tiles = L.tileLayer(el.dataset.tileUrl, { maxZoom: 19, attribution: el.dataset.attribution });
-    tiles.on("tileload", function () { loaded += 1; el.classList.remove("no-tiles"); });
-    tiles.on("tileerror", function () {
-      failed += 1;
-      if (!loaded && failed >= 2) el.classList.add("no-tiles");
-    });
-    tiles.addTo(map);
-  } else {
-    el.classList.add("no-tiles");
-  }
-
-  if (dest) {
-    L.circleMarker(shown(dest[0], dest[1]), { radius: 9, color: "#fff", weight: 3, fillColor: "#dc2626",
-                                             fillOpacity: 1, className: "dest-marker" })
-      .bindTooltip(t("track.destination")).addTo(map);
-  }
-  var trail = L.polyline([], { color: "#0f766e", weight: 4, opacity: 0.8 }).addTo(map);
+  var map = null, trail = null;
   var points = [];  // {lat, lng, at, late}, oldest first
-  var marker = null, halo = null, current = null;
-  var tracking = true;
+  var marker = null, halo = null;
+  var tracking = false;
+
+  // The map is made when the delivery is first under way (a card shown only then: no empty
+  // map above a placed order), and put away when it ends.
+  function makeMap() {
+    // Leaflet's own prefix carries a flag: the attribution says only whose map it is.
+    map = L.map(el, { zoomControl: true, attributionControl: !!el.dataset.tileUrl });
+    if (map.attributionControl) map.attributionControl.setPrefix(false);
+    map.setView(dest ? shown(dest[0], dest[1]) : [39.9087, 116.3975], dest ? 15 : 12);
+    // Tiles are decoration: without a URL, or when they fail to load, the map stays usable on
+    // a plain grid with the marker, trail and destination drawn as vectors.
+    if (el.dataset.tileUrl) {
+      var loaded = 0, failed = 0;
+      var options = { maxZoom: 19, attribution: el.dataset.attribution };
+      if (el.dataset.subdomains) options.subdomains = el.dataset.subdomains;
+      var tiles = L.tileLayer(el.dataset.tileUrl, options);
+      tiles.on("tileload", function () { loaded += 1; el.classList.remove("no-tiles"); });
+      tiles.on("tileerror", function () {
+        failed += 1;
+        if (!loaded && failed >= 2) el.classList.add("no-tiles");
+      });
+      tiles.addTo(map);
+    } else {
+      el.classList.add("no-tiles");
+    }
+    if (dest) {
+      L.circleMarker(shown(dest[0], dest[1]), { radius: 9, color: "#fff", weight: 3, fillColor: "#dc2626",
+                                               fillOpacity: 1, className: "dest-marker" })
+        .bindTooltip(t("track.destination")).addTo(map);
+    }
+    trail = L.polyline([], { color: "#0f766e", weight: 4, opacity: 0.8 }).addTo(map);
+  }
 
   function redraw() {
     points.sort(function (a, b) { return (a.at || "") < (b.at || "") ? -1 : (a.at || "") > (b.at || "") ? 1 : 0; });
@@ -77,7 +86,6 @@
 
   function show(position) {
     var latlng = shown(position.lat, position.lng);
-    current = position;
     if (!marker) {
       // A drawn dot, as in the legend: no marker images to fetch (and none too coarse for the
       // phone's pixel ratio).
@@ -110,7 +118,6 @@
   function forget() {
     if (marker) { map.removeLayer(marker); marker = null; }
     if (halo) { map.removeLayer(halo); halo = null; }
-    current = null;
     delete el.dataset.lat;
     delete el.dataset.lng;
   }
@@ -122,17 +129,25 @@
   }
 
   function follow(status) {
-    if (FINAL.indexOf(status) >= 0 || status === "delivery_failed") {
-      tracking = false;
-      el.dataset.tracking = "0";
-      forget();
-      showEta(null);
-      if (etaLine) etaLine.textContent = "";
-      if (note) note.textContent = status === "delivery_failed" ? t("track.failed") : t("track.ended");
-    } else {
-      tracking = true;
-      el.dataset.tracking = "1";
+    var now = UNDER_WAY.indexOf(status) >= 0;
+    el.dataset.status = status;
+    if (now === tracking) return;
+    tracking = now;
+    el.dataset.tracking = now ? "1" : "0";
+    if (now) {
+      if (card) card.hidden = false;
+      if (!map) makeMap(); else map.invalidateSize();
+      return;
     }
+    // Delivered, refused, failed or reassigned: no half-drawn trail stays on the page.
+    if (map) {
+      forget();
+      points = [];
+      redraw();
+    }
+    showEta(null);
+    if (etaLine) etaLine.textContent = "";
+    if (card) card.hidden = true;
   }
 
   // After a (re)connect, a wake from sleep or a poll: the server's state replaces what is shown,
@@ -167,4 +182,5 @@
   document.body.addEventListener("order-" + orderId + ":updated", function (e) {
     if (e.detail && e.detail.status) follow(e.detail.status);
   });
+  follow(el.dataset.status);
 })();

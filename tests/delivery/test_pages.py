@@ -121,3 +121,37 @@ def test_the_tile_host_is_allowed_by_the_csp():
                 and k not in ("TILE_URL", "MAP_TILE_URL")}
     app = create_app({**only_old, "MAP_TILE_URL": "https://old.example/{z}.png"})
     assert app.config["TILE_URL"] == "https://old.example/{z}.png"
+
+
+AMAP = ("https://webrd0{s}.is.autonavi.com/appmaptile?lang=zh_cn&size=1&scale=1&style=8"
+        "&x={x}&y={y}&z={z}")
+
+
+def test_amap_tiles_with_their_subdomains_reach_the_map_and_the_csp(world, advance, login_as):
+    class Config(TestConfig):
+        TILE_URL = AMAP
+        MAP_TILE_SUBDOMAINS = "1234"
+        MAP_TILE_CRS = "gcj02"
+
+    app = create_app(Config)
+    with app.app_context():
+        db.create_all()
+    client = app.test_client()
+    csp = client.get("/").headers["Content-Security-Policy"]
+    assert "https://*.is.autonavi.com" in csp  # webrd01 … webrd04
+
+
+def test_the_map_is_told_the_tile_subdomains(app, world, advance, as_party):
+    app.config.update(TILE_URL=AMAP, MAP_TILE_SUBDOMAINS="1234")
+    page = as_party(world.buyer).get(url(app, "orders.detail",
+                                         order_id=advance(Status.DELIVERING).id)).text
+    assert 'data-subdomains="1234"' in page
+
+
+def test_the_readme_recommends_chinese_tiles_for_mainland_china():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    configuration = readme[readme.index("## Configuration"):readme.index("## Scaling out")]
+    for setting in (f"TILE_URL='{AMAP}'", "MAP_TILE_SUBDOMAINS=1234",
+                    "MAP_TILE_CRS=gcj02", "MAP_TILE_ATTRIBUTION="):
+        assert setting in configuration, setting
+    assert "Tencent" in configuration and "mainland China" in configuration

@@ -1,14 +1,14 @@
-from datetime import datetime
-from zoneinfo import ZoneInfo
+from datetime import datetime, timezone
 
-from flask import current_app, flash, request, url_for
+from flask import flash, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from webapp.delivery import actions, bp, services
+from webapp.i18n import user_zone
 from webapp.models import Role
 from webapp.orders.queries import order_for
-from webapp.orders.state import actions_for
+from webapp.orders.state import TRACKING, actions_for
 from webapp.uploads import UploadRejected, clean_image
 from webapp.web import ServiceError, redirect_to, render, role_required, wants_fragment
 
@@ -24,10 +24,21 @@ def _panel(order, done: str | None = None, status: int = 200, **ctx):
 @bp.get("/")
 @role_required(Role.COURIER)
 def index():
-    """The courier's deliveries: today's (and overdue) first, then later ones, then finished."""
+    """The courier's deliveries: under way first, then today's (and overdue), later, finished."""
     open_orders, done = services.deliveries_of(current_user)
-    today = datetime.now(ZoneInfo(current_app.config["TIMEZONE"])).strftime("%Y-%m-%d")
-    return render("delivery/index.html", open_orders=open_orders, done=done, today=today)
+    zone = user_zone()  # the viewer's day, as local_time shows the windows
+    today = datetime.now(zone).date()
+    under_way = [o for o in open_orders if o.status in TRACKING]
+    waiting = [o for o in open_orders if o.status not in TRACKING]
+    todays = [o for o in waiting if _local_day(o.window_start, zone) <= today]
+    later = [o for o in waiting if _local_day(o.window_start, zone) > today]
+    return render("delivery/index.html", under_way=under_way, todays=todays, later=later,
+                  done=done)
+
+
+def _local_day(at: datetime, zone):
+    """The day of a stored (naive UTC) time in `zone`."""
+    return at.replace(tzinfo=timezone.utc).astimezone(zone).date()
 
 
 @bp.get("/<int:order_id>")
