@@ -6,9 +6,9 @@ from flask import Response, abort, request, url_for
 from flask_login import current_user
 
 from webapp.catalog.categories import CATEGORIES
-from webapp.models import ShopStatus
+from webapp.models import Role, ShopStatus
 from webapp.shared_pages import shared
-from webapp.shops import bp, grid, services
+from webapp.shops import bp, grid, home, services
 from webapp.shops.windows import slot_spans
 from webapp.uploads import send_private
 from webapp.web import render
@@ -21,9 +21,11 @@ def index():
     district = services.valid_district(request.args.get("district")) or \
         services.home_district(current_user)
     nearby = services.nearby_shops(district) if district else None
+    buyer = current_user.is_authenticated and current_user.role is Role.BUYER
     return render("shops/index.html", nearby=nearby,
                   shops=None if nearby else services.active_shops(),
-                  new_products=services.new_products())
+                  new_products=services.new_products(),
+                  my_orders=home.recent_orders(current_user) if buyer else [])
 
 
 @bp.get("/shops")
