@@ -46,6 +46,16 @@ def audit_actions(action: str) -> int:
     return db.session.scalar(select(func.count(AuditLog.id)).where(AuditLog.action == action))
 
 
+def only_photos_kept(app, count: int) -> bool:
+    """After a refused post: nothing but the `count` photos that passed is saved, on a draft."""
+    drafts = applications()
+    if not count:
+        return drafts == [] and stored_files(app) == []
+    [draft] = drafts
+    return (draft.status is ApplicationStatus.DRAFT and not draft.legal_name
+            and sum(bool(getattr(draft, kind)) for kind in PHOTOS) == len(stored_files(app)) == count)
+
+
 def error_of(text: str, name: str) -> str | None:
     """The error message shown under the field called `name`, if any."""
     import re
@@ -177,15 +187,14 @@ def test_submit_with_a_missing_photo_names_that_field(app, client, merchant, mis
             assert error_of(text, other) is None
     for name, typed in typed_fields(data).items():
         assert input_value(text, name) == typed, name
-    assert applications() == []
-    assert stored_files(app) == []
+    assert only_photos_kept(app, 2)
 
 
 @pytest.mark.timeout(30)
 @pytest.mark.parametrize("kind", PHOTOS)
 @pytest.mark.parametrize(("make", "filename", "message"),
                          [row[1:] for row in BAD_PHOTOS], ids=[row[0] for row in BAD_PHOTOS])
-def test_a_bad_photo_gets_a_message_on_its_field_and_nothing_is_stored(
+def test_a_bad_photo_gets_a_message_on_its_field_and_only_the_good_ones_are_kept(
         app, client, merchant, kind, make, filename, message):
     data = application_form(**{kind: (io.BytesIO(make()), filename)})
     response = post_multipart(client, url(app, "merchants.apply"), data, headers=HX)
@@ -197,8 +206,7 @@ def test_a_bad_photo_gets_a_message_on_its_field_and_nothing_is_stored(
             assert error_of(text, other) is None
     for name, typed in typed_fields(data).items():
         assert input_value(text, name) == typed, name
-    assert applications() == []
-    assert stored_files(app) == []
+    assert only_photos_kept(app, 2)
 
 
 @pytest.mark.parametrize(("make", "filename", "message"),
@@ -272,8 +280,7 @@ def test_a_bad_or_taken_handle_is_refused_on_its_field(app, client, merchant, ma
         if name != "handle_wish":
             assert input_value(text, name) == typed, name
     assert input_value(text, "handle_wish").strip().lower() == handle.strip().lower()
-    assert applications() == []
-    assert stored_files(app) == []
+    assert only_photos_kept(app, 3)
 
 
 def test_a_free_handle_is_kept_lower_case(app, client, merchant):
@@ -485,3 +492,46 @@ def test_a_photo_replaced_in_a_draft_is_deleted_but_one_an_earlier_version_shows
                                        documents={"licence_photo": clean_image(jpeg_bytes())})
     assert not path_of(in_draft).exists()  # only the draft showed it
     assert path_of(kept).exists() and path_of(draft.licence_photo).exists()
+
+
+# ---- a failed submit keeps the photos ----------------------------------------------------------
+
+@pytest.mark.parametrize("htmx", [True, False], ids=["htmx", "page"])
+def test_a_failed_submit_keeps_its_photos_for_the_next_one(app, client, merchant, htmx):
+    """A phone user who mistyped the mobile does not choose three photos again: the photos that
+    passed their checks go on the draft, show as uploaded, and the next submit uses them."""
+    path = url(app, "merchants.apply")
+    headers = HX if htmx else {}
+    data = application_form(mobile="1390000111")
+    text = (assert_fragment if htmx else assert_page)(
+        client.post(path, headers=headers, data=data), "apply-form", status=422)
+    assert error_of(text, "mobile") == "请输入 11 位中国大陆手机号"
+    [draft] = applications()
+    assert draft.status is ApplicationStatus.DRAFT and all(getattr(draft, k) for k in PHOTOS)
+    assert len(stored_files(app)) == 3
+    for kind in PHOTOS:
+        assert url(app, "merchants.document", application_id=draft.id, kind=kind) in text
+        assert "已上传 ✓，可重新选择" in field_block(text, kind)
+        assert error_of(text, kind) is None
+    assert "照片需要重新选择" not in text and "已选的照片已保存" in text
+    for name, typed in typed_fields(data).items():
+        assert input_value(text, name) == typed, name
+
+    # Fixed, without choosing the photos again.
+    response = client.post(path, headers=headers, data=application_form(photos=()))
+    (assert_htmx_redirect if htmx else assert_redirect)(response, url(app, "merchants.dashboard"))
+    [application] = applications()
+    assert application.status is ApplicationStatus.SUBMITTED and application.mobile == "13900001111"
+    assert all(getattr(application, k) == getattr(draft, k) for k in PHOTOS)
+    assert len(stored_files(app)) == 3
+
+
+def test_a_failed_submit_keeps_the_good_photos_and_names_the_bad_one(app, client, merchant):
+    data = application_form(licence_photo=(io.BytesIO(pdf_renamed_jpg()), "licence.jpg"))
+    text = assert_fragment(post_multipart(client, url(app, "merchants.apply"), data, headers=HX),
+                           "apply-form", status=422)
+    assert error_of(text, "licence_photo") is not None
+    [draft] = applications()
+    assert draft.id_front and draft.id_back and not draft.licence_photo
+    assert "已上传 ✓，可重新选择" in field_block(text, "id_front")
+    assert "已上传 ✓，可重新选择" not in field_block(text, "licence_photo")

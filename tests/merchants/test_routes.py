@@ -136,9 +136,11 @@ def test_apply_with_a_bad_field_says_why_and_keeps_everything_typed(
         assert input_value(text, name) == typed, name
     assert selected_option(text, "province") == "11"
     assert selected_option(text, "city") == "1101"
-    assert "照片需要重新选择" in text  # a browser cannot be given a file back
-    assert applications() == []
-    assert stored_files(app) == []
+    # A browser cannot be given a file back: the photos wait on a draft, shown as uploaded.
+    assert "已选的照片已保存" in text and text.count("已上传 ✓，可重新选择") == 3
+    [draft] = applications()
+    assert draft.status is ApplicationStatus.DRAFT and not draft.legal_name
+    assert len(stored_files(app)) == 3
 
 
 def test_apply_with_nothing_filled_in_names_every_field(app, client, merchant):

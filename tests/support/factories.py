@@ -41,7 +41,7 @@ def stock_of(product: Product) -> int:
 COMPLETE_APPLICATION = {
     "legal_name": "王小明", "id_number": "11010519491231002X", "uscc": "91110000600037341L",
     "mobile": "13900001111", "shop_name": "Green Grocer 绿色菜铺",
-    "shop_address": "北京市 市辖区 朝阳区 建国路 1 号", "province_code": "11", "city_code": "1101",
+    "shop_address": "北京市 朝阳区 建国路 1 号", "province_code": "11", "city_code": "1101",
     "district_code": "110105", "street": "建国路 1 号",
 }
 

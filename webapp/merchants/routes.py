@@ -88,7 +88,7 @@ def apply():
     form = SubmitApplicationForm()
     if request.method == "GET" and latest is not None:
         _prefill(form, latest)
-    refreshing = "region_refresh" in request.form
+    refreshing, kept = "region_refresh" in request.form, None
     if request.method == "POST" and not refreshing:
         submit = request.form.get("action") != "draft"
         form.validate()
@@ -114,9 +114,21 @@ def apply():
             flash(_("已提交实名认证资料，平台将尽快审核。") if submit else
                   _("草稿已保存（第 %(n)s 版）。", n=application.version), "success")
             return redirect_to(url_for("merchants.dashboard" if submit else "merchants.apply"))
+        kept = _keep_photos(documents)
+        latest = kept or latest
     status = 422 if any(form.errors.values()) else 200
     return render("merchants/apply.html", "merchants/_apply_form.html", status=status, form=form,
-                  latest=latest, notes=_notes_for(latest), shop=shop_of(current_user))
+                  latest=latest, notes=_notes_for(latest), shop=shop_of(current_user),
+                  kept=request.method == "POST" and kept is not None)
+
+
+def _keep_photos(documents: dict) -> MerchantApplication | None:
+    """After a refused post, the photos that passed their checks go on the draft (they cannot be
+    given back to the browser's file inputs), which the form then shows as uploaded."""
+    try:
+        return services.keep_documents(current_user, documents)
+    except ServiceError:
+        return None
 
 
 def _notes_for(latest) -> dict:

@@ -107,6 +107,24 @@ def save_application(user: User, *, fields: dict, id_number: str | None,
     return application
 
 
+def keep_documents(user: User, documents: dict) -> MerchantApplication | None:
+    """Put photos that passed their checks on the user's draft although the rest of the form did
+    not, so that a phone user who mistyped a field does not choose them again; the next save or
+    submit of the draft keeps them. None if there were none (or another tab got there first)."""
+    if not documents:
+        return None
+    application = _draft_of(user)
+    stored, replaced = _store_documents(application, documents)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        _discard(stored)
+        return None
+    _discard(name for name in replaced if name and not _document_in_use(name))
+    return application
+
+
 def _draft_of(user: User) -> MerchantApplication:
     """The user's draft: the latest version if it is one, else a new version copied from the
     latest (refused while a version waits for review)."""
