@@ -29,12 +29,14 @@ def test_a_buyer_sees_their_open_orders_instead_of_the_banner(app, client, login
     make_address(world.buyer, is_default=True)
     placed = advance(Status.PLACED)
     delivering = advance(Status.DELIVERING)
+    dispatched = advance(Status.DISPATCHED)
     login_as(world.buyer)
     text = home(app, client)
     assert 'class="hero"' not in text and "免费注册" not in text
     section = text[text.index('id="home-orders"'):]
-    # What is on its way comes first, then what waits for the shop.
-    assert order_ids(section) == [delivering.id, placed.id]
+    # What is on its way comes first (even before a newer one the courier has yet to pick up),
+    # then what waits for the shop.
+    assert order_ids(section) == [delivering.id, dispatched.id, placed.id]
     for order in (delivering, placed):
         assert f'href="{url(app, "orders.detail", order_id=order.id)}"' in section
     assert "配送中" in section and "待接单" in section and world.product.title in section

@@ -10,9 +10,10 @@ from webapp.orders.queries import LISTED
 from webapp.orders.state import FINAL
 
 HOME_ORDERS = 3
-# What is on its way (or at the door) first, then what the shop has taken, then what waits for it.
-URGENCY = case({Status.ARRIVED: 0, Status.DELIVERING: 0, Status.DISPATCHED: 0,
-                Status.DELIVERY_FAILED: 1, Status.ACCEPTED: 1}, value=Order.status, else_=2)
+# What is on its way (or at the door) first, then what a courier is to pick up, then what the shop
+# has taken, then what waits for it.
+URGENCY = case({Status.ARRIVED: 0, Status.DELIVERING: 0, Status.DISPATCHED: 1,
+                Status.DELIVERY_FAILED: 2, Status.ACCEPTED: 2}, value=Order.status, else_=3)
 
 
 def recent_orders(buyer: User, limit: int = HOME_ORDERS) -> list[Order]:
