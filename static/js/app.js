@@ -158,6 +158,142 @@
     if (line) announce(line.textContent);
   });
 
+  // ---- Requests in flight: a region's own request and a live refresh of it never race ----
+  // A live refresh is a GET a server event asked for ("order-7:updated", "order:placed",
+  // "app:resync"), not the user. It waits while another request on its region (a button inside
+  // it, the board around it, an earlier refresh) is in flight, is not swapped over a newer
+  // answer, and afterwards runs again only if the region still does not show the event's status.
+  // (The regions have no hx-sync of their own: their buttons would inherit it, and whichever
+  // request came second would abort the other, which htmx reports as an error.)
+  var SETTLE = 40;  // ms: past htmx's settle (20 ms), when swapped-in content is live
+  var inflight = [], waiting = [];
+  function refreshCause(config) {
+    var cause = config && config.triggeringEvent;
+    return config && String(config.verb).toLowerCase() === "get" && cause && cause.type &&
+      cause.type.indexOf(":") > 0 && cause.type.indexOf("htmx:") !== 0 ? cause : null;
+  }
+  function touches(a, b) { return !!(a && b && (a === b || a.contains(b) || b.contains(a))); }
+  function busy(region, xhr) {
+    return inflight.some(function (r) {
+      return r.xhr !== xhr && (touches(r.target, region) || touches(r.elt, region));
+    });
+  }
+  function later(elt, cause) {
+    waiting = waiting.filter(function (w) { return w.elt !== elt; });
+    waiting.push({ elt: elt, id: elt.id, cause: cause });
+  }
+  function catchUp() {
+    waiting = waiting.filter(function (w) {
+      var el = document.contains(w.elt) ? w.elt : w.id && document.getElementById(w.id);
+      if (!el || !el.getAttribute("hx-get")) return false;
+      if (busy(el)) return true;
+      var status = w.cause.detail && w.cause.detail.status;
+      if (!status || el.dataset.status !== status) {
+        htmx.ajax("GET", el.getAttribute("hx-get"), { source: el, event: w.cause }).catch(function () {});
+      }
+      return false;
+    });
+  }
+  body.addEventListener("htmx:confirm", function (e) {
+    var d = e.detail, cause = refreshCause(d);
+    if (!cause || !busy(d.target)) return;
+    e.preventDefault();
+    later(d.elt, cause);
+  });
+  body.addEventListener("htmx:beforeSend", function (e) {
+    var c = e.detail.requestConfig;
+    inflight.push({ xhr: e.detail.xhr, elt: c.elt, target: e.detail.target, cause: refreshCause(c) });
+  });
+  body.addEventListener("htmx:beforeSwap", function (e) {
+    var d = e.detail, mine = inflight.filter(function (r) { return r.xhr === d.xhr; })[0];
+    if (!mine || !mine.cause) return;
+    mine.seen = true;
+    if (document.contains(d.target) && !busy(d.target, d.xhr)) return;
+    d.shouldSwap = false;  // the region is gone, or a newer request of it is on its way
+    later(mine.elt, mine.cause);
+  });
+  body.addEventListener("htmx:afterRequest", function (e) {
+    var xhr = e.detail.xhr;
+    inflight = inflight.filter(function (r) {
+      if (r.xhr !== xhr) return true;
+      // A refresh whose region was replaced while it was away (its events no longer reach
+      // the body): check again on what replaced it.
+      if (r.cause && !r.seen && e.detail.successful) later(r.elt, r.cause);
+      return false;
+    });
+    if (waiting.length) setTimeout(catchUp, SETTLE);
+  });
+
+  // ---- A request that failed says what did not happen, and offers to try again ----
+  // Network down (sendError), no answer in time, a 5xx (4xx answers are swapped: form errors),
+  // or a swap that broke. One message per element, in the alert region; it leaves once a
+  // request of that element succeeds, or when dismissed.
+  var alerts = document.getElementById("net-alerts");
+  var failures = [];
+  function actionOf(config) {
+    var elt = config.elt, cause = config.triggeringEvent;
+    if (!elt || !elt.closest || refreshCause(config)) return "";
+    var marked = elt.closest("[data-action-label]");
+    if (marked) return marked.dataset.actionLabel;
+    var button = cause && cause.submitter ||
+      (elt.matches("form") ? elt.querySelector("button[type=submit], button:not([type])")
+                           : elt.matches("button, a, [role=button]") ? elt : null);
+    var text = button ? button.textContent : elt.labels && elt.labels.length ? elt.labels[0].textContent : "";
+    return (text || "").replace(/\s+/g, " ").trim();
+  }
+  function forget(entry) {
+    failures = failures.filter(function (f) { return f !== entry; });
+    if (entry.node.parentNode) entry.node.parentNode.removeChild(entry.node);
+  }
+  function button(label, className, onClick) {
+    var b = document.createElement("button");
+    b.type = "button";
+    b.className = className;
+    b.textContent = label;
+    b.addEventListener("click", onClick);
+    return b;
+  }
+  function failed(kind, e) {
+    var d = e.detail || {}, config = d.requestConfig;
+    if (!alerts || !config || !config.elt) return;
+    var elt = config.elt, action = actionOf(config);
+    var entry = failures.filter(function (f) { return f.elt === elt; })[0];
+    if (entry) forget(entry);
+    entry = { elt: elt, id: elt.id, verb: config.verb, path: config.path, cause: config.triggeringEvent,
+              node: document.createElement("div") };
+    entry.node.className = "net-alert";
+    var text = document.createElement("p");
+    text.textContent = kind === "swap" ? t("net.swap")
+      : t("net.message", { reason: t("net." + kind),
+                           outcome: action ? t("net.not_done", { action: action }) : t("net.not_updated") });
+    entry.node.appendChild(text);
+    entry.node.appendChild(kind === "swap"
+      ? button(t("net.reload"), "button small primary", function () { window.location.reload(); })
+      : button(t("net.retry"), "button small primary", function () { retry(entry); }));
+    var close = button("×", "link net-dismiss", function () { forget(entry); });
+    close.setAttribute("aria-label", t("net.dismiss"));
+    entry.node.appendChild(close);
+    failures.push(entry);
+    alerts.appendChild(entry.node);
+    while (failures.length > 3) forget(failures[0]);
+  }
+  function retry(entry) {
+    var el = document.contains(entry.elt) ? entry.elt : entry.id && document.getElementById(entry.id);
+    if (!el) { forget(entry); return; }
+    entry.elt = el;
+    htmx.ajax(entry.verb, entry.path, { source: el, event: entry.cause }).catch(function () {});
+  }
+  body.addEventListener("htmx:sendError", function (e) { failed("offline", e); });
+  body.addEventListener("htmx:timeout", function (e) { failed("timeout", e); });
+  body.addEventListener("htmx:responseError", function (e) { failed("server", e); });
+  body.addEventListener("htmx:swapError", function (e) { failed("swap", e); });
+  body.addEventListener("htmx:onLoadError", function (e) { failed("swap", e); });
+  body.addEventListener("htmx:afterRequest", function (e) {
+    var config = e.detail.requestConfig;
+    if (!e.detail.successful || !config) return;
+    failures.filter(function (f) { return f.elt === config.elt; }).forEach(forget);
+  });
+
   if (!body.dataset.user || typeof window.io !== "function") return;
 
   var socket = window.io();
@@ -203,18 +339,39 @@
     });
   }
 
-  var connectedBefore = false;
+  // The connection notice is a state, kept apart from the announcements in #live-status (an
+  // announcement must not hide it, nor its clearing timer clear it). Socket.IO reconnects by
+  // itself after a dropped transport, but not when the server closed the socket ("io server
+  // disconnect") or refused it (connect_error on an inactive socket): the page asks again,
+  // less and less often, so the notice never stays while nothing tries.
+  var connectedBefore = false, netStatus = document.getElementById("net-status");
+  var again = null, pause = 1000;
+  function showSocket(up) {
+    body.dataset.socket = up ? "connected" : "disconnected";
+    if (netStatus) netStatus.textContent = up ? "" : t("live.disconnected");
+  }
+  function reconnectLater() {
+    if (again) return;
+    again = setTimeout(function () { again = null; if (!socket.active) socket.connect(); }, pause);
+    pause = Math.min(pause * 2, 30000);
+  }
   socket.on("connect", function () {
     watchDemands();
     watchAll(connectedBefore);
     connectedBefore = true;
-    body.dataset.socket = "connected";
-    setLive("");
+    pause = 1000;
+    showSocket(true);
   });
-  socket.on("disconnect", function () {
-    body.dataset.socket = "disconnected";
-    setLive(t("live.disconnected"));
+  socket.on("disconnect", function (reason) {
+    showSocket(false);
+    if (reason === "io server disconnect") reconnectLater();
   });
+  socket.on("connect_error", function () {
+    if (socket.active) return;  // Socket.IO is still retrying on its own
+    if (connectedBefore) showSocket(false);
+    reconnectLater();
+  });
+  socket.io.on("reconnect", function () { if (socket.connected) showSocket(true); });
 
   // A review decision reaches the merchant wherever they are in the app.
   body.addEventListener("merchant:reviewed", function (e) {

@@ -160,7 +160,7 @@ def test_live_delivery_inspection_and_proof(browser, server):
         # moves on, and comes back; the buyer's page then shows the latest position.
         srv.stop()
         expect(buyer.locator("body")).to_have_attribute("data-socket", "disconnected")
-        expect(buyer.locator("#live-status")).to_contain_text("连接已断开")
+        expect(buyer.locator("#net-status")).to_contain_text("连接已断开")
         expect(conn).not_to_have_attribute("data-state", "online")
         for n, point in enumerate(CUT, start=1):
             time.sleep(1.2)

@@ -140,9 +140,9 @@ def wait_for(events: queue.Queue, name: str, match=lambda data: True, timeout: f
             return data
 
 
-def place_and_dispatch(base, buyer, merchant) -> int:
+def place_and_dispatch(base, buyer, merchant, assign: bool = True) -> int:
     """The demo buyer orders two products to the pinned default address; the shop accepts and
-    assigns the demo courier."""
+    (unless `assign` is false) assigns the demo courier."""
     for product in ("1", "2"):
         token = csrf_token(buyer.get(f"{base}/s/fresh-fruit", timeout=10).text)
         added = buyer.post(f"{base}/cart/add", timeout=10, data={
@@ -163,6 +163,8 @@ def place_and_dispatch(base, buyer, merchant) -> int:
     order_id = int(placed.headers["Location"].rsplit("/", 1)[1])
     detail = f"/orders/{order_id}"
     assert htmx_post(merchant, base, f"{detail}/accept", detail).status_code == 200
+    if not assign:
+        return order_id
     courier_id = re.search(r'<option value="(\d+)">李骑手</option>',
                            merchant.get(f"{base}{detail}", timeout=10).text)[1]
     assert htmx_post(merchant, base, f"{detail}/assign", detail,

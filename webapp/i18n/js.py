@@ -12,6 +12,17 @@ from webapp.i18n.marks import N_
 JS_STRINGS = {
     # app.js: connection state and notices that reach the user on any page
     "live.disconnected": N_("连接已断开，正在重新连接…"),
+    # app.js: a request that failed: "<reason>, <what did not happen>." and a button
+    "net.message": N_("%(reason)s，%(outcome)s。"),
+    "net.offline": N_("没有连上网络"),
+    "net.timeout": N_("服务器没有及时回应"),
+    "net.server": N_("服务器出错了"),
+    "net.not_done": N_("“%(action)s”未完成"),
+    "net.not_updated": N_("页面内容没有更新"),
+    "net.swap": N_("页面没能显示最新结果，请重新加载。"),
+    "net.retry": N_("重试"),
+    "net.reload": N_("重新加载"),
+    "net.dismiss": N_("关闭"),
     "review.approved": N_("实名认证已通过，店铺已开通"),
     "review.rejected": N_("实名资料未通过，请查看原因"),
     "review.needs_info": N_("平台请你补充资料，请查看"),
@@ -34,6 +45,9 @@ JS_STRINGS = {
     "pin.locating": N_("正在定位…"),
     "pin.current": N_("已使用当前位置"),
     "pin.failed": N_("无法获取当前位置，请在地图上点选"),
+    "pin.filled": N_("已按标记填写：%(region)s"),
+    "pin.found": N_("标记位于%(region)s"),
+    "pin.fill": N_("按标记填写省市区"),
     # courier.js
     "courier.connected_resending": N_("已连接 · 正在补发 %(n)s 个离线位置"),
     "courier.connected": N_("已连接 · 位置实时共享中"),
