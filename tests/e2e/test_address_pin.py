@@ -1,5 +1,6 @@
 """The address book's optional map pin in Chromium: a tap on the map sets it, it is stored in
-WGS-84, and the GCJ-02 inverse used for Chinese tiles brings a shifted tap back."""
+WGS-84, the GCJ-02 inverse used for Chinese tiles brings a shifted tap back, and the pin fills
+the empty province, city and district selects (or offers to, when they say otherwise)."""
 from __future__ import annotations
 
 import re
@@ -28,7 +29,21 @@ def test_a_tap_on_the_map_pins_the_address(live_server, browser):
         expect(page.locator("#pin-note")).to_have_text("未标记")
         expect(page.locator("#pin-clear")).to_be_hidden()
         page.locator("#pin-map").click(position={"x": 120, "y": 90})
-        expect(page.locator("#pin-note")).to_have_text("已标记位置")
+        # The selects were empty: the pin's region fills them.
+        expect(page.locator("#pin-note")).to_contain_text("已按标记填写：北京市 ")
+        assert (page.input_value("#province"), page.input_value("#city")) == ("11", "1101")
+        district = page.input_value("#district")
+        assert district.startswith("1101") and district != "110105"
+        # Chosen otherwise by hand, the selects stay until "fill from the pin" is pressed.
+        page.select_option("#district", "110105")
+        page.locator("#pin-map").click(position={"x": 121, "y": 91})
+        expect(page.locator("#pin-fill")).to_be_visible()
+        expect(page.locator("#pin-note")).to_contain_text("标记位于北京市 ")
+        assert page.input_value("#district") == "110105"
+        page.click("#pin-fill")
+        expect(page.locator("#pin-note")).to_contain_text("已按标记填写：北京市 ")
+        assert page.input_value("#district") == district
+        expect(page.locator("#pin-fill")).to_be_hidden()
         lat = float(page.input_value("#pin-lat"))
         lng = float(page.input_value("#pin-lng"))
         assert 39 < lat < 41 and 115 < lng < 118  # around the map's starting view (Beijing)
@@ -40,15 +55,11 @@ def test_a_tap_on_the_map_pins_the_address(live_server, browser):
         assert abs(back[0] - 39.9087) < 1e-8 and abs(back[1] - 116.3975) < 1e-8
 
         page.fill("#mobile", "13912345678")
-        page.select_option("#province", "11")
-        expect(page.locator("#city option[value='1101']")).to_have_count(1)
-        page.select_option("#city", "1101")
-        expect(page.locator("#district option[value='110101']")).to_have_count(1)
-        page.select_option("#district", "110101")
         page.fill("#street", "东长安街 1 号")
         page.click("#address-form button.primary")
         expect(page).to_have_url(re.compile(r"/addresses/$"))
         expect(page.locator(".address-item")).to_contain_text("已标记地图")
+        expect(page.locator(".address-item")).to_contain_text("北京市 ")
         assert errors == []
     finally:
         context.close()

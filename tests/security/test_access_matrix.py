@@ -41,6 +41,7 @@ PUBLIC = {
     "search.index": "search over published products and active shops",
     "regions.cities": "the region list of the address forms",
     "regions.districts": "the region list of the address forms",
+    "regions.locate_point": "the region at a map pin, for the address forms (no one's data)",
     "pwa.manifest": "the web app manifest",
     "pwa.service_worker": "the service worker",
     "pwa.offline": "the offline page",

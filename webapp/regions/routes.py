@@ -1,9 +1,10 @@
+import math
 import re
 
-from flask import request
+from flask import jsonify, request
 from flask_babel import gettext as _
 
-from webapp.regions import bp, names, services
+from webapp.regions import bp, locate, names, services
 from webapp.web import render
 
 # The id of the district <select> to reset out of band; the pattern keeps the id a plain name.
@@ -31,3 +32,29 @@ def districts():
     options = names.options(services.districts(request.args.get("city")))
     return render("regions/_options.html", options=options,
                   blank=_("请选择区县"), reset=None)
+
+
+def _coordinate(name: str, limit: float) -> float | None:
+    try:
+        value = float(request.args.get(name, ""))
+    except ValueError:
+        return None
+    return value if math.isfinite(value) and abs(value) <= limit else None
+
+
+@bp.get("/locate")
+def locate_point():
+    """The province, city and district at a map pin (WGS-84 ?lat=&lng=), found offline, with the
+    city and district options to fill the address form's selects; 404 with a message if none."""
+    lat, lng = _coordinate("lat", 90), _coordinate("lng", 180)
+    if lat is None or lng is None:
+        return jsonify(message=_("位置无效")), 400
+    code = locate.code_at(lat, lng)
+    if code is None:
+        return jsonify(message=_("这个位置不在已知的区县内，请手动选择省份、城市和区县。")), 404
+    province, city = code[:2], code[:4]
+    district = code if len(code) > 4 else ""
+    return jsonify(province=province, city=city, district=district,
+                   label=names.label(province, city, district),
+                   cities=names.options(services.cities(province)),
+                   districts=names.options(services.districts(city)))

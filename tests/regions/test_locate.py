@@ -1,0 +1,64 @@
+"""A map pin's province, city and district, found offline (webapp/regions/locate.py) and served
+to the address form by /regions/locate."""
+import gzip
+import json
+
+import pytest
+
+from tests.support.helpers import url
+from webapp.regions import locate, services
+
+# (place, WGS-84 lat, lng) → (province, city, district, label)
+POINTS = [
+    ("天安门", 39.9087, 116.3975, ("11", "1101", "110101", "北京市 东城区")),
+    ("人民大会堂", 39.9030, 116.3875, ("11", "1101", "110102", "北京市 西城区")),
+    ("上海外滩", 31.2400, 121.4900, ("31", "3101", "310101", "上海市 黄浦区")),
+    ("广州塔", 23.1064, 113.3245, ("44", "4401", "440105", "广东省 广州市 海珠区")),
+    ("深圳湾公园", 22.5050, 113.9490, ("44", "4403", "440305", "广东省 深圳市 南山区")),
+    ("仙桃市政府", 30.3627, 113.4540, ("42", "4290", "429004", "湖北省 仙桃市")),
+    ("城口县城", 31.9477, 108.6643, ("50", "5002", "500229", "重庆市 城口县")),
+    ("拉萨布达拉宫", 29.6578, 91.1172, ("54", "5401", "540102", "西藏自治区 拉萨市 城关区")),
+]
+
+
+@pytest.mark.parametrize(("place", "lat", "lng", "expected"), POINTS, ids=[p[0] for p in POINTS])
+def test_a_pin_gives_its_province_city_and_district(app, client, place, lat, lng, expected):
+    response = client.get(url(app, "regions.locate_point", lat=lat, lng=lng))
+    assert response.status_code == 200 and response.mimetype == "application/json"
+    found = response.get_json()
+    assert (found["province"], found["city"], found["district"], found["label"]) == expected
+    assert found["city"] in [code for code, _ in found["cities"]]
+    assert found["district"] in [code for code, _ in found["districts"]]
+
+
+@pytest.mark.parametrize(("lat", "lng"), [(30.0, 125.0), (20.0, 115.5), (51.5, 0.0), (-33.9, 151.2)],
+                         ids=["east-china-sea", "south-china-sea", "london", "sydney"])
+def test_a_pin_at_sea_or_abroad_is_no_match_with_a_message(app, client, lat, lng):
+    response = client.get(url(app, "regions.locate_point", lat=lat, lng=lng))
+    assert response.status_code == 404
+    assert "请手动选择" in response.get_json()["message"]
+
+
+@pytest.mark.parametrize("query", [{}, {"lat": "x", "lng": "116"}, {"lat": "nan", "lng": "116"},
+                                   {"lat": "91", "lng": "116"}, {"lat": "39.9", "lng": "inf"},
+                                   {"lat": ["39.9", "40"], "lng": "116.4"}])
+def test_a_bad_point_is_refused(app, client, query):
+    response = client.get(url(app, "regions.locate_point", **query))
+    assert response.status_code in (200, 400)
+    if response.status_code == 400:
+        assert response.get_json()["message"]
+
+
+def test_the_label_and_options_are_in_english_in_english(app, client):
+    response = client.get(url(app, "regions.locate_point", lat=23.1064, lng=113.3245),
+                          headers={"Accept-Language": "en"})
+    found = response.get_json()
+    assert found["label"] == "Haizhu District, Guangzhou, Guangdong"
+    assert ["440105", "Haizhu District"] in found["districts"]
+
+
+def test_the_outlines_cover_most_districts_and_carry_known_codes():
+    rows = json.loads(gzip.decompress(locate.DATA.read_bytes()))
+    codes = {row[0] for row in rows}
+    assert len(codes) > 2700
+    assert all(services.name_of(code) for code in codes)
