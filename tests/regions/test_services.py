@@ -53,20 +53,22 @@ def test_returned_lists_do_not_leak_the_cache():
     assert ("110101", "东城区") in services.districts("1101")
 
 
-@pytest.mark.parametrize("path", [
-    (("11", "北京市"), ("1101", "市辖区"), ("110101", "东城区")),
-    (("44", "广东省"), ("4403", "深圳市"), ("440305", "南山区")),
-    (("65", "新疆维吾尔自治区"), ("6590", "自治区直辖县级行政区划"), ("659001", "石河子市")),
+@pytest.mark.parametrize("path,full", [
+    ((("11", "北京市"), ("1101", "市辖区"), ("110101", "东城区")), "北京市 东城区"),
+    ((("44", "广东省"), ("4403", "深圳市"), ("440305", "南山区")), "广东省 深圳市 南山区"),
+    ((("65", "新疆维吾尔自治区"), ("6590", "自治区直辖县级行政区划"), ("659001", "石河子市")),
+     "新疆维吾尔自治区 石河子市"),
     # 东莞 has no county level: its "districts" are 9-digit townships
-    (("44", "广东省"), ("4419", "东莞市"), ("441900003", "东城街道")),
+    ((("44", "广东省"), ("4419", "东莞市"), ("441900003", "东城街道")), "广东省 东莞市 东城街道"),
 ])
-def test_known_paths(path):
+def test_known_paths(path, full):
+    """The data keeps its placeholder levels (市辖区, 直辖县级…); a written address leaves them out."""
     (p, p_name), (c, c_name), (d, d_name) = path
     assert (p, p_name) in services.provinces()
     assert (c, c_name) in services.cities(p)
     assert (d, d_name) in services.districts(c)
     assert [services.name_of(code) for code in (p, c, d)] == [p_name, c_name, d_name]
-    assert services.full_name(p, c, d) == f"{p_name} {c_name} {d_name}"
+    assert services.full_name(p, c, d) == full
     assert services.valid_path(p, c, d)
 
 
@@ -77,7 +79,8 @@ def test_provinces_in_code_order():
 
 
 def test_full_name_example():
-    assert services.full_name("11", "1101", "110101") == "北京市 市辖区 东城区"
+    assert services.full_name("11", "1101", "110101") == "北京市 东城区"
+    assert services.full_name("42", "4290", "429004") == "湖北省 仙桃市"
 
 
 def test_full_name_skips_unknown_codes():
