@@ -24,7 +24,7 @@ NARROW = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2,
           "is_mobile": True, "has_touch": True}
 WIDE = {"viewport": {"width": 1280, "height": 800}, "device_scale_factor": 1}
 TABLET = {"viewport": {"width": 1024, "height": 768}, "device_scale_factor": 1, "has_touch": True}
-SHOTS = [  # (file, size, who, path); {delivering} and {refused} are order ids made below
+SHOTS = [  # (file, size, who, path); {delivering}, {refused}, {cart} are ids made below
     ("install-narrow-home.png", NARROW, "买家", "/"),
     ("install-narrow-shop.png", NARROW, "买家", "/s/fresh-fruit"),
     ("install-wide-board.png", WIDE, "商家", "/orders/board"),
@@ -32,6 +32,7 @@ SHOTS = [  # (file, size, who, path); {delivering} and {refused} are order ids m
     ("phone-home.png", NARROW, "买家", "/"),
     ("phone-shop.png", NARROW, "买家", "/s/fresh-fruit"),
     ("phone-cart.png", NARROW, "买家", "/cart/"),
+    ("phone-checkout.png", NARROW, "买家", "/orders/checkout/{cart}"),
     ("phone-live-map.png", NARROW, "买家", "/orders/{delivering}"),
     ("phone-refused.png", NARROW, "买家", "/orders/{refused}"),
     ("phone-courier.png", NARROW, "骑手", "/delivery/"),
@@ -61,12 +62,14 @@ def place(base: str, buyer, product: str, quantity: str) -> None:
     assert placed.status_code == 303, placed.text
 
 
-def add_to_cart(base: str, buyer, product: str, quantity: str) -> None:
+def add_to_cart(base: str, buyer, product: str, quantity: str) -> str:
+    """Put a product in the demo buyer's cart; the path of that cart's checkout."""
     token = csrf_token(buyer.get(f"{base}/s/fresh-fruit", timeout=10).text)
     added = buyer.post(f"{base}/cart/add", timeout=10, data={
         "csrf_token": token, "product_id": product, "quantity": quantity},
         headers={"HX-Request": "true", "X-CSRFToken": token})
     assert added.status_code == 200, added.text
+    return re.search(r'href="/orders/checkout/(\d+)"', added.text)[1]
 
 
 def refuse_one_line(base: str, buyer, merchant, courier) -> int:
@@ -114,7 +117,7 @@ def main() -> None:
         drive(base, courier, ids["delivering"])
         place_and_dispatch(base, buyer, merchant)
         place(base, buyer, "4", "2")
-        add_to_cart(base, buyer, "3", "2")
+        ids["cart"] = add_to_cart(base, buyer, "3", "2")
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             for name, size, who, path in SHOTS:
