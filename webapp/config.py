@@ -82,6 +82,8 @@ class Config:
     # Per signed-in user, counted on successful posts (Flask-Limiter notation).
     DEMAND_POST_LIMIT = os.environ.get("DEMAND_POST_LIMIT", "10 per hour;30 per day")
     QUOTE_LIMIT = os.environ.get("QUOTE_LIMIT", "60 per hour")
+    # Map-pin lookups (/regions/locate, public) per client address.
+    LOCATE_LIMIT = os.environ.get("LOCATE_LIMIT", "60 per minute")
     # Anonymous visitors' catalog pages (home, shops, a shop, search) are kept this many seconds
     # by each process and shared between visitors (webapp/shared_pages.py); 0 turns it off.
     SHARED_PAGE_SECONDS = float(os.environ.get("SHARED_PAGE_SECONDS", "2"))

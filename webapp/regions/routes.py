@@ -1,9 +1,11 @@
 import math
 import re
 
-from flask import jsonify, request
+from flask import current_app, jsonify, request
 from flask_babel import gettext as _
 
+from webapp.errors import MESSAGES
+from webapp.extensions import limiter
 from webapp.regions import bp, locate, names, services
 from webapp.web import render
 
@@ -42,7 +44,18 @@ def _coordinate(name: str, limit: float) -> float | None:
     return value if math.isfinite(value) and abs(value) <= limit else None
 
 
+def locate_limit() -> str:
+    return current_app.config["LOCATE_LIMIT"]
+
+
+@bp.errorhandler(429)
+def too_many(error):
+    """The address form reads the message of a refused lookup from JSON."""
+    return jsonify(message=_(MESSAGES[429])), 429
+
+
 @bp.get("/locate")
+@limiter.limit(locate_limit)
 def locate_point():
     """The province, city and district at a map pin (WGS-84 ?lat=&lng=), found offline, with the
     city and district options to fill the address form's selects; 404 with a message if none."""
