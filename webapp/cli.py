@@ -1,5 +1,5 @@
 """Flask commands: create-admin, seed-demo, demo-logins, db-empty and the scheduled jobs
-(purge-tracks, expire-orders)."""
+(purge-tracks, purge-drafts, expire-orders)."""
 from __future__ import annotations
 
 import io
@@ -19,7 +19,12 @@ from webapp.auth.services import register as register_user
 from webapp.catalog.services import create_product
 from webapp.delivery.services import purge_track_points
 from webapp.extensions import db
-from webapp.merchants.services import create_courier, latest_application, submit_application
+from webapp.merchants.services import (
+    create_courier,
+    latest_application,
+    purge_drafts,
+    submit_application,
+)
 from webapp.models import Role, Shop, User
 from webapp.orders.expiry import expire_overdue
 from webapp.shops.services import shop_of
@@ -119,7 +124,7 @@ def _stock_demo_shop(shop: Shop) -> None:
 def register(app: Flask) -> None:
     """Add the commands to `flask`."""
     for command in (create_admin_command, seed_demo_command, purge_tracks_command,
-                    expire_orders_command, demo_logins_command, db_empty_command):
+                    purge_drafts_command, expire_orders_command, demo_logins_command, db_empty_command):
         app.cli.add_command(command)
 
 
@@ -156,6 +161,16 @@ def purge_tracks_command(days: int | None) -> None:
     """Delete courier track points older than DAYS of deliveries no longer under way."""
     days = current_app.config["TRACK_RETENTION_DAYS"] if days is None else days
     click.echo(f"deleted {purge_track_points(days)} track points older than {days} days")
+
+
+@click.command("purge-drafts")
+@click.option("--older-than", "--days", "days", type=click.IntRange(min=0), default=None,
+              metavar="DAYS", help="Retention in days (default: DRAFT_RETENTION_DAYS).")
+@with_appcontext
+def purge_drafts_command(days: int | None) -> None:
+    """Delete real-name application drafts untouched for DAYS, with their ID photos."""
+    days = current_app.config["DRAFT_RETENTION_DAYS"] if days is None else days
+    click.echo(f"deleted {purge_drafts(days)} application drafts untouched for {days} days")
 
 
 @click.command("expire-orders")

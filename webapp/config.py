@@ -93,6 +93,9 @@ class Config:
     TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
     # Courier track points are personal data: purge them this many days after the order ends.
     TRACK_RETENTION_DAYS = int(os.environ.get("TRACK_RETENTION_DAYS", "30"))
+    # Real-name application drafts (with any ID photos kept from a refused form) untouched this
+    # many days are deleted by `flask purge-drafts`.
+    DRAFT_RETENTION_DAYS = int(os.environ.get("DRAFT_RETENTION_DAYS", "30"))
     SESSION_COOKIE_SECURE = HTTPS
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

@@ -1,6 +1,8 @@
 """Real-name applications and the shop owner's couriers."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 from cryptography.fernet import Fernet
 from flask import current_app
 from flask_babel import gettext as _
@@ -179,6 +181,22 @@ def _discard(names) -> None:
 def _document_in_use(name: str) -> bool:
     return db.session.scalar(select(MerchantApplication.id).where(or_(
         *(getattr(MerchantApplication, kind) == name for kind in DOCUMENTS))).limit(1)) is not None
+
+
+def purge_drafts(days: int) -> int:
+    """Delete the application drafts (versions never submitted) untouched for `days` days, and
+    the photos on them no other version shares; the number deleted. A refused form keeps its
+    good photos on a draft without the user asking (keep_documents), so they must not stay."""
+    cutoff = utcnow() - timedelta(days=days)
+    drafts = db.session.scalars(select(MerchantApplication).where(
+        MerchantApplication.status == ApplicationStatus.DRAFT,
+        MerchantApplication.updated_at < cutoff)).all()
+    names = {getattr(draft, kind) for draft in drafts for kind in DOCUMENTS} - {None}
+    for draft in drafts:
+        db.session.delete(draft)
+    db.session.commit()
+    _discard(name for name in names if not _document_in_use(name))
+    return len(drafts)
 
 
 def submit_application(user: User, *, legal_name: str, id_number: str, uscc: str, mobile: str,
