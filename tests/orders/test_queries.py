@@ -1,4 +1,5 @@
-"""Order lists cost the same number of queries for 2 orders as for 12 (no query per order)."""
+"""Order lists (the shop's board, the buyer's orders, the courier's deliveries) cost the same
+number of queries for 2 orders as for 12 (no query per order)."""
 import pytest
 from sqlalchemy import event
 
@@ -24,11 +25,13 @@ def statements(client, path: str) -> int:
 
 
 @pytest.mark.parametrize(("role", "path"), [(Role.MERCHANT, "/orders/board"),
-                                            (Role.BUYER, "/orders/")])
+                                            (Role.BUYER, "/orders/"),
+                                            (Role.COURIER, "/delivery/")])
 def test_order_lists_do_not_query_per_order(client, login_as, world, advance, role, path):
     world.product.stock = 100
     db.session.commit()
-    login_as(world.merchant if role is Role.MERCHANT else world.buyer)
+    login_as({Role.MERCHANT: world.merchant, Role.BUYER: world.buyer,
+              Role.COURIER: world.courier}[role])
     for _ in range(2):
         advance(Status.DISPATCHED)
     few = statements(client, path)

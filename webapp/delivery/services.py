@@ -14,6 +14,7 @@ from webapp.delivery.eta import Settings as EtaSettings
 from webapp.delivery.geo import distance_m
 from webapp.extensions import db
 from webapp.models import Delivery, Order, TrackPoint, User, utcnow
+from webapp.orders.queries import LISTED
 from webapp.orders.state import FINAL, LABELS, TRACKING
 from webapp.realtime import emit_after_commit, order_room
 from webapp.web import MAX_ID
@@ -36,8 +37,9 @@ class PositionRefused(Exception):
 
 
 def deliveries_of(courier: User) -> tuple[list[Order], list[Order]]:
-    """The courier's open deliveries (by delivery window) and the last 20 finished ones."""
-    base = select(Order).join(Delivery, Delivery.order_id == Order.id).where(
+    """The courier's open deliveries (by delivery window) and the last 20 finished ones, with
+    their lines and shop (one query each for all orders, not per order)."""
+    base = select(Order).options(*LISTED).join(Delivery, Delivery.order_id == Order.id).where(
         Delivery.courier_id == courier.id)
     open_orders = db.session.scalars(base.where(Order.status.not_in(FINAL))
                                      .order_by(Order.window_start, Order.id))
