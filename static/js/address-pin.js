@@ -11,7 +11,7 @@
   function setup(root) {
     var el = root.querySelector ? root.querySelector("#pin-map") : null;
     if (!el && root.id === "pin-map") el = root;
-    if (!el || el.dataset.ready || typeof window.L === "undefined") return;
+    if (!el || el.dataset.ready || typeof window.L === "undefined" || !window.mapTiles) return;
     el.dataset.ready = "1";
     var lat = document.getElementById("pin-lat");
     var lng = document.getElementById("pin-lng");
@@ -23,7 +23,7 @@
     var found = null;  // the last pin's region: {province, city, district, label, cities, districts}
     var asked = 0;
 
-    function options(select, pairs) {
+    function refill(select, pairs) {
       var first = select.options[0] ? select.options[0].textContent : "";
       select.textContent = "";
       select.appendChild(new Option(first, ""));
@@ -33,9 +33,9 @@
       var f = form && form.elements;
       if (!found || !f || !f.province || !f.city || !f.district) return;
       f.province.value = found.province;
-      options(f.city, found.cities);
+      refill(f.city, found.cities);
       f.city.value = found.city;
-      options(f.district, found.districts);
+      refill(f.district, found.districts);
       f.district.value = found.district;
       fillButton.hidden = true;
       note.textContent = t("pin.filled", { region: found.label });
@@ -63,12 +63,7 @@
     }
     fillButton.addEventListener("click", fill);
     var map = L.map(el).setView([39.9087, 116.3975], 11);
-    map.attributionControl.setPrefix(false);  // only whose map it is: no Leaflet flag badge
-    if (el.dataset.tileUrl) {
-      var options = { maxZoom: 19, attribution: el.dataset.attribution };
-      if (el.dataset.subdomains) options.subdomains = el.dataset.subdomains;
-      L.tileLayer(el.dataset.tileUrl, options).addTo(map);
-    }
+    window.mapTiles(map, el);
     var marker = null;
     var gcj = el.dataset.crs === "gcj02" && window.Gcj02;
     function shown(a, b) { return gcj ? window.Gcj02.toGcj02(a, b) : [a, b]; }

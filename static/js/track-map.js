@@ -32,7 +32,7 @@
   var toGcj02 = window.Gcj02.toGcj02;
 
   var el = document.getElementById("track-map");
-  if (!el || typeof window.L === "undefined") return;
+  if (!el || typeof window.L === "undefined" || !window.mapTiles) return;
   var card = el.closest(".map-card");
   var orderId = parseInt(el.dataset.order, 10);
   var note = document.getElementById("track-note");
@@ -49,23 +49,18 @@
   // The map is made when the delivery is first under way (a card shown only then: no empty
   // map above a placed order), and put away when it ends.
   function makeMap() {
-    // Leaflet's own prefix carries a flag: the attribution says only whose map it is.
     map = L.map(el, { zoomControl: true, attributionControl: !!el.dataset.tileUrl });
-    if (map.attributionControl) map.attributionControl.setPrefix(false);
     map.setView(dest ? shown(dest[0], dest[1]) : [39.9087, 116.3975], dest ? 15 : 12);
     // Tiles are decoration: without a URL, or when they fail to load, the map stays usable on
     // a plain grid with the marker, trail and destination drawn as vectors.
-    if (el.dataset.tileUrl) {
+    var tiles = window.mapTiles(map, el);
+    if (tiles) {
       var loaded = 0, failed = 0;
-      var options = { maxZoom: 19, attribution: el.dataset.attribution };
-      if (el.dataset.subdomains) options.subdomains = el.dataset.subdomains;
-      var tiles = L.tileLayer(el.dataset.tileUrl, options);
       tiles.on("tileload", function () { loaded += 1; el.classList.remove("no-tiles"); });
       tiles.on("tileerror", function () {
         failed += 1;
         if (!loaded && failed >= 2) el.classList.add("no-tiles");
       });
-      tiles.addTo(map);
     } else {
       el.classList.add("no-tiles");
     }
