@@ -24,13 +24,10 @@ from tests.support.database import (
     drop_database,
 )
 from tests.support.factories import build_world, window_value
-from tests.support.images import signature_data_url
-from webapp.delivery import actions as courier_actions
+from tests.support.orders import STEPS, take_steps
 from webapp.extensions import db, socketio
 from webapp.models import Address, Product, Role, Shop, Status, User
-from webapp.orders import actions as order_actions
 from webapp.orders import checkout as order_checkout
-from webapp.orders import signing as order_signing
 
 _counter = itertools.count(1)
 
@@ -224,25 +221,7 @@ def advance(world, place):
 
     def to(status: Status):
         order = place(world.buyer, world.product)
-        path = {
-            Status.PLACED: [],
-            Status.ACCEPTED: ["accept"],
-            Status.DISPATCHED: ["accept", "assign"],
-            Status.DELIVERING: ["accept", "assign", "start"],
-            Status.ARRIVED: ["accept", "assign", "start", "arrive"],
-            Status.COMPLETED: ["accept", "assign", "start", "arrive", "sign"],
-        }[status]
-        for step in path:
-            if step == "accept":
-                order_actions.accept(order.id, world.merchant)
-            elif step == "assign":
-                order_actions.assign(order.id, world.merchant, world.courier.id)
-            elif step == "start":
-                courier_actions.start(order.id, world.courier)
-            elif step == "arrive":
-                courier_actions.arrive(order.id, world.courier)
-            elif step == "sign":
-                order_signing.sign(order.id, world.buyer, "张三", signature_data_url())
+        take_steps(order.id, world, STEPS[status])
         db.session.expire_all()
         return db.session.get(type(order), order.id)
 

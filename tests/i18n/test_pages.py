@@ -14,8 +14,7 @@ import pytest
 
 from tests.support.factories import submit_complete, window_value
 from tests.support.helpers import url
-from tests.support.images import signature_data_url
-from webapp.delivery import actions as courier_actions
+from tests.support.orders import take_steps
 from webapp.demands import posting, quoting
 from webapp.extensions import db
 from webapp.models import Role, utcnow
@@ -23,7 +22,6 @@ from webapp.orders import actions as order_actions
 from webapp.orders import checkout as order_checkout
 from webapp.orders import queries as order_queries
 from webapp.orders import reasons as order_reasons
-from webapp.orders import signing as order_signing
 from webapp.regions.services import cities, districts, provinces
 
 CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
@@ -50,30 +48,13 @@ def scene(app, make_user, make_shop, make_product):
     s.buyer = make_user(Role.BUYER, display_name="Buyer Li")
     s.admin = make_user(Role.ADMIN, display_name="Admin Qian")
 
-    def order(*steps, checks=None):
+    def order(*steps):
         placed = order_checkout.place_order(
             s.buyer, s.shop.id, {s.product.id: 2}, destination=order_checkout.Destination(
                 "Li Lei", "13912345678", "1 Jianguo Road", HERE),
             window=window_value(app, s.shop), payment_method="cod", note="Ring twice",
             idempotency_key=secrets.token_hex(16))
-        for step in steps:
-            if step == "accept":
-                order_actions.accept(placed.id, s.merchant)
-            elif step == "assign":
-                order_actions.assign(placed.id, s.merchant, s.courier.id)
-            elif step == "start":
-                courier_actions.start(placed.id, s.courier)
-            elif step == "arrive":
-                courier_actions.arrive(placed.id, s.courier)
-            elif step == "fail":
-                courier_actions.fail(placed.id, s.courier, "absent", "no answer")
-            elif step == "sign":
-                line = placed.lines[0]
-                order_signing.sign(placed.id, s.buyer, "Li Lei", signature_data_url(),
-                            checks={line.id: order_signing.LineCheck(False, order_reasons.REJECT_REASONS[0])}
-                            if checks == "refuse" else None)
-            elif step == "pay":
-                order_actions.confirm_payment(placed.id, s.courier)
+        take_steps(placed.id, s, steps, signer="Li Lei", fail_note="no answer")
         return placed
 
     s.new = order()
@@ -81,7 +62,7 @@ def scene(app, make_user, make_shop, make_product):
     s.delivering = order("accept", "assign", "start")
     s.arrived = order("accept", "assign", "start", "arrive")
     s.signed = order("accept", "assign", "start", "arrive", "pay", "sign")
-    s.refused = order("accept", "assign", "start", "arrive", "sign", checks="refuse")
+    s.refused = order("accept", "assign", "start", "arrive", "sign_refusing_all")
     order_actions.cancel(order().id, s.buyer, order_reasons.BUYER_CANCEL_REASONS[0])
 
     s.demand = posting.post_demand(s.buyer, posting.DemandInput(

@@ -37,31 +37,42 @@ def two_line_order(app, world, make_product, status: Status = Status.PLACED,
         destination=order_checkout.Destination("张三", "13912345678", "建国路 1 号", "110105"),
         window=window_value(app, world.shop), payment_method=payment_method,
         idempotency_key=secrets.token_hex(16))
-    for step in STEPS[status]:
-        _take(step, order, world)
+    take_steps(order.id, world, STEPS[status])
     db.session.expire_all()
     return db.session.get(Order, order.id)
 
 
-def _take(step: str, order: Order, world) -> None:
-    if step == "accept":
-        order_actions.accept(order.id, world.merchant)
-    elif step == "assign":
-        order_actions.assign(order.id, world.merchant, world.courier.id)
-    elif step == "start":
-        courier_actions.start(order.id, world.courier)
-    elif step == "arrive":
-        courier_actions.arrive(order.id, world.courier)
-    elif step == "fail":
-        courier_actions.fail(order.id, world.courier, "absent")
-    elif step == "cancel":
-        order_actions.cancel(order.id, world.buyer)
-    else:
-        lines = db.session.get(Order, order.id).lines
-        refused = {"sign": [], "sign_refusing_one": lines[1:], "sign_refusing_all": lines}[step]
-        checks = {line.id: order_signing.LineCheck(line not in refused, "商品破损" if line in refused
-                                                   else "") for line in lines}
-        order_signing.sign(order.id, world.buyer, "张三", signature_data_url(), checks)
+def take_steps(order_id: int, party, steps, *, signer: str = "张三", fail_note: str = "",
+               cancel_reason: str = "") -> None:
+    """Take an order through `steps` (the names in STEPS, and "pay") with the real services, as
+    `party`'s merchant, courier and buyer (a test world or a scene with those three)."""
+    for step in steps:
+        if step == "accept":
+            order_actions.accept(order_id, party.merchant)
+        elif step == "assign":
+            order_actions.assign(order_id, party.merchant, party.courier.id)
+        elif step == "start":
+            courier_actions.start(order_id, party.courier)
+        elif step == "arrive":
+            courier_actions.arrive(order_id, party.courier)
+        elif step == "fail":
+            courier_actions.fail(order_id, party.courier, "absent", fail_note)
+        elif step == "cancel":
+            order_actions.cancel(order_id, party.buyer, cancel_reason)
+        elif step == "pay":
+            order_actions.confirm_payment(order_id, party.courier)
+        else:
+            _sign(step, order_id, party, signer)
+
+
+def _sign(step: str, order_id: int, party, signer: str) -> None:
+    """sign (all accepted), sign_refusing_one (all but the first line refused) or
+    sign_refusing_all, the refused lines as broken."""
+    lines = db.session.get(Order, order_id).lines
+    refused = {"sign": [], "sign_refusing_one": lines[1:], "sign_refusing_all": lines}[step]
+    checks = {line.id: order_signing.LineCheck(line not in refused, "商品破损" if line in refused
+                                               else "") for line in lines}
+    order_signing.sign(order_id, party.buyer, signer, signature_data_url(), checks)
 
 
 def words(page: str) -> str:
