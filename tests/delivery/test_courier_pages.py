@@ -120,3 +120,20 @@ def test_the_delivery_page_shows_where_to_pick_up(app, world, advance, courier_c
     order = advance(Status.DISPATCHED)
     html = courier_client.get(url(app, "delivery.detail", order_id=order.id)).text
     assert "取货地址" in html and "建国路 88 号" in html
+
+
+# The call and navigation buttons lead to the buyer's door: only while the courier may still go.
+GO_BY_STATUS = [(Status.DISPATCHED, True), (Status.DELIVERING, True), (Status.ARRIVED, True),
+                (Status.DELIVERY_FAILED, True), (Status.COMPLETED, False), (Status.REFUSED, False)]
+
+
+@pytest.mark.parametrize(("status", "shown"), GO_BY_STATUS, ids=[s for s, _ in GO_BY_STATUS])
+def test_call_and_navigation_only_while_the_delivery_is_not_over(app, advance, courier_client,
+                                                                 status, shown):
+    order = advance(status)
+    panel = courier_client.get(url(app, "delivery.detail", order_id=order.id)).text
+    assert ('class="go"' in panel) is shown
+    assert ("tel:" in panel) is shown and ("data-nav=" in panel) is shown
+    listing = courier_client.get(url(app, "delivery.index")).text
+    assert f"#{order.id}" in listing
+    assert ('class="go"' in listing) is shown and ("tel:" in listing) is shown
