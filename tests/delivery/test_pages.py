@@ -127,7 +127,7 @@ AMAP = ("https://webrd0{s}.is.autonavi.com/appmaptile?lang=zh_cn&size=1&scale=1&
         "&x={x}&y={y}&z={z}")
 
 
-def test_amap_tiles_with_their_subdomains_reach_the_map_and_the_csp(world, advance, login_as):
+def test_amap_tiles_with_their_subdomains_reach_the_map_and_the_csp():
     class Config(TestConfig):
         TILE_URL = AMAP
         MAP_TILE_SUBDOMAINS = "1234"

@@ -1,10 +1,14 @@
 """The home page as a signed-in buyer sees it: their open orders where a visitor sees the sign-up
 banner, the shops nearby right after; the banner stays for visitors, whose page is shared."""
 import re
+from contextlib import contextmanager
 
 import pytest
+from sqlalchemy import event
 
 from tests.support.helpers import assert_page, url
+from tests.support.orders import two_line_order
+from webapp.extensions import db
 from webapp.models import Role, Status
 
 pytestmark = pytest.mark.db  # run again on PostgreSQL by .ci/run's second pass
@@ -82,5 +86,36 @@ def test_the_shared_visitor_page_never_reaches_a_buyer(app, client, login_as, wo
     login_as(world.buyer)
     text = home(app, client)
     assert order_ids(text) == [order.id] and 'class="hero"' not in text
-    # ... and the buyer's page is never kept for the next visitor.
-    assert home(app, app.test_client()) == visitor
+    # ... and the buyer's page is never kept for the next visitor: the visitor's page fetched
+    # after it has no orders, and is the one the shared cache answers (not a query run).
+    assert app.config["SHARED_PAGE_SECONDS"] > 0
+    after = home(app, app.test_client())
+    assert order_ids(after) == [] and 'class="hero"' in after
+    with statements() as seen:
+        assert home(app, app.test_client()) == after
+    assert seen == []
+
+
+@contextmanager
+def statements():
+    """The SQL statements run meanwhile."""
+    seen = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        seen.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        yield seen
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+
+
+def test_an_orders_lines_are_listed_in_the_pages_language(app, client, login_as, world,
+                                                          make_product):
+    order = two_line_order(app, world, make_product)
+    login_as(world.buyer)
+    section = assert_page(client.get(url(app, "shops.index"), headers={"Accept-Language": "en"}))
+    card = section[section.index(f'id="home-order-{order.id}"'):]
+    card = card[:card.index("</a>")]
+    assert f"{world.product.title}, 草莓" in card and "、" not in card
