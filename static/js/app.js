@@ -227,9 +227,17 @@
   // ---- A request that failed says what did not happen, and offers to try again ----
   // Network down (sendError), no answer in time, a 5xx (4xx answers are swapped: form errors),
   // or a swap that broke. One message per element, in the alert region; it leaves once a
-  // request of that element succeeds, or when dismissed.
+  // request of that element succeeds, or when dismissed. The server may have done the work
+  // before the answer was lost: only a GET, or a form with an idempotency key, is offered again
+  // (with the button that submitted it); any other request says it may not have gone through
+  // and offers a reload, so nothing (a cart line, an address) is done twice.
   var alerts = document.getElementById("net-alerts");
-  var failures = [];
+  var failures = [], alertCount = 0;
+  function retryable(config) {
+    if (String(config.verb).toLowerCase() === "get") return true;
+    var form = config.elt.closest && config.elt.closest("form");
+    return !!(form && form.querySelector("input[name=idempotency_key]"));
+  }
   function actionOf(config) {
     var elt = config.elt, cause = config.triggeringEvent;
     if (!elt || !elt.closest || refreshCause(config)) return "";
@@ -239,7 +247,10 @@
       (elt.matches("form") ? elt.querySelector("button[type=submit], button:not([type])")
                            : elt.matches("button, a, [role=button]") ? elt : null);
     var text = button ? button.textContent : elt.labels && elt.labels.length ? elt.labels[0].textContent : "";
-    return (text || "").replace(/\s+/g, " ").trim();
+    text = (text || "").replace(/\s+/g, " ").trim();
+    // An icon-only button (the cart's − and +) is named by its aria-label, else its title.
+    var named = button || elt;
+    return text || (named.getAttribute("aria-label") || named.getAttribute("title") || "").trim();
   }
   function forget(entry) {
     failures = failures.filter(function (f) { return f !== entry; });
@@ -256,23 +267,31 @@
   function failed(kind, e) {
     var d = e.detail || {}, config = d.requestConfig;
     if (!alerts || !config || !config.elt) return;
-    var elt = config.elt, action = actionOf(config);
+    var elt = config.elt, action = actionOf(config), safe = retryable(config);
     var entry = failures.filter(function (f) { return f.elt === elt; })[0];
     if (entry) forget(entry);
-    entry = { elt: elt, id: elt.id, verb: config.verb, path: config.path, cause: config.triggeringEvent,
-              node: document.createElement("div") };
+    var cause = config.triggeringEvent, submitter = cause && cause.submitter;
+    entry = { elt: elt, id: elt.id, verb: config.verb, path: config.path, cause: cause,
+              node: document.createElement("div"), values: {} };
+    // htmx forgets the pressed button once focus leaves it (as it does for the retry button).
+    if (submitter && submitter.name) entry.values[submitter.name] = submitter.value;
     entry.node.className = "net-alert";
     var text = document.createElement("p");
-    text.textContent = kind === "swap" ? t("net.swap")
-      : t("net.message", { reason: t("net." + kind),
-                           outcome: action ? t("net.not_done", { action: action }) : t("net.not_updated") });
+    text.id = "net-alert-" + (++alertCount);
+    text.textContent = kind === "swap" ? t("net.swap") : t("net.message", {
+      reason: t("net." + kind),
+      outcome: !safe ? (action ? t("net.maybe", { action: action }) : t("net.maybe_unnamed"))
+        : action ? t("net.not_done", { action: action }) : t("net.not_updated") });
     entry.node.appendChild(text);
-    entry.node.appendChild(kind === "swap"
-      ? button(t("net.reload"), "button small primary", function () { window.location.reload(); })
-      : button(t("net.retry"), "button small primary", function () { retry(entry); }));
     var close = button("×", "link net-dismiss", function () { forget(entry); });
     close.setAttribute("aria-label", t("net.dismiss"));
-    entry.node.appendChild(close);
+    [kind === "swap" || !safe
+      ? button(t("net.reload"), "button small primary", function () { window.location.reload(); })
+      : button(t("net.retry"), "button small primary", function () { retry(entry); }), close
+    ].forEach(function (b) {
+      b.setAttribute("aria-describedby", text.id);
+      entry.node.appendChild(b);
+    });
     failures.push(entry);
     alerts.appendChild(entry.node);
     while (failures.length > 3) forget(failures[0]);
@@ -281,7 +300,8 @@
     var el = document.contains(entry.elt) ? entry.elt : entry.id && document.getElementById(entry.id);
     if (!el) { forget(entry); return; }
     entry.elt = el;
-    htmx.ajax(entry.verb, entry.path, { source: el, event: entry.cause }).catch(function () {});
+    htmx.ajax(entry.verb, entry.path, { source: el, event: entry.cause, values: entry.values })
+      .catch(function () {});
   }
   body.addEventListener("htmx:sendError", function (e) { failed("offline", e); });
   body.addEventListener("htmx:timeout", function (e) { failed("timeout", e); });

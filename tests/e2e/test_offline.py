@@ -1,7 +1,11 @@
 """Offline and live updates in Chromium, on a phone in both languages.
 
-- An htmx request that fails (network off, the server answering 500) says what did not happen
-  and offers a retry; once the network is back the retry goes through and the message leaves.
+- An htmx request that fails (network off, the server answering 500) says what may not have
+  happened, naming the action (an icon-only button by its accessible name). A GET, or a form
+  with an idempotency key, offers a retry (with the button that submitted it); once the network
+  is back the retry goes through and the message leaves. Any other POST may have gone through
+  (the server committed, then the answer was lost): it offers a reload instead, and nothing is
+  done twice.
 - The "reconnecting" notice shows while the socket is down and leaves once it is back, also when
   the server itself closed the connection (the one case Socket.IO does not retry by itself).
 - A region's own request (the courier's 开始配送, the board's 派单) and a live refresh of the same
@@ -26,11 +30,14 @@ pytestmark = pytest.mark.e2e
 
 LANGS = ("zh-CN", "en-US")
 WORDS = {
-    "zh-CN": {"offline": "没有连上网络", "server": "服务器出错", "retry": "重试",
-              "add": "加入购物车", "added": "已加入购物车", "assign": "派单",
+    "zh-CN": {"offline": "没有连上网络", "server": "服务器出错", "retry": "重试", "reload": "重新加载",
+              "maybe": "可能未完成", "add": "加入购物车", "added": "已加入购物车", "assign": "派单",
+              "search": "搜索商品或店铺", "more": "增加", "place": "提交订单",
               "reconnecting": "正在重新连接", "delivering": "配送中"},
     "en-US": {"offline": "Not connected", "server": "went wrong on the server", "retry": "Try again",
-              "add": "Add to cart", "added": "Added to cart", "assign": "Assign",
+              "reload": "Reload", "maybe": "may not have gone through", "add": "Add to cart",
+              "added": "Added to cart", "assign": "Assign", "search": "Search products or shops",
+              "more": "Increase quantity", "place": "Place order",
               "reconnecting": "reconnecting", "delivering": "On the way"},
 }
 
@@ -69,6 +76,24 @@ def assign(page: Page, lang: str):
     return page.locator(f"#col-on_the_way #{card_id}[data-status=dispatched]")
 
 
+def search(page: Page, lang: str):
+    page.fill("#search-q", "橙")
+    return page.locator("#search-results a[href^='/p/']").first
+
+
+def more(page: Page, lang: str):
+    page.get_by_role("button", name=re.compile(WORDS[lang]["more"])).first.click()
+    return page.locator("#never-there")  # done or not, the cart count after a reload says
+
+
+def place_order(page: Page, lang: str):
+    # A named submit button: its name and value must reach the server on the retry too.
+    page.evaluate("(() => { const b = document.querySelector('form[hx-post*=checkout] "
+                  "button[type=submit]'); b.name = 'via'; b.value = 'button'; })()")
+    page.locator("form[hx-post*=checkout] button[type=submit]").click()
+    return page.locator("[data-watch-order]")
+
+
 def offline(page: Page) -> None:
     page.context.set_offline(True)
 
@@ -77,49 +102,102 @@ def online(page: Page) -> None:
     page.context.set_offline(False)
 
 
-def server_error(page: Page) -> None:
-    page.route("**/cart/add", lambda route: route.fulfill(status=500, body="boom"))
+def committed_then_500(pattern: str):
+    """The server does the work, then its answer is lost to a 500: a retry would do it again."""
+    def fail(page: Page) -> None:
+        sent = page.sent = []
+
+        def handle(route: Route) -> None:
+            sent.append(route.request.post_data or "")
+            page.committed = route.fetch(max_redirects=0)
+            route.fulfill(status=500, body="boom")
+        page.route(pattern, handle)
+
+    def mend(page: Page) -> None:
+        page.unroute(pattern)
+        page.route(pattern, lambda route: (page.sent.append(route.request.post_data or ""),
+                                           route.continue_()))
+    return fail, mend
 
 
-def server_back(page: Page) -> None:
-    page.unroute("**/cart/add")
+def cart_count(page: Page) -> int:
+    badge = page.locator("#cart-link .badge")
+    return int(badge.text_content()) if badge.count() else 0
 
 
-# who, on which page, does what (returning what success shows), how it breaks and mends, and
-# the reason and action the message names
+server_error, server_back = committed_then_500("**/cart/add")
+checkout_error, checkout_back = committed_then_500("**/orders/checkout/*")
+
+
+# who, on which page, does what (returning what success shows), how it breaks and mends, the
+# reason and action the message names, and what it offers: "retry", or "reload" and by how much
+# the cart count has grown after reloading (the server did the work at most once)
 FAILURES = {
-    "add to cart, offline": ("买家", "product", add_to_cart, offline, online, "offline", "add"),
+    "add to cart, offline": ("买家", "product", add_to_cart, offline, online, "offline", "add",
+                             ("reload", 0)),
     "assign on the board, offline": ("商家", "/orders/board", assign, offline, online,
-                                     "offline", "assign"),
+                                     "offline", "assign", ("reload", None)),
     "add to cart, server error": ("买家", "product", add_to_cart, server_error, server_back,
-                                  "server", "add"),
+                                  "server", "add", ("reload", 1)),
+    "cart's + button, offline": ("买家", "/cart/", more, offline, online, "offline", "more",
+                                 ("reload", 0)),
+    "search, offline": ("买家", "/search/", search, offline, online, "offline", "search",
+                        ("retry",)),
+    "place the order, server error": ("买家", "checkout", place_order, checkout_error,
+                                      checkout_back, "server", "place", ("retry",)),
 }
+
+
+def path_of(path: str, base: str, product: str, buyer) -> str:
+    if path == "product":
+        return product
+    if path == "checkout":
+        return re.search(r'href="(/orders/checkout/\d+)"', buyer.get(f"{base}/cart/").text)[1]
+    return path
 
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_a_failed_request_says_what_did_not_happen_and_retries(browser, demo, lang):
     base, logins, sessions, product = demo
     words = WORDS[lang]
-    for name, (role, path, act, fail, mend, reason, action) in FAILURES.items():
+    for name, (role, path, act, fail, mend, reason, action, offer) in FAILURES.items():
         if action == "assign":
             place_and_dispatch(base, sessions["买家"], sessions["商家"], assign=False)
         page = phone(browser, lang, base, logins[role])
         try:
-            page.goto(base + (product if path == "product" else path))
+            page.goto(base + path_of(path, base, product, sessions["买家"]))
             wait_socket(page)
+            before = cart_count(page)
             fail(page)
             done = act(page, lang)
             toast = page.locator("#net-alerts .net-alert")
             expect(toast, name).to_have_count(1)
             expect(toast, name).to_contain_text(words[reason])
             expect(toast, name).to_contain_text(words[action])
-            retry = toast.get_by_role("button", name=words["retry"])
-            expect(retry, name).to_be_visible()
+            choice = toast.get_by_role("button", name=words[offer[0]])
+            expect(choice, name).to_be_visible()
+            other = "reload" if offer[0] == "retry" else "retry"
+            expect(toast.get_by_role("button", name=words[other]), name).to_have_count(0)
+            message = toast.locator("p")
+            assert choice.get_attribute("aria-describedby") == message.get_attribute("id"), name
             expect(done, name).to_have_count(0)
             mend(page)
-            retry.click()
-            expect(done, name).to_have_count(1)
-            expect(toast, name).to_have_count(0)
+            if offer[0] == "retry":
+                choice.click()
+                expect(done, name).to_have_count(1)
+                expect(toast, name).to_have_count(0)
+            else:
+                expect(toast, name).to_contain_text(words["maybe"])
+                with page.expect_navigation():
+                    choice.click()
+                expect(toast, name).to_have_count(0)
+                if offer[1] is not None:
+                    assert cart_count(page) == before + offer[1], name
+            if act is place_order:
+                # The retry carried the key and the button: the same order, placed once.
+                assert len(page.sent) == 2 and all("via=button" in b for b in page.sent), page.sent
+                first = page.committed.headers["hx-redirect"]
+                expect(page, name).to_have_url(re.compile(re.escape(first) + "$"))
         finally:
             page.context.close()
 

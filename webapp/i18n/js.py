@@ -19,6 +19,9 @@ JS_STRINGS = {
     "net.server": N_("服务器出错了"),
     "net.not_done": N_("“%(action)s”未完成"),
     "net.not_updated": N_("页面内容没有更新"),
+    # The server may have done it before the answer was lost: the page offers a reload.
+    "net.maybe": N_("“%(action)s”可能未完成，请重新加载后查看"),
+    "net.maybe_unnamed": N_("操作可能未完成，请重新加载后查看"),
     "net.swap": N_("页面没能显示最新结果，请重新加载。"),
     "net.retry": N_("重试"),
     "net.reload": N_("重新加载"),
