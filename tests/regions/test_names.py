@@ -82,6 +82,15 @@ BEIJING = ("北京市 朝阳区 建国路 88 号", "建国路 88 号, Chaoyang D
     ("湖北省 省直辖县级行政区划 仙桃市 钱沟路 1 号", "429004", "湖北省 仙桃市 钱沟路 1 号",
      "钱沟路 1 号, Xiantao, Hubei"),
     ("北京市 市辖区 朝阳区 建国路 88 号", "", BEIJING[0], BEIJING[0]),
+    # Written without spaces (the review's case), with or without the placeholder level.
+    ("北京市朝阳区建国路 88 号", "110105", *BEIJING),
+    ("北京市市辖区朝阳区建国路 88 号", "110105", *BEIJING),
+    ("湖北省仙桃市钱沟路 1 号", "429004", "湖北省 仙桃市 钱沟路 1 号", "钱沟路 1 号, Xiantao, Hubei"),
+    # Not led by the whole region: Chinese keeps the text; English strips what leads it and names
+    # the region in English after the rest.
+    ("朝阳区建国路 88 号", "110105", "朝阳区建国路 88 号", BEIJING[1]),
+    ("北京朝阳建国路 88 号", "110105", "北京朝阳建国路 88 号",
+     "北京朝阳建国路 88 号, Chaoyang District, Beijing"),
 ])
 def test_a_stored_snapshot_reads_as_now(app, text, district, zh, en):
     with request(app):

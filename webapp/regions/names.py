@@ -145,14 +145,31 @@ def of_district(district: object, detail: str = "") -> str:
     return label(code[:2], code[:4], code, detail)
 
 
+def _strip_region(text: str, names: list[str]) -> tuple[str, bool]:
+    """`text` without the region names that lead it (each in order, spaces or none between) and
+    whether every one but the placeholder levels was there."""
+    rest, whole = text, True
+    for name in names:
+        rest = rest.lstrip()
+        if rest.startswith(name):
+            rest = rest[len(name):]
+        elif name not in PLACEHOLDERS:
+            whole = False
+    return rest.strip(), whole
+
+
 def stored(text: str, district: object) -> str:
     """A stored address snapshot ("北京市 市辖区 朝阳区 建国路 88 号", written in Chinese when the
-    order or shop was made) as read now: its region part re-told from the district code."""
+    order or shop was made, with or without the placeholder level and the spaces) as read now:
+    its region part re-told from the district code. Not led by its whole region, it stays as
+    written in Chinese; in English the region names that lead it go and the region follows in
+    English, so no Chinese region is left on an English page."""
     code = district if isinstance(district, str) else ""
     text = text or ""
-    names = [services.name_of(c) for c in (code[:2], code[:4], code)]
-    # Written before placeholders were left out, or after.
-    for prefix in (" ".join(filter(None, names)), services.full_name(code[:2], code[:4], code)):
-        if prefix and text.startswith(prefix):
-            return of_district(code, text[len(prefix):])
+    names = [name for name in dict.fromkeys(services.name_of(c) for c in (code[:2], code[:4], code))
+             if name]
+    if services.name_of(code):
+        rest, whole = _strip_region(text, names)
+        if whole or in_english():
+            return of_district(code, rest)
     return " ".join(word for word in text.split(" ") if word not in PLACEHOLDERS)
