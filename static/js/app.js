@@ -363,23 +363,43 @@
   // announcement must not hide it, nor its clearing timer clear it). Socket.IO reconnects by
   // itself after a dropped transport, but not when the server closed the socket ("io server
   // disconnect") or refused it (connect_error on an inactive socket): the page asks again,
-  // less and less often, so the notice never stays while nothing tries.
+  // less and less often, so the notice never stays while nothing tries. A server that keeps
+  // refusing (the user logged out elsewhere) is asked TRIES times; then a notice offers a reload.
   var connectedBefore = false, netStatus = document.getElementById("net-status");
-  var again = null, pause = 1000;
+  var again = null, pause = 1000, tries = 0, TRIES = 10, stopped = null;
   function showSocket(up) {
     body.dataset.socket = up ? "connected" : "disconnected";
     if (netStatus) netStatus.textContent = up ? "" : t("live.disconnected");
   }
   function reconnectLater() {
     if (again) return;
+    if (tries >= TRIES) { giveUp(); return; }
+    tries += 1;
+    body.dataset.reconnects = String(tries);
     again = setTimeout(function () { again = null; if (!socket.active) socket.connect(); }, pause);
     pause = Math.min(pause * 2, 30000);
+  }
+  function giveUp() {
+    if (netStatus) netStatus.textContent = "";
+    if (stopped || !alerts) return;
+    stopped = document.createElement("div");
+    stopped.className = "net-alert";
+    var text = document.createElement("p");
+    text.id = "net-alert-stopped";
+    text.textContent = t("live.stopped");
+    stopped.appendChild(text);
+    var reload = button(t("net.reload"), "button small primary", function () { window.location.reload(); });
+    reload.setAttribute("aria-describedby", text.id);
+    stopped.appendChild(reload);
+    alerts.appendChild(stopped);
   }
   socket.on("connect", function () {
     watchDemands();
     watchAll(connectedBefore);
     connectedBefore = true;
     pause = 1000;
+    tries = 0;
+    if (stopped) { stopped.remove(); stopped = null; }
     showSocket(true);
   });
   socket.on("disconnect", function (reason) {

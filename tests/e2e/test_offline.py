@@ -8,6 +8,8 @@
   done twice.
 - The "reconnecting" notice shows while the socket is down and leaves once it is back, also when
   the server itself closed the connection (the one case Socket.IO does not retry by itself).
+  When the server keeps refusing it (logged out elsewhere), the page stops asking after 10 tries
+  and says so, with a reload button.
 - A region's own request (the courier's 开始配送, the board's 派单) and a live refresh of the same
   region do not race: whichever is asked first and whichever answer lands first, the console
   stays clean and the region ends in the right state. Playwright holds the answers, so the
@@ -22,7 +24,7 @@ from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page, Route, expect
 
 from tests.support import live
-from tests.support.browser import ARTIFACTS, PHONE, login, wait_socket
+from tests.support.browser import ARTIFACTS, PHONE, login, wait_socket, wait_until
 from tests.support.live import demo_logins, place_and_dispatch
 from tests.support.live import login as http_login
 
@@ -33,12 +35,13 @@ WORDS = {
     "zh-CN": {"offline": "没有连上网络", "server": "服务器出错", "retry": "重试", "reload": "重新加载",
               "maybe": "可能未完成", "add": "加入购物车", "added": "已加入购物车", "assign": "派单",
               "search": "搜索商品或店铺", "more": "增加", "place": "提交订单",
-              "reconnecting": "正在重新连接", "delivering": "配送中"},
+              "reconnecting": "正在重新连接", "delivering": "配送中", "stopped": "实时更新已中断"},
     "en-US": {"offline": "Not connected", "server": "went wrong on the server", "retry": "Try again",
               "reload": "Reload", "maybe": "may not have gone through", "add": "Add to cart",
               "added": "Added to cart", "assign": "Assign", "search": "Search products or shops",
               "more": "Increase quantity", "place": "Place order",
-              "reconnecting": "reconnecting", "delivering": "On the way"},
+              "reconnecting": "reconnecting", "delivering": "On the way",
+              "stopped": "Live updates have stopped"},
 }
 
 
@@ -206,6 +209,7 @@ def test_a_failed_request_says_what_did_not_happen_and_retries(browser, demo, la
 def test_the_reconnecting_notice_leaves_once_the_socket_is_back(browser, demo, lang):
     base, logins, _, product = demo
     page = phone(browser, lang, base, logins["买家"])
+    page.clock.install()  # runs at the real pace until the end, where it is hurried
     notice = page.locator("#net-status")
     try:
         page.goto(base + product)
@@ -223,6 +227,23 @@ def test_the_reconnecting_notice_leaves_once_the_socket_is_back(browser, demo, l
         expect(notice).to_contain_text(WORDS[lang]["reconnecting"])
         expect(page.locator("body")).to_have_attribute("data-socket", "connected")
         expect(notice).to_be_empty()
+        # Logged out (the cookie gone): the server refuses every new socket. The page asks
+        # less and less often (up to every 30 s), and after 10 refusals leaves it to the user.
+        page.context.clear_cookies()
+        page.evaluate("window.appSocket.onpacket({type: 1, nsp: '/'})")
+        tries = "Number(document.body.dataset.reconnects || 0)"
+        for n in range(1, 11):
+            wait_until(page, f"{tries} >= {n}")
+            page.clock.fast_forward(31_000)
+        alert = page.locator("#net-alerts .net-alert")
+        expect(alert).to_contain_text(WORDS[lang]["stopped"])
+        reload = alert.get_by_role("button", name=WORDS[lang]["reload"])
+        expect(reload).to_be_visible()
+        assert reload.get_attribute("aria-describedby") == alert.locator("p").get_attribute("id")
+        expect(notice).to_be_empty()
+        page.clock.fast_forward(120_000)
+        page.wait_for_timeout(500)
+        assert page.evaluate(tries) == 10
     finally:
         page.context.close()
 

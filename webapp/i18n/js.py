@@ -12,6 +12,7 @@ from webapp.i18n.marks import N_
 JS_STRINGS = {
     # app.js: connection state and notices that reach the user on any page
     "live.disconnected": N_("连接已断开，正在重新连接…"),
+    "live.stopped": N_("实时更新已中断，请重新加载页面。"),
     # app.js: a request that failed: "<reason>, <what did not happen>." and a button
     "net.message": N_("%(reason)s，%(outcome)s。"),
     "net.offline": N_("没有连上网络"),
