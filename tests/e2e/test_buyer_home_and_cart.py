@@ -13,7 +13,7 @@ from playwright.sync_api import Page, expect
 
 from tests.support import live
 from tests.support.browser import ARTIFACTS, PHONE, assert_not_reloaded, login, mark_no_reload, shot
-from tests.support.live import demo_logins, htmx_post, place_and_dispatch
+from tests.support.live import htmx_post, place_and_dispatch
 from tests.support.live import login as http_login
 
 pytestmark = pytest.mark.e2e
@@ -29,20 +29,15 @@ CART_PRODUCT = {"zh-CN": 4, "en-US": 5}
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
     """The demo server, with the demo buyer's order on its way (the courier has set off)."""
-    env = live.base_env(f"sqlite:///{tmp_path_factory.mktemp('home') / 'home.db'}")
-    live.flask(env, "db", "upgrade")
-    logins = demo_logins(live.flask(env, "seed-demo"))
-    server = live.start(env, ARTIFACTS.parent / "gunicorn-home.log")
-    try:
-        buyer, _ = http_login(server.url, *logins["买家"])
-        merchant, _ = http_login(server.url, *logins["商家"])
-        courier, _ = http_login(server.url, *logins["骑手"])
-        order_id = place_and_dispatch(server.url, buyer, merchant)
+    with live.demo_site(tmp_path_factory.mktemp("home"), ARTIFACTS.parent / "gunicorn-home.log") as (
+            base, logins):
+        buyer, _ = http_login(base, *logins["买家"])
+        merchant, _ = http_login(base, *logins["商家"])
+        courier, _ = http_login(base, *logins["骑手"])
+        order_id = place_and_dispatch(base, buyer, merchant)
         page = f"/delivery/{order_id}"
-        assert htmx_post(courier, server.url, f"{page}/start", page).status_code == 200
-        yield {"base": server.url, "logins": logins, "order": order_id}
-    finally:
-        server.stop()
+        assert htmx_post(courier, base, f"{page}/start", page).status_code == 200
+        yield {"base": base, "logins": logins, "order": order_id}
 
 
 def buyer_page(browser, site, locale: str, size: dict = PHONE) -> Page:

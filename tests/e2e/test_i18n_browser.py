@@ -10,8 +10,8 @@ from playwright.sync_api import expect
 
 from tests.support import live
 from tests.support.browser import ARTIFACTS, PHONE, TABLET, login
-from tests.support.live import demo_logins, place_and_dispatch
 from tests.support.live import login as http_login
+from tests.support.live import place_and_dispatch
 
 pytestmark = pytest.mark.e2e
 
@@ -20,12 +20,8 @@ CJK = re.compile(r"[\u4e00-\u9fff]")
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    env = live.base_env(f"sqlite:///{tmp_path_factory.mktemp('i18n') / 'e2e.db'}")
-    live.flask(env, "db", "upgrade")
-    logins = demo_logins(live.flask(env, "seed-demo"))
-    running = live.start(env, ARTIFACTS.parent / "gunicorn-i18n.log")
-    yield running.url, logins
-    running.stop()
+    with live.demo_site(tmp_path_factory.mktemp("i18n"), ARTIFACTS.parent / "gunicorn-i18n.log") as site:
+        yield site
 
 
 def watch_console(page, problems: list) -> None:

@@ -16,8 +16,8 @@ from playwright.sync_api import Page, expect
 
 from tests.support import live
 from tests.support.browser import ARTIFACTS, PHONE, TABLET, login, shot
-from tests.support.live import demo_logins, place_and_dispatch
 from tests.support.live import login as http_login
+from tests.support.live import place_and_dispatch
 
 pytestmark = pytest.mark.e2e
 
@@ -51,17 +51,12 @@ SAVE = "#product-form button[type=submit]"
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
     """The demo server, with one order of the demo buyer accepted and given to the courier."""
-    env = live.base_env(f"sqlite:///{tmp_path_factory.mktemp('shop') / 'shop.db'}")
-    live.flask(env, "db", "upgrade")
-    logins = demo_logins(live.flask(env, "seed-demo"))
-    server = live.start(env, ARTIFACTS.parent / "gunicorn-merchant-shop.log")
-    try:
-        buyer, _ = http_login(server.url, *logins["买家"])
-        merchant, _ = http_login(server.url, *logins["商家"])
-        order_id = place_and_dispatch(server.url, buyer, merchant)
-        yield {"base": server.url, "logins": logins, "order": order_id}
-    finally:
-        server.stop()
+    with live.demo_site(tmp_path_factory.mktemp("shop"),
+                        ARTIFACTS.parent / "gunicorn-merchant-shop.log") as (base, logins):
+        buyer, _ = http_login(base, *logins["买家"])
+        merchant, _ = http_login(base, *logins["商家"])
+        order_id = place_and_dispatch(base, buyer, merchant)
+        yield {"base": base, "logins": logins, "order": order_id}
 
 
 def merchant_page(browser, site, size: dict, locale: str) -> Page:

@@ -14,7 +14,7 @@ from playwright.sync_api import Page, expect
 from tests.support import live
 from tests.support.browser import ARTIFACTS, login
 from tests.support.images import signature_data_url
-from tests.support.live import csrf_token, demo_logins, htmx_post, place_and_dispatch, sign
+from tests.support.live import csrf_token, htmx_post, place_and_dispatch, sign
 from tests.support.live import login as http_login
 
 pytestmark = pytest.mark.e2e
@@ -44,12 +44,8 @@ OFFENDERS = """(width) => {
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
     """The demo server with a demand, a quote, orders in three states and a full cart."""
-    env = live.base_env(f"sqlite:///{tmp_path_factory.mktemp('narrow') / 'narrow.db'}")
-    live.flask(env, "db", "upgrade")
-    logins = demo_logins(live.flask(env, "seed-demo"))
-    server = live.start(env, ARTIFACTS.parent / "gunicorn-narrow.log")
-    base = server.url
-    try:
+    with live.demo_site(tmp_path_factory.mktemp("narrow"),
+                        ARTIFACTS.parent / "gunicorn-narrow.log") as (base, logins):
         buyer, _ = http_login(base, *logins["买家"])
         merchant, _ = http_login(base, *logins["商家"])
         courier, _ = http_login(base, *logins["骑手"])
@@ -70,8 +66,6 @@ def site(tmp_path_factory):
         checkout = re.search(r'href="(/orders/checkout/\d+)"',
                              buyer.get(f"{base}/cart/", timeout=10).text)[1]
         yield {"base": base, "logins": logins, "orders": orders, "checkout": checkout}
-    finally:
-        server.stop()
 
 
 def post_demand_and_quote(browser, site) -> int:

@@ -11,6 +11,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -92,6 +93,20 @@ def start(env: dict, log_path: Path, *, port: int | None = None, target: str = "
                 server.stop()
                 raise RuntimeError(f"gunicorn did not start:\n{log_path.read_text()}") from None
             time.sleep(0.2)
+
+
+@contextmanager
+def demo_site(directory: Path, log_path: Path):
+    """A server on a new SQLite database in `directory` holding the demo data (make run's seed):
+    yields (its URL, the demo logins by role) and stops it afterwards."""
+    env = base_env(f"sqlite:///{directory / 'demo.db'}")
+    flask(env, "db", "upgrade")
+    logins = demo_logins(flask(env, "seed-demo"))
+    server = start(env, log_path)
+    try:
+        yield server.url, logins
+    finally:
+        server.stop()
 
 
 # ---- clients of the live server -----------------------------------------------------------
