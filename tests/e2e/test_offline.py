@@ -25,8 +25,8 @@ from playwright.sync_api import Page, Route, expect
 
 from tests.support import live
 from tests.support.browser import ARTIFACTS, PHONE, login, wait_socket, wait_until
-from tests.support.live import demo_logins, place_and_dispatch
 from tests.support.live import login as http_login
+from tests.support.live import place_and_dispatch
 
 pytestmark = pytest.mark.e2e
 
@@ -47,15 +47,11 @@ WORDS = {
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
-    env = live.base_env(f"sqlite:///{tmp_path_factory.mktemp('offline') / 'e2e.db'}")
-    live.flask(env, "db", "upgrade")
-    logins = demo_logins(live.flask(env, "seed-demo"))
-    server = live.start(env, ARTIFACTS.parent / "gunicorn-offline.log")
-    base = server.url
-    sessions = {role: http_login(base, *logins[role])[0] for role in ("买家", "商家")}
-    product = re.search(r'href="(/p/\d+)"', sessions["买家"].get(f"{base}/s/fresh-fruit").text)[1]
-    yield base, logins, sessions, product
-    server.stop()
+    with live.demo_site(tmp_path_factory.mktemp("offline"),
+                        ARTIFACTS.parent / "gunicorn-offline.log") as (base, logins):
+        sessions = {role: http_login(base, *logins[role])[0] for role in ("买家", "商家")}
+        product = re.search(r'href="(/p/\d+)"', sessions["买家"].get(f"{base}/s/fresh-fruit").text)[1]
+        yield base, logins, sessions, product
 
 
 def phone(browser, lang: str, base: str, who: tuple[str, str]) -> Page:
