@@ -45,6 +45,7 @@
   var points = [];  // {lat, lng, at, late}, oldest first
   var marker = null, halo = null;
   var tracking = false;
+  var early = null;  // the latest position come before the news that the delivery is under way
 
   // The map is made when the delivery is first under way (a card shown only then: no empty
   // map above a placed order), and put away when it ends.
@@ -132,8 +133,10 @@
     if (now) {
       if (card) card.hidden = false;
       if (!map) makeMap(); else map.invalidateSize();
+      if (early) { moved(early); early = null; }
       return;
     }
+    early = null;
     // Delivered, refused, failed or reassigned: no half-drawn trail stays on the page.
     if (map) {
       forget();
@@ -152,19 +155,25 @@
     if (s.id !== orderId) return;
     el.dataset.synced = String((parseInt(el.dataset.synced || "0", 10) || 0) + 1);
     follow(s.status);
+    early = null;  // the server's state replaces it too
     if (!s.tracking) return;
     points = (s.trail || []).slice();
     redraw();
     if (s.position) show(s.position); else forget();
     showEta(s.eta);
   });
-  document.body.addEventListener("delivery:position", function (e) {
-    var p = e.detail;
-    if (!tracking || p.order_id !== orderId || p.late) return;
+  function moved(p) {
     points.push({ lat: p.lat, lng: p.lng, at: p.at, late: false });
     redraw();
     show(p);
     showEta(p.eta);
+  }
+  // A position may come before the status that says the courier set off: kept (the latest
+  // one) until the map is shown, rather than dropped until the next snapshot.
+  document.body.addEventListener("delivery:position", function (e) {
+    var p = e.detail;
+    if (p.order_id !== orderId || p.late) return;
+    if (tracking) moved(p); else early = p;
   });
   // Fixes the courier's phone queued offline: they fill the gap in the trail, never the marker.
   document.body.addEventListener("delivery:late", function (e) {

@@ -21,6 +21,7 @@ pytestmark = pytest.mark.e2e
 
 SHOTS = ARTIFACTS / "courier-and-map"
 NEAR_PIN = (39.9085, 116.4580)  # some 210 m west of the demo buyer's pin (39.9087, 116.4605)
+EARLY = (39.9084, 116.4550)  # a first position, come before the news that the courier set off
 
 
 @pytest.fixture(scope="module")
@@ -141,9 +142,16 @@ def test_the_buyers_map_is_there_only_while_the_delivery_is_under_way(browser, s
         assert buyer.locator(".leaflet-container").count() == 0
         shot(buyer, "buyer-1-waiting")
 
-        # The courier sets off: the map appears, live, with a plain attribution.
+        # The courier sets off: the map appears, live, with a plain attribution. A position that
+        # arrived before that news is drawn on it, not dropped until the next snapshot.
+        buyer.evaluate("(p) => document.body.dispatchEvent(new CustomEvent('delivery:position', "
+                       "{detail: p}))", {"order_id": order_id, "lat": EARLY[0], "lng": EARLY[1],
+                                         "at": "2026-01-01T08:00:00+00:00", "accuracy": 12,
+                                         "eta": {"distance_m": 480, "seconds": 150, "arriving": False}})
         start(server, order_id)
         expect(card).to_be_visible()
+        expect(buyer.locator("#track-map")).to_have_attribute("data-lat", str(EARLY[0]))
+        expect(buyer.locator("#track-map")).to_have_attribute("data-trail", "1")
         expect(buyer.locator("#track-map.leaflet-container")).to_have_count(1)
         attribution = buyer.locator(".leaflet-control-attribution")
         expect(attribution).to_have_text("© OpenStreetMap contributors")

@@ -84,8 +84,6 @@ JS_STRINGS = {
     "track.courier_alt": N_("骑手位置"),
     "track.position_at": N_("骑手位置 · %(time)s"),
     "track.no_pin": N_("收货地址未标记地图位置，无法估算到达时间"),
-    "track.failed": N_("本次配送未完成，等待商家重新安排"),
-    "track.ended": N_("配送已结束，已停止显示位置"),
     # The ETA line, worded only by track-map.js: from every position, and from the numbers the
     # page is rendered with (data-distance-m, data-seconds, data-arriving on #track-eta).
     "eta.arriving": N_("骑手即将到达 · 约 %(m)s 米"),
