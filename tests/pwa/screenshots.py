@@ -121,7 +121,7 @@ def main() -> None:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             for name, size, who, path in SHOTS:
-                context = browser.new_context(**size, locale="zh-CN")
+                context = browser.new_context(**size, locale="zh-CN", timezone_id="Asia/Shanghai")
                 tab = context.new_page()
                 tab.goto(f"{base}/auth/login")
                 tab.fill("#login", logins[who][0])
