@@ -16,8 +16,9 @@ from playwright.sync_api import Page, expect
 
 from tests.support import live
 from tests.support.browser import ARTIFACTS, PHONE, TABLET, login, shot
+from tests.support.images import signature_data_url
+from tests.support.live import htmx_post, place_and_dispatch, sign
 from tests.support.live import login as http_login
-from tests.support.live import place_and_dispatch
 
 pytestmark = pytest.mark.e2e
 
@@ -50,13 +51,24 @@ SAVE = "#product-form button[type=submit]"
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
-    """The demo server, with one order of the demo buyer accepted and given to the courier."""
+    """The demo server, with one order of the demo buyer accepted and given to the courier, and
+    one delivered whose first line (¥39.90 of ¥65.80) the buyer refused at the door."""
     with live.demo_site(tmp_path_factory.mktemp("shop"),
                         ARTIFACTS.parent / "gunicorn-merchant-shop.log") as (base, logins):
         buyer, _ = http_login(base, *logins["买家"])
         merchant, _ = http_login(base, *logins["商家"])
+        courier, _ = http_login(base, *logins["骑手"])
+        refused = place_and_dispatch(base, buyer, merchant)
+        page = f"/delivery/{refused}"
+        for step in ("start", "arrive"):
+            assert htmx_post(courier, base, f"{page}/{step}", page).status_code == 200
+        lines = sorted(set(re.findall(r'name="line-(\d+)"',
+                                      buyer.get(f"{base}/orders/{refused}", timeout=10).text)))
+        signed = sign(buyer, base, refused, signature_data_url(), **{
+            f"line-{lines[0]}": "rejected", f"reason-{lines[0]}": "商品破损"})
+        assert signed.status_code in (200, 303), signed.text
         order_id = place_and_dispatch(base, buyer, merchant)
-        yield {"base": base, "logins": logins, "order": order_id}
+        yield {"base": base, "logins": logins, "order": order_id, "refused": refused}
 
 
 def merchant_page(browser, site, size: dict, locale: str) -> Page:
@@ -191,3 +203,49 @@ def test_the_shop_page_on_a_phone(browser, site, locale):
     finally:
         visitor.context.close()
         owner.context.close()
+
+
+MONEY = {  # what each place says of the refused order: due first, the original and refused beside
+    "zh-CN": {"rows": ["原价\n¥65.80", "拒收\n−¥39.90", "应付\n¥25.90"],
+              "line": "应付 ¥25.90（原价 ¥65.80，拒收 ¥39.90）",
+              "stale": "商家派单前可为你取消", "now": "订单不能再取消"},
+    "en-US": {"rows": ["Total\n¥65.80", "Refused\n−¥39.90", "Amount due\n¥25.90"],
+              "line": "Due ¥25.90 (total ¥65.80, refused ¥39.90)",
+              "stale": "until a courier is assigned", "now": "can no longer be cancelled"},
+}
+FITS = "document.scrollingElement.scrollWidth <= innerWidth"
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+@pytest.mark.parametrize("size", [PHONE, TABLET], ids=["phone", "tablet"])
+def test_money_due_and_hints_as_people_see_them(browser, site, locale, size):
+    """After a refusal the order page, the buyer's list and the board show what is due with the
+    original total and the refused amount beside it; a dispatched order drops the hint about
+    the shop cancelling before dispatch. Nothing runs off the side of a phone or a tablet."""
+    base, words = site["base"], MONEY[locale]
+    buyer = browser.new_context(**size, locale=locale).new_page()
+    merchant = browser.new_context(**size, locale=locale).new_page()
+    try:
+        for page, who in ((buyer, "买家"), (merchant, "商家")):
+            page.set_default_timeout(15_000)
+            login(page, base, *site["logins"][who])
+        buyer.goto(f"{base}/orders/{site['refused']}")
+        rows = buyer.locator(".money-original, .money-refused, li.row.total")
+        expect(rows).to_have_count(3)
+        assert [t.strip() for t in rows.all_inner_texts()] == words["rows"]
+        for row in rows.all():
+            assert row.is_visible()
+        assert buyer.evaluate(FITS)
+        buyer.goto(f"{base}/orders/?tab=done")
+        expect(buyer.locator(f"#buyer-order-{site['refused']}")).to_contain_text(words["line"])
+        assert buyer.evaluate(FITS)
+        buyer.goto(f"{base}/orders/{site['order']}")
+        expect(buyer.locator(f"#order-{site['order']}-panel")).to_contain_text(words["now"])
+        expect(buyer.locator("body")).not_to_contain_text(words["stale"])
+        merchant.goto(f"{base}/orders/board")
+        expect(merchant.locator(f"#board-order-{site['refused']}")).to_contain_text(words["line"])
+        assert merchant.evaluate(FITS)
+        shot(merchant, "merchant-and-shop", f"board-money-{locale}-{size['viewport']['width']}")
+    finally:
+        buyer.context.close()
+        merchant.context.close()
