@@ -16,9 +16,8 @@ from playwright.sync_api import Page, expect
 
 from tests.support import live
 from tests.support.browser import ARTIFACTS, PHONE, TABLET, login, shot
-from tests.support.images import signature_data_url
-from tests.support.live import htmx_post, place_and_dispatch, sign
 from tests.support.live import login as http_login
+from tests.support.live import place_and_dispatch, refuse_one_line
 
 pytestmark = pytest.mark.e2e
 
@@ -58,15 +57,7 @@ def site(tmp_path_factory):
         buyer, _ = http_login(base, *logins["买家"])
         merchant, _ = http_login(base, *logins["商家"])
         courier, _ = http_login(base, *logins["骑手"])
-        refused = place_and_dispatch(base, buyer, merchant)
-        page = f"/delivery/{refused}"
-        for step in ("start", "arrive"):
-            assert htmx_post(courier, base, f"{page}/{step}", page).status_code == 200
-        lines = sorted(set(re.findall(r'name="line-(\d+)"',
-                                      buyer.get(f"{base}/orders/{refused}", timeout=10).text)))
-        signed = sign(buyer, base, refused, signature_data_url(), **{
-            f"line-{lines[0]}": "rejected", f"reason-{lines[0]}": "商品破损"})
-        assert signed.status_code in (200, 303), signed.text
+        refused = refuse_one_line(base, buyer, merchant, courier)
         order_id = place_and_dispatch(base, buyer, merchant)
         yield {"base": base, "logins": logins, "order": order_id, "refused": refused}
 

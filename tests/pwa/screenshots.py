@@ -15,8 +15,14 @@ from playwright.sync_api import sync_playwright
 
 from tests.support import live
 from tests.support.browser import CHROMIUM, CHROMIUM_ARGS
-from tests.support.images import signature_data_url
-from tests.support.live import csrf_token, demo_logins, htmx_post, place_and_dispatch, sign, socket_for
+from tests.support.live import (
+    csrf_token,
+    demo_logins,
+    htmx_post,
+    place_and_dispatch,
+    refuse_one_line,
+    socket_for,
+)
 from tests.support.live import login as http_login
 
 OUT = live.ROOT / "static" / "screenshots"
@@ -70,20 +76,6 @@ def add_to_cart(base: str, buyer, product: str, quantity: str) -> str:
         headers={"HX-Request": "true", "X-CSRFToken": token})
     assert added.status_code == 200, added.text
     return re.search(r'href="/orders/checkout/(\d+)"', added.text)[1]
-
-
-def refuse_one_line(base: str, buyer, merchant, courier) -> int:
-    """An order delivered, its first line refused at the door and the rest signed for."""
-    order_id = place_and_dispatch(base, buyer, merchant)
-    page = f"/delivery/{order_id}"
-    for step in ("start", "arrive"):
-        assert htmx_post(courier, base, f"{page}/{step}", page).status_code == 200
-    lines = sorted(set(re.findall(r'name="line-(\d+)"',
-                                  buyer.get(f"{base}/orders/{order_id}", timeout=10).text)))
-    signed = sign(buyer, base, order_id, signature_data_url(), **{
-        f"line-{lines[0]}": "rejected", f"reason-{lines[0]}": "商品破损"})
-    assert signed.status_code in (200, 303), signed.text
-    return order_id
 
 
 def drive(base: str, courier, order_id: int) -> None:

@@ -18,6 +18,8 @@ from pathlib import Path
 import requests
 import socketio
 
+from tests.support.images import signature_data_url
+
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
 
@@ -195,6 +197,21 @@ def sign(session, base, order_id, signature, **extra):
     return session.post(f"{base}/orders/{order_id}/sign", data=data, allow_redirects=False,
                         timeout=10)
 
+
+
+def refuse_one_line(base: str, buyer, merchant, courier) -> int:
+    """The demo buyer's order delivered, its first line refused at the door (商品破损) and the
+    rest signed for."""
+    order_id = place_and_dispatch(base, buyer, merchant)
+    page = f"/delivery/{order_id}"
+    for step in ("start", "arrive"):
+        assert htmx_post(courier, base, f"{page}/{step}", page).status_code == 200
+    lines = sorted(set(re.findall(r'name="line-(\d+)"',
+                                  buyer.get(f"{base}/orders/{order_id}", timeout=10).text)))
+    signed = sign(buyer, base, order_id, signature_data_url(), **{
+        f"line-{lines[0]}": "rejected", f"reason-{lines[0]}": "商品破损"})
+    assert signed.status_code in (200, 303), signed.text
+    return order_id
 
 # ---- nginx in front, as deployed ----------------------------------------------------------
 
