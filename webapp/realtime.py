@@ -1,4 +1,9 @@
-"""Room names and emit-after-commit: a socket event never announces an uncommitted change."""
+"""Room names and emit-after-commit: a socket event never announces an uncommitted change.
+
+An order's events go only to its current parties, worked out when each event is sent: its
+buyer, its shop while the shop is open, and the courier it is assigned to now. Nobody has to
+be taken out of a room when their part ends (a courier taken off the delivery, a shop
+suspended), on this process or another: the next event simply does not name their room."""
 from __future__ import annotations
 
 from sqlalchemy import event
@@ -15,8 +20,21 @@ def shop_room(shop_id: int) -> str:
     return f"shop:{shop_id}"
 
 
-def order_room(order_id: int) -> str:
-    return f"order:{order_id}"
+def watch_room(order_id: int, party: str) -> str:
+    """Sockets of one party that watch one order's page: `party` is "buyer", "shop" or
+    "courier:<id>". Positions go only here, so a page that does not show the order never
+    receives them."""
+    return f"order:{order_id}:{party}"
+
+
+def order_rooms(order_id: int, *, shop_open: bool, courier_id: int | None) -> list[str]:
+    """The watch rooms of an order's current parties."""
+    rooms = [watch_room(order_id, "buyer")]
+    if shop_open:
+        rooms.append(watch_room(order_id, "shop"))
+    if courier_id is not None:
+        rooms.append(watch_room(order_id, f"courier:{courier_id}"))
+    return rooms
 
 
 def demand_room(district_code: str, category: str) -> str:
@@ -29,10 +47,20 @@ def emit_after_commit(session: Session, name: str, data: dict, *rooms: str) -> N
     session.info.setdefault("pending_emits", []).append((name, data, rooms))
 
 
+def close_after_commit(session: Session, room: str) -> None:
+    """Empty `room` on every process once `session` commits (through the message queue, in
+    order with the events queued before and after it)."""
+    session.info.setdefault("pending_emits", []).append((None, None, (room,)))
+
+
 @event.listens_for(Session, "after_commit")
 def _flush_emits(session: Session) -> None:
     for name, data, rooms in session.info.pop("pending_emits", []):
-        # One emit to all rooms: someone in two of them (a buyer in user:1 and order:7) gets it once.
+        if name is None:
+            socketio.close_room(rooms[0])
+            continue
+        # One emit to all rooms: someone in two of them (a buyer in user:1 and order:7:buyer)
+        # gets it once.
         socketio.emit(name, data, to=list(rooms) if len(rooms) > 1 else rooms[0])
 
 

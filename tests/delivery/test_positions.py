@@ -61,7 +61,8 @@ def test_late_fixes_fill_the_trail_but_never_move_the_marker(app, world, advance
     assert live["late"] is False and live["lat"] == 39.91
     [batch] = [m["args"][0] for m in heard if m["name"] == "delivery:late"]
     assert [p["lat"] for p in batch["points"]] == [39.9, 39.901, 39.902]
-    snapshot = buyer.emit("order:watch", {"order_id": order.id}, callback=True)
+    # The buyer's page reconnects (a new connection gets the whole state, trail included).
+    snapshot = connect(world.buyer).emit("order:watch", {"order_id": order.id}, callback=True)
     assert snapshot["position"]["lat"] == 39.91
     assert [(p["lat"], p["late"]) for p in snapshot["trail"]] == [
         (39.9, True), (39.901, True), (39.902, True), (39.91, False)]
@@ -156,7 +157,7 @@ def test_positions_carry_an_eta_to_the_address_pin(app, world, advance, connect)
                  callback=True)
     [position] = events(buyer, "delivery:position")
     assert position["eta"]["arriving"] is True and position["eta"]["distance_m"] <= 300
-    snapshot = buyer.emit("order:watch", {"order_id": order.id}, callback=True)
+    snapshot = connect(world.buyer).emit("order:watch", {"order_id": order.id}, callback=True)
     assert snapshot["eta"]["arriving"] is True
     assert snapshot["destination"] == {"lat": DEST[0], "lng": DEST[1]}
 

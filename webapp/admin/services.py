@@ -20,7 +20,7 @@ from webapp.models import (
     User,
     utcnow,
 )
-from webapp.realtime import emit_after_commit, user_room
+from webapp.realtime import close_after_commit, emit_after_commit, shop_room, user_room
 from webapp.shops.services import handle_is_free, new_handle, shop_of
 from webapp.web import Conflict, ServiceError
 
@@ -175,27 +175,26 @@ def reveal(application_id: int, reviewer: User) -> str:
 
 
 def suspend(shop_id: int, admin: User, reason: str) -> Shop:
-    """Hide a shop and its products from buyers; open orders go on."""
+    """Hide a shop and its products from buyers; open orders go on, but its merchant's sockets
+    hear nothing more of the shop (its room is emptied on every process) until reinstated."""
     if not reason.strip():
         raise ServiceError(_("请填写停业原因。"), 422)
-    shop = db.session.get(Shop, shop_id) or _missing_shop()
-    if shop.status is ShopStatus.SUSPENDED:
-        raise Conflict(_("该店铺已停业。"))
-    shop.status, shop.suspended_at, shop.suspended_reason = (
-        ShopStatus.SUSPENDED, utcnow(), reason.strip()[:200])
+    _change_status(shop_id, ShopStatus.ACTIVE, _("该店铺已停业。"), status=ShopStatus.SUSPENDED,
+                   suspended_at=utcnow(), suspended_reason=reason.strip()[:200])
+    shop = db.session.get(Shop, shop_id, populate_existing=True)
     audit.record(admin, "shop.suspended", shop, reason=shop.suspended_reason)
     emit_after_commit(db.session, "shop:updated", {"id": shop.id, "status": "suspended"},
                       user_room(shop.owner_id))
+    close_after_commit(db.session, shop_room(shop.id))
     db.session.commit()
     return shop
 
 
 def reinstate(shop_id: int, admin: User) -> Shop:
-    """Open a suspended shop again."""
-    shop = db.session.get(Shop, shop_id) or _missing_shop()
-    if shop.status is ShopStatus.ACTIVE:
-        raise Conflict(_("该店铺正在营业。"))
-    shop.status, shop.suspended_at, shop.suspended_reason = ShopStatus.ACTIVE, None, ""
+    """Open a suspended shop again (the merchant's pages connect anew to hear it: app.js)."""
+    _change_status(shop_id, ShopStatus.SUSPENDED, _("该店铺正在营业。"), status=ShopStatus.ACTIVE,
+                   suspended_at=None, suspended_reason="")
+    shop = db.session.get(Shop, shop_id, populate_existing=True)
     audit.record(admin, "shop.reinstated", shop)
     emit_after_commit(db.session, "shop:updated", {"id": shop.id, "status": "active"},
                       user_room(shop.owner_id))
@@ -203,8 +202,18 @@ def reinstate(shop_id: int, admin: User) -> Shop:
     return shop
 
 
-def _missing_shop():
-    raise ServiceError(_("找不到该店铺"), 404)
+def _change_status(shop_id: int, expected: ShopStatus, conflict: str, **values) -> None:
+    """Move the shop from `expected` with one conditional UPDATE: of two admins (or two tabs),
+    one applies it and the other is told it was done."""
+    def refused() -> ServiceError:
+        return Conflict(conflict) if db.session.get(Shop, shop_id) else _missing_shop_error()
+
+    compare_and_set(Shop, Shop.id == shop_id, Shop.status == expected, conflict=refused,
+                    **values)
+
+
+def _missing_shop_error() -> ServiceError:
+    return ServiceError(_("找不到该店铺"), 404)
 
 
 def audit_trail(application: MerchantApplication) -> list:

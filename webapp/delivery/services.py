@@ -13,10 +13,10 @@ from webapp.delivery.eta import Fix, seconds_left
 from webapp.delivery.eta import Settings as EtaSettings
 from webapp.delivery.geo import distance_m
 from webapp.extensions import db
-from webapp.models import Delivery, Order, TrackPoint, User, utcnow
+from webapp.models import Delivery, Order, Shop, ShopStatus, TrackPoint, User, utcnow
 from webapp.orders.queries import LISTED
 from webapp.orders.state import FINAL, LABELS, TRACKING
-from webapp.realtime import emit_after_commit, order_room
+from webapp.realtime import emit_after_commit, order_rooms
 from webapp.web import MAX_ID
 
 # A phone that was offline sends its queue in batches of at most this many fixes.
@@ -146,18 +146,19 @@ def record_position(courier: User, data: dict) -> dict:
         ).values(last_lat=fix["lat"], last_lng=fix["lng"], last_accuracy=fix["accuracy"],
                  last_at=now)
         .returning(deliveries.id, _of_order(order_id, "dest_lat"),
-                   _of_order(order_id, "dest_lng"))
+                   _of_order(order_id, "dest_lng"), _shop_status(order_id))
     ).first()
     if accepted is None:
         db.session.rollback()
         raise _refusal(courier, order_id)
-    delivery_id, dest_lat, dest_lng = accepted
+    delivery_id, dest_lat, dest_lng, shop_status = accepted
     db.session.execute(insert(TrackPoint.__table__).values(
         delivery_id=delivery_id, recorded_at=now, late=False, **fix))
     position = {"order_id": order_id, "lat": fix["lat"], "lng": fix["lng"],
                 "accuracy": fix["accuracy"], "at": _iso(now), "late": False,
                 "eta": _estimate(dest_lat, dest_lng, delivery_id, fix["lat"], fix["lng"], now)}
-    emit_after_commit(db.session, "delivery:position", position, order_room(order_id))
+    emit_after_commit(db.session, "delivery:position", position, *order_rooms(
+        order_id, shop_open=shop_status == ShopStatus.ACTIVE, courier_id=courier.id))
     db.session.commit()
     return position
 
@@ -167,6 +168,14 @@ def _of_order(order_id: int, column: str):
     table's columns, and renders them unqualified, so no join and no correlation."""
     orders = Order.__table__.c
     return select(orders[column]).where(orders.id == order_id).scalar_subquery()
+
+
+def _shop_status(order_id: int):
+    """The status of order `order_id`'s shop, for the same RETURNING: its positions reach the
+    shop only while it is open."""
+    orders, shops = Order.__table__.c, Shop.__table__.c
+    return select(shops.status).where(shops.id == select(orders.shop_id).where(
+        orders.id == order_id).scalar_subquery()).scalar_subquery()
 
 
 def _refusal(courier: User, order_id: int) -> PositionRefused:
@@ -246,24 +255,28 @@ def record_late(courier: User, data: dict) -> dict:
                        for at, fix in kept)
     points = [{"lat": fix["lat"], "lng": fix["lng"], "accuracy": fix["accuracy"],
                "at": _iso(at)} for at, fix in kept]
+    shop_open = db.session.scalar(select(_shop_status(order_id))) == ShopStatus.ACTIVE
     emit_after_commit(db.session, "delivery:late", {"order_id": order_id, "points": points},
-                      order_room(order_id))
+                      *order_rooms(order_id, shop_open=shop_open, courier_id=courier.id))
     db.session.commit()
     return {"ok": True, "stored": len(kept), "skipped": len(fixes) - len(kept)}
 
 
 def _recent_fixes(delivery_id: int, now: datetime) -> list[Fix]:
     """The live fixes of the last ETA_SPEED_WINDOW seconds, oldest first, in seconds to `now`."""
-    since = now - timedelta(seconds=current_app.config["ETA_SPEED_WINDOW"])
     # The table's columns, not the entity's: the same SQL without the ORM's per-row work
     # (about a third of this query's time, and it runs for every position).
     points = TrackPoint.__table__.c
     rows = db.session.execute(
         select(points.lat, points.lng, points.recorded_at)
         .where(points.delivery_id == delivery_id, points.late.is_(False),
-               points.recorded_at >= since, points.recorded_at <= now)
+               points.recorded_at >= _speed_since(now), points.recorded_at <= now)
         .order_by(points.recorded_at)).all()
     return [(r.lat, r.lng, (r.recorded_at - now).total_seconds()) for r in rows]
+
+
+def _speed_since(now: datetime) -> datetime:
+    return now - timedelta(seconds=current_app.config["ETA_SPEED_WINDOW"])
 
 
 def eta_settings() -> EtaSettings:
@@ -282,11 +295,12 @@ def eta(order: Order, delivery_id: int, lat: float, lng: float,
 
 
 def _estimate(dest_lat: float | None, dest_lng: float | None, delivery_id: int, lat: float,
-              lng: float, now: datetime) -> dict | None:
+              lng: float, now: datetime, fixes: list[Fix] | None = None) -> dict | None:
+    """`fixes`: the recent live fixes when the caller has them already (else they are read)."""
     if dest_lat is None or dest_lng is None:
         return None
     distance = distance_m(lat, lng, dest_lat, dest_lng)
-    fixes = _recent_fixes(delivery_id, now)
+    fixes = _recent_fixes(delivery_id, now) if fixes is None else fixes
     if not fixes or fixes[-1][:2] != (lat, lng):
         fixes.append((lat, lng, 0.0))
     seconds = seconds_left(fixes, (dest_lat, dest_lng), eta_settings())
@@ -295,11 +309,13 @@ def _estimate(dest_lat: float | None, dest_lng: float | None, delivery_id: int, 
     return {"distance_m": round(distance), "seconds": round(seconds), "arriving": arriving}
 
 
-def snapshot(order: Order) -> dict:
+def snapshot(order: Order, light: bool = False) -> dict:
     """What a page needs to catch up after (re)connecting: status, last position, trail, ETA.
 
     Positions only while the order is under way, and only to its parties (callers load the
-    order through the actor).
+    order through the actor). `light` leaves out the trail and the ETA (no statement beyond
+    the order and its delivery): for a page that has been hearing the order all along on the
+    same connection, which keeps what it has.
     """
     delivery = order.delivery
     position, trail, estimate = None, [], None
@@ -307,16 +323,34 @@ def snapshot(order: Order) -> dict:
         if delivery.last_lat is not None:
             position = {"lat": delivery.last_lat, "lng": delivery.last_lng,
                         "accuracy": delivery.last_accuracy, "at": _iso(delivery.last_at)}
-            estimate = eta(order, delivery.id, delivery.last_lat, delivery.last_lng)
-        rows = db.session.execute(
-            select(TrackPoint.lat, TrackPoint.lng, TrackPoint.late, TrackPoint.recorded_at)
-            .where(TrackPoint.delivery_id == delivery.id)
-            .order_by(TrackPoint.recorded_at.desc(), TrackPoint.id.desc())
-            .limit(TRAIL_POINTS)).all()
-        trail = [{"lat": r.lat, "lng": r.lng, "late": r.late, "at": _iso(r.recorded_at)}
-                 for r in reversed(rows)]
+        if not light:
+            trail, estimate = _trail_and_eta(order, delivery)
     destination = ({"lat": order.dest_lat, "lng": order.dest_lng}
                    if order.dest_lat is not None and order.dest_lng is not None else None)
-    return {"ok": True, "id": order.id, "status": str(order.status),
-            "label": LABELS[order.status], "tracking": order.status in TRACKING,
-            "position": position, "eta": estimate, "trail": trail, "destination": destination}
+    state = {"ok": True, "id": order.id, "status": str(order.status),
+             "label": LABELS[order.status], "tracking": order.status in TRACKING,
+             "position": position, "eta": estimate, "trail": trail, "destination": destination}
+    if light:
+        del state["eta"], state["trail"]
+    return state
+
+
+def _trail_and_eta(order: Order, delivery: Delivery) -> tuple[list[dict], dict | None]:
+    """The newest TRAIL_POINTS points, oldest first, and the ETA from the last position; the
+    ETA's recent speed comes from the trail when it reaches back far enough (one statement)."""
+    rows = db.session.execute(
+        select(TrackPoint.lat, TrackPoint.lng, TrackPoint.late, TrackPoint.recorded_at)
+        .where(TrackPoint.delivery_id == delivery.id)
+        .order_by(TrackPoint.recorded_at.desc(), TrackPoint.id.desc())
+        .limit(TRAIL_POINTS)).all()
+    trail = [{"lat": r.lat, "lng": r.lng, "late": r.late, "at": _iso(r.recorded_at)}
+             for r in reversed(rows)]
+    if delivery.last_lat is None:
+        return trail, None
+    now = utcnow()
+    since, fixes = _speed_since(now), None
+    if len(rows) < TRAIL_POINTS or rows[-1].recorded_at < since:
+        fixes = [(r.lat, r.lng, (r.recorded_at - now).total_seconds()) for r in reversed(rows)
+                 if not r.late and since <= r.recorded_at <= now]
+    return trail, _estimate(order.dest_lat, order.dest_lng, delivery.id, delivery.last_lat,
+                            delivery.last_lng, now, fixes)

@@ -13,6 +13,11 @@ from webapp.orders.transitions import SYSTEM, apply, finish, restock
 from webapp.web import Conflict
 
 
+def overdue_cutoff():
+    """Placed orders created before this are overdue."""
+    return utcnow() - timedelta(minutes=current_app.config["ORDER_ACCEPT_MINUTES"])
+
+
 def expire_overdue(*, shop_id: int | None = None, buyer_id: int | None = None,
                    order_id: int | None = None) -> int:
     """Cancel placed orders their shop did not accept in time and put their stock back.
@@ -20,8 +25,7 @@ def expire_overdue(*, shop_id: int | None = None, buyer_id: int | None = None,
     Run before every read of orders (so nobody sees, or accepts, an overdue order as new) and
     by `flask expire-orders` from cron (so stock comes back even if nobody looks).
     """
-    cutoff = utcnow() - timedelta(minutes=current_app.config["ORDER_ACCEPT_MINUTES"])
-    query = select(Order).where(Order.status == Status.PLACED, Order.created_at < cutoff)
+    query = select(Order).where(Order.status == Status.PLACED, Order.created_at < overdue_cutoff())
     for column, value in ((Order.shop_id, shop_id), (Order.buyer_id, buyer_id),
                           (Order.id, order_id)):
         if value is not None:

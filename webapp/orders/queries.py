@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from flask import abort
 from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from webapp.extensions import db
 from webapp.i18n import N_
-from webapp.models import Delivery, Order, ProofOfDelivery, Role, Shop, Status, User
-from webapp.orders.expiry import expire_overdue
+from webapp.models import Delivery, Order, ProofOfDelivery, Role, Shop, ShopStatus, Status, User
+from webapp.orders.expiry import expire_overdue, overdue_cutoff
 from webapp.orders.state import FINAL
 
 
@@ -27,6 +27,28 @@ def find_order_for(actor: User, order_id: int) -> Order | None:
     else:
         return None
     return db.session.scalar(query)
+
+
+def order_to_watch(actor: User, order_id: int) -> Order | None:
+    """The order, with its delivery, if `actor` is one of its current parties: its buyer, its
+    assigned courier, or its shop's owner while the shop is open. One SELECT: no sweep of
+    overdue orders, only this one expired if it is overdue (it then reads as cancelled)."""
+    query = (select(Order).outerjoin(Delivery, Delivery.order_id == Order.id)
+             .options(contains_eager(Order.delivery)).where(Order.id == order_id))
+    if actor.role is Role.BUYER:
+        query = query.where(Order.buyer_id == actor.id)
+    elif actor.role is Role.MERCHANT:
+        query = query.join(Shop, Shop.id == Order.shop_id).where(
+            Shop.owner_id == actor.id, Shop.status == ShopStatus.ACTIVE)
+    elif actor.role is Role.COURIER:
+        query = query.where(Delivery.courier_id == actor.id)
+    else:
+        return None
+    order = db.session.scalar(query)
+    if order is not None and order.status is Status.PLACED and order.created_at < overdue_cutoff():
+        expire_overdue(order_id=order.id)
+        order = db.session.scalar(query.execution_options(populate_existing=True))
+    return order
 
 
 def order_for(actor: User, order_id: int) -> Order:

@@ -9,9 +9,20 @@ from flask_babel import gettext as _
 from webapp.cas import compare_and_set, update_where
 from webapp.extensions import db
 from webapp.i18n import N_
-from webapp.models import Delivery, EventKind, Order, OrderEvent, Product, Role, Status, User, utcnow
+from webapp.models import (
+    Delivery,
+    EventKind,
+    Order,
+    OrderEvent,
+    Product,
+    Role,
+    ShopStatus,
+    Status,
+    User,
+    utcnow,
+)
 from webapp.orders.state import LABELS, Action, IllegalTransition, RoleNotAllowed, transition
-from webapp.realtime import emit_after_commit, order_room, shop_room, user_room
+from webapp.realtime import emit_after_commit, order_rooms, shop_room, user_room
 from webapp.web import Conflict, ServiceError
 
 # The platform itself, as the actor of what nobody did (an order nobody accepted in time).
@@ -71,13 +82,25 @@ def stop_tracking(delivery: Delivery | None) -> None:
         delivery.last_at = delivery.late_until = None
 
 
+def parties_rooms(order: Order) -> list[str]:
+    """Where the order's current parties hear it: the buyer's sockets, the shop's while it is
+    open (not the merchant of a suspended shop), the assigned courier's (not one taken off
+    the delivery), and each one's pages watching the order."""
+    shop_open = order.shop.status is ShopStatus.ACTIVE
+    courier_id = order.delivery.courier_id if order.delivery is not None else None
+    rooms = [user_room(order.buyer_id), *order_rooms(order.id, shop_open=shop_open,
+                                                     courier_id=courier_id)]
+    if shop_open:
+        rooms.append(shop_room(order.shop_id))
+    if courier_id is not None:
+        rooms.append(user_room(courier_id))
+    return rooms
+
+
 def announce(order: Order) -> None:
-    """Tell everyone watching the order (its page, the shop's board, buyer, courier) after commit."""
+    """Tell the order's current parties (its pages, the shop's board, the lists) after commit."""
     data = {"id": order.id, "status": str(order.status), "label": LABELS[order.status]}
-    rooms = [order_room(order.id), shop_room(order.shop_id), user_room(order.buyer_id)]
-    if order.delivery is not None:
-        rooms.append(user_room(order.delivery.courier_id))
-    emit_after_commit(db.session, "order:updated", data, *rooms)
+    emit_after_commit(db.session, "order:updated", data, *parties_rooms(order))
 
 
 def finish(order: Order) -> Order:
