@@ -423,6 +423,13 @@
     setTimeout(function () { setLive(""); }, 8000);
   });
 
+  // The shop was suspended or reinstated: the server puts a connection in the shop's rooms only
+  // while it is open (a suspension empties them at once), so connect anew to be placed again.
+  body.addEventListener("shop:updated", function () {
+    socket.disconnect();
+    socket.connect();
+  });
+
   // The buyer's decision on a quote reaches the merchant wherever they are in the app.
   body.addEventListener("quote:decided", function (e) {
     var words = { accepted: t("quote.accepted"), not_chosen: t("quote.not_chosen"),
