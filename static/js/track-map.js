@@ -149,7 +149,9 @@
   }
 
   // After a (re)connect, a wake from sleep or a poll: the server's state replaces what is shown,
-  // so a marker from before the gap never stays up as if it were current.
+  // so a marker from before the gap never stays up as if it were current. Watched again on the
+  // same connection, the server sends no trail nor ETA (this page heard them all along): the
+  // page keeps its own and takes the status and the position.
   document.body.addEventListener("order:snapshot", function (e) {
     var s = e.detail;
     if (s.id !== orderId) return;
@@ -157,10 +159,10 @@
     follow(s.status);
     early = null;  // the server's state replaces it too
     if (!s.tracking) return;
-    points = (s.trail || []).slice();
+    if (s.trail) points = s.trail.slice();
     redraw();
     if (s.position) show(s.position); else forget();
-    showEta(s.eta);
+    if ("eta" in s) showEta(s.eta);
   });
   function moved(p) {
     points.push({ lat: p.lat, lng: p.lng, at: p.at, late: false });
