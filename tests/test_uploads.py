@@ -7,11 +7,9 @@ import os
 import random
 import re
 import stat
-import struct
 import time
 import warnings
 import zipfile
-import zlib
 
 import pytest
 from PIL import ExifTags, Image, ImageCms
@@ -19,7 +17,7 @@ from PIL.PngImagePlugin import PngInfo
 from werkzeug.datastructures import FileStorage
 from werkzeug.exceptions import NotFound
 
-from tests.support.images import encode, exif_with_gps, photo
+from tests.support.images import bilevel_png, encode, exif_with_gps, photo
 from webapp.uploads import (
     CleanImage,
     UploadRejected,
@@ -39,23 +37,6 @@ LIMITS = {"max_bytes": 5 * 1024 * 1024, "max_pixels": 40_000_000}
 def noise(size=(64, 64), mode="RGB") -> Image.Image:
     rng = random.Random(7)
     return Image.frombytes(mode, size, rng.randbytes(size[0] * size[1] * len(mode)))
-
-
-def bilevel_png(width: int, height: int, pixels: bytes | None = None) -> bytes:
-    """A 1-bit all-black PNG built by hand, so a huge canvas costs nothing to make.
-
-    `pixels` replaces the compressed pixel data (with garbage, say).
-    """
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return (struct.pack(">I", len(data)) + kind + data
-                + struct.pack(">I", zlib.crc32(kind + data)))
-
-    if pixels is None:
-        pixels = zlib.compress(bytes((1 + (width + 7) // 8) * height), 9)
-    return (b"\x89PNG\r\n\x1a\n"
-            + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0))
-            + chunk(b"IDAT", pixels)
-            + chunk(b"IEND", b""))
 
 
 def srgb_profile() -> bytes:

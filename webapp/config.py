@@ -107,9 +107,17 @@ class Config:
     # ID and licence photos: private, outside static/, served only through a checked view.
     UPLOAD_DIR = os.environ.get("UPLOAD_DIR") or str(INSTANCE / "uploads")
     UPLOAD_MAX_BYTES = 5 * 1024 * 1024
-    # Checked before decoding: 40 MP is about 160 MB of RGBA in memory. (Phones save 12 MP by
-    # default; a 48/50 MP "full resolution" shot is refused as too large.)
-    UPLOAD_MAX_PIXELS = 40_000_000
+    # The most pixels one upload may decode into memory (64 MB of RGBA), checked before
+    # decoding. Photos are stored at most 2400 px on their long side (ID and licence photos;
+    # products 1200, others 1600), so a JPEG is decoded at 1/2, 1/4 or 1/8 scale when that still
+    # covers it: a 48/50 MP phone photo decodes as 3-12 MP, and a JPEG may declare up to 4x this
+    # (64 MP). A PNG or WebP is decoded whole: up to 16 MP (4608 x 3456).
+    UPLOAD_MAX_PIXELS = int(os.environ.get("UPLOAD_MAX_PIXELS", "16000000"))
+    # Photos decoded at once per process, in threads off the event loop (webapp/offload.py);
+    # more wait their turn.
+    UPLOAD_WORKERS = int(os.environ.get("UPLOAD_WORKERS", "2"))
+    # Posts that carry a photo, per signed-in user, over every upload form (Flask-Limiter).
+    UPLOAD_LIMIT = os.environ.get("UPLOAD_LIMIT", "30 per minute;300 per day")
     SIGNATURE_MAX_BYTES = 512 * 1024
     # A signature must ink at least this share of the canvas and span at least this share of
     # its width or height: a dot or a tick is refused as "too simple" (both scale with the

@@ -130,6 +130,8 @@ def register(app: Flask) -> None:
         original = getattr(error, "original_exception", None)
         if code == 500 and database_down(original):
             return database_unavailable(original)
+        if code == 429 and error.response is not None:  # a limit that says which it is
+            return error.response
         return error_response(MESSAGES.get(code, error.description or MESSAGES[400]), code)
 
     @app.errorhandler(Exception)

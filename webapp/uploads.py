@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import math
 import os
 import re
 import secrets
@@ -17,10 +18,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Literal
 
-from flask import abort, current_app, request, send_file
+from flask import abort, current_app, has_app_context, request, send_file
 from flask_babel import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from webapp import offload
 from webapp.i18n import N_
 
 Format = Literal["jpeg", "png", "webp"]
@@ -31,6 +33,9 @@ EXTENSIONS: dict[Format, str] = {"jpeg": "jpg", "png": "png", "webp": "webp"}
 MIMETYPES: dict[str, str] = {"jpg": "image/jpeg", "png": "image/png", "webp": "image/webp"}
 JPEG_QUALITY = 88
 WEBP_QUALITY = 88
+# A JPEG may declare this many times UPLOAD_MAX_PIXELS: decoded at half scale (or less) each way
+# it holds no more than the cap. Beyond, even Huffman-decoding it is refused.
+JPEG_SCALE_ALLOWANCE = 4
 
 # Exactly what store() makes: folder segments, then a token and a known extension. Nothing else
 # (no "..", no leading "/", no backslash, no NUL) gets as far as the file system.
@@ -70,38 +75,50 @@ class CleanImage:
 
 
 def clean_image(source: BinaryIO | bytes | None, *, max_bytes: int | None = None,
-                max_pixels: int | None = None) -> CleanImage:
-    """Check an uploaded photo by its content and re-encode it without any metadata.
+                max_pixels: int | None = None, max_side: int | None = None) -> CleanImage:
+    """Check an uploaded photo by its content and re-encode it without any metadata, scaled
+    down to `max_side` pixels on its long side if given (never up).
 
     `source` is a werkzeug FileStorage, any binary stream, or bytes; None (no file in the form)
-    is refused like an empty file. The limits default to
-    UPLOAD_MAX_BYTES and UPLOAD_MAX_PIXELS (then an app context is needed). Raises only
-    UploadRejected, whatever the bytes.
+    is refused like an empty file. The limits default to UPLOAD_MAX_BYTES and UPLOAD_MAX_PIXELS
+    (then an app context is needed). The decoding runs off the event loop (webapp/offload.py).
+    Raises only UploadRejected, whatever the bytes.
     """
-    if max_bytes is None:
-        max_bytes = current_app.config["UPLOAD_MAX_BYTES"]
-    if max_pixels is None:
-        max_pixels = current_app.config["UPLOAD_MAX_PIXELS"]
+    config = current_app.config if has_app_context() else {}
+    max_bytes = config["UPLOAD_MAX_BYTES"] if max_bytes is None else max_bytes
+    max_pixels = config["UPLOAD_MAX_PIXELS"] if max_pixels is None else max_pixels
     raw = _read_at_most(source, max_bytes + 1)
     if not raw:
         raise UploadRejected(EMPTY)
     if len(raw) > max_bytes:
         raise UploadRejected(_("图片不能超过 %(mb)s MB", mb=_megabytes(max_bytes)))
+    outcome = offload.run(_clean, raw, max_pixels, max_side, size=config.get("UPLOAD_WORKERS", 2))
+    if isinstance(outcome, str):
+        raise UploadRejected(outcome)
+    return outcome
+
+
+class _Refused(Exception):
+    """Raised off the loop with a msgid; translated by the caller, in the request's context."""
+
+
+def _clean(raw: bytes, max_pixels: int, max_side: int | None) -> CleanImage | str:
+    """The clean image, or the msgid that says why not. Runs in a pool thread: no Flask here."""
     try:
-        return _reencode(raw, max_pixels)
-    except UploadRejected:
-        raise
+        return _reencode(raw, max_pixels, max_side)
+    except _Refused as refused:
+        return str(refused)
     # Pillow warns past MAX_IMAGE_PIXELS and raises past twice that, both inside Image.open and
     # before our own size check. Where warnings are errors (the tests) the warning arrives as an
     # exception; elsewhere it is only logged and the size check in _reencode, which counts
     # Pillow's threshold too, says no: the same answer whatever the warning filters of the
     # moment. Changing the warning filters here instead would not be thread-safe.
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise UploadRejected(TOO_LARGE) from None
+        return TOO_LARGE
     except UnidentifiedImageError:
-        raise UploadRejected(NOT_AN_IMAGE) from None
+        return NOT_AN_IMAGE
     except Exception:  # decoders raise OSError, SyntaxError, ValueError, EOFError, zlib.error...
-        raise UploadRejected(BROKEN) from None
+        return BROKEN
 
 
 def _read_at_most(source: BinaryIO | bytes | None, limit: int) -> bytes:
@@ -125,58 +142,72 @@ def _megabytes(size: int) -> str:
     return f"{value:g}" if value >= 1 else f"{value:.1f}"
 
 
-def _reencode(raw: bytes, max_pixels: int) -> CleanImage:
+def _reencode(raw: bytes, max_pixels: int, max_side: int | None) -> CleanImage:
     # Only these three decoders ever see the bytes; a name or a Content-Type counts for nothing.
     with Image.open(io.BytesIO(raw), formats=["JPEG", "PNG", "WEBP"]) as image:
         fmt = FORMATS.get(image.format or "")
         if fmt is None:
-            raise UploadRejected(NOT_AN_IMAGE)
+            raise _Refused(NOT_AN_IMAGE)
         width, height = image.size
         # Before load(): a small file may declare a huge canvas (a decompression bomb). Past
-        # Pillow's own threshold too, where Image.open only warned.
-        limit = min(max_pixels, Image.MAX_IMAGE_PIXELS or max_pixels)
+        # Pillow's own threshold too, where Image.open only warned. A JPEG may declare more: it
+        # is decoded at 1/2, 1/4 or 1/8 scale straight from the file (draft) when that still
+        # covers the stored size, so a 48 MP phone photo costs a few megapixels.
+        canvas = max_pixels * JPEG_SCALE_ALLOWANCE if fmt == "jpeg" else max_pixels
+        limit = min(canvas, Image.MAX_IMAGE_PIXELS or canvas)
         if width < 1 or height < 1 or width * height > limit:
-            raise UploadRejected(TOO_LARGE)
+            raise _Refused(TOO_LARGE)
+        if max_side and fmt == "jpeg":
+            image.draft("RGB", _fitted(image.size, max_side))
+        if image.width * image.height > max_pixels:  # what load() would really decode
+            raise _Refused(TOO_LARGE)
         image.load()  # every pixel now, so a truncated or corrupt file fails here
         ImageOps.exif_transpose(image, in_place=True)
+        if max_side:
+            image.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
         clean = _convert(image, fmt)
     # convert() copies `info`, and the PNG encoder falls back to info["icc_profile"]: drop it all
     # so that only pixels are written.
     clean.info = {}
+    return _encoded(clean, fmt)
+
+
+def _fitted(size: tuple[int, int], max_side: int) -> tuple[int, int]:
+    """`size` scaled to `max_side` on its long side (never up), rounded up."""
+    scale = min(1.0, max_side / max(size))
+    return max(1, math.ceil(size[0] * scale)), max(1, math.ceil(size[1] * scale))
+
+
+def _encoded(image: Image.Image, fmt: Format) -> CleanImage:
     out = io.BytesIO()
     if fmt == "jpeg":
-        clean.save(out, format="JPEG", quality=JPEG_QUALITY, optimize=True)
+        image.save(out, format="JPEG", quality=JPEG_QUALITY, optimize=True)
     elif fmt == "png":
-        clean.save(out, format="PNG")
+        image.save(out, format="PNG")
     else:
-        clean.save(out, format="WEBP", quality=WEBP_QUALITY)
+        image.save(out, format="WEBP", quality=WEBP_QUALITY)
     data = out.getvalue()
-    return CleanImage(data=data, fmt=fmt, width=clean.width, height=clean.height,
+    return CleanImage(data=data, fmt=fmt, width=image.width, height=image.height,
                       sha256=hashlib.sha256(data).hexdigest())
 
 
 def fit_photo(clean: CleanImage, max_side: int) -> CleanImage:
-    """Scale a cleaned photo down to `max_side` pixels on its long side (never up).
+    """Scale a cleaned photo down to `max_side` pixels on its long side (never up), off the loop.
 
-    A page shows a photo at card or phone width: a 12-megapixel original would make every list
-    download megabytes. `clean` (from clean_image) holds no metadata, so neither does the result.
+    Photos are usually fitted as they are cleaned (clean_image's `max_side`), and then this
+    returns them as they are. `clean` holds no metadata, so neither does the result.
     """
     if max(clean.width, clean.height) <= max_side:
         return clean
+    size = current_app.config.get("UPLOAD_WORKERS", 2) if has_app_context() else 2
+    return offload.run(_fit, clean, max_side, size=size)
+
+
+def _fit(clean: CleanImage, max_side: int) -> CleanImage:
     with Image.open(io.BytesIO(clean.data)) as image:
         image.load()
         image.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
-        out = io.BytesIO()
-        if clean.fmt == "jpeg":
-            image.save(out, format="JPEG", quality=JPEG_QUALITY, optimize=True)
-        elif clean.fmt == "png":
-            image.save(out, format="PNG", optimize=True)
-        else:
-            image.save(out, format="WEBP", quality=WEBP_QUALITY)
-        width, height = image.size
-    data = out.getvalue()
-    return CleanImage(data=data, fmt=clean.fmt, width=width, height=height,
-                      sha256=hashlib.sha256(data).hexdigest())
+        return _encoded(image, clean.fmt)
 
 
 def _convert(image: Image.Image, fmt: Format) -> Image.Image:
@@ -268,14 +299,15 @@ def send_private(name: str):
     return response
 
 
-def posted_image(field) -> CleanImage | None:
-    """The photo posted for a form's file field, checked and re-encoded; None if none was
-    chosen or it was refused, in which case the reason is added to the field's errors."""
+def posted_image(field, max_side: int | None = None) -> CleanImage | None:
+    """The photo posted for a form's file field, checked, re-encoded and fitted to `max_side`;
+    None if none was chosen or it was refused, in which case the reason is added to the
+    field's errors. Call it once the rest of the form is valid: decoding is the costly part."""
     upload = request.files.get(field.name)
     if not upload or not upload.filename:
         return None
     try:
-        return clean_image(upload)
+        return clean_image(upload, max_side=max_side)
     except UploadRejected as rejected:
         field.errors = [*field.errors, rejected.message]
         return None

@@ -49,3 +49,30 @@ def exif_with_gps() -> Image.Exif:
     gps[ExifTags.GPS.GPSLongitude] = (116.0, 23.0, 30.0)
     gps[ExifTags.GPS.GPSProcessingMethod] = b"ASCII\x00\x00\x00GPS"
     return exif
+
+
+def bilevel_png(width: int, height: int, pixels: bytes | None = None) -> bytes:
+    """A 1-bit all-black PNG built by hand, so a huge canvas costs nothing to make.
+
+    `pixels` replaces the compressed pixel data (with garbage, say).
+    """
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (struct.pack(">I", len(data)) + kind + data
+                + struct.pack(">I", zlib.crc32(kind + data)))
+
+    if pixels is None:
+        pixels = zlib.compress(bytes((1 + (width + 7) // 8) * height), 9)
+    return (b"\x89PNG\r\n\x1a\n"
+            + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0))
+            + chunk(b"IDAT", pixels)
+            + chunk(b"IEND", b""))
+
+
+def phone_jpeg(size=(8000, 6000)) -> bytes:
+    """A big phone photo (8000x6000 is a 48 MP sensor's full resolution): a smooth gradient,
+    under a megabyte, made in a fraction of a second."""
+    image = Image.linear_gradient("L").resize(size).convert("RGB")
+    return encode(image, "JPEG", quality=90)

@@ -14,6 +14,7 @@ from webapp.catalog import bp, services
 from webapp.catalog.forms import ProductForm
 from webapp.models import Role
 from webapp.shops.services import active_shop_or_403, own_shop_or_403
+from webapp.upload_limits import limit_uploads
 from webapp.uploads import posted_image
 from webapp.web import ServiceError, redirect_to, render, role_required, wants_fragment
 
@@ -58,6 +59,7 @@ def _saved(shop, product, message: str, *, created: bool):
 
 @bp.route("/", methods=["GET", "POST"])
 @role_required(Role.MERCHANT)
+@limit_uploads
 def products():
     """List the shop's products beside the form for a new one; add it."""
     shop = own_shop_or_403(current_user)
@@ -65,9 +67,10 @@ def products():
         shop = active_shop_or_403(current_user)
     form = ProductForm()
     if request.method == "POST":
-        valid = form.validate_on_submit()
-        photo = posted_image(form.photo)
-        if valid and not form.photo.errors:
+        # The rest of the form first: a form refused for its price costs no decoding.
+        photo = posted_image(form.photo, services.PHOTO_MAX_SIDE) if form.validate_on_submit() \
+            else None
+        if not form.errors:
             product = services.create_product(shop, **_fields(form), photo=photo)
             return _saved(shop, product, _("已添加商品：%(title)s", title=product.title), created=True)
     return _manager(shop, form, status=422 if form.errors else 200)
@@ -84,6 +87,7 @@ def product_list():
 
 @bp.route("/<int:product_id>/edit", methods=["GET", "POST"])
 @role_required(Role.MERCHANT)
+@limit_uploads
 def edit(product_id: int):
     """Change a product's photo, price, stock or details."""
     shop = own_shop_or_403(current_user) if request.method == "GET" else active_shop_or_403(
@@ -93,9 +97,9 @@ def edit(product_id: int):
         return _manager(shop, _filled(product), product=product)
     # A field missing from the post keeps the product's value.
     form = ProductForm(obj=product)
-    valid = form.validate_on_submit()
-    photo = posted_image(form.photo)
-    if valid and not form.photo.errors:
+    photo = posted_image(form.photo, services.PHOTO_MAX_SIDE) if form.validate_on_submit() \
+        else None
+    if not form.errors:
         # Optional() lets a blank value through unchecked: blank means "as the product is".
         seen = int(form.stock_seen.data) if (form.stock_seen.data or "").strip() else product.stock
         try:

@@ -13,6 +13,9 @@ from webapp.orders.transitions import apply, check, finish, stop_tracking
 from webapp.uploads import CleanImage, discard, store
 from webapp.web import ServiceError
 
+# A failed delivery's photo is evidence shown at phone width and opened full screen.
+PHOTO_MAX_SIDE = 1600
+
 
 def start(order_id: int, actor: User) -> Order:
     """Start the delivery from the courier's phone; positions are accepted from now on."""
@@ -38,6 +41,13 @@ def fail_reason(reason: str | None) -> str:
     if code is None:
         raise ServiceError(_("请选择配送失败的原因。"), 422)
     return code
+
+
+def may_fail(order_id: int, actor: User, reason: str) -> None:
+    """Refuse a failure report as fail() would, before its photo is decoded."""
+    order = order_for(actor, order_id)
+    fail_reason(reason)
+    check(order, Action.FAIL, actor)
 
 
 def fail(order_id: int, actor: User, reason: str, note: str = "",

@@ -9,6 +9,7 @@ from webapp.i18n import user_zone
 from webapp.models import Role
 from webapp.orders.queries import order_for
 from webapp.orders.state import TRACKING, actions_for
+from webapp.upload_limits import limit_uploads
 from webapp.uploads import UploadRejected, clean_image
 from webapp.web import ServiceError, redirect_to, render, role_required, wants_fragment
 
@@ -57,14 +58,16 @@ def start(order_id: int):
 
 @bp.post("/<int:order_id>/fail")
 @role_required(Role.COURIER)
+@limit_uploads
 def fail(order_id: int):
     """Report that the delivery cannot be completed: a reason from the list, a note, a photo."""
     reason, note = request.form.get("reason", ""), request.form.get("note", "")
     upload = request.files.get("photo")
     photo = None
     if upload is not None and upload.filename:
+        actions.may_fail(order_id, current_user, reason)  # the photo is decoded last
         try:
-            photo = clean_image(upload)
+            photo = clean_image(upload, max_side=actions.PHOTO_MAX_SIDE)
         except UploadRejected as rejected:
             order_for(current_user, order_id)  # a stranger still gets 404 first
             raise ServiceError(_("照片无法使用：%(reason)s", reason=rejected.message), 422) from None

@@ -18,6 +18,7 @@ from webapp.i18n import N_
 from webapp.models import QuoteStatus, Role
 from webapp.orders.checkout_page import checkout_page
 from webapp.regions.names import of_district
+from webapp.upload_limits import limit_uploads
 from webapp.uploads import posted_image, send_private
 from webapp.web import ServiceError, redirect_to, render, role_required, wants_fragment
 
@@ -39,6 +40,8 @@ QUOTE_LIMIT_MESSAGE = N_("报价提交太频繁了，请稍后再试。")
 @bp.errorhandler(429)
 def too_many(error):
     """Say which limit was hit, on the form's flash area for htmx."""
+    if error.response is not None:  # the upload limit's own answer (webapp/upload_limits.py)
+        return error.response
     message = _(error.description) if error.description in (
         DEMAND_LIMIT_MESSAGE, QUOTE_LIMIT_MESSAGE) else _("操作太频繁，请稍后再试。")
     return error_response(message, 429)
@@ -74,6 +77,7 @@ def index():
 
 @bp.route("/new", methods=["GET", "POST"])
 @role_required(Role.BUYER)
+@limit_uploads
 @limiter.limit(demand_limit, methods=["POST"], key_func=_per_user, deduct_when=_went_through,
                error_message=DEMAND_LIMIT_MESSAGE)
 def new():
@@ -85,8 +89,9 @@ def new():
         form.fill_defaults(address_services.default_of(current_user))
     refreshing = "region_refresh" in request.form
     if not refreshing and request.method == "POST":
+        # The rest of the form first: a form refused for its budget costs no decoding.
         valid = form.validate_on_submit()
-        photo = posted_image(form.photo)
+        photo = posted_image(form.photo, posting.PHOTO_MAX_SIDE) if valid else None
         if valid and not form.photo.errors:
             try:
                 demand = posting.post_demand(current_user, posting.DemandInput(

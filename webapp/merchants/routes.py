@@ -18,6 +18,7 @@ from webapp.regions.fields import check_region, fill_choices
 from webapp.regions.services import full_name as region_name
 from webapp.shops.services import handle_problem, own_shop_or_403, shop_of
 from webapp.shops.windows import parse_slots
+from webapp.upload_limits import limit_uploads
 from webapp.uploads import posted_image, send_private
 from webapp.web import ServiceError, redirect_to, render, role_required, wants_fragment
 
@@ -41,7 +42,7 @@ FIELD_MESSAGES = {
 
 def cleaned_uploads(form, kinds) -> dict:
     """The photos posted for `kinds`, checked and re-encoded; a refusal goes on its field."""
-    images = {kind: posted_image(form[kind]) for kind in kinds}
+    images = {kind: posted_image(form[kind], services.PHOTO_MAX_SIDES[kind]) for kind in kinds}
     return {kind: image for kind, image in images.items() if image is not None}
 
 
@@ -65,6 +66,8 @@ def _check(form: SubmitApplicationForm, latest, submit: bool) -> dict:
         problem = check_region(form)
         if problem:
             form.district.errors.append(problem)
+    # Decoded even when another field is refused: the photos that pass are kept on the draft
+    # (_keep_photos), so the work is not lost. (CSRFProtect refuses a forged post before this.)
     documents = cleaned_uploads(form, DOCUMENTS)
     if submit:
         for name, message in FIELD_MESSAGES.items():
@@ -79,6 +82,7 @@ def _check(form: SubmitApplicationForm, latest, submit: bool) -> dict:
 
 @bp.route("/apply", methods=["GET", "POST"])
 @role_required(Role.MERCHANT)
+@limit_uploads
 def apply():
     """Fill in, save as draft, and submit (or fix and resubmit) the real-name application."""
     latest = services.latest_application(current_user)
@@ -184,6 +188,7 @@ def couriers():
 
 @bp.route("/shop", methods=["GET", "POST"])
 @role_required(Role.MERCHANT)
+@limit_uploads
 def shop_settings():
     """The owner's settings: name, description, opening hours, logo and banner."""
     shop = own_shop_or_403(current_user)

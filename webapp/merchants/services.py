@@ -63,6 +63,10 @@ def application_values(application: MerchantApplication) -> dict:
     return values
 
 
+# Long sides the photos are stored at: ID and licence photos keep enough for a reviewer to read
+# a licence's small print; a logo is shown at most 64 px wide, a banner across a tablet.
+PHOTO_MAX_SIDES = {"id_front": 2400, "id_back": 2400, "licence_photo": 2400, "logo": 512,
+                   "banner": 1600}
 TEXT_FIELDS = ("legal_name", "uscc", "mobile", "shop_name", "handle_wish", "province_code",
                "city_code", "district_code", "street", "shop_address")
 REQUIRED = ("legal_name", "uscc", "mobile", "shop_name", "province_code", "city_code",

@@ -13,7 +13,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Re
 from webapp.models.order import PAYMENT_LABELS, PaymentMethod
 from webapp.orders.checkout import Destination, Terms
 from webapp.orders.reasons import REJECT_REASONS
-from webapp.orders.signing import LineCheck
+from webapp.orders.signing import PHOTO_MAX_SIDE, LineCheck
 from webapp.shops.windows import delivery_windows
 from webapp.uploads import UploadRejected, clean_image
 from webapp.web import Form
@@ -95,7 +95,7 @@ def inspection_from(form, files, lines) -> tuple[dict, dict[int, dict]]:
         clean = None
         if photo is not None and photo.filename:
             try:
-                clean = clean_image(photo)
+                clean = clean_image(photo, max_side=PHOTO_MAX_SIDE)
             except UploadRejected as rejected:
                 entry["error"] = rejected.message
                 continue

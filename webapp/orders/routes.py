@@ -18,6 +18,7 @@ from webapp.orders.checkout_page import checkout_page
 from webapp.orders.forms import CheckoutForm, RefuseOrderForm, SignForm, inspection_from
 from webapp.orders.state import actions_for
 from webapp.shops.services import own_shop_or_403
+from webapp.upload_limits import limit_uploads
 from webapp.uploads import send_private
 from webapp.web import ServiceError, redirect_to, render, role_required, wants_fragment
 
@@ -160,13 +161,18 @@ SIGNED = {"completed": N_("签收成功，订单已完成。"), "partially_refus
 
 @bp.post("/<int:order_id>/sign")
 @role_required(Role.BUYER)
+@limit_uploads
 def sign(order_id: int):
     """Inspect each line (accept, or reject with a reason and photo) and sign on the screen."""
     order = queries.order_for(current_user, order_id)
     form = SignForm()
-    checks, chosen = inspection_from(request.form, request.files, order.lines)
-    line_errors = any("error" in entry for entry in chosen.values())
-    if form.validate_on_submit() and not line_errors:
+    # Every other field first: the photos of rejected lines are decoded only for a form that
+    # would otherwise sign.
+    checks, chosen = inspection_from(request.form, {}, order.lines)
+    valid = form.validate_on_submit() and not any("error" in e for e in chosen.values())
+    if valid:
+        checks, chosen = inspection_from(request.form, request.files, order.lines)
+    if valid and not any("error" in entry for entry in chosen.values()):
         order = signing.sign(order_id, current_user, form.signer_name.data, form.signature.data,
                               checks)
         if not wants_fragment():

@@ -15,6 +15,9 @@ from webapp.orders.transitions import apply, check, finish, stop_tracking
 from webapp.uploads import CleanImage, discard, store
 from webapp.web import ServiceError
 
+# A rejected line's photo is evidence shown at phone width and opened full screen.
+PHOTO_MAX_SIDE = 1600
+
 MAX_SIGNER_NAME = 40
 
 
