@@ -3,6 +3,7 @@ user who may post the form. Never a 5xx; a refused post (4xx) leaves no row and 
 from __future__ import annotations
 
 import io
+import re
 
 import pytest
 from hypothesis import given
@@ -11,16 +12,19 @@ from hypothesis import strategies as st
 from tests.support.helpers import HX, stored_files
 from tests.support.images import jpeg_bytes
 from tests.support.security import (
+    FAR_TIMES,
     FORMS,
     HOSTILE_TEXT,
     OBJECTS,
     OWNER,
     SENDERS,
+    TZ_COOKIES,
     changed_tables,
     path_for,
     rules,
     snapshot,
 )
+from webapp.i18n import TZ_COOKIE
 
 # Examples per run: the Hypothesis profile (tests/conftest.py); db: run again on PostgreSQL.
 pytestmark = [pytest.mark.fuzz, pytest.mark.db]
@@ -46,12 +50,15 @@ MORE_FIELDS = {
     "admin.reinstate": ["back"],
     "orders.paid": ["amount"],
 }
+DATE = r"\d{4}-\d\d-\d\dT\d\d:\d\d"  # a datetime-local input's value
 FILE_FIELDS = {"photo", "logo", "banner", "id_front", "id_back", "licence_photo", "photo-1"}
 
 
 def values(valid, others):
-    """One field's value: the valid one, a hostile one, another's id, or several of them."""
-    one = st.one_of(st.just(valid), HOSTILE_TEXT, st.sampled_from(others).map(str))
+    """One field's value: the valid one, a hostile one, another's id, or several of them; a date
+    field also gets a time at the ends of what datetime holds."""
+    one = st.one_of(st.just(valid), HOSTILE_TEXT, st.sampled_from(others).map(str),
+                    *([st.sampled_from(FAR_TIMES)] if re.fullmatch(DATE, str(valid)) else []))
     return st.one_of(one, one, one, st.lists(one, min_size=2, max_size=3))
 
 
@@ -114,11 +121,15 @@ def test_a_fuzzed_form_never_breaks_the_server(app, victims, others, as_user, lo
     drops = st.sets(st.sampled_from(names), max_size=1) if names else st.just(set())
     strategy = st.tuples(changes, drops,
                          st.dictionaries(st.text(max_size=12), HOSTILE_TEXT, max_size=2),
-                         st.booleans())
+                         st.booleans(), st.sampled_from(TZ_COOKIES))
 
     @given(strategy)
     def post(case):
-        changed, dropped, extra, htmx = case
+        changed, dropped, extra, htmx, zone = case
+        if zone is None:
+            client.delete_cookie(TZ_COOKIE)
+        else:
+            client.set_cookie(TZ_COOKIE, zone)
         form = {**extra, **valid}
         for name, value in changed.items():
             form[name] = upload(value) if name in FILE_FIELDS else value

@@ -239,10 +239,15 @@ NUMBERS = ["0", "-1", "-0", "1.5", "12.345", "0.001", "1e309", "-1e309", "NaN", 
            "-Infinity", "9" * 40, str(2**31), str(2**63), str(-(2**63) - 1), "1,000", "¥5",
            " 7 ", "0x10", "１２"]
 
+# Times at the ends of what datetime holds, which some zones cannot move to UTC.
+FAR_TIMES = ["0001-01-01T00:00", "9999-12-31T23:59", "0001-01-01", "9999-12-31", "10000-01-01T00:00"]
+# The browser's time zone cookie: none, the ends of the offsets, one with clock changes, a bad one.
+TZ_COOKIES = [None, "Pacific/Kiritimati", "Etc/GMT+12", "America/New_York", "No/Such_Zone", "../../x"]
+
 NASTY = ["", " ", "' OR 1=1 --", "1; DROP TABLE user; --", "<script>alert(1)</script>",
          "{{7*7}}", "../../etc/passwd", "%00", "\u202e\u0646", "😀" * 50, "汉" * 5000,
          "A" * 20_000, "true", "on", "null", "[]", "{}", "2099-13-40T25:61",
-         "1970-01-01T00:00", "2099-01-01T10:00", "\r\n", "\t"]
+         "1970-01-01T00:00", "2099-01-01T10:00", "\r\n", "\t", *FAR_TIMES]
 
 # Roughly one value in five has a NUL byte, which PostgreSQL cannot store in text.
 HOSTILE_TEXT = st.one_of(

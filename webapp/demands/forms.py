@@ -32,6 +32,9 @@ from webapp.web import Form
 INPUT_FORMAT = "%Y-%m-%dT%H:%M"  # <input type="datetime-local">
 MAX_FEN = 100_000_000  # ¥1,000,000.00
 PHOTO_TYPES = "image/jpeg,image/png,image/webp"
+# A typed time further than this from now is refused before a rule or a time zone sees it: the
+# rules' windows are all shorter, and year 1 or 9999 cannot even be moved to UTC in some zones.
+TYPED_SPAN = timedelta(days=366)
 
 
 def parse_fen(text: str | None, *, allow_zero: bool = False) -> int | None:
@@ -63,6 +66,21 @@ def to_local(utc: datetime) -> datetime:
     return utc.replace(tzinfo=UTC).astimezone(_zone()).replace(tzinfo=None)
 
 
+def local_problem(local: datetime, zone: ZoneInfo, now: datetime) -> str | None:
+    """Say what is wrong with a typed local time in `zone` (`now` is local too), or None: too far
+    from now, or a time that a clock change skips or repeats there."""
+    if local < now - TYPED_SPAN:
+        return _("日期太早，请选择一年之内的日期")
+    if local > now + TYPED_SPAN:
+        return _("日期太远，请选择一年之内的日期")
+    first, second = local.replace(tzinfo=zone), local.replace(tzinfo=zone, fold=1)
+    if first.utcoffset() == second.utcoffset():
+        return None
+    if first.astimezone(UTC).astimezone(zone).replace(tzinfo=None) != local:
+        return _("你所在时区因夏令时调整不存在这个时间，请换一个时间")
+    return _("你所在时区因夏令时调整这个时间会出现两次，请换一个时间（如晚一小时）")
+
+
 def _rounded_local(delta: timedelta) -> datetime:
     """Local time `delta` from now, up to the next half hour."""
     moment = to_local(utcnow() + delta)
@@ -71,7 +89,8 @@ def _rounded_local(delta: timedelta) -> datetime:
 
 
 class LocalDateTimeField(DateTimeLocalField):
-    """A datetime-local input with a Chinese message when it cannot be read."""
+    """A datetime-local input read in the viewer's time zone, with a message on the field when
+    it cannot be read or is no sound time there (see local_problem)."""
 
     def __init__(self, label=None, validators=None, **kwargs):
         kwargs.setdefault("format", INPUT_FORMAT)
@@ -83,6 +102,10 @@ class LocalDateTimeField(DateTimeLocalField):
         except ValueError:
             self.data = None
             raise ValueError(_("请选择日期和时间")) from None
+        if self.data is not None and (problem := local_problem(self.data, _zone(),
+                                                               to_local(utcnow()))):
+            self.data = None
+            raise ValueError(problem)
 
 
 def _amount(message: str, allow_zero: bool = False):
