@@ -2,6 +2,8 @@
 only approved merchants with an open shop see the feed or quote."""
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import func, select
 
@@ -84,3 +86,33 @@ def test_huge_ids_are_unknown_pages(app, login_as, scene):
     client = as_user(app, login_as, scene.buyer)
     assert client.get(f"/demands/{2**40}").status_code == 404
     assert client.get(f"/demands/checkout/{2**40}").status_code == 404
+
+
+# Who asks, and what both the demand's page and its photo answer them.
+PAGE_AND_PHOTO = [
+    ("buyer", 200), ("merchant_a", 200), ("other_buyer", 404), ("merchant_far", 404),
+    ("unapproved", 403), ("merchant_suspended", 403), ("courier", 403), ("admin", 403),
+]
+
+
+@pytest.mark.parametrize("who, status", PAGE_AND_PHOTO, ids=[w for w, _ in PAGE_AND_PHOTO])
+def test_the_photo_is_refused_as_the_demand_page_is(app, login_as, scene, who, status):
+    """The photo answers whoever asks as the page does: a merchant whose shop may not quote gets
+    the page's 403 (about their shop, the same for every demand, missing ones too), one who may
+    not see this demand a 404 as for a missing one."""
+    client = as_user(app, login_as, getattr(scene, who))
+    for demand_id in (scene.demand.id, 2**31 - 1):
+        page = client.get(url(app, "demands.detail", demand_id=demand_id))
+        photo = client.get(url(app, "demands.photo", demand_id=demand_id))
+        photo.close()
+        expected = status if demand_id == scene.demand.id or status == 403 else 404
+        assert (page.status_code, photo.status_code) == (expected, expected), demand_id
+        if expected != 200:
+            assert _said(photo.text) == _said(page.text.replace(
+                url(app, "demands.detail", demand_id=demand_id),
+                url(app, "demands.photo", demand_id=demand_id)))
+
+
+def _said(text: str) -> str:
+    """An error page without its CSRF token (signed, new for each response)."""
+    return re.sub(r"[\w-]{20,}\.[\w-]{6}\.[\w-]{20,}", "TOKEN", text)

@@ -87,7 +87,7 @@ NOT_FOUND_FOR = {
         "orders.detail", "orders.live", "orders.photo", "orders.proof", "orders.signature")},
     "orders.cancel": {"buyer", "merchant", "unapproved"},
     "orders.paid": {"merchant", "unapproved", "courier"},
-    "demands.photo": {"buyer", "unapproved"},
+    "demands.photo": {"buyer"},
     **{e: set(INTRUDERS) for e in ("shops.product", "shops.product_photo")},
 }
 # What a refusal says, on the error page or (htmx) in the flash area; some routes say why.
@@ -97,7 +97,7 @@ SAYS = {
     "shops.product_photo": "该商品已下架",
     **{(e, "unapproved"): "店铺开通后才能查看需求和报价" for e in (
         "demands.detail", "demands.feed", "demands.quote", "demands.edit_quote",
-        "demands.withdraw")},
+        "demands.withdraw", "demands.photo")},
 }
 # Posts that read their form before they know whose the object is, so that an empty form gets
 # 422 where the filled one gets the refusal: the stranger learns that the object exists. Known

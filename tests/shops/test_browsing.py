@@ -90,8 +90,8 @@ def test_an_unpublished_product_is_404_to_all_but_its_merchant(app, client, logi
     if who != "anonymous":
         login_as(getattr(world, who))
     path = url(app, "shops.product", product_id=hidden.id)
-    assert_error_page(client.get(path), 404, "该商品已下架")
-    assert_flash_error(client.get(path, headers=HX), 404, "该商品已下架")
+    assert_error_page(client.get(path), 404, "该商品已下架或不存在")
+    assert_flash_error(client.get(path, headers=HX), 404, "该商品已下架或不存在")
 
 
 def test_its_merchant_previews_an_unpublished_product(app, client, login_as, world,
@@ -107,11 +107,11 @@ def test_a_suspended_shops_product_is_404(app, client, login_as, world):
     db.session.commit()
     login_as(world.buyer)
     assert_error_page(client.get(url(app, "shops.product", product_id=world.product.id)), 404,
-                      "该店铺已暂停营业")
+                      "该商品已下架或不存在")
 
 
 def test_an_unknown_product_is_404(app, client):
-    assert_error_page(client.get(url(app, "shops.product", product_id=999999)), 404, "找不到该商品")
+    assert_error_page(client.get(url(app, "shops.product", product_id=999999)), 404, "该商品已下架或不存在")
 
 
 # The product photo.

@@ -4,8 +4,7 @@ from flask_login import current_user
 
 from webapp.cart import bp, services
 from webapp.cart.forms import AddToCartForm, QuantityForm
-from webapp.extensions import db
-from webapp.models import Product, Role
+from webapp.models import Role
 from webapp.web import ServiceError, redirect_to, render, role_required, wants_fragment
 
 
@@ -22,10 +21,10 @@ def add():
     """Add a product to the cart of its shop (from the product page or a product card)."""
     form = AddToCartForm()
     valid = form.validate_on_submit()
-    product = None if form.product_id.errors or not form.product_id.data else \
-        db.session.get(Product, form.product_id.data)
-    if product is None:
-        raise ServiceError(_("该商品已下架或不存在。"), 404)
+    # A product not on sale is refused before the rest of the form is looked at, as a missing one.
+    if form.product_id.errors or not form.product_id.data:
+        raise services.not_on_sale()
+    product = services.on_sale(form.product_id.data)
     added, status = None, 422
     if valid:
         try:
@@ -56,7 +55,7 @@ def _shop_cart(shop_id: int, status: int = 200):
 @role_required(Role.BUYER)
 def quantity(item_id: int):
     """Change how many of a cart line to order."""
-    item = services.own_item(current_user, item_id)
+    item = services.line_on_sale(current_user, item_id)
     shop_id = item.product.shop_id
     form = QuantityForm()
     if not form.validate_on_submit():

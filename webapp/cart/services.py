@@ -91,12 +91,19 @@ def count_of(buyer: User) -> int:
                              .where(CartItem.user_id == buyer.id)) or 0
 
 
-def _on_sale(product_id: int) -> Product:
+def not_on_sale() -> ServiceError:
+    """The one refusal for a product that is missing or not on sale (unpublished, or its shop
+    not open): the same status and words, no title and no stock, so neither is told apart."""
+    return ServiceError(_("该商品已下架或不存在。"), 404)
+
+
+def on_sale(product_id: int) -> Product:
+    """A product on sale in an open shop, else the not-on-sale refusal."""
     product = db.session.scalar(select(Product).join(Shop).where(
         Product.id == product_id, Product.published.is_(True),
         Shop.status == ShopStatus.ACTIVE)) if 0 < product_id <= MAX_ID else None
     if product is None:
-        raise ServiceError(_("该商品已下架或不存在。"), 404)
+        raise not_on_sale()
     return product
 
 
@@ -111,7 +118,7 @@ def _check_quantity(product: Product, quantity: int) -> None:
 
 def add(buyer: User, product_id: int, quantity: int) -> CartItem:
     """Put `quantity` more of a product in the buyer's cart at its shop."""
-    product = _on_sale(product_id)
+    product = on_sale(product_id)
     item = db.session.scalar(select(CartItem).where(CartItem.user_id == buyer.id,
                                                     CartItem.product_id == product.id))
     _check_quantity(product, quantity + (item.quantity if item else 0))
@@ -139,9 +146,19 @@ def own_item(buyer: User, item_id: int) -> CartItem:
     return item
 
 
-def set_quantity(buyer: User, item_id: int, quantity: int) -> CartItem:
-    """Change a line's quantity (1 to 99, and no more than the stock)."""
+def line_on_sale(buyer: User, item_id: int) -> CartItem:
+    """One of the buyer's lines whose product is still on sale; one gone off sale is refused as a
+    missing product is (its stock is no longer the buyer's business)."""
     item = own_item(buyer, item_id)
+    product = item.product
+    if not product.published or product.shop.status is not ShopStatus.ACTIVE:
+        raise not_on_sale()
+    return item
+
+
+def set_quantity(buyer: User, item_id: int, quantity: int) -> CartItem:
+    """Change a line's quantity (1 to 99, and no more than the stock) while it is on sale."""
+    item = line_on_sale(buyer, item_id)
     _check_quantity(item.product, quantity)
     item.quantity = quantity
     db.session.commit()

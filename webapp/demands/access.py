@@ -86,7 +86,11 @@ def may_see_photo(user: User, demand: Demand) -> bool:
 
 
 def demand_with_photo(user: User, demand_id: int) -> Demand:
-    """Load a demand with a photo that `user` may see; anything else is a 404."""
+    """Load a demand with a photo that `user` may see, refused as its page is: a merchant whose
+    shop may not quote gets the page's 403 (about their shop, the same for every id, so it tells
+    nothing of the demand), anyone else who may not see it a 404."""
+    if user.role is Role.MERCHANT:
+        quoting_shop(user)
     demand = db.session.get(Demand, demand_id) if valid_id(demand_id) else None
     if demand is None or not demand.photo or not may_see_photo(user, demand):
         abort(404)

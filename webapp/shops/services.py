@@ -10,12 +10,12 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import contains_eager
 
+from webapp.cart.services import not_on_sale
 from webapp.catalog.categories import CATEGORIES
 from webapp.extensions import db
 from webapp.models import Address, MerchantApplication, Product, Role, Shop, ShopStatus, User
 from webapp.regions.names import display_name
 from webapp.regions.services import PLACEHOLDERS, name_of
-from webapp.web import ServiceError
 
 NEW_PRODUCTS = 12
 
@@ -94,14 +94,11 @@ def public_product(product_id: int, viewer: User | None = None) -> Product:
     """A product as its page shows it: on sale in an active shop, or any of the viewer's own."""
     product = db.session.scalar(select(Product).join(Product.shop).options(
         contains_eager(Product.shop)).where(Product.id == product_id))
-    if product is None:
-        raise ServiceError(_("找不到该商品，它可能已被删除。"), 404)
-    if viewer is not None and viewer.is_authenticated and product.shop.owner_id == viewer.id:
-        return product
-    if product.shop.status is not ShopStatus.ACTIVE:
-        raise ServiceError(_("该店铺已暂停营业，商品暂不可见。"), 404)
-    if not product.published:
-        raise ServiceError(_("该商品已下架。"), 404)
+    if product is not None and viewer is not None and viewer.is_authenticated \
+            and product.shop.owner_id == viewer.id:
+        return product  # its merchant previews it, on sale or not
+    if product is None or product.shop.status is not ShopStatus.ACTIVE or not product.published:
+        raise not_on_sale()  # the same answer for all three: nothing tells them apart
     return product
 
 
