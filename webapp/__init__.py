@@ -15,6 +15,7 @@ from webapp import cli, errors, i18n, shared_pages, templating
 from webapp import config as config_module
 from webapp.addresses.routes import bp as addresses_bp
 from webapp.admin.routes import bp as admin_bp
+from webapp.auth import sessions as auth_sessions
 from webapp.auth.routes import bp as auth_bp
 from webapp.cart.routes import bp as cart_bp
 from webapp.catalog.routes import bp as catalog_bp
@@ -124,9 +125,9 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def load_user(user_id: str) -> User | None:
-    """The signed-in user of a session, unless the account was deactivated since."""
-    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
-    return user if user and user.active else None
+    """The signed-in user of a session or remember cookie, unless the account was deactivated
+    or its sessions were ended since (webapp/auth/sessions.py)."""
+    return auth_sessions.user_for(user_id)
 
 
 def vary_on_htmx(response):

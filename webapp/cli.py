@@ -14,6 +14,7 @@ from stdnum.cn import ric, uscc
 
 from webapp.addresses.services import save as save_address
 from webapp.admin.services import approve
+from webapp.auth.passwords import is_common
 from webapp.auth.services import create_admin, find_by_login
 from webapp.auth.services import register as register_user
 from webapp.catalog.services import create_product
@@ -137,6 +138,9 @@ def create_admin_command(email: str, password: str, name: str) -> None:
     """Create a platform admin (or reset an existing admin's password)."""
     if len(password) < 8:
         raise click.BadParameter("at least 8 characters", param_hint="--password")
+    if is_common(password):
+        raise click.BadParameter("a common password, easy to guess: choose another",
+                                 param_hint="--password")
     try:
         user = create_admin(email, password, name)
     except ValueError as error:

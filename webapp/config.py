@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+from datetime import timedelta
 from pathlib import Path
 
 from cryptography.fernet import Fernet
@@ -82,6 +83,10 @@ class Config:
     # Per signed-in user, counted on successful posts (Flask-Limiter notation).
     DEMAND_POST_LIMIT = os.environ.get("DEMAND_POST_LIMIT", "10 per hour;30 per day")
     QUOTE_LIMIT = os.environ.get("QUOTE_LIMIT", "60 per hour")
+    # Login posts per client address, and failed ones per account (the login as typed, trimmed
+    # and lower-cased) from any address: 429 with a message on the form.
+    LOGIN_LIMIT = os.environ.get("LOGIN_LIMIT", "10 per minute")
+    LOGIN_ACCOUNT_LIMIT = os.environ.get("LOGIN_ACCOUNT_LIMIT", "10 per 15 minutes")
     # Map-pin lookups (/regions/locate, public) per client address.
     LOCATE_LIMIT = os.environ.get("LOCATE_LIMIT", "60 per minute")
     # Anonymous visitors' catalog pages (home, shops, a shop, search) are kept this many seconds
@@ -100,6 +105,10 @@ class Config:
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_SECURE = HTTPS
+    # Set only when "keep me signed in" is ticked at login; a logout anywhere ends it.
+    REMEMBER_COOKIE_DURATION = timedelta(days=int(os.environ.get("REMEMBER_COOKIE_DAYS", "30")))
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
     # CSRF tokens live as long as the session, so a tab left open on a tablet keeps working.
     WTF_CSRF_TIME_LIMIT = None
     # A merchant's form carries up to three photos of UPLOAD_MAX_BYTES each.

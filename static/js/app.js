@@ -412,6 +412,17 @@
     reconnectLater();
   });
   socket.io.on("reconnect", function () { if (socket.connected) showSocket(true); });
+  // This account logged out (here or on another device) or got a new password: every session
+  // of it has ended, so the page is drawn again as the visitor now sees it. The tab that logs
+  // out is already on its way to the logged-out page (which clears the caches).
+  var loggingOut = false;
+  document.addEventListener("submit", function (e) {
+    if (e.target.matches && e.target.matches("[data-logout]")) loggingOut = true;
+  }, true);
+  socket.on("session:ended", function () {
+    socket.disconnect();
+    if (!loggingOut) window.location.reload();
+  });
 
   // A review decision reaches the merchant wherever they are in the app.
   body.addEventListener("merchant:reviewed", function (e) {

@@ -1,15 +1,27 @@
 """Accounts: registration, password checks, couriers."""
 from __future__ import annotations
 
+import secrets
+
 from flask import current_app
 from sqlalchemy import func, or_, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from webapp.auth.passwords import common_passwords
+from webapp.auth.sessions import close_sockets, end_sessions
 from webapp.extensions import db
 from webapp.models import Role, User
 
 # Checked against when the login is unknown, so a wrong email costs as long as a wrong password.
+# Made once per hash method, when an app starts (prepare()), never during a login.
 _DUMMY_HASH: dict[str, str] = {}
+
+
+def prepare(method: str) -> None:
+    """Make the dummy hash for `method` and load the common-password lists, before any request."""
+    if method not in _DUMMY_HASH:
+        _DUMMY_HASH[method] = generate_password_hash(secrets.token_hex(16), method=method)
+    common_passwords()
 
 
 def hash_password(password: str) -> str:
@@ -31,12 +43,20 @@ def authenticate(login: str, password: str) -> User | None:
     user = find_by_login(login)
     if user is None:
         method = current_app.config["PASSWORD_HASH_METHOD"]
-        dummy = _DUMMY_HASH.setdefault(method, generate_password_hash("x", method=method))
-        check_password_hash(dummy, password)
+        if method not in _DUMMY_HASH:  # an app built without its blueprints registered
+            prepare(method)
+        check_password_hash(_DUMMY_HASH[method], password)
         return None
-    if not user.active or not check_password_hash(user.password_hash, password):
-        return None
-    return user
+    # Checked for an inactive account too: it answers in the same time as any other.
+    right = check_password_hash(user.password_hash, password)
+    return user if right and user.active else None
+
+
+def log_out_everywhere(user: User) -> None:
+    """End every session of `user`: this one, and any copy of its cookies anywhere."""
+    end_sessions(user)
+    db.session.commit()
+    close_sockets(user.id)
 
 
 def email_taken(email: str) -> bool:
@@ -63,6 +83,9 @@ def create_admin(email: str, password: str, display_name: str = "平台管理员
         user = User(email=normalise_login(email), role=Role.ADMIN, display_name=display_name,
                     password_hash="")
         db.session.add(user)
+    else:
+        end_sessions(user)  # a new password ends every session the old one opened
     user.password_hash = hash_password(password)
     db.session.commit()
+    close_sockets(user.id)
     return user

@@ -25,7 +25,7 @@ from webapp.web import ServiceError, redirect_to, render, role_required, wants_f
 # ---- rate limits: per signed-in user, counted only when a post went through --------------------
 
 def _per_user() -> str:
-    return f"user:{current_user.get_id()}" if current_user.is_authenticated else \
+    return f"user:{current_user.id}" if current_user.is_authenticated else \
         (request.remote_addr or "anonymous")
 
 

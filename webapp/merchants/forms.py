@@ -24,6 +24,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from webapp.auth.passwords import NotCommon
 from webapp.i18n import N_
 from webapp.regions.fields import fill_choices
 from webapp.shops.windows import slot_choices
@@ -115,8 +116,8 @@ class CreateCourierForm(Form):
     mobile = StringField(_l("手机号（用于登录）"), validators=[DataRequired(_l("请输入手机号")), MOBILE_RULE],
                          render_kw={"inputmode": "tel", "autocomplete": "off"})
     password = PasswordField(_l("初始密码（至少 8 位）"), validators=[
-        DataRequired(_l("请输入初始密码")), Length(min=8, max=128, message=_l("密码需 8 到 128 位"))],
-        render_kw={"autocomplete": "new-password"})
+        DataRequired(_l("请输入初始密码")), Length(min=8, max=128, message=_l("密码需 8 到 128 位")),
+        NotCommon()], render_kw={"autocomplete": "new-password"})
 
 
 class UpdateShopForm(Form):

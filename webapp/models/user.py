@@ -26,6 +26,9 @@ class User(UserMixin, db.Model):
     # Couriers belong to one shop; other roles leave it empty.
     shop_id: Mapped[int | None] = mapped_column(ForeignKey("shop.id", use_alter=True), index=True)
     active: Mapped[bool] = mapped_column(default=True)
+    # Part of every session's and remember cookie's user id: raising it (logout, a new password)
+    # ends every session of this account, copied cookies included (webapp/auth/sessions.py).
+    session_generation: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     shop: Mapped["Shop | None"] = relationship(foreign_keys=[shop_id])  # noqa: F821
@@ -33,6 +36,10 @@ class User(UserMixin, db.Model):
     @property
     def is_active(self) -> bool:
         return self.active
+
+    def get_id(self) -> str:
+        """Flask-Login's id for the session and the remember cookie: "<id>:<generation>"."""
+        return f"{self.id}:{self.session_generation}"
 
     @property
     def login_name(self) -> str:

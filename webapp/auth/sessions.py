@@ -1,0 +1,66 @@
+"""Sessions that can be revoked: the id Flask-Login keeps in the session and in the remember
+cookie is "<user id>:<generation>", and raising the account's generation (logout, a new
+password) ends every session and remember cookie of it at once, copies included."""
+from __future__ import annotations
+
+import re
+
+from flask import current_app, g, request, session
+from flask_login import current_user
+
+from webapp.extensions import db, socketio
+from webapp.models import User
+from webapp.realtime import emit_after_commit, user_room
+from webapp.web import MAX_ID
+
+_SESSION_ID = re.compile(r"(\d{1,10}):(\d{1,10})", re.ASCII)
+_LOGIN_KEYS = ("_user_id", "_fresh", "_id")
+
+
+def user_for(session_id: str) -> User | None:
+    """The active user whose current generation `session_id` names; any other id (an old
+    generation, the plain user id sessions carried before, garbage) is nobody."""
+    match = _SESSION_ID.fullmatch(session_id) if isinstance(session_id, str) else None
+    if match is not None and not 0 < int(match[1]) <= MAX_ID:
+        match = None
+    user = db.session.get(User, int(match[1])) if match else None
+    if user is None or not user.active or user.session_generation != int(match[2]):
+        g.stale_login = True
+        return None
+    return user
+
+
+def end_sessions(user: User) -> None:
+    """Revoke every session and remember cookie of `user` when the caller commits; their open
+    pages hear "session:ended" (and reload)."""
+    user.session_generation = (user.session_generation or 0) + 1
+    emit_after_commit(db.session, "session:ended", {}, user_room(user.id))
+
+
+def close_sockets(user_id: int) -> None:
+    """Disconnect this process's sockets of the user and empty their room on every process.
+
+    A socket keeps the session it connected with, and each of its events loads the user anew
+    from it, so after end_sessions() its events are refused as anonymous. Its rooms would still
+    deliver: the sockets on this process are disconnected here; those on another process (only
+    there is a message queue) are told "session:ended" and leave their user room with
+    close_room, and a page that ignores both still cannot reconnect."""
+    room = user_room(user_id)
+    server = socketio.server
+    if server is None:
+        return
+    for sid, _ in list(server.manager.get_participants("/", room)):
+        server.disconnect(sid, namespace="/")
+    socketio.close_room(room)
+
+
+def forget_stale_login(response):
+    """Drop a login whose id was refused (logged out elsewhere, an old-format id) from the
+    session, and clear the remember cookie that brought it, so the browser stops sending both.
+    (A login not looked up because the database was away is kept.)"""
+    if g.pop("stale_login", False) and not current_user.is_authenticated:
+        for key in _LOGIN_KEYS:
+            session.pop(key, None)
+        if current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies:
+            session["_remember"] = "clear"
+    return response
