@@ -107,7 +107,7 @@ def login_as(client):
     def login(user: User, target=None):
         target = target or client
         with target.session_transaction() as session:
-            session["_user_id"] = str(user.id)
+            session["_user_id"] = user.get_id()
             session["_fresh"] = True
         return user
 

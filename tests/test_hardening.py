@@ -28,7 +28,7 @@ def test_logging_in_starts_a_new_session(app, client, make_user):
     assert answer.status_code == 303
     with client.session_transaction() as session:
         assert "planted" not in session
-        assert session["_user_id"] == str(user.id)
+        assert session["_user_id"] == user.get_id()
     after = csrf_token(client.get(url(app, "orders.index")).text)
     assert after != before
 

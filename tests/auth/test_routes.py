@@ -56,7 +56,7 @@ def test_login_is_case_insensitive_for_email_and_trims_it(app, client, make_user
                            data={"login": "  MIXED@Example.com ", "password": "right-password"})
     assert_redirect(response, url(app, "shops.index"))
     with client.session_transaction() as session:
-        assert session["_user_id"] == str(user.id)
+        assert session["_user_id"] == user.get_id()
 
 
 def test_login_follows_a_safe_next_and_ignores_an_offsite_one(app, make_user):

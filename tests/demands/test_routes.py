@@ -468,7 +468,7 @@ def person(role: Role, **fields):
 def logged_in(app, user):
     client = app.test_client()
     with client.session_transaction() as session:
-        session["_user_id"] = str(user.id)
+        session["_user_id"] = user.get_id()
     return client
 
 

@@ -100,7 +100,7 @@ def test_no_token_no_change(app, victims, as_user, login_as, token):
                 problems.append(f"{cell}: changed {tables}")
         if user is not None:
             with client.session_transaction() as session:
-                if session.get("_user_id") != str(user.id):
+                if session.get("_user_id") != user.get_id():
                     problems.append(f"{sender} {method} {path}: logged out without a token")
     assert not problems, "\n".join(problems)
 
