@@ -26,12 +26,12 @@ $(VENV)/.dev: requirements-dev.txt requirements.txt | $(BIN)/python
 	touch $@ $(VENV)/.runtime
 
 instance/secret_key:
-	mkdir -p instance
+	mkdir -p -m 700 instance && chmod 700 instance
 	$(PYTHON) -c "import secrets; print(secrets.token_urlsafe(48))" > $@
 	chmod 600 $@
 
 instance/kyc_key: | $(VENV)/.runtime
-	mkdir -p instance
+	mkdir -p -m 700 instance && chmod 700 instance
 	$(BIN)/python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())" > $@
 	chmod 600 $@
 

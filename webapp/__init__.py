@@ -19,6 +19,7 @@ from webapp.auth import sessions as auth_sessions
 from webapp.auth.routes import bp as auth_bp
 from webapp.cart.routes import bp as cart_bp
 from webapp.catalog.routes import bp as catalog_bp
+from webapp.database import keep_sqlite_private, private_dir, private_sqlite
 from webapp.delivery.routes import bp as delivery_bp
 from webapp.demands.routes import bp as demands_bp
 from webapp.extensions import csrf, db, htmx, limiter, login_manager, migrate, socketio, talisman
@@ -58,7 +59,8 @@ def create_app(config: type | dict | None = None) -> Flask:
         hops = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
-        Path(app.instance_path).mkdir(exist_ok=True)
+        private_dir(Path(app.instance_path))
+        private_sqlite(app.config["SQLALCHEMY_DATABASE_URI"])
     _init_extensions(app)
     _register_blueprints(app)
     app.after_request(vary_on_htmx)
@@ -183,6 +185,7 @@ def _init_talisman(app: Flask) -> None:
 def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
     """WAL lets readers run beside the writer; the busy timeout waits instead of failing."""
     if isinstance(dbapi_connection, sqlite3.Connection):
+        keep_sqlite_private(dbapi_connection)  # before WAL makes its files with the file's mode
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         # With WAL, NORMAL syncs at checkpoints instead of on every commit: the database cannot

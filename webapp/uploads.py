@@ -23,6 +23,7 @@ from flask_babel import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from webapp import offload
+from webapp.database import private_dir
 from webapp.i18n import N_
 
 Format = Literal["jpeg", "png", "webp"]
@@ -236,7 +237,9 @@ def store(clean: CleanImage, folder: str) -> str:
     if not isinstance(folder, str) or not _FOLDER.fullmatch(folder):
         raise ValueError(f"bad upload folder: {folder!r}")
     root = _root()
-    (root / folder).mkdir(mode=0o700, parents=True, exist_ok=True)
+    if not (root / folder).is_dir():
+        private_dir(root)  # the top folder too, not only the one inside it
+        (root / folder).mkdir(mode=0o700, exist_ok=True)
     while True:
         name = f"{folder}/{secrets.token_urlsafe(16)}.{clean.extension}"
         path = root / name
