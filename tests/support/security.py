@@ -212,7 +212,7 @@ SENDERS = {
     "auth.login": ("anonymous", lambda v: {"login": v.buyer_a.email, "password": "password123"}),
     "auth.register": ("anonymous", lambda v: {
         "role": "buyer", "display_name": "新人", "email": "new@example.com",
-        "password": "password123", "confirm": "password123"}),
+        "password": "fresh-pass-2026", "confirm": "fresh-pass-2026"}),
     "auth.logout": ("buyer_a", lambda v: {}),
     "i18n.switch": ("anonymous", lambda v: {"code": "en", "next": "/"}),
     "addresses.new": ("buyer_a", lambda v: {
@@ -227,7 +227,7 @@ SENDERS = {
         "idempotency_key": "e" * 32}),
     "merchants.apply": ("unapproved", lambda v: {"legal_name": "王五", "action": "draft"}),
     "merchants.couriers": ("merchant_a", lambda v: {
-        "display_name": "新骑手", "mobile": "13812345678", "password": "password123"}),
+        "display_name": "新骑手", "mobile": "13812345678", "password": "courier-pass-2026"}),
     "merchants.shop_settings": ("merchant_a", lambda v: {"name": "改名的店"}),
     "merchants.delivery_settings": ("merchant_a", lambda v: {
         "slots": "9-11", "delivery_days": "3", "delivery_lead_minutes": "60",
