@@ -65,7 +65,7 @@ def test_each_shop_has_its_own_cart_and_checkout(app, client, login_as, world, t
     assert mine.title in checkout and theirs.title not in checkout
 
     response = client.post(url(app, "orders.checkout", shop_id=world.shop.id), headers=HX,
-                           data=checkout_data(app, address))
+                           data=checkout_data(app, address, world.shop))
     order = db.session.scalar(select(Order))
     assert_htmx_redirect(response, url(app, "orders.detail", order_id=order.id))
     assert [line.product_id for line in order.lines] == [mine.id]

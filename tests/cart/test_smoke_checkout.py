@@ -5,7 +5,14 @@ import re
 
 import pytest
 
-from tests.support.helpers import HX, assert_fragment, assert_htmx_redirect, assert_page, url
+from tests.support.helpers import (
+    HX,
+    assert_fragment,
+    assert_htmx_redirect,
+    assert_page,
+    input_value,
+    url,
+)
 from webapp.extensions import db
 from webapp.models import Address, CartItem, Order, Product
 
@@ -38,7 +45,7 @@ def test_cart_address_checkout_makes_one_order_and_empties_the_cart(app, client,
     key = re.search(r'name="idempotency_key" type="hidden" value="([0-9a-f]{32})"', page).group(1)
     window = re.search(r'<option value="([^"]+)"', page).group(1)
     form = {"address_id": address.id, "window": window, "payment_method": "wechat",
-            "note": "放门口", "idempotency_key": key}
+            "note": "放门口", "idempotency_key": key, "shown": input_value(page, "shown")}
     first = client.post(checkout, headers=HX, data=form)
     order = db.session.query(Order).one()
     assert_htmx_redirect(first, url(app, "orders.detail", order_id=order.id))

@@ -33,6 +33,7 @@ from webapp.demands import decisions, posting, quoting
 from webapp.demands.forms import INPUT_FORMAT
 from webapp.extensions import db
 from webapp.models import Demand, DemandStatus, Order, Quote, QuoteStatus, Role, utcnow
+from webapp.orders.shown import of_quote
 
 
 def demand_form(**changes) -> dict:
@@ -206,7 +207,8 @@ def test_a_cancelled_order_is_said_on_the_demand(app, client, login_as, market, 
 
 def checkout_form(app, quote, address, **changes) -> dict:
     data = {"address_id": str(address.id), "window": checkout_window(app, quote),
-            "payment_method": "wechat", "note": "放门口", "idempotency_key": "d" * 32}
+            "payment_method": "wechat", "note": "放门口", "idempotency_key": "d" * 32,
+            "shown": of_quote(quote).text()}  # the quote as its checkout page shows it
     data.update(changes)
     return data
 

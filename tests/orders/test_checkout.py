@@ -22,6 +22,7 @@ from tests.support.helpers import (
     checkout_data,
     input_value,
     option_values,
+    shown_now,
     url,
 )
 from webapp import create_app, web
@@ -236,7 +237,9 @@ def test_the_same_checkout_posted_twice_is_one_order(app, client, login_as, worl
     assert db.session.scalar(select(func.count(CartItem.id))) == 1
     events = db.session.scalar(select(func.count(OrderEvent.id)))
     assert events == 1
-    response = client.post(path, data={**data, "idempotency_key": secrets.token_hex(16)})
+    # A new key from a page drawn now, showing the one line in the cart.
+    response = client.post(path, data={**data, "idempotency_key": secrets.token_hex(16),
+                                       "shown": shown_now(app, world.buyer.id, world.shop)})
     assert response.status_code == 303 and count_orders() == 2 and stock_of(world.product) == 2
 
 

@@ -126,13 +126,29 @@ def option_values(text: str, name: str) -> list[str]:
 
 def checkout_data(app, address, shop=None, **changes) -> dict:
     """The checkout form as the buyer's browser posts it: an address from the book, the first
-    window `shop` offers, Alipay at the door and a note; `changes` replaces fields."""
+    window `shop` offers, Alipay at the door, a note, and the figures the page shows now (the
+    cart of the address's owner at `shop`, or at their only shop); `changes` replaces fields."""
     from tests.support.factories import window_value
 
     data = {"address_id": str(address.id), "window": window_value(app, shop),
-            "payment_method": "alipay", "note": "放门口", "idempotency_key": "b" * 32}
+            "payment_method": "alipay", "note": "放门口", "idempotency_key": "b" * 32,
+            "shown": shown_now(app, address.user_id, shop)}
     data.update(changes)
     return data
+
+
+def shown_now(app, buyer_id: int, shop=None) -> str:
+    """The hidden field `shown` of the buyer's checkout page at `shop` (their cart's only shop
+    if None), as the page would draw it now."""
+    from webapp.cart import services as cart_services
+    from webapp.extensions import db
+    from webapp.models import User
+    from webapp.orders.shown import Shown, of_cart
+
+    with app.test_request_context():
+        carts = cart_services.carts_of(db.session.get(User, buyer_id))
+        cart = next((c for c in carts if shop is None or c.shop.id == shop.id), None)
+        return (of_cart(cart) if cart is not None else Shown({}, 0)).text()
 
 
 # The real-name application as the merchant's browser posts it: text fields, the three region

@@ -20,6 +20,7 @@ from webapp.extensions import db
 from webapp.i18n import N_
 from webapp.models import Demand, DemandStatus, Order, Quote, QuoteStatus, ShopStatus, User, utcnow
 from webapp.orders import checkout
+from webapp.orders.shown import Shown, of_quote, quote_change
 from webapp.realtime import demand_room, emit_after_commit, shop_room, user_room
 from webapp.web import Conflict
 
@@ -114,8 +115,19 @@ def acceptable_or_conflict(quote: Quote) -> None:
         raise checkout.off_sale(quote.title, in_cart=False)
 
 
+def _quote_moved(quote: Quote, seen: Shown) -> Conflict:
+    """Reload a quote the claim missed and say why: withdrawn or expired, or edited since it was
+    read (called after the rollback)."""
+    db.session.refresh(quote)
+    if quote.status is QuoteStatus.LIVE and quote.valid_until > utcnow():
+        if (change := quote_change(seen, quote)) is not None:
+            return change
+    return Conflict(_("该报价刚刚已撤回或已过期，不能接受。"))
+
+
 def _claim(buyer: User, quote: Quote, idempotency_key: str, now: datetime) -> Order | None:
-    """Claim the open demand, then the live quote; return the order if this key already won.
+    """Claim the open demand, then the live quote as it was read (figures and version, so the
+    order records what was checked); return the order if this key already won.
 
     The order the same key placed from another tab is this accept's answer, not a conflict.
     """
@@ -129,28 +141,36 @@ def _claim(buyer: User, quote: Quote, idempotency_key: str, now: datetime) -> Or
         if (existing := checkout._by_key(buyer, idempotency_key)) is not None:
             return existing
         raise
+    seen = of_quote(quote)
     compare_and_set(Quote, Quote.id == quote.id, Quote.demand_id == demand.id,
                     Quote.status == QuoteStatus.LIVE, Quote.valid_until > now,
-                    conflict=_("该报价刚刚已撤回或已过期，不能接受。"),
+                    Quote.unit_price_fen == quote.unit_price_fen, Quote.quantity == quote.quantity,
+                    Quote.delivery_fee_fen == quote.delivery_fee_fen,
+                    Quote.updated_at == quote.updated_at,
+                    conflict=lambda: _quote_moved(quote, seen),
                     status=QuoteStatus.ACCEPTED, decided_at=now, updated_at=now)
     return None
 
 
 def accept_quote(buyer: User, quote_id: int, *, destination: checkout.Destination,
                  window: str, payment_method: str, note: str = "",
-                 idempotency_key: str) -> Order:
+                 idempotency_key: str, shown: Shown | None = None) -> Order:
     """Accept one quote and place its order; every other live quote is closed as not chosen.
 
     The demand and the quote are claimed with conditional UPDATEs, the order is placed at the
     quoted price (taking stock when the quote names a product), and all of it commits together
     or not at all. Two accepts at the same moment: the second finds the demand no longer open
-    and gets a Conflict; the same idempotency key twice gives the first one's order.
+    and gets a Conflict; the same idempotency key twice gives the first one's order. `shown`
+    is what the checkout page showed: a quote edited since (price, quantity, fee, or anything
+    else: its version) is refused with a Conflict naming the new figures.
     """
     if (existing := checkout._by_key(buyer, idempotency_key)) is not None:
         return existing
     quote = quote_for_buyer(buyer, quote_id)
     demand = quote.demand
     acceptable_or_conflict(quote)
+    if shown is not None and (change := quote_change(shown, quote)) is not None:
+        raise change
     now = utcnow()
     if (existing := _claim(buyer, quote, idempotency_key, now)) is not None:
         return existing

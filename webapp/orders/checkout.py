@@ -25,6 +25,7 @@ from webapp.models import (
     Status,
     User,
 )
+from webapp.orders.shown import Shown, cart_change, changed, fee_part, price_part
 from webapp.realtime import emit_after_commit, shop_room
 from webapp.shops.windows import parse_window
 from webapp.web import Conflict, ServiceError
@@ -79,27 +80,49 @@ class Terms:
     payment_method: str
     idempotency_key: str
     note: str = ""
+    shown: Shown | None = None  # what the checkout page showed; None for an order made in code
 
 
 def take_stock(product_id: int, quantity: int, title: str, *, name_it: bool = True,
-               in_cart: bool = True) -> None:
+               in_cart: bool = True, price_fen: int | None = None) -> None:
     """Take `quantity` of a product that is still on sale, or roll back and say why not.
 
     The same rule on both paths: a product taken off sale is not sold, whether from a cart or
     from a quote that named it (the merchant unpublished it for a reason: spoiled, recalled).
     Off sale names the product; short stock names it when `name_it` (an order of several
-    lines: which one?). `in_cart` says whether the buyer can fix it in their cart.
+    lines: which one?). `in_cart` says whether the buyer can fix it in their cart. With
+    `price_fen`, only at that price: the price the order records is the one the row held when
+    its stock was taken (and the row stays locked until the commit).
     """
-    taken = update_where(Product, Product.id == product_id, Product.stock >= quantity,
-                         Product.published.is_(True), stock=Product.stock - quantity)
-    if taken == 1:
+    conditions = [Product.id == product_id, Product.stock >= quantity, Product.published.is_(True)]
+    if price_fen is not None:
+        conditions.append(Product.price_fen == price_fen)
+    if update_where(Product, *conditions, stock=Product.stock - quantity) == 1:
         return
     db.session.rollback()
-    now = db.session.execute(select(Product.stock, Product.published)
+    now = db.session.execute(select(Product.stock, Product.published, Product.price_fen)
                              .where(Product.id == product_id)).first()
     if now is not None and not now.published:
         raise off_sale(title, in_cart)
+    if now is not None and price_fen is not None and now.price_fen != price_fen:
+        raise changed([price_part(title, price_fen, now.price_fen)])
     raise OutOfStock(max(now.stock, 0) if now else 0, title if name_it else None)
+
+
+def held_fee(shop_id: int, shown: Shown | None) -> int:
+    """The shop's delivery fee for an order whose stock is taken, or roll back if it is not the
+    one the page showed.
+
+    Read after the first write of the transaction: SQLite's writer lock then keeps any other
+    change out until the commit, and on PostgreSQL the row is share-locked, so the fee cannot
+    change between this check and the order it goes into.
+    """
+    fee = db.session.scalar(select(Shop.delivery_fee_fen).where(Shop.id == shop_id)
+                            .with_for_update(read=True))
+    if shown is not None and fee != shown.fee_fen:
+        db.session.rollback()
+        raise changed([fee_part(shown.fee_fen, fee)])
+    return fee
 
 
 def new_order(buyer: User, shop_id: int, terms: Terms, quote_id: int | None = None) -> Order:
@@ -143,7 +166,8 @@ def _by_key(buyer: User, idempotency_key: str) -> Order | None:
 
 def place_order(buyer: User, shop_id: int, lines: dict[int, int] | None = None, *,
                 destination: Destination, window: str, payment_method: str, note: str = "",
-                idempotency_key: str, cart: ShopCart | None = None) -> Order:
+                idempotency_key: str, cart: ShopCart | None = None,
+                shown: Shown | None = None) -> Order:
     """Order from one shop: `lines` ({product id: quantity}) or, if None, the buyer's cart there.
 
     All lines or none: each takes its stock with a conditional UPDATE, and one short line rolls
@@ -155,9 +179,14 @@ def place_order(buyer: User, shop_id: int, lines: dict[int, int] | None = None, 
     short or off sale is refused before anything is written (nothing to roll back, and the
     page keeps the cart as loaded: the error has `cart_as_seen`). The conditional UPDATE stays
     the guard for stock that runs out after the cart was read.
+
+    `shown` is what the checkout page showed: lines, quantities, prices and the fee must be the
+    same, or the order is refused (409) naming what changed. Each price is checked by the
+    statement that takes its line's stock and the fee after that (`held_fee`), so what the
+    order records is what was checked.
     """
     assert cart is None or lines is None, "order either the cart or the given lines"
-    terms = Terms(destination, window, payment_method, idempotency_key, note)
+    terms = Terms(destination, window, payment_method, idempotency_key, note, shown)
     if (existing := _by_key(buyer, terms.idempotency_key)) is not None:
         return existing
     if cart is not None and (refusal := _refusal(*_cart_lines(cart))) is not None:
@@ -223,14 +252,18 @@ def _place_order(buyer: User, shop_id: int, lines: dict[int, int] | None, terms:
     # Refuse what the read already shows before writing anything; the UPDATEs below decide.
     if (refusal := _refusal(lines, products)) is not None:
         raise refusal
+    if terms.shown is not None and (change := cart_change(terms.shown, lines, products,
+                                                          shop.delivery_fee_fen)) is not None:
+        raise change
     order = new_order(buyer, shop.id, terms)
     order_lines = []
     for product_id, quantity in sorted(lines.items()):
         product = products[product_id]
-        take_stock(product.id, quantity, product.title, name_it=len(lines) > 1)
+        take_stock(product.id, quantity, product.title, name_it=len(lines) > 1,
+                   price_fen=product.price_fen)
         order_lines.append(OrderLine(product_id=product.id, title=product.title,
                                      unit_price_fen=product.price_fen, quantity=quantity))
-    add_order(order, order_lines, shop.delivery_fee_fen)
+    add_order(order, order_lines, held_fee(shop.id, terms.shown))
     if from_cart:
         db.session.execute(delete(CartItem).where(CartItem.user_id == buyer.id,
                                                   CartItem.product_id.in_(list(lines))))

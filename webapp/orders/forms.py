@@ -13,6 +13,8 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Re
 from webapp.models.order import PAYMENT_LABELS, PaymentMethod
 from webapp.orders.checkout import Destination, Terms
 from webapp.orders.reasons import REJECT_REASONS
+from webapp.orders.shown import INVALID as SHOWN_INVALID
+from webapp.orders.shown import parse as parse_shown
 from webapp.orders.signing import PHOTO_MAX_SIDE, LineCheck
 from webapp.shops.windows import delivery_windows
 from webapp.uploads import UploadRejected, clean_image
@@ -37,6 +39,8 @@ class CheckoutForm(Form):
     note = TextAreaField(_l("备注"), validators=[Optional(), Length(max=200)],
                          render_kw={"placeholder": _l("如：放门口、到了打电话")})
     idempotency_key = HiddenField(validators=[DataRequired(), Regexp(r"^[0-9a-f]{32}$")])
+    # What the page showed (webapp.orders.shown), drawn again with every page.
+    shown = HiddenField(validators=[DataRequired(SHOWN_INVALID)])
 
     def __init__(self, *args, shop=None, addresses=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -48,7 +52,14 @@ class CheckoutForm(Form):
         """What the buyer chose, for placing the order."""
         return Terms(destination=Destination.of(self.addresses[self.address_id.data]),
                      window=self.window.data, payment_method=self.payment_method.data,
-                     idempotency_key=self.idempotency_key.data, note=self.note.data or "")
+                     idempotency_key=self.idempotency_key.data, note=self.note.data or "",
+                     shown=parse_shown(self.shown.data))
+
+    def validate_shown(self, field):
+        try:
+            parse_shown(field.data)
+        except ValueError:
+            raise ValidationError(SHOWN_INVALID) from None
 
     def validate_address_id(self, field):
         if field.data not in self.addresses:
