@@ -49,7 +49,7 @@ messages: | $(VENV)/.runtime
 	$(BIN)/pybabel update -i webapp/translations/messages.pot -d webapp/translations --no-fuzzy-matching --ignore-obsolete
 
 run: $(VENV)/.runtime instance/secret_key instance/kyc_key catalogs
-	@export SECRET_KEY="$$(cat instance/secret_key)"; \
+	@export SECRET_KEY="$$(cat instance/secret_key)" PUBLIC_URL="$${PUBLIC_URL:-http://127.0.0.1:5000}"; \
 	$(BIN)/flask db upgrade && \
 	if $(BIN)/flask db-empty; then $(BIN)/flask seed-demo; else $(BIN)/flask demo-logins; fi && \
 	echo "Serving on http://127.0.0.1:5000 (Ctrl-C to stop)" && \

@@ -15,6 +15,8 @@ export SOCKETIO_CHANNEL="${SOCKETIO_CHANNEL:-marketplace-scale}"
 export SECRET_KEY="$(cat instance/secret_key)"
 export KYC_ENCRYPTION_KEY="$(cat instance/kyc_key)"
 export UPLOAD_DIR="${UPLOAD_DIR:-$PWD/instance/uploads}"  # shared: both processes are on this host
+# QR codes and posters carry this address (never the Host a client sends): nginx's.
+export PUBLIC_URL="${PUBLIC_URL:-http://127.0.0.1:8080}"
 
 # Create the database if it is not there yet (connecting to the server's `postgres` database).
 $BIN/python - <<'PY'

@@ -88,8 +88,9 @@ def test_an_sqlite_without_returning_is_refused_at_start(monkeypatch):
     monkeypatch.setattr(sqlite3, "sqlite_version", "3.34.1")
     with pytest.raises(RuntimeError, match=r"SQLite 3\.35 or newer is needed; this Python has 3\.34\.1"):
         config.check({"SECRET_KEY": "x", "KYC_ENCRYPTION_KEY": config.TestConfig.KYC_ENCRYPTION_KEY,
-                      "SQLALCHEMY_DATABASE_URI": "sqlite:///x.db"})
+                      "PUBLIC_URL": "https://example.cn", "SQLALCHEMY_DATABASE_URI": "sqlite:///x.db"})
     config.check({"SECRET_KEY": "x", "KYC_ENCRYPTION_KEY": config.TestConfig.KYC_ENCRYPTION_KEY,
+                   "PUBLIC_URL": "https://example.cn",
                    "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://u@h/db"})  # unaffected
 
 

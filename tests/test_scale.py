@@ -51,6 +51,15 @@ def login(session: requests.Session, base: str, who: str, password: str) -> str:
     return answer.headers["X-Upstream"]
 
 
+def assert_poster_names(front: str, port: int) -> None:
+    """Through nginx, which passes the client's Host on, the poster names PUBLIC_URL's shop
+    address whatever Host the client sent."""
+    for host in (f"127.0.0.1:{port}", "evil.example"):
+        poster = requests.get(f"{front}/s/fresh-fruit/poster", headers={"Host": host}, timeout=10)
+        assert poster.status_code == 200 and f">{front}/s/fresh-fruit</p>" in poster.text
+        assert "evil.example" not in poster.text
+
+
 @pytest.mark.postgres
 @pytest.mark.redis
 def test_two_processes_behind_nginx(fresh_postgres, tmp_path):
@@ -70,12 +79,12 @@ def test_two_processes_behind_nginx(fresh_postgres, tmp_path):
     assert seeded.returncode == 0, seeded.stderr
     order_id = int(re.search(r'"order_id": (\d+)', seeded.stdout)[1])
     ARTIFACTS.mkdir(exist_ok=True)
+    port = live.free_port()
+    front = env["PUBLIC_URL"] = f"http://127.0.0.1:{port}"  # as deploy/scale.sh sets nginx's
     a = live.start(env, ARTIFACTS / "gunicorn-scale-a.log")
     b = live.start(env, ARTIFACTS / "gunicorn-scale-b.log")
-    port = live.free_port()
     upstreams = [a.url.removeprefix("http://"), b.url.removeprefix("http://")]
     nginx = start_nginx(tmp_path, upstreams, port)
-    front = f"http://127.0.0.1:{port}"
     clients, sessions = [], []
     try:
         # Buyers arriving from different addresses land on both processes, each staying put.
@@ -88,6 +97,7 @@ def test_two_processes_behind_nginx(fresh_postgres, tmp_path):
             if len(served) == 2:
                 break
         assert set(served) == set(upstreams)
+        assert_poster_names(front, port)
         # A session made on one process is valid on the other (same SECRET_KEY, same database).
         for upstream, session in served.items():
             for base in (a.url, b.url):

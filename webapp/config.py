@@ -5,6 +5,7 @@ import os
 import sqlite3
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from cryptography.fernet import Fernet
 
@@ -93,6 +94,10 @@ class Config:
     # by each process and shared between visitors (webapp/shared_pages.py); 0 turns it off.
     SHARED_PAGE_SECONDS = float(os.environ.get("SHARED_PAGE_SECONDS", "2"))
     HTTPS = _bool("HTTPS", False)
+    # Where people reach the app (scheme, host, any port and path prefix): absolute links, such
+    # as the shop's QR code and window poster, are built on it, never on the Host header a client
+    # sends. Required in production; http://127.0.0.1:5000 in development.
+    PUBLIC_URL = os.environ.get("PUBLIC_URL", "")
     # How many proxies (nginx) stand in front and set X-Forwarded-For/-Proto; 0 trusts none, so a
     # client cannot fake its address to slip past the login limits.
     TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
@@ -152,6 +157,7 @@ class TestConfig(Config):
     MAP_TILE_CRS = "wgs84"
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
     KYC_ENCRYPTION_KEY = "hyb0mGn2Y7oqgS1kLpLz0Y2z3cZrQmP8XvV2Jd9mQyk="  # tests only
+    PUBLIC_URL = "http://localhost"  # the test client's host
     RATELIMIT_ENABLED = False
     WTF_CSRF_ENABLED = False
     # Each test that stores a file sets its own (tmp_path); none writes into instance/.
@@ -159,6 +165,29 @@ class TestConfig(Config):
 
 
 KYC_KEY_FILE = INSTANCE / "kyc_key"
+DEV_PUBLIC_URL = "http://127.0.0.1:5000"  # where make run serves
+
+
+def _check_public_url(config: dict) -> None:
+    """PUBLIC_URL without its trailing slash; refuse to start without a sound one in production
+    (a guessed one would be printed on posters, the request's host is the client's to choose)."""
+    value = (config.get("PUBLIC_URL") or "").strip()
+    if not value:
+        if config.get("APP_ENV") in {"development", "testing"} or config.get("TESTING"):
+            config["PUBLIC_URL"] = DEV_PUBLIC_URL
+            return
+        raise RuntimeError("PUBLIC_URL is not set. Set it to the address people reach the app at, "
+                           "e.g. https://xinji.example.cn (make run uses http://127.0.0.1:5000): "
+                           "QR codes and posters carry it.")
+    parts = urlsplit(value)
+    try:
+        sound = parts.scheme in {"http", "https"} and bool(parts.hostname) and parts.port != 0
+    except ValueError:  # a port that is no number
+        sound = False
+    if not sound or "?" in value or "#" in value or "@" in parts.netloc:
+        raise RuntimeError(f"PUBLIC_URL must be an http:// or https:// address such as "
+                           f"https://xinji.example.cn, without user, query or fragment: {value!r}")
+    config["PUBLIC_URL"] = value.rstrip("/")
 
 
 def kyc_key(config: dict) -> bytes:
@@ -195,6 +224,7 @@ def check(config: dict) -> None:
                 "(make run keeps one in instance/secret_key), or set APP_ENV=development."
             )
     _load_kyc_key(config)
+    _check_public_url(config)
     if (config.get("SQLALCHEMY_DATABASE_URI") or "").startswith("sqlite") \
             and sqlite3.sqlite_version_info < (3, 35):
         # A courier's position is one UPDATE ... RETURNING (webapp/delivery/services.py).

@@ -20,7 +20,7 @@ from webapp.orders.reasons import (
     REJECT_REASONS,
 )
 from webapp.orders.state import FINAL, LABELS, PAYABLE, TRACKING, actions_for
-from webapp.web import local_time, waited, yuan
+from webapp.web import local_time, public_url, waited, yuan
 
 VENDOR = {
     "htmx": "vendor/htmx-2.0.11.min.js",
@@ -67,6 +67,7 @@ def register(app: Flask) -> None:
         FINAL_STATUSES=_statuses(FINAL), TRACKING_STATUSES=_statuses(TRACKING),
         Role=Role, Status=Status, VENDOR=VENDOR, actions_for=actions_for,
         FAIL_REASONS=FAIL_REASONS, REJECT_REASONS=REJECT_REASONS, proof_intact=proof_intact,
+        public_url=public_url,
     )
 
 

@@ -6,7 +6,7 @@ from datetime import UTC
 from functools import wraps
 from urllib.parse import urlsplit
 
-from flask import abort, make_response, redirect, render_template
+from flask import abort, current_app, make_response, redirect, render_template
 from flask_babel import get_locale, gettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -140,3 +140,10 @@ def safe_next(target: str | None) -> str | None:
     if parts.scheme or parts.netloc or target.startswith("//"):
         return None
     return target
+
+
+def public_url(endpoint: str, **values) -> str:
+    """An absolute address to hand out (a QR code, a poster): PUBLIC_URL and the route's path,
+    never the Host or X-Forwarded-Host of the request, which the client chooses."""
+    path = current_app.url_map.bind("public").build(endpoint, values)
+    return current_app.config["PUBLIC_URL"] + path

@@ -36,6 +36,8 @@ def base_env(database_url: str, **extra: str) -> dict:
            "SECRET_KEY": "live-test-secret-key-not-for-production",
            "KYC_ENCRYPTION_KEY": "0iJ3hQm8dZ5y7kq1Xo2VwQnRr4tLs6uPa9bCe0fGh1I=",
            "DATABASE_URL": database_url, "MAP_TILE_URL": "", "RATELIMIT_ENABLED": "0",
+           # Production needs it; a test that follows a QR code sets its server's own.
+           "PUBLIC_URL": "http://127.0.0.1:5000",
            "SOCKETIO_MESSAGE_QUEUE": "", "ACCESS_LOG": "", "LOG_LEVEL": "warning",
            # A stop waits for idle keep-alive clients; tests don't need deploy's 10 s.
            "KEEPALIVE": "2"}

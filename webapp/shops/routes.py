@@ -2,7 +2,7 @@ import io
 
 import qrcode
 import qrcode.image.svg
-from flask import Response, abort, request, url_for
+from flask import Response, abort, request
 from flask_login import current_user
 
 from webapp.catalog.categories import CATEGORIES
@@ -11,7 +11,7 @@ from webapp.shared_pages import shared
 from webapp.shops import bp, grid, home, services
 from webapp.shops.windows import slot_spans
 from webapp.uploads import send_private
-from webapp.web import render
+from webapp.web import public_url, render
 
 
 @bp.get("/")
@@ -84,7 +84,7 @@ def image(handle: str, kind: str):
 def _qr(handle: str):
     shop = services.by_handle(handle)
     return qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=2), \
-        url_for("shops.detail", handle=shop.handle, _external=True)
+        public_url("shops.detail", handle=shop.handle)
 
 
 @bp.get("/s/<handle>/qr.png")
