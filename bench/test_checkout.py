@@ -45,7 +45,9 @@ def _checkout_form(session, base, email, password, shop_id):
         "window": re.search(r'<option[^>]*value="([0-9T:/-]+)"', page)[1],
         "payment_method": "cod", "note": "",
         "idempotency_key": re.search(r'name="idempotency_key" type="hidden" '
-                                     r'value="([0-9a-f]{32})"', page)[1]}
+                                     r'value="([0-9a-f]{32})"', page)[1],
+        # What the page showed: the checkout is refused (409) without it.
+        "shown": re.search(r'name="shown" type="hidden" value="([^"]*)"', page)[1]}
     cookie = "; ".join(f"{c.name}={c.value}" for c in session.cookies)
     return cookie, urlencode(form).encode()
 

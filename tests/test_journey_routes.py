@@ -97,7 +97,8 @@ def test_whole_journey(app, make_user, login_as, socket_client):
                            page).group(1)
     window = re.search(r'<option value="([^"]+)"', page).group(1)
     form = {"address_id": address_id, "window": window, "payment_method": "wechat", "note": "",
-            "idempotency_key": key}
+            "idempotency_key": key,
+            "shown": re.search(r'name="shown" type="hidden" value="([^"]*)"', page).group(1)}
     r = buyer_client.post(checkout, data=form)
     assert r.status_code == 303
     order = db.session.scalar(select(Order))

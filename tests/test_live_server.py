@@ -93,7 +93,8 @@ def test_two_processes_share_live_updates_over_redis(fresh_postgres):
         window = re.search(r'<option[^>]*value="([0-9T:/-]+)"', page)[1]
         placed = buyer.post(f"{a.url}{checkout}", allow_redirects=False, timeout=10, data={
             "csrf_token": csrf_token(page), "address_id": address_id, "window": window,
-            "payment_method": "cod", "note": "", "idempotency_key": key})
+            "payment_method": "cod", "note": "", "idempotency_key": key,
+            "shown": re.search(r'name="shown" type="hidden" value="([^"]*)"', page)[1]})
         assert placed.status_code == 303, placed.text
         order_id = int(placed.headers["Location"].rsplit("/", 1)[1])
         assert wait_for(merchant_events, "order:placed")["id"] == order_id

@@ -64,7 +64,8 @@ def place(base: str, buyer, product: str, quantity: str) -> None:
         "window": re.search(r'<option[^>]*value="([0-9T:/-]+)"', page)[1],
         "payment_method": "wechat", "note": "放门口即可",
         "idempotency_key": re.search(r'name="idempotency_key" type="hidden" value="([0-9a-f]{32})"',
-                                     page)[1]})
+                                     page)[1],
+        "shown": re.search(r'name="shown" type="hidden" value="([^"]*)"', page)[1]})
     assert placed.status_code == 303, placed.text
 
 

@@ -12,10 +12,12 @@ from hypothesis import strategies as st
 
 from tests.support.database import app_with_tables
 from tests.support.factories import window_value
+from tests.support.helpers import shown_now
 from tests.support.images import signature_data_url
 from webapp.config import TestConfig
 from webapp.extensions import db
 from webapp.models import utcnow
+from webapp.orders.shown import of_quote
 
 HERE = "110105"  # 北京市 朝阳区: the victims' district, and merchant B's
 
@@ -170,7 +172,7 @@ def _quote_checkout(app, v):
     with app.test_request_context():
         window = quote_windows(v.quote_checkout)[0].value
     return {"address_id": str(v.address.id), "window": window, "payment_method": "cod",
-            "note": "", "idempotency_key": "c" * 32}
+            "note": "", "idempotency_key": "c" * 32, "shown": of_quote(v.quote_checkout).text()}
 
 
 FORMS = {
@@ -187,7 +189,8 @@ FORMS = {
     "orders.sign": lambda app, v: {"signer_name": "张三", "signature": signature_data_url()},
     "orders.checkout": lambda app, v: {
         "address_id": str(v.address.id), "window": window_value(app, v.shop_a),
-        "payment_method": "cod", "note": "", "idempotency_key": "d" * 32},
+        "payment_method": "cod", "note": "", "idempotency_key": "d" * 32,
+        "shown": shown_now(app, v.buyer_a.id, v.shop_a)},
     "delivery.fail": lambda app, v: {"reason": "absent"},
     "demands.quote": lambda app, v: _quote_form(v),
     "demands.edit_quote": lambda app, v: _quote_form(v),
