@@ -177,7 +177,9 @@ def place_and_dispatch(base, buyer, merchant, assign: bool = True) -> int:
         "window": re.search(r'<option[^>]*value="([0-9T:/-]+)"', page)[1],
         "payment_method": "cod", "note": "",
         "idempotency_key": re.search(r'name="idempotency_key" type="hidden" value="([0-9a-f]{32})"',
-                                     page)[1]})
+                                     page)[1],
+        # The figures the page showed.
+        "shown": re.search(r'name="shown" type="hidden" value="([^"]*)"', page)[1]})
     assert placed.status_code == 303, placed.text
     order_id = int(placed.headers["Location"].rsplit("/", 1)[1])
     detail = f"/orders/{order_id}"
