@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy import func, select
 
-from tests.support.demands import quote_form
+from tests.support.demands import quote_form, quote_input
 from tests.support.helpers import (
     HX,
     assert_fragment,
@@ -23,6 +23,7 @@ from tests.support.helpers import (
     textarea_value,
     url,
 )
+from webapp.demands import quoting
 from webapp.extensions import db
 from webapp.models import Demand, DemandStatus, Order, Quote, QuoteStatus
 from webapp.orders.shown import of_quote
@@ -165,3 +166,18 @@ def test_an_edit_between_the_read_and_the_claim_is_refused_in_the_transaction(
         accept(market.buyer, quote, shown=shown)
     assert refused.value.status == 409 and message in refused.value.message
     assert count_orders() == 0 and states(quote) == (QuoteStatus.LIVE, DemandStatus.OPEN)
+
+
+def test_a_form_refused_for_a_field_also_says_the_quote_changed(app, client, login_as, market,
+                                                                post, offer, address_of):
+    address = address_of(market.buyer)
+    quote = offer(market.merchant_a, post(market.buyer))
+    login_as(market.buyer)
+    path = url(app, "demands.checkout", quote_id=quote.id)
+    data = {**filled(client.get(path).text, address), "window": ""}
+    quoting.update_quote(market.merchant_a, quote.id, quote_input(unit_price_fen=5000))
+    text = assert_fragment(client.post(path, data=data, headers=HX), "quote-checkout-form",
+                           status=422)
+    assert "请选择送达时间" in text and "接受报价并下单 ¥108.00" in text
+    assert "报价已变化：单价 ¥60.00 → ¥50.00，请确认后再下单" in text
+    assert count_orders() == 0

@@ -262,3 +262,24 @@ def test_a_service_caller_without_a_page_is_not_asked_for_one(app, world):
         destination=order_checkout.Destination("张三", "13912345678", "x"),
         window=option_window(app), payment_method="cod", idempotency_key="b" * 32)
     assert order.total_fen == 1250
+
+
+@pytest.mark.parametrize("htmx", [True, False], ids=["htmx", "page"])
+def test_a_form_refused_for_a_field_also_says_what_changed(app, client, login_as, world,
+                                                           make_address, add_to_cart, htmx):
+    """The buyer fixes the field on a page drawn with the new figures: they are told so."""
+    address = make_address(world.buyer)
+    add_to_cart(world.buyer, world.product, 2)
+    login_as(world.buyer)
+    path = url(app, "orders.checkout", shop_id=world.shop.id)
+    data = {**filled(client.get(path).text, address), "window": ""}
+    change_price(app, login_as, world, 1350)
+    response = client.post(path, headers=HX if htmx else {}, data=data)
+    text = (assert_fragment if htmx else assert_page)(response, "checkout-form", status=422)
+    assert "请选择送达时间" in text and "提交订单 ¥27.00" in text
+    assert f"价格已变化：{world.product.title} ¥12.50 → ¥13.50，请确认后再下单" in text
+    # Nothing changed: the field's message only.
+    response = client.post(path, headers=HX, data={**filled(text, address), "window": ""})
+    text = assert_fragment(response, "checkout-form", status=422)
+    assert "请选择送达时间" in text and "价格已变化" not in text
+    assert count_orders() == 0

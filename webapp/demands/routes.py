@@ -17,7 +17,7 @@ from webapp.extensions import limiter
 from webapp.i18n import N_
 from webapp.models import QuoteStatus, Role
 from webapp.orders.checkout_page import checkout_page
-from webapp.orders.shown import of_quote
+from webapp.orders.shown import of_quote, quote_change
 from webapp.regions.names import of_district
 from webapp.upload_limits import limit_uploads
 from webapp.uploads import posted_image, send_private
@@ -187,8 +187,9 @@ def checkout(quote_id: int):
     return checkout_page(QuoteCheckoutForm(quote=quote, addresses=addresses), place,
                          page="demands/checkout.html", fragment="demands/_checkout_form.html",
                          placed=_("已接受报价并下单，等待商家接单。"), raise_statuses=(403, 404),
-                         shows=lambda ctx: of_quote(ctx["quote"]), quote=quote,
-                         addresses=addresses)
+                         shows=lambda ctx: of_quote(ctx["quote"]),
+                         changed_since=lambda seen, ctx: quote_change(seen, ctx["quote"]),
+                         quote=quote, addresses=addresses)
 
 
 # ---- the merchant ------------------------------------------------------------------------------

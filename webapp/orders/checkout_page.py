@@ -13,20 +13,22 @@ from webapp.addresses import services as address_services
 from webapp.models import Order
 from webapp.orders.checkout import Terms
 from webapp.orders.forms import CheckoutForm
-from webapp.orders.shown import Shown
+from webapp.orders.shown import Shown, parse
 from webapp.web import ServiceError, redirect_to, render
 
 
 def checkout_page(form: CheckoutForm, place: Callable[[Terms], Order], *, page: str,
                   fragment: str, placed: str, raise_statuses: tuple[int, ...],
                   shows: Callable[[dict], Shown],
+                  changed_since: Callable[[Shown, dict], ServiceError | None],
                   refused: Callable[[ServiceError], dict] | None = None, **ctx):
     """Show the form (a new idempotency key, the chosen or first address) or place the order.
 
     A refusal with a status in `raise_statuses` is the page's (404, 403); any other goes on the
     form, keeping everything chosen, and `refused` may refresh what the page shows around it.
     `shows(ctx)` is what the page draws from its context: the form carries it back (`shown`),
-    always as drawn now, so a page drawn again after a change carries the new figures.
+    always as drawn now, so a page drawn again after a change carries the new figures; a form
+    refused for a field also says what `changed_since` the figures it carried, if anything.
     """
     status = 200
     if request.method == "GET":
@@ -49,5 +51,7 @@ def checkout_page(form: CheckoutForm, place: Callable[[Terms], Order], *, page: 
             return redirect_to(url_for("orders.detail", order_id=inspect(order).identity[0]))
     elif form.errors:
         status = 422
+        if not form.shown.errors and (change := changed_since(parse(form.shown.data), ctx)):
+            form.form_errors.append(change.message)
     form.shown.data = shows(ctx).text()
     return render(page, fragment, status=status, form=form, **ctx)

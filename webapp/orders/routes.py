@@ -16,7 +16,7 @@ from webapp.orders import actions, bp, queries, signing
 from webapp.orders.checkout import place_order
 from webapp.orders.checkout_page import checkout_page
 from webapp.orders.forms import CheckoutForm, RefuseOrderForm, SignForm, inspection_from
-from webapp.orders.shown import of_cart
+from webapp.orders.shown import cart_change_of, of_cart
 from webapp.orders.state import actions_for
 from webapp.shops.services import own_shop_or_403
 from webapp.upload_limits import limit_uploads
@@ -58,8 +58,9 @@ def checkout(shop_id: int):
     return checkout_page(CheckoutForm(shop=cart.shop, addresses=addresses), place,
                          page="orders/checkout.html", fragment="orders/_checkout_form.html",
                          placed=_("下单成功，等待商家接单。"), raise_statuses=(404,),
-                         shows=lambda ctx: of_cart(ctx["cart"]), refused=refused, cart=cart,
-                         addresses=addresses)
+                         shows=lambda ctx: of_cart(ctx["cart"]),
+                         changed_since=lambda seen, ctx: cart_change_of(seen, ctx["cart"]),
+                         refused=refused, cart=cart, addresses=addresses)
 
 
 def _detail_context(order):

@@ -94,6 +94,13 @@ def cart_change(shown: Shown, lines: dict[int, int], products: dict, fee_fen: in
     return changed(parts) if parts else None
 
 
+def cart_change_of(shown: Shown, cart) -> Conflict | None:
+    """Why a shop's cart (webapp.cart.services.ShopCart) is not what the page showed."""
+    return cart_change(shown, {item.product_id: item.quantity for item in cart.items},
+                       {item.product_id: item.product for item in cart.items},
+                       cart.shop.delivery_fee_fen)
+
+
 def quote_change(shown: Shown, quote) -> ServiceError | None:
     """Why the quote as read is not what its checkout page showed (None when it is)."""
     if set(shown.lines) != {quote.id} or shown.version is None:
