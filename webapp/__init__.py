@@ -11,7 +11,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from webapp import cli, errors, i18n, shared_pages, templating
+from webapp import cli, errors, i18n, shared_pages, socket_guard, socket_handshakes, templating
 from webapp import config as config_module
 from webapp.addresses.routes import bp as addresses_bp
 from webapp.admin.routes import bp as admin_bp
@@ -105,7 +105,12 @@ def _init_socketio(app: Flask) -> None:
         async_mode=app.config["SOCKETIO_ASYNC_MODE"],
         message_queue=app.config["SOCKETIO_MESSAGE_QUEUE"],
         channel=app.config["SOCKETIO_CHANNEL"],
+        # The app's events are small (a batch of 100 queued fixes is ~15 KB); Engine.IO closes
+        # a websocket, and refuses a polling post, that sends more in one message.
+        max_http_buffer_size=app.config["SOCKET_MAX_MESSAGE_BYTES"],
     )
+    socket_guard.install(app)  # per-connection event limits, bad frames, the error ack
+    socket_handshakes.install(app)  # new Engine.IO sessions per client, in front of it all
 
 
 def _register_blueprints(app: Flask) -> None:

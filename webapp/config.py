@@ -90,6 +90,18 @@ class Config:
     LOGIN_ACCOUNT_LIMIT = os.environ.get("LOGIN_ACCOUNT_LIMIT", "10 per 15 minutes")
     # Map-pin lookups (/regions/locate, public) per client address.
     LOCATE_LIMIT = os.environ.get("LOCATE_LIMIT", "60 per minute")
+    # Socket.IO, per connection (webapp/socket_guard.py): this many messages at once, then this
+    # many a second; past them events are dropped with a "rate_limited" ack, and this many drops
+    # before the connection calms down close it. A page sends one or two; a courier's phone one a
+    # second and, back online, a batch of queued fixes per round trip.
+    SOCKET_EVENT_BURST = int(os.environ.get("SOCKET_EVENT_BURST", "30"))
+    SOCKET_EVENT_RATE = float(os.environ.get("SOCKET_EVENT_RATE", "10"))
+    SOCKET_EVENT_DISCONNECT = int(os.environ.get("SOCKET_EVENT_DISCONNECT", "200"))
+    # Largest Socket.IO message (bytes); a websocket sending more is closed.
+    SOCKET_MAX_MESSAGE_BYTES = int(os.environ.get("SOCKET_MAX_MESSAGE_BYTES", str(64 * 1024)))
+    # New Engine.IO sessions per client address, or per account for a signed-in session cookie
+    # (webapp/socket_handshakes.py); a page load opens one.
+    SOCKET_HANDSHAKE_LIMIT = os.environ.get("SOCKET_HANDSHAKE_LIMIT", "60 per minute;600 per hour")
     # Anonymous visitors' catalog pages (home, shops, a shop, search) are kept this many seconds
     # by each process and shared between visitors (webapp/shared_pages.py); 0 turns it off.
     SHARED_PAGE_SECONDS = float(os.environ.get("SHARED_PAGE_SECONDS", "2"))

@@ -72,9 +72,13 @@ def test_only_approved_merchants_may_watch(market, post, connect, who):
 
 def test_watch_with_any_payload_answers(market, connect):
     socket = connect(market.merchant_a, scope=None)
-    for payload in (None, "all", [1], {"scope": 3}, {}):
+    for payload in (None, {"scope": 3}, {}):
         ack = socket.emit("demands:watch", payload, callback=True)
         assert ack["ok"] is True and ack["rooms"] == 1
+    # Anything but an object (webapp/socket_guard.py) is refused before the handler runs.
+    for payload in ("all", [1], 3):
+        assert socket.emit("demands:watch", payload, callback=True) == {
+            "ok": False, "error": "bad_request"}
 
 
 def test_quotes_reach_only_their_buyer(market, post, offer, connect):

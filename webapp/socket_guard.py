@@ -1,0 +1,189 @@
+"""Socket.IO under abuse: no single connection can stall the process.
+
+One gevent worker serves every page and socket of a process. Every Engine.IO message of a
+connection first takes a token from that connection's bucket (SOCKET_EVENT_BURST at once,
+refilled at SOCKET_EVENT_RATE a second), before it is even decoded: a message past it is dropped
+(an event that asked for an ack gets {"ok": false, "error": "rate_limited"}) without a session,
+a request context or the database; SOCKET_EVENT_DISCONNECT drops before the bucket is full again
+end the connection.
+A frame that cannot be decoded, and an event called with the wrong number of arguments or with
+anything but a JSON object for one (null only where the handler has a default), get
+"bad_request" (where the frame names an ack); a handler that fails gets "server_error". A
+connection's first refusal of each kind is one log line naming the user and the sid (once per
+episode for the drops): never a traceback.
+"""
+from __future__ import annotations
+
+import inspect
+import logging
+import re
+import time
+import traceback
+
+from flask import request
+from socketio import packet
+
+from webapp.extensions import socketio
+
+log = logging.getLogger(__name__)
+
+RATE_LIMITED = {"ok": False, "error": "rate_limited"}
+BAD_REQUEST = {"ok": False, "error": "bad_request"}
+SERVER_ERROR = {"ok": False, "error": "server_error"}
+
+# A Socket.IO packet's head, read without decoding its JSON: type, attachments, namespace, ack id.
+_HEAD = re.compile(r"([0-6])(?:\d+-)?(?:(/[^,]{0,100}),)?(\d{1,15})?")
+_NEVER_DROPPED = str(packet.DISCONNECT)
+
+
+class Bucket:
+    """One connection's tokens; `dropped` counts the drops since its bucket was last full."""
+
+    __slots__ = ("tokens", "at", "dropped", "refused")
+
+    def __init__(self, tokens: float, at: float):
+        self.tokens, self.at, self.dropped, self.refused = tokens, at, 0, 0
+
+
+class Guard:
+    """The limits of one Socket.IO server (one per create_app), hooked into its Engine.IO
+    message and disconnect events and around each of its event handlers."""
+
+    def __init__(self, server, config):
+        self.server = server
+        self.enabled = bool(config["RATELIMIT_ENABLED"]) and config["SOCKET_EVENT_RATE"] > 0
+        self.burst = max(1, int(config["SOCKET_EVENT_BURST"]))
+        self.rate = float(config["SOCKET_EVENT_RATE"])
+        self.cutoff = max(1, int(config["SOCKET_EVENT_DISCONNECT"]))
+        self.buckets: dict[str, Bucket] = {}
+        eio = server.eio
+        self._message = eio.handlers["message"]
+        self._disconnect = eio.handlers["disconnect"]
+        eio.on("message", self.on_message)
+        eio.on("disconnect", self.on_disconnect)
+        for event, handler in list(server.handlers.get("/", {}).items()):
+            if event not in ("connect", "disconnect"):
+                server.handlers["/"][event] = self.arity_checked(event, handler)
+
+    def on_message(self, eio_sid: str, data) -> None:
+        """Let a message through if its connection has a token left, and its frame decodes."""
+        bucket = self.buckets.get(eio_sid)
+        if bucket is None:
+            if eio_sid not in self.server.environ:
+                return  # read after the connection was closed
+            bucket = self.buckets[eio_sid] = Bucket(self.burst, time.monotonic())
+        if self.enabled and not self._take(bucket) and not _is_disconnect(data):
+            self._drop(eio_sid, bucket, data)
+            return
+        try:
+            self._message(eio_sid, data)
+        except Exception as error:  # noqa: BLE001 - a frame the client made up; it never reached a handler
+            if self._first_refusal(eio_sid):
+                log.warning("socket frame refused: user %s, sid %s, bad_request (%s: %.100s)",
+                            self.user_of(eio_sid), eio_sid, type(error).__name__, error)
+            self._ack(eio_sid, data, BAD_REQUEST)
+
+    def on_disconnect(self, eio_sid: str, reason=None):
+        self.buckets.pop(eio_sid, None)
+        return self._disconnect(eio_sid, reason)
+
+    def _take(self, bucket: Bucket) -> bool:
+        now = time.monotonic()
+        bucket.tokens = min(self.burst, bucket.tokens + (now - bucket.at) * self.rate)
+        bucket.at = now
+        if bucket.tokens >= self.burst:
+            bucket.dropped = 0  # calm again: the episode is over
+        if bucket.tokens >= 1:
+            bucket.tokens -= 1
+            return True
+        return False
+
+    def _drop(self, eio_sid: str, bucket: Bucket, data) -> None:
+        bucket.dropped += 1
+        if bucket.dropped == 1:
+            log.warning("socket events dropped: user %s, sid %s, rate_limited (more than %d at "
+                        "once or %g a second)", self.user_of(eio_sid), eio_sid, self.burst,
+                        self.rate)
+        if bucket.dropped == self.cutoff:
+            log.warning("socket disconnected: user %s, sid %s, rate_limited (%d events dropped "
+                        "before it calmed down)", self.user_of(eio_sid), eio_sid, bucket.dropped)
+            self.server.eio.disconnect(eio_sid)
+        elif bucket.dropped < self.cutoff:
+            self._ack(eio_sid, data, RATE_LIMITED)
+
+    def _ack(self, eio_sid: str, data, answer: dict) -> None:
+        """Answer an event's ack id, read from the frame's head, with `answer`."""
+        head = _HEAD.match(data) if isinstance(data, str) else None
+        if head is None or head[1] not in ("2", "5") or head[3] is None:
+            return
+        self.server._send_packet(eio_sid, packet.Packet(
+            packet.ACK, namespace=head[2] or "/", id=int(head[3]), data=[answer]))
+
+    def arity_checked(self, event: str, handler):
+        """`handler` behind a check of its arguments against the app's function: as many as it
+        takes, each a JSON object (or null where the parameter defaults to None)."""
+        signature = inspect.signature(inspect.unwrap(handler))
+
+        def checked(sid, *args):
+            problem = _argument_problem(signature, args)
+            if problem:
+                eio_sid = self.server.manager.eio_sid_from_sid(sid, "/")
+                if self._first_refusal(eio_sid):
+                    log.warning("socket event %s refused: user %s, sid %s, bad_request (%s)",
+                                event, self.user_of(eio_sid), sid, problem)
+                return BAD_REQUEST
+            return handler(sid, *args)
+
+        return checked
+
+    def _first_refusal(self, eio_sid: str | None) -> bool:
+        """Count a bad_request on this connection: true for its first (the one logged)."""
+        bucket = self.buckets.get(eio_sid)
+        if bucket is None:
+            return True
+        bucket.refused += 1
+        return bucket.refused == 1
+
+    def user_of(self, eio_sid: str | None) -> str:
+        """Who a connection belongs to, from its copy of the session (for the log only)."""
+        environ = self.server.environ.get(eio_sid) or {}
+        saved = environ.get("saved_session") or {}
+        return str(saved.get("_user_id", "anonymous"))
+
+
+def _argument_problem(signature: inspect.Signature, args: tuple) -> str | None:
+    try:
+        bound = signature.bind(*args)
+    except TypeError as error:
+        return str(error)
+    for name, value in bound.arguments.items():
+        if value is None and signature.parameters[name].default is None:
+            continue
+        if not isinstance(value, dict):
+            return f"{name} is {type(value).__name__}, not an object"
+    return None
+
+
+def _is_disconnect(data) -> bool:
+    return isinstance(data, str) and data[:1] == _NEVER_DROPPED
+
+
+def install(app) -> Guard:
+    """Guard the app's Socket.IO server (after socketio.init_app)."""
+    guard = Guard(socketio.server, app.config)
+    app.extensions["socket_guard"] = guard
+    return guard
+
+
+@socketio.on_error_default
+def socket_error(error):
+    """Answer a failed handler with an error ack (a failed connect is refused); log one line."""
+    if isinstance(error, ConnectionRefusedError):
+        raise error  # a refused connect (anonymous): python-socketio answers it
+    where = traceback.extract_tb(error.__traceback__)[-1] if error.__traceback__ else None
+    event = getattr(request, "event", {}).get("message")
+    log.error("socket event %s failed: user %s, sid %s, %s: %.200s%s", event,
+              (request.environ.get("saved_session") or {}).get("_user_id", "anonymous"),
+              getattr(request, "sid", None), type(error).__name__, error,
+              f" at {where.filename}:{where.lineno}" if where else "")
+    return False if event == "connect" else SERVER_ERROR

@@ -1,0 +1,106 @@
+"""New Engine.IO sessions, limited before they cost anything.
+
+An Engine.IO handshake (a /socket.io/ request without a `sid`) makes the server keep a session, a
+queue and a ping task for it until it times out, whether or not a Socket.IO connect follows;
+the connect handler, which refuses anonymous users, comes later. So the limit sits in a WSGI
+middleware in front of the Engine.IO app: SOCKET_HANDSHAKE_LIMIT (Flask-Limiter notation) per
+client address (behind TRUSTED_PROXIES proxies, the address they forwarded), or per account
+when the request carries a session cookie signed by this app for a signed-in user, so people
+behind one address (an office, a carrier's NAT) do not share a budget. Past it: 429 with
+Retry-After. Counted in RATELIMIT_STORAGE_URI (Redis when scaled out), in this process's memory
+while that storage is away; off with RATELIMIT_ENABLED=0.
+"""
+from __future__ import annotations
+
+import logging
+import math
+import time
+from urllib.parse import parse_qs
+
+from itsdangerous import BadSignature
+from limits import parse_many
+from limits.storage import MemoryStorage, storage_from_string
+from limits.strategies import FixedWindowRateLimiter
+from werkzeug.http import parse_cookie
+
+log = logging.getLogger(__name__)
+
+
+class HandshakeLimit:
+    """WSGI middleware: at most SOCKET_HANDSHAKE_LIMIT new Engine.IO sessions per client."""
+
+    def __init__(self, wsgi_app, app, path: str = "/socket.io"):
+        self.wsgi_app, self.app, self.path = wsgi_app, app, path
+        self.limits = parse_many(app.config["SOCKET_HANDSHAKE_LIMIT"])
+        self.hops = int(app.config["TRUSTED_PROXIES"])
+        self.limiter = FixedWindowRateLimiter(storage_from_string(app.config["RATELIMIT_STORAGE_URI"]))
+        self.fallback = FixedWindowRateLimiter(MemoryStorage())
+
+    def __call__(self, environ, start_response):
+        if environ.get("PATH_INFO", "").startswith(self.path) and self._is_handshake(environ):
+            key = self.client(environ)
+            refused = self._hit(key)
+            if refused is not None:
+                log.warning("socket handshake refused: %s, over %s", key, refused)
+                return self._too_many(refused, key, start_response)
+        return self.wsgi_app(environ, start_response)
+
+    @staticmethod
+    def _is_handshake(environ) -> bool:
+        return "sid" not in parse_qs(environ.get("QUERY_STRING", ""))
+
+    def client(self, environ) -> str:
+        """The account of a signed-in session cookie, else the client's address."""
+        user = self._signed_in_user(environ)
+        if user is not None:
+            return f"user {user}"
+        address = environ.get("REMOTE_ADDR", "")
+        if self.hops:
+            forwarded = [a.strip() for a in environ.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+            if len(forwarded) >= self.hops and forwarded[-self.hops]:
+                address = forwarded[-self.hops]
+        return f"address {address}"
+
+    def _signed_in_user(self, environ) -> str | None:
+        interface = self.app.session_interface
+        serializer = getattr(interface, "get_signing_serializer", lambda app: None)(self.app)
+        cookie = parse_cookie(environ).get(self.app.config["SESSION_COOKIE_NAME"])
+        if serializer is None or not cookie:
+            return None
+        try:
+            data = serializer.loads(cookie, max_age=int(
+                self.app.permanent_session_lifetime.total_seconds()))
+        except BadSignature:
+            return None
+        user = data.get("_user_id") if isinstance(data, dict) else None
+        return str(user) if user else None
+
+    def _hit(self, key: str):
+        """The first limit `key` is over (None if none), counting this handshake."""
+        if not self.app.config["RATELIMIT_ENABLED"]:
+            return None
+        for item in self.limits:
+            try:
+                allowed = self.limiter.hit(item, "socket-handshake", key)
+            except Exception:  # noqa: BLE001 - storage away: count here until it answers
+                allowed = self.fallback.hit(item, "socket-handshake", key)
+            if not allowed:
+                return item
+        return None
+
+    def _too_many(self, item, key: str, start_response):
+        try:
+            reset = self.limiter.get_window_stats(item, "socket-handshake", key).reset_time
+        except Exception:  # noqa: BLE001
+            reset = time.time() + item.get_expiry()
+        wait = max(1, min(item.get_expiry(), math.ceil(reset - time.time())))
+        body = b"Too many connection attempts; try again later."
+        start_response("429 Too Many Requests", [
+            ("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(body))),
+            ("Retry-After", str(wait)), ("Cache-Control", "no-store")])
+        return [body]
+
+
+def install(app) -> None:
+    """Put the limit in front of the Socket.IO middleware (after socketio.init_app)."""
+    app.wsgi_app = HandshakeLimit(app.wsgi_app, app)
