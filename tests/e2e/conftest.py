@@ -26,7 +26,7 @@ def pytest_collection_modifyitems(config, items):
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory):
     env = live.base_env(f"sqlite:///{tmp_path_factory.mktemp('live') / 'e2e.db'}")
-    live.flask(env, "db", "upgrade")
+    live.prepare(env, demo=False)
     live.flask(env, "create-admin", "--email", ADMIN[0], "--password", ADMIN[1])
     server = live.start(env, ARTIFACTS.parent / "gunicorn-e2e.log")
     yield server.url

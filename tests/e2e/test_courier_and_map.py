@@ -14,7 +14,7 @@ from playwright.sync_api import expect
 from tests.support import live
 from tests.support.browser import ARTIFACTS, PHONE, TABLET, login, wait_until
 from tests.support.images import signature_data_url
-from tests.support.live import demo_logins, htmx_post, place_and_dispatch, socket_for
+from tests.support.live import htmx_post, place_and_dispatch, socket_for
 from tests.support.live import login as http_login
 
 pytestmark = pytest.mark.e2e
@@ -31,8 +31,7 @@ def server(tmp_path_factory):
     # Tiles from this server (they 404: the map draws on its grid), with {s} in them.
     env = live.base_env(f"sqlite:///{db_path}", MAP_TILE_SUBDOMAINS="1234",
                         TILE_URL=f"http://127.0.0.1:{port}/static/tiles/{{s}}/{{z}}/{{x}}/{{y}}.png")
-    live.flask(env, "db", "upgrade")
-    logins = demo_logins(live.flask(env, "seed-demo"))
+    logins = live.prepare(env)
     running = live.start(env, ARTIFACTS.parent / "gunicorn-courier.log", port=port)
     base = running.url
     sessions = {role: http_login(base, *logins[role])[0] for role in ("买家", "商家", "骑手")}

@@ -17,8 +17,8 @@ from playwright.sync_api import Page, expect
 
 from tests.support import live
 from tests.support.browser import ARTIFACTS, PHONE, assert_not_reloaded, login, mark_no_reload, wait_until
-from tests.support.live import demo_logins, place_and_dispatch
 from tests.support.live import login as http_login
+from tests.support.live import place_and_dispatch
 
 pytestmark = pytest.mark.e2e
 
@@ -55,8 +55,7 @@ class Server:
 def server(tmp_path_factory):
     db_path = tmp_path_factory.mktemp("delivery") / "e2e.db"
     env = live.base_env(f"sqlite:///{db_path}", POLL_SECONDS="2")
-    live.flask(env, "db", "upgrade")
-    logins = demo_logins(live.flask(env, "seed-demo"))
+    logins = live.prepare(env)
     running = Server(env, ARTIFACTS.parent / "gunicorn-delivery.log")
     running.start()
     yield running, db_path, logins

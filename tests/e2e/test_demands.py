@@ -77,7 +77,7 @@ def seed(database_url: str) -> None:
 def demand_server(tmp_path_factory):
     database = f"sqlite:///{tmp_path_factory.mktemp('demands') / 'e2e.db'}"
     env = live.base_env(database)
-    live.flask(env, "db", "upgrade")
+    live.prepare(env, demo=False)
     seed(database)
     server = live.start(env, ARTIFACTS.parent / "gunicorn-demands.log")
     yield server.url

@@ -12,8 +12,8 @@ from playwright.sync_api import Page, expect
 
 from tests.support import live
 from tests.support.browser import ARTIFACTS, PHONE, login, wait_until
-from tests.support.live import demo_logins, place_and_dispatch
 from tests.support.live import login as http_login
+from tests.support.live import place_and_dispatch
 
 pytestmark = pytest.mark.e2e
 
@@ -41,8 +41,7 @@ class DemoServer:
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
     env = live.base_env(f"sqlite:///{tmp_path_factory.mktemp('pwa') / 'pwa.db'}")
-    live.flask(env, "db", "upgrade")
-    logins = demo_logins(live.flask(env, "seed-demo"))
+    logins = live.prepare(env)
     server = DemoServer(env, ARTIFACTS.parent / "gunicorn-pwa.log")
     server.start()
     yield server, logins

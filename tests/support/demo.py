@@ -9,7 +9,7 @@ from pathlib import Path
 
 from tests.support import live
 from tests.support.browser import ARTIFACTS
-from tests.support.live import csrf_token, demo_logins, htmx_post, place_and_dispatch, socket_for
+from tests.support.live import csrf_token, htmx_post, place_and_dispatch, socket_for
 from tests.support.live import login as http_login
 
 REVIEWED = ("a11y-merchant@example.com", "a11y-merchant-pass")
@@ -75,8 +75,7 @@ def build_world(tmp: Path, log_name: str):
     door (signing), a cart with a product (cart, checkout), a quoted demand, an application
     waiting for review. Returns the running server and the world."""
     env = live.base_env(f"sqlite:///{tmp / 'a11y.db'}")
-    live.flask(env, "db", "upgrade")
-    logins = demo_logins(live.flask(env, "seed-demo"))
+    logins = live.prepare(env)
     ids = seed_reviews_and_demands(env)
     server = live.start(env, ARTIFACTS.parent / log_name)
     try:
