@@ -5,12 +5,11 @@ connection first takes a token from that connection's bucket (SOCKET_EVENT_BURST
 refilled at SOCKET_EVENT_RATE a second), before it is even decoded: a message past it is dropped
 (an event that asked for an ack gets {"ok": false, "error": "rate_limited"}) without a session,
 a request context or the database; SOCKET_EVENT_DISCONNECT drops before the bucket is full again
-end the connection.
-A frame that cannot be decoded, and an event called with the wrong number of arguments or with
-anything but a JSON object for one (null only where the handler has a default), get
-"bad_request" (where the frame names an ack); a handler that fails gets "server_error". A
-connection's first refusal of each kind is one log line naming the user and the sid (once per
-episode for the drops): never a traceback.
+end the connection. A frame that cannot be decoded or carries binary data (no event takes any),
+and an event called with the wrong number of arguments or with anything but a JSON object for
+one (null only where the handler has a default), get "bad_request" (where the frame names an
+ack); a handler that fails gets "server_error". A connection's first refusal is one log line
+naming the user and the sid, and so is each episode of drops: never a traceback.
 """
 from __future__ import annotations
 
@@ -34,6 +33,7 @@ SERVER_ERROR = {"ok": False, "error": "server_error"}
 # A Socket.IO packet's head, read without decoding its JSON: type, attachments, namespace, ack id.
 _HEAD = re.compile(r"([0-6])(?:\d+-)?(?:(/[^,]{0,100}),)?(\d{1,15})?")
 _NEVER_DROPPED = str(packet.DISCONNECT)
+_BINARY = (str(packet.BINARY_EVENT), str(packet.BINARY_ACK))
 
 
 class Bucket:
@@ -76,6 +76,10 @@ class Guard:
             self._drop(eio_sid, bucket, data)
             return
         try:
+            if _is_binary(data):
+                # The app's events carry no binary data; python-socketio would hold the head
+                # and take the connection's next messages for its attachments.
+                raise ValueError("binary packets are not taken")
             self._message(eio_sid, data)
         except Exception as error:  # noqa: BLE001 - a frame the client made up; it never reached a handler
             if self._first_refusal(eio_sid):
@@ -162,6 +166,10 @@ def _argument_problem(signature: inspect.Signature, args: tuple) -> str | None:
         if not isinstance(value, dict):
             return f"{name} is {type(value).__name__}, not an object"
     return None
+
+
+def _is_binary(data) -> bool:
+    return not isinstance(data, str) or data[:1] in _BINARY
 
 
 def _is_disconnect(data) -> bool:

@@ -113,3 +113,72 @@ def test_a_fuzzed_socket_event_never_breaks_the_handler(app, victims, login_as, 
     # The fuzzing reached past the checks: some payloads were good enough to be taken.
     assert any(isinstance(ack, dict) and ack.get("ok") is True for ack in acks), (
         event, {str(ack) for ack in acks})
+
+
+def _expected_refusal(event: str, args: list) -> bool:
+    """webapp/socket_guard.py: one argument, a JSON object (demands:watch's may be left out)."""
+    optional = event == "demands:watch"
+    if len(args) == 1:
+        return not (isinstance(args[0], dict) or args[0] is None and optional)
+    return not (args == [] and optional)
+
+
+@pytest.mark.parametrize("event", _events())
+def test_any_number_of_arguments_is_answered(app, victims, login_as, socket_client, event):
+    client = app.test_client()
+    login_as(getattr(victims, SENDERS[event]), client)
+    socket = socket_client(client)
+    ids = [victims.delivering.id, victims.placed.id]
+
+    @given(st.lists(payloads(ids, event), max_size=3))
+    def send(args):
+        before = snapshot()
+        ack = socket.emit(event, *args, callback=True)
+        socket.get_received()
+        assert isinstance(ack, dict), (event, args, ack)
+        if _expected_refusal(event, args):
+            assert ack == {"ok": False, "error": "bad_request"}, (event, args, ack)
+        if ack.get("ok") is not True:
+            assert changed_tables(before, snapshot()) == [], (event, args, ack)
+
+    send()
+    assert socket.is_connected()
+
+
+# Socket.IO frames as Engine.IO hands them over: an event's head (type, attachments, namespace,
+# ack id) before a body that may not decode, any text, any bytes. Connect (0) and disconnect (1)
+# are left out: they are python-socketio's own business and would end the test's connection.
+HEADS = ["2", "21", "2/x,3", "22", "3", "37", "4", "5", "51-8", "51-", "6", "7", "9", ""]
+BODIES = ['["order:watch"', "[]", "{}", "[7]", "[null]", '["order:watch",' + "[" * 3000,
+          '["order:watch",{"order_id":1e999}]', '["delivery:positions",{"fixes":[[[]]]}]']
+
+
+def frames():
+    broken = st.builds(lambda head, body: head + body, st.sampled_from(HEADS),
+                       st.one_of(st.sampled_from(BODIES), st.text(max_size=30)))
+    return st.one_of(broken, st.text(max_size=30), st.binary(max_size=30)).filter(
+        lambda frame: frame[:1] not in ("0", "1", b"0", b"1"))
+
+
+def test_made_up_frames_never_break_the_socket(app, victims, login_as, socket_client, caplog):
+    client = app.test_client()
+    login_as(victims.buyer_a, client)
+    socket = socket_client(client)
+    hand_over = socketio.server.eio.handlers["message"]  # what Engine.IO calls with each message
+
+    @given(frames())
+    def send(frame):
+        before = snapshot()
+        socket.acks = None
+        hand_over(socket.eio_sid, frame)
+        ack, _ = socket.acks, socket.get_received()
+        if ack is not None:
+            assert ack["args"] and isinstance(ack["args"][0], dict) and "ok" in ack["args"][0], (
+                frame, ack)
+        assert changed_tables(before, snapshot()) == [], frame
+
+    send()
+    assert not any(record.exc_info for record in caplog.records)
+    # Still connected, and served.
+    ack = socket.emit("order:watch", {"order_id": victims.placed.id}, callback=True)
+    assert ack["id"] == victims.placed.id
