@@ -2,7 +2,8 @@
 server (gunicorn + gevent) with real python-socketio clients: a flood is answered rate_limited
 and then cut off while another user's socket carries on; wrong arguments and made-up frames are
 answered bad_request, with one log line and never a traceback; an oversized message closes only
-its own connection; anonymous Engine.IO handshakes past the limit are answered 429."""
+its own connection; anonymous Engine.IO handshakes past the limit are answered 429 (and, in the
+app alone, how they are counted: per address, behind trusted proxies, per signed-in account)."""
 from __future__ import annotations
 
 import json
@@ -15,8 +16,10 @@ import socketio
 
 from tests.support import live
 from tests.support.live import demo_logins, login, socket_for
+from webapp import create_app
+from webapp.config import TestConfig
 
-BURST, DISCONNECT_AFTER, HANDSHAKES = 30, 100, 12
+BURST, DISCONNECT_AFTER, HANDSHAKES = 30, 100, 30
 RATE_LIMITED = {"ok": False, "error": "rate_limited"}
 BAD_REQUEST = {"ok": False, "error": "bad_request"}
 
@@ -174,10 +177,32 @@ def test_made_up_frames_get_bad_request_and_the_socket_stays(server):
         # Frames with no ack id to answer, and bytes out of nowhere: dropped.
         for frame in ("4zz", "2/nowhere,", b"\x89PNG\r\n\x1a\n\x00", "9", "", "3[1]"):
             client.eio.send(frame)
+        # Websocket frames that are no Engine.IO packet at all: dropped on arrival.
+        for frame in ("x", "", "9", "4" + "[" * 5000, "4{}"):
+            client.eio.ws.send(frame)
         assert client.call("order:watch", {"order_id": 1}, timeout=10) != BAD_REQUEST
     finally:
         client.disconnect()
     assert len(log_lines(log_path, "socket frame refused", sid, "bad_request")) == 1
+    assert "Traceback" not in log_path.read_text()
+
+
+@pytest.mark.parametrize("body,status", [
+    ("40", 200), ("3", 200), ("1", 200),  # a connect, a pong, a close: what clients post
+    ("6", 400), ("2probe", 400), ("5", 400), ("9", 400), ("x", 400), ("", 400),
+    ("4" + "[" * 5000, 400), ("\x00\xff", 400), ("40\x1e6", 400), ("4" + "2" * 20_000, 400),
+])
+def test_long_polling_posts_engine_io_would_choke_on_are_answered_400(server, body, status):
+    """Engine.IO closed the session from inside such a post and then waited, forever, for a
+    poll to carry the close: each one a stuck request. Answered at once now (bounded here by
+    the client's timeout)."""
+    base, _, log_path = server
+    with requests.Session() as anonymous:
+        opened = anonymous.get(f"{base}/socket.io/?EIO=4&transport=polling", timeout=10)
+        sid = json.loads(opened.text[1:])["sid"]
+        answer = anonymous.post(f"{base}/socket.io/?EIO=4&transport=polling&sid={sid}",
+                                data=body.encode(), timeout=10)
+    assert answer.status_code == status, answer.text
     assert "Traceback" not in log_path.read_text()
 
 
@@ -210,3 +235,53 @@ def test_anonymous_handshakes_past_the_limit_get_429(server):
     client, _ = socket_for(sessions["骑手"], base)
     assert client.connected
     client.disconnect()
+
+
+# ---- the handshake limit in the app, table by table (no server needed: it is WSGI) ----------
+
+def handshake_client(**settings):
+    config = type("HandshakeConfig", (TestConfig,), {
+        "RATELIMIT_ENABLED": True, "SOCKET_HANDSHAKE_LIMIT": "3 per minute", **settings})
+    return create_app(config).test_client()
+
+
+def handshake(client, address="10.0.0.1", forwarded=None):
+    headers = {"X-Forwarded-For": forwarded} if forwarded else {}
+    return client.get("/socket.io/?EIO=4&transport=polling", headers=headers,
+                      environ_base={"REMOTE_ADDR": address}).status_code
+
+
+def test_handshakes_are_counted_per_address_and_only_without_a_sid():
+    client = handshake_client()
+    assert [handshake(client) for _ in range(3)] == [200, 200, 200]
+    answer = client.get("/socket.io/?EIO=4&transport=polling", environ_base={
+        "REMOTE_ADDR": "10.0.0.1"})
+    assert answer.status_code == 429 and 1 <= int(answer.headers["Retry-After"]) <= 60
+    assert handshake(client, "10.0.0.2") == 200  # another address
+    # A request with a sid is no handshake: Engine.IO answers it (here: no such session).
+    assert client.get("/socket.io/?EIO=4&transport=polling&sid=gone", environ_base={
+        "REMOTE_ADDR": "10.0.0.1"}).status_code == 400
+
+
+@pytest.mark.parametrize("proxies,forwarded,expected", [
+    (0, ["1.1.1.1", "2.2.2.2", "3.3.3.3", "4.4.4.4"], [200, 200, 200, 429]),  # header ignored
+    (1, ["1.1.1.1", "2.2.2.2", "3.3.3.3", "4.4.4.4"], [200, 200, 200, 200]),  # one each
+    (1, ["9.9.9.9, 1.1.1.1"] * 4, [200, 200, 200, 429]),  # only nginx's own entry counts
+])
+def test_behind_trusted_proxies_the_forwarded_address_is_counted(proxies, forwarded, expected):
+    client = handshake_client(TRUSTED_PROXIES=proxies)
+    assert [handshake(client, "127.0.0.1", f) for f in forwarded] == expected
+
+
+def test_a_signed_in_session_has_its_own_budget_and_a_forged_one_none():
+    client = handshake_client()
+    assert [handshake(client) for _ in range(4)][-1] == 429
+    forged = handshake_client(SECRET_KEY="someone-else").application
+    with forged.test_client() as other:
+        with other.session_transaction() as session:
+            session["_user_id"] = "1"
+        client.set_cookie("session", other.get_cookie("session").value)
+    assert handshake(client) == 429  # not signed by this app: the address's budget
+    with client.session_transaction() as session:
+        session["_user_id"] = "1"
+    assert [handshake(client) for _ in range(4)] == [200, 200, 200, 429]

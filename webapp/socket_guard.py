@@ -61,6 +61,12 @@ class Guard:
         self._disconnect = eio.handlers["disconnect"]
         eio.on("message", self.on_message)
         eio.on("disconnect", self.on_disconnect)
+        # Engine.IO decodes a websocket frame outside any error handling: a frame that is no
+        # Engine.IO packet ("x", a message "4[[[..." nested past the JSON decoder) ended the
+        # connection with a traceback. Only well-formed frames reach it (this server's copy).
+        opened = eio._async["websocket"]
+        eio._async = {**eio._async, "websocket": lambda handler, server: opened(
+            lambda ws: handler(CheckedWebSocket(ws)), server)}
         for event, handler in list(server.handlers.get("/", {}).items()):
             if event not in ("connect", "disconnect"):
                 server.handlers["/"][event] = self.arity_checked(event, handler)
@@ -153,6 +159,34 @@ class Guard:
         environ = self.server.environ.get(eio_sid) or {}
         saved = environ.get("saved_session") or {}
         return str(saved.get("_user_id", "anonymous"))
+
+
+def well_formed(frame: str, transport: str = "websocket") -> bool:
+    """An Engine.IO packet a Socket.IO client may send: close, pong, a Socket.IO message and,
+    on a websocket, the upgrade's probe, upgrade and noop (over long-polling those would close
+    the session from inside the post, which then waits for a poll that never comes)."""
+    kinds = "123456" if transport == "websocket" else "134"
+    return frame[:1] in tuple(kinds) and (frame[0] != "4" or frame[1:2].isdigit())
+
+
+class CheckedWebSocket:
+    """A websocket whose text frames that are no Engine.IO packet are dropped on arrival."""
+
+    def __init__(self, ws):
+        self._ws = ws
+        self._logged = False
+
+    def __getattr__(self, name):
+        return getattr(self._ws, name)
+
+    def wait(self):
+        while True:
+            frame = self._ws.wait()
+            if not isinstance(frame, str) or well_formed(frame):
+                return frame
+            if not self._logged:
+                self._logged = True
+                log.warning("socket frame refused: not an Engine.IO packet (%.40r)", frame)
 
 
 def _argument_problem(signature: inspect.Signature, args: tuple) -> str | None:

@@ -8,10 +8,13 @@ client address (behind TRUSTED_PROXIES proxies, the address they forwarded), or 
 when the request carries a session cookie signed by this app for a signed-in user, so people
 behind one address (an office, a carrier's NAT) do not share a budget. Past it: 429 with
 Retry-After. Counted in RATELIMIT_STORAGE_URI (Redis when scaled out), in this process's memory
-while that storage is away; off with RATELIMIT_ENABLED=0.
+while that storage is away; off with RATELIMIT_ENABLED=0. A long-polling post that is too long
+or holds a packet no client sends that way is answered 400 here, before Engine.IO, which would
+wait forever inside it (a stuck greenlet per session).
 """
 from __future__ import annotations
 
+import io
 import logging
 import math
 import time
@@ -22,6 +25,8 @@ from limits import parse_many
 from limits.storage import MemoryStorage, storage_from_string
 from limits.strategies import FixedWindowRateLimiter
 from werkzeug.http import parse_cookie
+
+from webapp.socket_guard import well_formed
 
 log = logging.getLogger(__name__)
 
@@ -37,17 +42,41 @@ class HandshakeLimit:
         self.fallback = FixedWindowRateLimiter(MemoryStorage())
 
     def __call__(self, environ, start_response):
-        if environ.get("PATH_INFO", "").startswith(self.path) and self._is_handshake(environ):
+        if not environ.get("PATH_INFO", "").startswith(self.path):
+            return self.wsgi_app(environ, start_response)
+        query = parse_qs(environ.get("QUERY_STRING", ""))
+        if "sid" not in query:
             key = self.client(environ)
             refused = self._hit(key)
             if refused is not None:
                 log.warning("socket handshake refused: %s, over %s", key, refused)
                 return self._too_many(refused, key, start_response)
+        elif environ.get("REQUEST_METHOD") == "POST":
+            refused = self._bad_post(environ)
+            if refused:
+                log.warning("socket post refused: sid %.40s, %s", query["sid"][0], refused)
+                return _answer(start_response, "400 Bad Request", b"bad_request")
         return self.wsgi_app(environ, start_response)
 
-    @staticmethod
-    def _is_handshake(environ) -> bool:
-        return "sid" not in parse_qs(environ.get("QUERY_STRING", ""))
+    def _bad_post(self, environ) -> str | None:
+        """What is wrong with a long-polling post Engine.IO would choke on: too long, or a packet
+        no client sends that way (Engine.IO would close the session from inside the post and
+        wait forever for a poll to send the close). The body is handed on when it is fine."""
+        try:
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            return "no length"
+        if length > self.app.config["SOCKET_MAX_MESSAGE_BYTES"]:
+            return f"{length} bytes"
+        body = environ["wsgi.input"].read(length)
+        environ["wsgi.input"] = io.BytesIO(body)
+        try:
+            packets = body.decode("utf-8").split("\x1e")
+        except UnicodeDecodeError:
+            return "not UTF-8"
+        if not all(well_formed(p, "polling") for p in packets):
+            return "not an Engine.IO packet"
+        return None
 
     def client(self, environ) -> str:
         """The account of a signed-in session cookie, else the client's address."""
@@ -94,11 +123,15 @@ class HandshakeLimit:
         except Exception:  # noqa: BLE001
             reset = time.time() + item.get_expiry()
         wait = max(1, min(item.get_expiry(), math.ceil(reset - time.time())))
-        body = b"Too many connection attempts; try again later."
-        start_response("429 Too Many Requests", [
-            ("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(body))),
-            ("Retry-After", str(wait)), ("Cache-Control", "no-store")])
-        return [body]
+        return _answer(start_response, "429 Too Many Requests",
+                       b"Too many connection attempts; try again later.", ("Retry-After", str(wait)))
+
+
+def _answer(start_response, status: str, body: bytes, *headers) -> list[bytes]:
+    start_response(status, [
+        ("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(body))),
+        ("Cache-Control", "no-store"), *headers])
+    return [body]
 
 
 def install(app) -> None:
