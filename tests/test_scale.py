@@ -141,6 +141,14 @@ def test_two_processes_behind_nginx(fresh_postgres, tmp_path):
             if event == "delivery:position":
                 assert (data["order_id"], data["lat"], data["lng"]) == (order_id, 39.91, 116.41)
                 break
+
+        # Engine.IO handshakes (no sid) from one address past the burst: 429 from nginx itself
+        # (the app's own limit is off here: RATELIMIT_ENABLED=0).
+        opener = session_from("127.0.200.1")
+        sessions.append(opener)
+        statuses = [opener.get(f"{front}/socket.io/?EIO=4&transport=polling", timeout=10)
+                    .status_code for _ in range(80)]
+        assert statuses[0] == 200 and statuses[-1] == 429, statuses
     finally:
         for client in clients:
             client.disconnect()
