@@ -39,8 +39,11 @@ def browser():
         if os.environ.get("CI"):
             pytest.fail(f"{CHROMIUM} is missing; make test installs Debian's chromium")
         pytest.skip(f"{CHROMIUM} is not installed (make test installs it)")
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    # CI runs these beside the rest of the suite on two cores (.ci/run's lanes): a page that is
+    # right but slow to get there under that load must not fail on expect's 5 s default.
+    expect.set_options(timeout=15_000)
     with sync_playwright() as p:
         # The people using the app are in China: the browser's clock reads Beijing time, as
         # theirs does (a context may still choose another zone with timezone_id).
