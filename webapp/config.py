@@ -99,6 +99,9 @@ class Config:
     SOCKET_EVENT_DISCONNECT = int(os.environ.get("SOCKET_EVENT_DISCONNECT", "200"))
     # Largest Socket.IO message (bytes); a websocket sending more is closed.
     SOCKET_MAX_MESSAGE_BYTES = int(os.environ.get("SOCKET_MAX_MESSAGE_BYTES", str(64 * 1024)))
+    # A websocket is read at most this many bytes a second; a client sending faster waits (a
+    # courier's phone back online sends ~15 KB per batch of 100 queued fixes).
+    SOCKET_BYTES_PER_SECOND = int(os.environ.get("SOCKET_BYTES_PER_SECOND", str(32 * 1024)))
     # New Engine.IO sessions per client address, or per account for a signed-in session cookie
     # (webapp/socket_handshakes.py); a page load opens one.
     SOCKET_HANDSHAKE_LIMIT = os.environ.get("SOCKET_HANDSHAKE_LIMIT", "60 per minute;600 per hour")

@@ -66,13 +66,16 @@ class Guard:
         # connection with a traceback. Only well-formed frames reach it (this server's copy).
         opened = eio._async["websocket"]
         eio._async = {**eio._async, "websocket": lambda handler, server: opened(
-            lambda ws: handler(CheckedWebSocket(ws)), server)}
+            lambda ws: handler(CheckedWebSocket(ws, handler.__self__, eio.sleep)), server)}
         for event, handler in list(server.handlers.get("/", {}).items()):
             if event not in ("connect", "disconnect"):
                 server.handlers["/"][event] = self.arity_checked(event, handler)
 
     def on_message(self, eio_sid: str, data) -> None:
         """Let a message through if its connection has a token left, and its frame decodes."""
+        # Engine.IO reads a connection's messages one after another without yielding while
+        # more are buffered: a flood would keep every other greenlet waiting.
+        self.server.sleep(0)
         bucket = self.buckets.get(eio_sid)
         if bucket is None:
             if eio_sid not in self.server.environ:
@@ -170,23 +173,27 @@ def well_formed(frame: str, transport: str = "websocket") -> bool:
 
 
 class CheckedWebSocket:
-    """A websocket whose text frames that are no Engine.IO packet are dropped on arrival."""
+    """A websocket whose text frames that are no Engine.IO packet are dropped on arrival, and
+    that reads nothing more once its Engine.IO socket is closed (cut off mid-flood, the client
+    may have sent thousands more: Engine.IO would read them all before letting go)."""
 
-    def __init__(self, ws):
-        self._ws = ws
+    def __init__(self, ws, socket, sleep):
+        self._ws, self._socket, self._sleep = ws, socket, sleep
         self._logged = False
 
     def __getattr__(self, name):
         return getattr(self._ws, name)
 
     def wait(self):
-        while True:
+        while not self._socket.closed:
             frame = self._ws.wait()
             if not isinstance(frame, str) or well_formed(frame):
                 return frame
             if not self._logged:
                 self._logged = True
                 log.warning("socket frame refused: not an Engine.IO packet (%.40r)", frame)
+            self._sleep(0)
+        return None
 
 
 def _argument_problem(signature: inspect.Signature, args: tuple) -> str | None:

@@ -10,7 +10,8 @@ behind one address (an office, a carrier's NAT) do not share a budget. Past it: 
 Retry-After. Counted in RATELIMIT_STORAGE_URI (Redis when scaled out), in this process's memory
 while that storage is away; off with RATELIMIT_ENABLED=0. A long-polling post that is too long
 or holds a packet no client sends that way is answered 400 here, before Engine.IO, which would
-wait forever inside it (a stuck greenlet per session).
+wait forever inside it (a stuck greenlet per session). A websocket is read at most
+SOCKET_BYTES_PER_SECOND (PacedSocket).
 """
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ from limits.storage import MemoryStorage, storage_from_string
 from limits.strategies import FixedWindowRateLimiter
 from werkzeug.http import parse_cookie
 
+from webapp.extensions import socketio
 from webapp.socket_guard import well_formed
 
 log = logging.getLogger(__name__)
@@ -56,6 +58,10 @@ class HandshakeLimit:
             if refused:
                 log.warning("socket post refused: sid %.40s, %s", query["sid"][0], refused)
                 return _answer(start_response, "400 Bad Request", b"bad_request")
+        if (self.app.config["RATELIMIT_ENABLED"] and "gunicorn.socket" in environ
+                and query.get("transport") == ["websocket"]):
+            environ["gunicorn.socket"] = PacedSocket(
+                environ["gunicorn.socket"], self.app.config["SOCKET_BYTES_PER_SECOND"])
         return self.wsgi_app(environ, start_response)
 
     def _bad_post(self, environ) -> str | None:
@@ -125,6 +131,30 @@ class HandshakeLimit:
         wait = max(1, min(item.get_expiry(), math.ceil(reset - time.time())))
         return _answer(start_response, "429 Too Many Requests",
                        b"Too many connection attempts; try again later.", ("Retry-After", str(wait)))
+
+
+class PacedSocket:
+    """A websocket's TCP socket read at most `rate` bytes a second (a second's worth at once),
+    yielding before every read. The websocket library reads in a loop that never yields while
+    data is waiting, so a client sending as fast as it can kept every other greenlet of the
+    process waiting; now it waits on its own full TCP buffer instead (back-pressure: nothing it
+    sent is lost, a courier's queued fixes only go slower)."""
+
+    def __init__(self, sock, rate: float):
+        self._sock, self._rate = sock, max(1024.0, float(rate))
+        self._tokens, self._at = self._rate, time.monotonic()
+
+    def __getattr__(self, name):
+        return getattr(self._sock, name)
+
+    def recv(self, size: int, *flags) -> bytes:
+        now = time.monotonic()
+        self._tokens = min(self._rate, self._tokens + (now - self._at) * self._rate)
+        self._at = now
+        socketio.sleep(-self._tokens / self._rate if self._tokens < 0 else 0)
+        data = self._sock.recv(size, *flags)
+        self._tokens -= len(data)
+        return data
 
 
 def _answer(start_response, status: str, body: bytes, *headers) -> list[bytes]:
