@@ -141,6 +141,8 @@
       flushing = false;
       if (err) { showConn(); return; }  // kept; tried again on the next reconnect
       if (ack && ack.error === "not_tracking") { queue = []; stop(); showConn(); return; }
+      // Too many messages at once (the server's per-connection limit): kept, sent again shortly.
+      if (ack && ack.error === "rate_limited") { setTimeout(sendBatch, 2000); return; }
       // Stored, skipped as duplicates, or refused as malformed: never resend the same batch.
       queue.splice(0, batch.length);
       var p = panel();
