@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import io
+import os
 import threading
 
 import gevent
@@ -62,6 +63,18 @@ def test_at_most_the_pool_size_of_jobs_run_at_once():
     release.set()
     gevent.joinall(greenlets, raise_error=True)
     assert [g.value for g in greenlets] == [n * n for n in range(6)] and most[0] == 2
+
+
+def test_the_pool_runs_its_jobs_below_the_workers_priority():
+    """A decode takes the CPU the worker's own thread leaves (Linux sets nice per thread)."""
+    def priority() -> int:
+        return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+    mine = priority()
+    pooled = gevent.spawn(offload.run, priority, size=2).get(timeout=30)
+    assert pooled == min(19, mine + offload.NICE)
+    assert priority() == mine  # the caller is untouched
+    assert offload.run(priority, size=2) == mine  # outside gevent it runs in the caller
 
 
 def test_threads_outside_gevent_are_bounded_too():
