@@ -8,8 +8,9 @@ a request context or the database; SOCKET_EVENT_DISCONNECT drops before the buck
 end the connection. A frame that cannot be decoded or carries binary data (no event takes any),
 and an event called with the wrong number of arguments or with anything but a JSON object for
 one (null only where the handler has a default), get "bad_request" (where the frame names an
-ack); a handler that fails gets "server_error". A connection's first refusal is one log line
-naming the user and the sid, and so is each episode of drops: never a traceback.
+ack); a handler that fails gets "server_error", or "unavailable" while the database is away.
+A connection's first refusal is one log line naming the user and the sid, and so is each
+episode of drops: never a traceback.
 """
 from __future__ import annotations
 
@@ -22,13 +23,15 @@ import traceback
 from flask import request
 from socketio import packet
 
-from webapp.extensions import socketio
+from webapp.errors import database_down
+from webapp.extensions import db, socketio
 
 log = logging.getLogger(__name__)
 
 RATE_LIMITED = {"ok": False, "error": "rate_limited"}
 BAD_REQUEST = {"ok": False, "error": "bad_request"}
 SERVER_ERROR = {"ok": False, "error": "server_error"}
+UNAVAILABLE = {"ok": False, "error": "unavailable"}
 
 # A Socket.IO packet's head, read without decoding its JSON: type, attachments, namespace, ack id.
 _HEAD = re.compile(r"([0-6])(?:\d+-)?(?:(/[^,]{0,100}),)?(\d{1,15})?")
@@ -231,6 +234,15 @@ def socket_error(error):
         raise error  # a refused connect (anonymous): python-socketio answers it
     where = traceback.extract_tb(error.__traceback__)[-1] if error.__traceback__ else None
     event = getattr(request, "event", {}).get("message")
+    if database_down(error):
+        # The database is away (a restart, a failover), as pages answer 503: the client keeps
+        # what it sent (a courier's fix) and sends it again; the pool reconnects by itself.
+        log.warning("socket event %s: database unavailable (%.200s)", event, error)
+        try:
+            db.session.rollback()
+        except Exception:  # noqa: BLE001 - the connection is gone; the session is reset anyway
+            pass
+        return False if event == "connect" else UNAVAILABLE
     log.error("socket event %s failed: user %s, sid %s, %s: %.200s%s", event,
               (request.environ.get("saved_session") or {}).get("_user_id", "anonymous"),
               getattr(request, "sid", None), type(error).__name__, error,

@@ -66,7 +66,12 @@
       order_id: id, lat: fix.lat, lng: fix.lng, accuracy: fix.accuracy, speed: fix.speed,
       heading: fix.heading,
     }, function (err, ack) {
-      if (err) { enqueue(fix); return; }  // no answer: it goes again on reconnect, as late
+      // No answer, or the server could not store it (its database away): it goes again, as late.
+      if (err || (ack && (ack.error === "unavailable" || ack.error === "server_error"))) {
+        enqueue(fix);
+        showConn();
+        return;
+      }
       if (ack && ack.ok) {
         say("gps-state", t("courier.shared", { time: clock() }));
       } else if (ack && ack.error === "too_fast") {
@@ -143,6 +148,11 @@
       if (ack && ack.error === "not_tracking") { queue = []; stop(); showConn(); return; }
       // Too many messages at once (the server's per-connection limit): kept, sent again shortly.
       if (ack && ack.error === "rate_limited") { setTimeout(sendBatch, 2000); return; }
+      // Not stored (the server's database away, or a failure there): kept, tried again later.
+      if (ack && (ack.error === "unavailable" || ack.error === "server_error")) {
+        setTimeout(sendBatch, ack.error === "unavailable" ? 5000 : 60000);
+        return;
+      }
       // Stored, skipped as duplicates, or refused as malformed: never resend the same batch.
       queue.splice(0, batch.length);
       var p = panel();
