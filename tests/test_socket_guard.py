@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import queue
 import threading
+import time
 
 import pytest
 import requests
@@ -19,7 +20,7 @@ from tests.support.live import demo_logins, login, socket_for
 from webapp import create_app
 from webapp.config import TestConfig
 
-BURST, DISCONNECT_AFTER, HANDSHAKES = 30, 100, 30
+BURST, DISCONNECT_AFTER, HANDSHAKES, PENALTY = 30, 100, 30, 3
 RATE_LIMITED = {"ok": False, "error": "rate_limited"}
 BAD_REQUEST = {"ok": False, "error": "bad_request"}
 
@@ -30,7 +31,8 @@ def server(tmp_path_factory):
     env = live.base_env(f"sqlite:///{path}", RATELIMIT_ENABLED="1", SOCKET_EVENT_BURST=str(BURST),
                         SOCKET_EVENT_RATE="1", SOCKET_EVENT_DISCONNECT=str(DISCONNECT_AFTER),
                         SOCKET_MAX_MESSAGE_BYTES="16384",
-                        SOCKET_HANDSHAKE_LIMIT=f"{HANDSHAKES} per minute")
+                        SOCKET_HANDSHAKE_LIMIT=f"{HANDSHAKES} per minute",
+                        SOCKET_FLOOD_PENALTY_SECONDS=str(PENALTY))
     live.flask(env, "db", "upgrade")
     logins = demo_logins(live.flask(env, "seed-demo"))
     log_path = live.ARTIFACTS / "gunicorn-socket-guard.log"
@@ -105,10 +107,26 @@ def test_a_flood_is_dropped_then_cut_off_while_another_user_carries_on(server):
     # One line for the drops and one for the disconnect, naming the user and the connection.
     assert len(log_lines(log_path, "socket events dropped", sid, "rate_limited", "user ")) == 1
     assert len(log_lines(log_path, "socket disconnected", sid, "rate_limited")) == 1
-    # The same user may come back (a new connection, a new bucket).
-    again, _ = socket_for(sessions["买家"], base)
+    # Cut off, the same user may not connect again at once (429 at the handshake: no new
+    # bucket to flood with), while another user connects as usual...
+    with pytest.raises(socketio.exceptions.ConnectionError):
+        socket_for(sessions["买家"], base)
+    newcomer, _ = socket_for(sessions["商家"], base)
+    # ...and comes back once the penalty has passed (a new connection, a new bucket).
+    again = reconnect_when_allowed(sessions["买家"], base, within=PENALTY + 10)
     assert again.call("order:watch", {"order_id": 1}, timeout=10) != RATE_LIMITED
-    close(flooder, other, again)
+    close(flooder, other, newcomer, again)
+
+
+def reconnect_when_allowed(session, base: str, within: float) -> socketio.Client:
+    deadline = time.monotonic() + within
+    while True:
+        try:
+            return socket_for(session, base)[0]
+        except socketio.exceptions.ConnectionError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)
 
 
 # (event, who sends it, what the handler makes of an object that names nothing)

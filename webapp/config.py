@@ -97,6 +97,9 @@ class Config:
     SOCKET_EVENT_BURST = int(os.environ.get("SOCKET_EVENT_BURST", "30"))
     SOCKET_EVENT_RATE = float(os.environ.get("SOCKET_EVENT_RATE", "10"))
     SOCKET_EVENT_DISCONNECT = int(os.environ.get("SOCKET_EVENT_DISCONNECT", "200"))
+    # A client cut off for flooding (its account, or its address if not signed in) may not open
+    # a new connection on this process for this many seconds: its handshakes get 429 at once.
+    SOCKET_FLOOD_PENALTY_SECONDS = float(os.environ.get("SOCKET_FLOOD_PENALTY_SECONDS", "30"))
     # Largest Socket.IO message (bytes); a websocket sending more is closed.
     SOCKET_MAX_MESSAGE_BYTES = int(os.environ.get("SOCKET_MAX_MESSAGE_BYTES", str(64 * 1024)))
     # A websocket is read at most this many bytes a second; a client sending faster waits (a

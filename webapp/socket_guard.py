@@ -32,6 +32,8 @@ RATE_LIMITED = {"ok": False, "error": "rate_limited"}
 BAD_REQUEST = {"ok": False, "error": "bad_request"}
 SERVER_ERROR = {"ok": False, "error": "server_error"}
 UNAVAILABLE = {"ok": False, "error": "unavailable"}
+# Where socket_handshakes leaves, in a handshake's environ, the client it counted it for.
+CLIENT_KEY = "webapp.socket_client"
 
 # A Socket.IO packet's head, read without decoding its JSON: type, attachments, namespace, ack id.
 _HEAD = re.compile(r"([0-6])(?:\d+-)?(?:(/[^,]{0,100}),)?(\d{1,15})?")
@@ -58,7 +60,10 @@ class Guard:
         self.burst = max(1, int(config["SOCKET_EVENT_BURST"]))
         self.rate = float(config["SOCKET_EVENT_RATE"])
         self.cutoff = max(1, int(config["SOCKET_EVENT_DISCONNECT"]))
+        self.penalty = float(config["SOCKET_FLOOD_PENALTY_SECONDS"])
         self.buckets: dict[str, Bucket] = {}
+        # Client (as socket_handshakes counts it) -> when it may connect again, after a cut-off.
+        self.penalised: dict[str, float] = {}
         eio = server.eio
         self._message = eio.handlers["message"]
         self._disconnect = eio.handlers["disconnect"]
@@ -123,9 +128,28 @@ class Guard:
         if bucket.dropped == self.cutoff:
             log.warning("socket disconnected: user %s, sid %s, rate_limited (%d events dropped "
                         "before it calmed down)", self.user_of(eio_sid), eio_sid, bucket.dropped)
+            self._penalise(eio_sid)
             self.server.eio.disconnect(eio_sid)
         elif bucket.dropped < self.cutoff:
             self._ack(eio_sid, data, RATE_LIMITED)
+
+    def _penalise(self, eio_sid: str) -> None:
+        """Keep the client of a connection cut off for flooding from reconnecting for a while:
+        otherwise each new connection buys it a new bucket and a new round of drops."""
+        client = (self.server.environ.get(eio_sid) or {}).get(CLIENT_KEY)
+        if client and self.penalty > 0:
+            self.penalised[client] = time.monotonic() + self.penalty
+
+    def penalty_left(self, client: str) -> float:
+        """Seconds before `client` may open a connection again (0: it may now)."""
+        until = self.penalised.get(client)
+        if until is None:
+            return 0.0
+        left = until - time.monotonic()
+        if left <= 0:
+            self.penalised.pop(client, None)
+            return 0.0
+        return left
 
     def _ack(self, eio_sid: str, data, answer: dict) -> None:
         """Answer an event's ack id, read from the frame's head, with `answer`."""

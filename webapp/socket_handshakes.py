@@ -28,7 +28,7 @@ from limits.strategies import FixedWindowRateLimiter
 from werkzeug.http import parse_cookie
 
 from webapp.extensions import socketio
-from webapp.socket_guard import well_formed
+from webapp.socket_guard import CLIENT_KEY, well_formed
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +48,12 @@ class HandshakeLimit:
             return self.wsgi_app(environ, start_response)
         query = parse_qs(environ.get("QUERY_STRING", ""))
         if "sid" not in query:
-            key = self.client(environ)
+            key = environ[CLIENT_KEY] = self.client(environ)
+            penalty = self._penalty_left(key)
+            if penalty:
+                return _answer(start_response, "429 Too Many Requests",
+                               b"Too many connection attempts; try again later.",
+                               ("Retry-After", str(math.ceil(penalty))))
             refused = self._hit(key)
             if refused is not None:
                 log.warning("socket handshake refused: %s, over %s", key, refused)
@@ -63,6 +68,13 @@ class HandshakeLimit:
             environ["gunicorn.socket"] = PacedSocket(
                 environ["gunicorn.socket"], self.app.config["SOCKET_BYTES_PER_SECOND"])
         return self.wsgi_app(environ, start_response)
+
+    def _penalty_left(self, key: str) -> float:
+        """Seconds `key` must still wait after being cut off for flooding (socket_guard)."""
+        guard = self.app.extensions.get("socket_guard")
+        if guard is None or not self.app.config["RATELIMIT_ENABLED"]:
+            return 0.0
+        return guard.penalty_left(key)
 
     def _bad_post(self, environ) -> str | None:
         """What is wrong with a long-polling post Engine.IO would choke on: too long, or a packet
