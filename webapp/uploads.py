@@ -182,7 +182,10 @@ def _fitted(size: tuple[int, int], max_side: int) -> tuple[int, int]:
 def _encoded(image: Image.Image, fmt: Format) -> CleanImage:
     out = io.BytesIO()
     if fmt == "jpeg":
-        image.save(out, format="JPEG", quality=JPEG_QUALITY, optimize=True)
+        # Not optimize=True: Pillow then encodes the whole image in one call that holds the GIL
+        # (11 ms for a 1200 px photo, the event loop stalled all along, even from a pool thread);
+        # without it the encoder works in chunks, takes 3 ms and the file is about 5 % larger.
+        image.save(out, format="JPEG", quality=JPEG_QUALITY)
     elif fmt == "png":
         image.save(out, format="PNG")
     else:
