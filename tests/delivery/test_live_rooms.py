@@ -3,7 +3,7 @@ merchant of a suspended shop hear nothing more of it, while the others hear what
 before; watching an order again on the same connection is cheap. (Single process, Flask-SocketIO's
 test client; tests/test_live_rooms.py shows the same across processes over Redis.)"""
 import pytest
-from sqlalchemy import event, func, select, update
+from sqlalchemy import func, select, update
 
 from tests.support.delivery import here
 from tests.support.orders import take_steps
@@ -126,17 +126,6 @@ def test_two_admins_cannot_both_suspend_or_reinstate_a_shop(world, make_user, ch
     assert db.session.scalar(select(func.count(AuditLog.id))) == 0  # recorded by neither here
 
 
-@pytest.fixture
-def statements(app):
-    """The SQL statements each socket event issues, as in a server: a fresh session per event."""
-    seen: list[str] = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        seen.append(" ".join(statement.split()))
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    yield seen
-    event.remove(db.engine, "before_cursor_execute", record)
 
 
 def test_watching_costs_three_statements_then_two_on_the_same_connection(

@@ -1,7 +1,7 @@
 """What one accepted position costs (its time is every watcher's latency) and that the leaner
 path stores, refuses and announces exactly what it did before."""
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from tests.support.delivery import events, here
 from webapp.extensions import db, socketio
@@ -10,17 +10,6 @@ from webapp.models import Delivery, Status, TrackPoint
 pytestmark = pytest.mark.db  # run again on PostgreSQL by .ci/run's second pass
 
 
-@pytest.fixture
-def statements(app):
-    """The SQL statements issued while the test runs."""
-    seen: list[str] = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        seen.append(" ".join(statement.split()))
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    yield seen
-    event.remove(db.engine, "before_cursor_execute", record)
 
 
 def test_an_accepted_position_is_four_statements(app, world, advance, connect, statements):

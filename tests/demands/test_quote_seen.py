@@ -3,7 +3,6 @@ quote's figures and version, and an edit since the page was drawn refuses the or
 the new figures on the page; the redrawn page then goes through."""
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 
 import pytest
@@ -18,7 +17,7 @@ from tests.support.helpers import (
     assert_page,
     assert_redirect,
     checked_radio,
-    option_values,
+    filled_checkout,
     selected_option,
     textarea_value,
     url,
@@ -32,16 +31,8 @@ from webapp.web import Conflict
 pytestmark = pytest.mark.db
 
 
-def hidden_inputs(text: str) -> dict[str, str]:
-    return {name: value for name, value in re.findall(
-        r'<input\b[^>]*\bname="([^"]+)"[^>]*\btype="hidden"[^>]*\bvalue="([^"]*)"', text)}
-
-
 def filled(text: str, address) -> dict[str, str]:
-    """The drawn quote checkout with the buyer's choices, as the browser posts it."""
-    return {**hidden_inputs(text), "address_id": str(address.id),
-            "window": option_values(text, "window")[0], "payment_method": "wechat",
-            "note": "放门口"}
+    return filled_checkout(text, address, "wechat")
 
 
 def count_orders() -> int:

@@ -3,7 +3,6 @@ page was drawn refuses the order (409), takes no stock, and draws the page again
 figures and a message; the redrawn page then goes through at the new price."""
 from __future__ import annotations
 
-import re
 import secrets
 
 import pytest
@@ -18,8 +17,9 @@ from tests.support.helpers import (
     assert_page,
     assert_redirect,
     checked_radio,
+    filled_checkout,
+    hidden_inputs,
     input_value,
-    option_values,
     selected_option,
     textarea_value,
     url,
@@ -37,17 +37,8 @@ def count_orders() -> int:
     return db.session.scalar(select(func.count(Order.id)))
 
 
-def hidden_inputs(text: str) -> dict[str, str]:
-    """The hidden fields of a drawn form, as the browser would post them back."""
-    return {name: value for name, value in re.findall(
-        r'<input\b[^>]*\bname="([^"]+)"[^>]*\btype="hidden"[^>]*\bvalue="([^"]*)"', text)}
-
-
 def filled(text: str, address) -> dict[str, str]:
-    """The drawn checkout form with the buyer's choices: what the buyer's browser posts."""
-    return {**hidden_inputs(text), "address_id": str(address.id),
-            "window": option_values(text, "window")[0], "payment_method": "alipay",
-            "note": "放门口"}
+    return filled_checkout(text, address, "alipay")
 
 
 def merchant_client(app, login_as, merchant):

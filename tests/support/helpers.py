@@ -124,6 +124,19 @@ def option_values(text: str, name: str) -> list[str]:
             re.findall(r'<option\b[^>]*\bvalue="([^"]*)"', select.group(1))]
 
 
+def hidden_inputs(text: str) -> dict[str, str]:
+    """The hidden fields of a drawn form, as the browser would post them back."""
+    return {name: value for name, value in re.findall(
+        r'<input\b[^>]*\bname="([^"]+)"[^>]*\btype="hidden"[^>]*\bvalue="([^"]*)"', text)}
+
+
+def filled_checkout(text: str, address, payment_method: str) -> dict[str, str]:
+    """A drawn checkout form (cart or quote) with the buyer's choices, as the browser posts it."""
+    return {**hidden_inputs(text), "address_id": str(address.id),
+            "window": option_values(text, "window")[0], "payment_method": payment_method,
+            "note": "放门口"}
+
+
 def checkout_data(app, address, shop=None, **changes) -> dict:
     """The checkout form as the buyer's browser posts it: an address from the book, the first
     window `shop` offers, Alipay at the door, a note, and the figures the page shows now (the
