@@ -115,6 +115,18 @@ def login_as(client):
 
 
 @pytest.fixture
+def as_party(app, login_as):
+    """A fresh test client logged in as `user`, one per party of a test."""
+
+    def client_for(user: User):
+        client = app.test_client()
+        login_as(user, client)
+        return client
+
+    return client_for
+
+
+@pytest.fixture
 def make_user(app):
     from webapp.auth.services import hash_password
 

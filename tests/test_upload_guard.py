@@ -37,16 +37,6 @@ def phone_photo() -> bytes:
     return phone_jpeg((8000, 6000))  # 48 MP
 
 
-@pytest.fixture
-def as_(app, login_as):
-    def client_for(user):
-        client = app.test_client()
-        login_as(user, client)
-        return client
-
-    return client_for
-
-
 # ---- the rest of the form first --------------------------------------------------------------
 
 def _product(app, world, changes):
@@ -72,10 +62,10 @@ FORMS = {  # a form refused for another field, the message it shows
 
 
 @pytest.mark.parametrize("case", FORMS)
-def test_a_form_refused_for_another_field_does_not_decode_its_photo(app, world, as_, case):
+def test_a_form_refused_for_another_field_does_not_decode_its_photo(app, world, as_party, case):
     build, changes, message = FORMS[case]
     endpoint, args, user, data = build(app, world, changes)
-    response = as_(user).post(url(app, endpoint, **args), headers=HX,
+    response = as_party(user).post(url(app, endpoint, **args), headers=HX,
                               data={**data, "photo": upload(bomb(), "huge.png")})
     assert response.status_code == 422
     assert message in response.text
@@ -85,34 +75,34 @@ def test_a_form_refused_for_another_field_does_not_decode_its_photo(app, world, 
 
 @pytest.mark.parametrize("reason", ["", "外星人"])
 def test_a_failure_report_without_a_good_reason_does_not_decode_its_photo(app, world, advance,
-                                                                          as_, reason):
+                                                                          as_party, reason):
     order = advance(Status.ARRIVED)
-    response = as_(world.courier).post(url(app, "delivery.fail", order_id=order.id), headers=HX,
+    response = as_party(world.courier).post(url(app, "delivery.fail", order_id=order.id), headers=HX,
                                        data={"reason": reason, "photo": upload(bomb(), "x.png")})
     assert_flash_error(response, 422, "请选择配送失败的原因")
     assert TOO_LARGE not in response.text
 
 
-def test_a_sign_form_without_a_signature_does_not_decode_a_lines_photo(app, world, advance, as_):
+def test_a_sign_form_without_a_signature_does_not_decode_a_lines_photo(app, world, advance, as_party):
     order = advance(Status.ARRIVED)
     line = order.lines[0]
-    response = as_(world.buyer).post(url(app, "orders.sign", order_id=order.id), headers=HX, data={
+    response = as_party(world.buyer).post(url(app, "orders.sign", order_id=order.id), headers=HX, data={
         "signer_name": "张三", "signature": "", f"line-{line.id}": "rejected",
         f"reason-{line.id}": "商品破损", f"photo-{line.id}": upload(bomb(), "x.png")})
     assert response.status_code == 422
     assert "请在签名区内签名" in response.text and TOO_LARGE not in response.text
 
 
-def test_a_valid_form_still_refuses_a_bad_photo(app, world, as_):
-    response = as_(world.merchant).post(url(app, "catalog.products"), headers=HX,
+def test_a_valid_form_still_refuses_a_bad_photo(app, world, as_party):
+    response = as_party(world.merchant).post(url(app, "catalog.products"), headers=HX,
                                         data={**PRODUCT, "photo": upload(bomb(), "huge.png")})
     assert response.status_code == 422 and TOO_LARGE in response.text
 
 
 # ---- a big phone photo -----------------------------------------------------------------------
 
-def test_a_48_megapixel_phone_photo_is_stored_at_the_products_size(app, world, as_):
-    response = post_multipart(as_(world.merchant), url(app, "catalog.products"),
+def test_a_48_megapixel_phone_photo_is_stored_at_the_products_size(app, world, as_party):
+    response = post_multipart(as_party(world.merchant), url(app, "catalog.products"),
                               {**PRODUCT, "photo": upload(phone_photo(), "IMG_0001.jpg")})
     assert response.status_code == 303
     [path] = stored_files(app)

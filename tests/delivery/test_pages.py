@@ -14,16 +14,6 @@ from webapp.extensions import db
 from webapp.models import Status
 
 
-@pytest.fixture
-def as_party(app, login_as):
-    def as_(user):
-        client = app.test_client()
-        login_as(user, client)
-        return client
-
-    return as_
-
-
 def test_the_buyers_page_has_the_map_eta_and_fallback(app, world, advance, as_party):
     app.config.update(TILE_URL="https://webrd01.is.autonavi.com/{z}/{x}/{y}.png",
                       MAP_TILE_CRS="gcj02", POLL_SECONDS=7)

@@ -42,18 +42,6 @@ def cart_quantity(buyer, product) -> int | None:
 
 
 @pytest.fixture
-def as_party(app, login_as):
-    """A fresh test client logged in as `user`."""
-
-    def client_for(user):
-        client = app.test_client()
-        login_as(user, client)
-        return client
-
-    return client_for
-
-
-@pytest.fixture
 def ready(world, make_address, add_to_cart):
     """The buyer with an address in the book and 3 of the product (stock 5) in the cart."""
     address = make_address(world.buyer)

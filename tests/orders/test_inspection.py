@@ -53,16 +53,6 @@ def arrived(app, world, make_product):
     return db.session.get(Order, order.id)
 
 
-@pytest.fixture
-def as_party(app, login_as):
-    def as_(user):
-        client = app.test_client()
-        login_as(user, client)
-        return client
-
-    return as_
-
-
 def sign_form(order, verdicts=None, **extra) -> dict:
     """The sign form as the buyer's browser posts it; `verdicts` {line index: (reason, note)}."""
     data = {"signer_name": "张三", "signature": signature_data_url()}
