@@ -9,11 +9,10 @@ from datetime import timedelta
 import pytest
 from PIL import Image
 
-from tests.support.database import app_with_tables
+from tests.support.database import app_with_limits
 from tests.support.demands import HERE, local
 from tests.support.helpers import HX, assert_flash_error, post_multipart, stored_files, upload, url
 from tests.support.images import bilevel_png, jpeg_bytes, phone_jpeg
-from webapp.config import TestConfig
 from webapp.extensions import db
 from webapp.models import Role, Status
 
@@ -112,17 +111,9 @@ def test_a_48_megapixel_phone_photo_is_stored_at_the_products_size(app, world, a
 
 # ---- the per-user limit ----------------------------------------------------------------------
 
-class Limited(TestConfig):
-    RATELIMIT_ENABLED = True
-    UPLOAD_LIMIT = "2 per minute"
-
-
 @pytest.fixture
 def limited_app(tmp_path):
-    from webapp.extensions import limiter
-
-    yield from app_with_tables(Limited, upload_dir=tmp_path / "uploads")
-    limiter.reset()
+    yield from app_with_limits(tmp_path / "uploads", UPLOAD_LIMIT="2 per minute")
 
 
 def merchant_client(app):

@@ -3,12 +3,11 @@ work whether or not the account exists or is active."""
 import pytest
 from werkzeug import security
 
-from tests.support.database import app_with_tables
+from tests.support.database import app_with_limits
 from tests.support.helpers import HX, url
 from webapp.auth import services
 from webapp.auth.services import hash_password
-from webapp.config import TestConfig
-from webapp.extensions import db, limiter
+from webapp.extensions import db
 from webapp.models import Role, User
 
 PASSWORD = "right-password"
@@ -16,16 +15,9 @@ ACCOUNT_MESSAGE = "这个账号的登录尝试太多了，请稍后再试。"
 ADDRESS_MESSAGE = "登录尝试太频繁了，请稍后再试。"
 
 
-class Limited(TestConfig):
-    RATELIMIT_ENABLED = True
-    LOGIN_LIMIT = "5 per minute"
-    LOGIN_ACCOUNT_LIMIT = "3 per 15 minutes"
-
-
 @pytest.fixture
 def limited_app(tmp_path):
-    yield from app_with_tables(Limited)
-    limiter.reset()
+    yield from app_with_limits(LOGIN_LIMIT="5 per minute", LOGIN_ACCOUNT_LIMIT="3 per 15 minutes")
 
 
 def account(email: str, **fields) -> User:

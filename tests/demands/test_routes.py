@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from tests.support.database import app_with_tables
+from tests.support.database import app_with_limits
 from tests.support.demands import HERE, checkout_window, local, quote_form
 from tests.support.factories import stock_of
 from tests.support.helpers import (
@@ -28,7 +28,6 @@ from tests.support.helpers import (
     url,
 )
 from tests.support.images import jpeg_bytes
-from webapp.config import TestConfig
 from webapp.demands import decisions, posting, quoting
 from webapp.demands.forms import INPUT_FORMAT
 from webapp.extensions import db
@@ -442,18 +441,10 @@ def test_the_nav_links(app, client, login_as, market):
 # ---- rate limits --------------------------------------------------------------------------------
 
 
-class Limited(TestConfig):
-    RATELIMIT_ENABLED = True
-    DEMAND_POST_LIMIT = "2 per hour"
-    QUOTE_LIMIT = "2 per hour"
-
-
 @pytest.fixture
 def limited_app(tmp_path):
-    from webapp.extensions import limiter
-
-    yield from app_with_tables(Limited, upload_dir=tmp_path / "uploads")
-    limiter.reset()
+    yield from app_with_limits(tmp_path / "uploads", DEMAND_POST_LIMIT="2 per hour",
+                               QUOTE_LIMIT="2 per hour")
 
 
 def person(role: Role, **fields):

@@ -6,9 +6,8 @@ import time
 
 import pytest
 
-from tests.support.database import app_with_tables
+from tests.support.database import app_with_limits
 from tests.support.helpers import url
-from webapp.config import TestConfig
 from webapp.regions import locate, services
 
 # (place, WGS-84 lat, lng) → (province, city, district, label)
@@ -93,17 +92,9 @@ def test_the_outlines_load_once_lazily_and_are_indexed_by_box():
                for r in index.around(x, y))
 
 
-class Limited(TestConfig):
-    RATELIMIT_ENABLED = True
-    LOCATE_LIMIT = "2 per minute"
-
-
 @pytest.fixture
 def limited_app(tmp_path):
-    from webapp.extensions import limiter
-
-    yield from app_with_tables(Limited, upload_dir=tmp_path / "uploads")
-    limiter.reset()
+    yield from app_with_limits(tmp_path / "uploads", LOCATE_LIMIT="2 per minute")
 
 
 def test_locating_is_rate_limited_per_address_with_a_message(limited_app):

@@ -10,7 +10,7 @@ from flask import g
 
 from webapp import create_app
 from webapp.config import TestConfig
-from webapp.extensions import db
+from webapp.extensions import db, limiter
 
 SUITE_DATABASE = os.environ.get("TEST_SUITE_DATABASE", "sqlite").strip().lower() or "sqlite"
 
@@ -106,3 +106,11 @@ def app_with_tables(config=TestConfig, upload_dir=None):
             db.session.remove()
             # The in-memory database goes with its only connection; PostgreSQL's are closed.
             db.engine.dispose()
+
+
+def app_with_limits(upload_dir=None, **limits):
+    """app_with_tables with the rate limits on, these limit settings (e.g. UPLOAD_LIMIT="2 per
+    minute"), and the limiter's counts forgotten after the test."""
+    config = type("Limited", (TestConfig,), {"RATELIMIT_ENABLED": True, **limits})
+    yield from app_with_tables(config, upload_dir=upload_dir)
+    limiter.reset()
