@@ -83,7 +83,6 @@ def test_live_delivery_inspection_and_proof(browser, server):
     buyer_http, _ = http_login(base, *logins["买家"])
     merchant_http, _ = http_login(base, *logins["商家"])
     order_id = place_and_dispatch(base, buyer_http, merchant_http)
-    expect.set_options(timeout=15_000)  # put back to Playwright's 5 s at the end
     contexts = {
         "courier": browser.new_context(**PHONE, locale="zh-CN", permissions=["geolocation"],
                                        geolocation={"latitude": ROUTE[0][0],
@@ -243,7 +242,6 @@ def test_live_delivery_inspection_and_proof(browser, server):
                    {order_id: id, lat: 39.95, lng: 116.45}, done))""", order_id)
         assert refused["ok"] is False and refused["error"] == "not_tracking"
     finally:
-        expect.set_options(timeout=5_000)
         for context in contexts.values():
             context.close()
 
