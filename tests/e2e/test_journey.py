@@ -224,6 +224,9 @@ def test_whole_journey_in_chromium(browser, live_server, layout):
         expect(courier.locator(f"#delivery-{order_id}-status")).to_have_text("待签收")
         pad = buyer.locator("#signature-pad")
         expect(pad).to_be_visible()
+        # The pad's script is set up once the live swap has settled (a person could not tap
+        # sooner; on a loaded machine the test could, and the form went to the server unchecked).
+        expect(pad).to_have_attribute("data-ready", "1")
         assert_not_reloaded(buyer)
         buyer.click("#sign-form button[type=submit]")
         expect(buyer.locator("#signature-empty")).to_be_visible()
