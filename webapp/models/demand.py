@@ -47,6 +47,10 @@ class Demand(db.Model):
         CheckConstraint("budget_fen IS NULL OR budget_fen > 0", name="budget_positive"),
         # The merchants' feed: open demands of one district, newest first.
         Index("ix_demand_feed", "district_code", "status", "needed_by"),
+        # Paged lists (webapp/paging.py): the feed a page at a time, newest first, and the
+        # buyer's own demands, newest first.
+        Index("ix_demand_feed_page", "district_code", "status", "id"),
+        Index("ix_demand_buyer_page", "buyer_id", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -95,6 +99,8 @@ class Quote(db.Model):
         # races in (two tabs, a double tap).
         Index("uq_quote_live_per_shop", "demand_id", "shop_id", unique=True,
               sqlite_where=text("status = 'live'"), postgresql_where=text("status = 'live'")),
+        # The shop's own quotes, paged, the latest changed first (webapp/paging.py).
+        Index("ix_quote_shop_page", "shop_id", "updated_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

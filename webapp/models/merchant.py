@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.models.base import db, utcnow
@@ -27,7 +27,11 @@ DOCUMENTS = ("id_front", "id_back", "licence_photo")
 class MerchantApplication(db.Model):
     """One version of a merchant's real-name data; fixing and resubmitting makes the next one."""
 
-    __table_args__ = (UniqueConstraint("user_id", "version"),)
+    __table_args__ = (
+        UniqueConstraint("user_id", "version"),
+        # The admin's review queues, paged oldest first by status (webapp/paging.py).
+        Index("ix_application_queue_page", "status", "submitted_at", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
