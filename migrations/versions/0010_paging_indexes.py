@@ -21,6 +21,9 @@ INDEXES = (
     ("ix_demand_buyer_page", "demand", ("buyer_id", "id")),  # buyer's own demands
     ("ix_quote_shop_page", "quote", ("shop_id", "updated_at", "id")),  # merchant's own quotes
     ("ix_application_queue_page", "merchant_application", ("status", "submitted_at", "id")),  # admin queues
+    ("ix_product_shelf", "product", ("shop_id", "published", "id")),  # shop page, all categories
+    ("ix_product_shelf_category", "product", ("shop_id", "published", "category", "id")),  # and chips
+    ("ix_product_new", "product", ("published", "created_at", "id")),  # home page's new products
 )
 
 

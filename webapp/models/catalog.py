@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.catalog import categories
@@ -14,6 +14,12 @@ class Product(db.Model):
     __table_args__ = (
         CheckConstraint("price_fen > 0", name="price_positive"),
         CheckConstraint("stock >= 0", name="stock_not_negative"),
+        # The shop page: a page of the products on sale, of all categories or of one, in id
+        # order, and the chips' grouped counts (webapp/shops/grid.py).
+        Index("ix_product_shelf", "shop_id", "published", "id"),
+        Index("ix_product_shelf_category", "shop_id", "published", "category", "id"),
+        # The home page's newest products on sale (webapp/shops/services.new_products).
+        Index("ix_product_new", "published", "created_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
