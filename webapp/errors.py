@@ -132,7 +132,9 @@ def register(app: Flask) -> None:
             return database_unavailable(original)
         if code == 429 and error.response is not None:  # a limit that says which it is
             return error.response
-        return error_response(MESSAGES.get(code, error.description or MESSAGES[400]), code)
+        # A view's own words (abort(400, description=_("…"))) say more than the code's default.
+        own = error.description if error.description != type(error).description else None
+        return error_response(own or MESSAGES.get(code, error.description or MESSAGES[400]), code)
 
     @app.errorhandler(Exception)
     def server_error(error: Exception):
