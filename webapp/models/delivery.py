@@ -11,6 +11,9 @@ from webapp.models.user import User
 
 
 class Delivery(db.Model):
+    # The courier's finished deliveries, paged newest order first (webapp/delivery/services.py).
+    __table_args__ = (Index("ix_delivery_courier_page", "courier_id", "order_id"),)
+
     id: Mapped[int] = mapped_column(primary_key=True)
     order_id: Mapped[int] = mapped_column(ForeignKey("order.id"), unique=True)
     courier_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)

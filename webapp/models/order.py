@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.models.base import db, utcnow
@@ -59,7 +59,16 @@ class Inspection(StrEnum):
 
 
 class Order(db.Model):
-    __table_args__ = (UniqueConstraint("buyer_id", "idempotency_key"),)
+    __table_args__ = (
+        UniqueConstraint("buyer_id", "idempotency_key"),
+        # Paged lists (webapp/paging.py, webapp/orders/queries.py): the buyer's 全部 tab newest
+        # first; each status of a buyer's tab or a board column as one index range by id (a
+        # tab's page merges its statuses' ranges), which also serves the tab counts (grouped
+        # COUNT) and the expiry sweep of one buyer's or one shop's placed orders.
+        Index("ix_order_buyer_page", "buyer_id", "id"),
+        Index("ix_order_buyer_status_page", "buyer_id", "status", "id"),
+        Index("ix_order_shop_status_page", "shop_id", "status", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     buyer_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
