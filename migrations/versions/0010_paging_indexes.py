@@ -28,6 +28,8 @@ INDEXES = (
     ("ix_product_shelf", "product", ("shop_id", "published", "id")),  # shop page, all categories
     ("ix_product_shelf_category", "product", ("shop_id", "published", "category", "id")),  # and chips
     ("ix_product_new", "product", ("published", "created_at", "id")),  # home page's new products
+    ("ix_product_manager", "product", ("shop_id", "id")),  # merchant's product manager
+    ("ix_product_manager_category", "product", ("shop_id", "category", "id")),  # …by category
 )
 
 

@@ -20,6 +20,10 @@ class Product(db.Model):
         Index("ix_product_shelf_category", "shop_id", "published", "category", "id"),
         # The home page's newest products on sale (webapp/shops/services.new_products).
         Index("ix_product_new", "published", "created_at", "id"),
+        # The merchant's product manager: a page of all the shop's products, newest first, of
+        # all categories or of one, and its grouped counts (webapp/catalog/listing.py).
+        Index("ix_product_manager", "shop_id", "id"),
+        Index("ix_product_manager_category", "shop_id", "category", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
