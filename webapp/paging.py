@@ -101,6 +101,31 @@ def cursor_arg(length: int, name: str = "after") -> tuple | None:
         abort(400, description=_("页码参数无效，请从第一页重新浏览。"))
 
 
+def _fits(key: Key, value) -> bool:
+    """Tell whether a cursor value can stand beside the key's column in a comparison."""
+    try:
+        kind = key.column.type.python_type
+    except (AttributeError, NotImplementedError):
+        return True
+    if kind is int:
+        return isinstance(value, int) and not isinstance(value, bool) and abs(value) < 2**63
+    if kind is datetime:
+        return isinstance(value, datetime) and value.tzinfo is None
+    if kind is str:
+        return isinstance(value, str) and "\x00" not in value
+    return isinstance(value, kind)
+
+
+def cursor_of(keys: Sequence[Key], name: str = "after") -> tuple | None:
+    """`cursor_arg` for a key: each value must also be of its column's type (an int for an id,
+    a naive datetime for a timestamp), so a cursor made up by hand is a 400 with a message rather
+    than a database error."""
+    values = cursor_arg(len(keys), name)
+    if values is not None and not all(_fits(k, v) for k, v in zip(keys, values, strict=True)):
+        abort(400, description=_("页码参数无效，请从第一页重新浏览。"))
+    return values
+
+
 def after_clause(keys: Sequence[Key], values: Sequence):
     """Rows that come after `values` in the order of `keys`: (a > x) OR (a = x AND b > y) …,
     each comparison turned for a descending column. Key columns must not be NULL."""
