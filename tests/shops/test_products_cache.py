@@ -149,3 +149,19 @@ def test_search_results_come_from_the_cache_and_follow_the_catalog(app, client, 
     assert all('class="button primary block"' in c
                for c in search_cards(client.get(path).get_data(as_text=True)).values()
                if "已售罄" not in c)
+
+
+def test_each_page_is_kept_under_its_own_rows_only(app, client, shop, make_product):
+    """A sale on a later page leaves the first page's kept fragment as it is (the key holds the
+    shown rows of that page, not of the whole catalog), and shows at once on its own page."""
+    later = [make_product(shop, title=f"后页商品 {n}", category="produce", stock=10)
+             for n in range(grid.PAGE_SIZE)]
+    first = page(client, app, shop)
+    assert len(cards(first)) == grid.PAGE_SIZE and later[-1].id not in cards(first)
+    later[-1].stock = 3
+    db.session.commit()
+    hits = grid.cache().hits
+    assert page(client, app, shop) == first and grid.cache().hits == hits + 1
+    more = re.search(r'<div class="more-row">\s*<a class="button more" href="([^"]+)"', first)[1]
+    second = client.get(more.replace("&amp;", "&"), headers=HX).get_data(as_text=True)
+    assert "仅剩 3 件" in cards(second)[later[-1].id]

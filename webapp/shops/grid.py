@@ -1,19 +1,31 @@
-"""The shop page's products (category chips and product cards), rendered once per catalog state.
+"""The shop page's products (category chips and product cards), a page at a time, each page
+rendered once per state of what it shows.
 
-Rendering 50 product cards (a macro, three url_for and a few translations each) and loading the
-50 products as ORM objects was most of a shop page's time (bench/test_pages.py). What the
-fragment shows depends only on:
+The shop's products on sale are read a page of PAGE_SIZE at a time in id order, within the chosen
+category, after the cursor in `?after=` (webapp/paging.py, on ix_product_shelf or
+ix_product_shelf_category), and the chips count them with one grouped COUNT on the latter: the
+page costs the same at 50 products as at 5,000. The first page comes with the chips; later pages
+come after a "more" row (templates/_macros/paging.html), as a whole page without JavaScript or,
+for htmx, as only their cards and the next "more" row.
 
-- the shop's published products, as the cards show them: id, title, description, price, stock,
-  photo, category and low-stock level (one light query returns exactly these columns);
-- the category chosen, the page's language, whether the visitor may buy (nobody signed in, or a
-  buyer: the cards carry a 购买 button) and the script root the links are built under.
+Rendering the cards (a macro, three url_for and a few translations each) was most of a shop
+page's time (bench/test_pages.py), so a rendered page is kept, under a key of exactly what it
+shows:
 
-That is the cache key, so any sale, edit, new photo or product going off sale makes a new key:
-nothing to invalidate, never a stale card, and the same in every process. Nothing per user is
-inside (no name, no cart, no CSRF token: those are in the page around it). Entries live in the
-app (a small LRU per process); a debug app with template auto-reload renders every time.
-Search keeps its results fragment through `cached` the same way (webapp/search/routes.py).
+- the page's products as the cards show them: id, title, description, price, stock, photo,
+  category and low-stock level (the page's query reads exactly these columns), and the next
+  page's cursor (whether a "more" row follows, and where it leads);
+- with the chips, the per-category counts;
+- the category chosen, the cursor it follows, the page's language, whether the visitor may buy
+  (nobody signed in, or a buyer: the cards carry a 购买 button) and the script root the links
+  are built under.
+
+So any sale, edit, new photo or product going off sale on a page makes a new key for that page
+(and only that page; a change of counts, for the pages with chips): nothing to invalidate, never
+a stale card, and the same in every process. Nothing per user is inside (no name, no cart, no
+CSRF token: those are in the page around it). Entries live in the app (a small LRU per process);
+a debug app with template auto-reload renders every time. Search keeps its results fragment
+through `cached` the same way (webapp/search/routes.py).
 """
 from __future__ import annotations
 
@@ -21,20 +33,25 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable
 
-from flask import current_app, render_template, request
+from flask import abort, current_app, render_template, request
 from flask_babel import get_locale
+from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import select
+from sqlalchemy.sql import Select
 
-from webapp.extensions import db
+from webapp import paging
 from webapp.models import Product, Role, Shop
-from webapp.shops.services import categories_from_counts, published_products
+from webapp.shops.services import categories_from_counts, category_counts
 
 # Every column a product card shows (templates/_macros/cards.html, product_card without shop).
 SHOWN = (Product.id, Product.title, Product.description, Product.price_fen, Product.stock,
          Product.image, Product.category, Product.low_stock_at)
-MAX_ENTRIES = 256  # about 40 KB each for a 50-product shop
+NAMES = tuple(column.key for column in SHOWN)
+PAGE_SIZE = 24  # a phone screen or two of cards, two or three columns on a tablet
+KEY = (paging.Key(Product.id),)  # the page's order, as it was before paging: by id
+MAX_ENTRIES = 256  # about 20 KB each for a page of 24 cards
 
 
 class LRU:
@@ -66,11 +83,19 @@ def cache() -> LRU:
     return current_app.extensions.setdefault("shop_products_cache", LRU(MAX_ENTRIES))
 
 
-def shown_rows(shop: Shop) -> tuple[tuple, ...]:
-    """What the cards show of each published product of `shop`, in the page's order (by id)."""
-    return tuple(tuple(row) for row in db.session.execute(
-        select(*SHOWN).where(Product.shop_id == shop.id, Product.published.is_(True))
-        .order_by(Product.id)))
+def shelf(shop: Shop, category: str | None) -> Select:
+    """What the cards show of the shop's products on sale (of one category if given)."""
+    query = select(*SHOWN).where(Product.shop_id == shop.id, Product.published.is_(True))
+    return query.where(Product.category == category) if category else query
+
+
+def cursor() -> tuple | None:
+    """The request's `?after=` cursor: a product id, or None for the first page; anything else
+    is a 400 with a message (an id past any column's range too: SQLite refuses it, loudly)."""
+    after = paging.cursor_arg(len(KEY))
+    if after is not None and not (type(after[0]) is int and 0 <= after[0] < 2 ** 62):
+        abort(400, description=_("页码参数无效，请从第一页重新浏览。"))
+    return after
 
 
 def visitor() -> tuple:
@@ -92,26 +117,26 @@ def cached(key: tuple, render: Callable[[], str]) -> Markup:
     return html
 
 
-def _key(shop: Shop, category: str | None, rows: tuple) -> tuple:
-    return ("shop", shop.id, shop.handle, category, *visitor(), rows)
+def products_html(shop: Shop, category: str | None, after: tuple | None,
+                  cards_only: bool = False) -> Markup:
+    """One page of the shop's products on sale (one category if given) after the cursor `after`:
+    the chips, the grid and its cards and "more" row (templates/shops/_products.html), or with
+    `cards_only` the cards and "more" row alone, to follow the cards already shown
+    (templates/shops/_product_page.html). Kept under the key of exactly what it shows, read now."""
+    page = paging.keyset(shelf(shop, category), KEY, after, PAGE_SIZE, scalars=False)
+    rows = tuple(tuple(row) for row in page.items)
+    counts = () if cards_only else category_counts(shop)
+    key = ("shop", shop.id, shop.handle, category, after, cards_only, *visitor(), counts, rows,
+           page.next)
 
+    def render() -> str:
+        # The cards' template reads products; these are built from the rows the key holds (never
+        # added to the session), so what is kept is what was read.
+        values = dict(shop=shop, category=category, after=after, next=page.next,
+                      products=[Product(**dict(zip(NAMES, row, strict=True))) for row in rows])
+        if cards_only:
+            return render_template("shops/_product_page.html", **values)
+        return render_template("shops/_products.html", categories=categories_from_counts(
+            dict(counts)), **values)
 
-def products_html(shop: Shop, category: str | None) -> Markup:
-    """templates/shops/_products.html for `shop` (one category if given), from the cache."""
-    reload = current_app.debug or current_app.config.get("TEMPLATES_AUTO_RELOAD")
-    if not reload and (html := cache().get(_key(shop, category, shown_rows(shop)))) is not None:
-        return html
-    # Rendered from the products as loaded now, and kept under the key of exactly what they
-    # show (a sale between the two queries must not file new stock under the old key).
-    products = published_products(shop)
-    rows = tuple(tuple(getattr(p, column.key) for column in SHOWN) for p in products)
-    counts: dict[str, int] = {}
-    for product in products:
-        counts[product.category] = counts.get(product.category, 0) + 1
-    html = Markup(render_template(
-        "shops/_products.html", shop=shop, category=category,
-        categories=categories_from_counts(counts),
-        products=[p for p in products if not category or p.category == category]))
-    if not reload:
-        cache().put(_key(shop, category, rows), html)
-    return html
+    return cached(key, render)

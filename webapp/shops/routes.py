@@ -11,7 +11,7 @@ from webapp.shared_pages import shared
 from webapp.shops import bp, grid, home, services
 from webapp.shops.windows import slot_spans
 from webapp.uploads import send_private
-from webapp.web import public_url, render
+from webapp.web import public_url, render, wants_fragment
 
 
 @bp.get("/")
@@ -38,13 +38,19 @@ def directory():
 @bp.get("/s/<handle>")
 @shared
 def detail(handle: str):
-    """Show one verified shop and its published products, one category at a time if asked."""
+    """Show one verified shop and its published products, a page at a time after `?after=`, one
+    category at a time if asked. htmx gets the products' fragment (a chip), or for a next page
+    only its cards and the next "more" row."""
     shop = services.by_handle(handle)
     category = request.args.get("category")
     if category not in CATEGORIES:
         category = None
-    return render("shops/detail.html", "shops/_products_cached.html", shop=shop,
-                  products_html=grid.products_html(shop, category),
+    after = grid.cursor()
+    if wants_fragment():
+        return render("shops/_products_cached.html", products_html=grid.products_html(
+            shop, category, after, cards_only=after is not None))
+    return render("shops/detail.html", shop=shop,
+                  products_html=grid.products_html(shop, category, after),
                   licence=services.licence_masked(shop),
                   delivery_hours=slot_spans(shop.delivery_slots))
 

@@ -9,6 +9,7 @@ from flask import abort
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import contains_eager
+from sqlalchemy.sql import Select
 
 from webapp.cart.services import not_on_sale
 from webapp.catalog.categories import CATEGORIES
@@ -62,25 +63,21 @@ def licence_masked(shop: Shop) -> str:
     return f"{uscc[:4]}{'*' * 10}{uscc[-4:]}" if uscc and len(uscc) == 18 else ""
 
 
-def published_products(shop: Shop, category: str | None = None) -> list[Product]:
-    """The shop's products on sale, of one category if `category` is given."""
-    query = select(Product).where(Product.shop_id == shop.id, Product.published.is_(True))
-    if category:
-        query = query.where(Product.category == category)
-    return list(db.session.scalars(query.order_by(Product.id)))
+def category_counts_query(shop: Shop) -> Select:
+    """(category, products on sale in it) of `shop`: one grouped COUNT on ix_product_shelf_category."""
+    return select(Product.category, func.count()).where(
+        Product.shop_id == shop.id, Product.published.is_(True)).group_by(Product.category) \
+        .order_by(Product.category)
 
 
-def shop_categories(shop: Shop) -> list[tuple[str, str, int]]:
-    """(key, label, count) of the categories the shop has products on sale in, in CATEGORIES
-    order."""
-    return categories_from_counts(dict(db.session.execute(
-        select(Product.category, func.count(Product.id))
-        .where(Product.shop_id == shop.id, Product.published.is_(True))
-        .group_by(Product.category)).all()))
+def category_counts(shop: Shop) -> tuple[tuple[str, int], ...]:
+    """The shop's products on sale per category, by category key."""
+    return tuple((key, count) for key, count in db.session.execute(category_counts_query(shop)))
 
 
 def categories_from_counts(counts: dict[str, int]) -> list[tuple[str, str, int]]:
-    """shop_categories from {category: products on sale in it}."""
+    """(key, label, count) of the categories with products on sale, in CATEGORIES order, from
+    {category: products on sale in it} (category_counts)."""
     found = [(key, label, counts[key]) for key, label in CATEGORIES.items() if key in counts]
     # A key no longer in CATEGORIES (renamed since) still counts, under "other".
     stray = sum(n for key, n in counts.items() if key not in CATEGORIES)
@@ -102,12 +99,16 @@ def public_product(product_id: int, viewer: User | None = None) -> Product:
     return product
 
 
+def new_products_query(limit: int) -> Select:
+    """The newest products on sale in active shops: walks ix_product_new from its newest end."""
+    return select(Product).join(Product.shop).options(contains_eager(Product.shop)) \
+        .where(Product.published.is_(True), Shop.status == ShopStatus.ACTIVE) \
+        .order_by(Product.created_at.desc(), Product.id.desc()).limit(limit)
+
+
 def new_products(limit: int = NEW_PRODUCTS) -> list[Product]:
     """The newest products on sale in active shops, each with its shop loaded."""
-    return list(db.session.scalars(
-        select(Product).join(Product.shop).options(contains_eager(Product.shop))
-        .where(Product.published.is_(True), Shop.status == ShopStatus.ACTIVE)
-        .order_by(Product.created_at.desc(), Product.id.desc()).limit(limit)))
+    return list(db.session.scalars(new_products_query(limit)))
 
 
 def home_district(user: User | None) -> str | None:
