@@ -1,6 +1,7 @@
 // The merchant's product manager (templates/catalog/products.html): mark the row whose form is
 // open, bring the form into view on a phone, preview a chosen photo, and keep the open form's
-// "上架销售" box in step with the row's publish button. Everything works without this file.
+// "上架销售" box in step with the row's publish button, and keep the list's filters tidy in the URL
+// and in step with it after back / forward. Everything works without this file.
 (function () {
   "use strict";
   var narrow = window.matchMedia("(max-width: 899px)");
@@ -67,6 +68,29 @@
     var box = document.querySelector("#product-form input[name=published]");
     if (box) box.checked = !!detail.published;
   });
+
+  // The list's filters: an empty field is no filter, so it stays out of the URL that htmx
+  // requests and pushes (?q=苹果, not ?q=苹果&category=&status=&stock=).
+  document.addEventListener("htmx:configRequest", function (event) {
+    if (!(event.detail.elt instanceof HTMLFormElement) || event.detail.elt.id !== "product-filters") return;
+    var params = event.detail.parameters;
+    ["q", "category", "status", "stock"].forEach(function (name) {
+      if (params[name] === "") delete params[name];
+    });
+  });
+
+  // Back and forward restore the list from htmx's snapshot, which keeps the fields' HTML but not
+  // what was typed or chosen since: put them in step with the restored URL.
+  function fillFilters() {
+    var form = document.getElementById("product-filters");
+    if (!form) return;
+    var query = new URLSearchParams(window.location.search);
+    ["q", "category", "status", "stock"].forEach(function (name) {
+      var field = form.elements.namedItem(name);
+      if (field) field.value = query.get(name) || "";
+    });
+  }
+  document.addEventListener("htmx:historyRestore", fillFilters);
 
   markRows();
   // Side by side the list scrolls on its own: a page opened on one product shows its row.

@@ -2,7 +2,12 @@
 
 Without JavaScript every link and form is a whole page (both panes). With htmx a row or "新商品"
 swaps only the form pane (and pushes its URL); a save answers with the pane and the event
-`catalog:changed`, on which the list re-fetches itself.
+`catalog:changed`, on which the list re-fetches its first page with the filters it shows.
+
+The list is paged (webapp/catalog/listing.py): a search box and filters above it travel in the
+query of `/catalog/list` (htmx, as you type, pushing the URL; a plain GET form without JS), and
+every page of the manager (`/catalog/`, an edit page) reads them too. A "more" row at the end
+loads the next page after its cursor: for htmx only those rows and the next "more" row.
 """
 import json
 
@@ -10,7 +15,8 @@ from flask import flash, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from webapp.catalog import bp, services
+from webapp import paging
+from webapp.catalog import bp, listing, services
 from webapp.catalog.forms import ProductForm
 from webapp.models import Role
 from webapp.shops.services import active_shop_or_403, own_shop_or_403
@@ -29,11 +35,20 @@ def _fields(form: ProductForm) -> dict:
             "published": form.published.data}
 
 
+def _listing(shop) -> dict:
+    """What the list pane shows for this request's filters and cursor (a 400 for bad ones)."""
+    filters = listing.filters_from(request.args)
+    found = listing.summary(shop, filters)
+    return {"filters": filters, "found": found,
+            "listed": listing.page(shop, filters, paging.cursor_arg(len(listing.KEYS))),
+            "categories": listing.category_choices(found, filters)}
+
+
 def _manager(shop, form, product=None, status=200, saved=None):
     """The manager page, or only the form pane for htmx."""
     return render("catalog/products.html", "catalog/_product_form.html", status=status,
                   form=form, shop=shop, product=product, saved=saved,
-                  products=services.products_of(shop) if not wants_fragment() else [])
+                  **(_listing(shop) if not wants_fragment() else {}))
 
 
 def _filled(product) -> ProductForm:
@@ -79,10 +94,16 @@ def products():
 @bp.get("/list")
 @role_required(Role.MERCHANT)
 def product_list():
-    """The product list alone, re-fetched after a save."""
+    """The product list alone (its first page, with the filters asked for), fetched as the
+    filters change and after a save; for htmx after a cursor, the next page's rows alone."""
     shop = own_shop_or_403(current_user)
+    after = paging.cursor_arg(len(listing.KEYS))
+    if after is not None and wants_fragment():
+        filters = listing.filters_from(request.args)
+        return render("catalog/products.html", "catalog/_product_page.html", filters=filters,
+                      listed=listing.page(shop, filters, after))
     return render("catalog/products.html", "catalog/_product_list.html", form=ProductForm(),
-                  shop=shop, product=None, products=services.products_of(shop))
+                  shop=shop, product=None, summary_oob=wants_fragment(), **_listing(shop))
 
 
 @bp.route("/<int:product_id>/edit", methods=["GET", "POST"])

@@ -17,11 +17,6 @@ PHOTO_MAX_SIDE = 1200
 PHOTO_FOLDER = "products"
 
 
-def products_of(shop: Shop) -> list[Product]:
-    return list(db.session.scalars(select(Product).where(Product.shop_id == shop.id)
-                                   .order_by(Product.id.desc())))
-
-
 def own_product(shop: Shop, product_id: int) -> Product:
     product = db.session.scalar(select(Product).where(Product.id == product_id,
                                                       Product.shop_id == shop.id))
