@@ -35,6 +35,7 @@ PHOTO_TYPES = "image/jpeg,image/png,image/webp"
 # A typed time further than this from now is refused before a rule or a time zone sees it: the
 # rules' windows are all shorter, and year 1 or 9999 cannot even be moved to UTC in some zones.
 TYPED_SPAN = timedelta(days=366)
+TITLE_MAX = 60  # Demand.title
 
 
 def parse_fen(text: str | None, *, allow_zero: bool = False) -> int | None:
@@ -117,7 +118,8 @@ def _amount(message: str, allow_zero: bool = False):
 
 
 class PostDemandForm(Form):
-    title = StringField(_l("需要什么"), validators=[DataRequired(_l("请写下你需要什么")), Length(max=60)],
+    title = StringField(_l("需要什么"), validators=[DataRequired(_l("请写下你需要什么")),
+                                                 Length(max=TITLE_MAX)],
                         render_kw={"placeholder": _l("如：20 斤新鲜荔枝、一台二手打印机")})
     description = TextAreaField(_l("详细说明（可选）"), validators=[Length(max=1000)],
                                 render_kw={"rows": 3,
@@ -155,9 +157,12 @@ class PostDemandForm(Form):
         if field.data is not None and (problem := check_needed_by(to_utc(field.data))):
             raise ValidationError(problem)
 
-    def fill_defaults(self, address=None) -> None:
-        """A new form: tomorrow at this time, and the buyer's default address's district."""
+    def fill_defaults(self, address=None, title: str = "") -> None:
+        """A new form: tomorrow at this time, the buyer's default address's district, and the
+        title the link came with (?title=, from a search that found nothing)."""
         self.needed_by.data = _rounded_local(timedelta(days=1))
+        self.title.data = " ".join("".join(c if c.isprintable() else " " for c in title)
+                                   .split())[:TITLE_MAX]
         if address is not None:
             self.province.data, self.city.data = address.province_code, address.city_code
             self.district.data = address.district_code

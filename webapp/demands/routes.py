@@ -87,7 +87,8 @@ def new():
     status = 200
     if request.method == "GET":
         form.idempotency_key.data = secrets.token_hex(16)
-        form.fill_defaults(address_services.default_of(current_user))
+        form.fill_defaults(address_services.default_of(current_user),
+                           title=request.args.get("title", ""))
     refreshing = "region_refresh" in request.form
     if not refreshing and request.method == "POST":
         # The rest of the form first: a form refused for its budget costs no decoding.

@@ -39,6 +39,13 @@ class Product(db.Model):
     # The board and the product list flag the product once stock falls to this or below.
     low_stock_at: Mapped[int] = mapped_column(default=5)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The search key (webapp/search/keys.py writes it on every insert and title or description
+    # change; migration 0011 filled it). Deferred: only search reads it.
+    search_text: Mapped[str] = mapped_column(Text, default="", server_default="", deferred=True)
+    search_pinyin: Mapped[str] = mapped_column(Text, default="", server_default="", deferred=True)
+    search_initials: Mapped[str] = mapped_column(Text, default="", server_default="",
+                                                 deferred=True)
+    search_body: Mapped[str] = mapped_column(Text, default="", server_default="", deferred=True)
 
     shop: Mapped[Shop] = relationship()
 
