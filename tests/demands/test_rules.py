@@ -410,8 +410,9 @@ def test_a_demand_past_its_deadline_expires_on_read(market, post, offer):
     demand = post(market.buyer)
     quote = offer(market.merchant_a, demand)
     backdate(demand, needed_by=utcnow() - timedelta(minutes=1))
-    [(listed, live)] = posting.demands_of(market.buyer)
-    assert (listed.status, live) == (DemandStatus.EXPIRED, 0)
+    page, live = posting.demands_of(market.buyer)
+    [listed] = page.items
+    assert (listed.status, live) == (DemandStatus.EXPIRED, {})
     assert status_of(quote) is QuoteStatus.EXPIRED
 
 
@@ -432,7 +433,7 @@ def test_a_read_with_nothing_overdue_writes_nothing(market, post, offer):
     event.listen(db.engine, "before_cursor_execute", listener)
     try:
         posting.demands_of(market.buyer)
-        quoting.feed(market.merchant_a)
+        quoting.feed(quoting.feed_shop(market.merchant_a))
     finally:
         event.remove(db.engine, "before_cursor_execute", listener)
     assert statements and all(s.lstrip().upper().startswith("SELECT") for s in statements)
@@ -457,24 +458,25 @@ def test_the_feed_shows_open_demands_of_the_district_and_categories(market, post
     closed = post(market.buyer, title="已关闭")
     decisions.close_demand(market.buyer, closed.id)
     mine = offer(market.merchant_b, fruit)
-    _, demands, quoted = quoting.feed(market.merchant_a)
-    assert [d.id for d in demands] == [fruit.id]  # A sells produce only
-    assert quoted == {}  # sealed: B's quote is not A's business
-    _, demands, quoted = quoting.feed(market.merchant_b)
-    assert [d.id for d in demands] == [gadget.id, fruit.id]
-    assert quoted == {fruit.id: mine}
-    _, demands, _ = quoting.feed(market.merchant_a, everything=True)
-    assert [d.id for d in demands] == [clothes.id, gadget.id, fruit.id]
-    _, demands, _ = quoting.feed(market.merchant_far)
-    assert [d.id for d in demands] == [far.id]
+    listing = quoting.feed(quoting.feed_shop(market.merchant_a))
+    assert [d.id for d in listing.page.items] == [fruit.id]  # A sells produce only
+    assert listing.mine == {} and listing.count == 1  # sealed: B's quote is not A's business
+    listing = quoting.feed(quoting.feed_shop(market.merchant_b))
+    assert [d.id for d in listing.page.items] == [gadget.id, fruit.id]
+    assert listing.mine == {fruit.id: mine} and listing.count == 2
+    listing = quoting.feed(quoting.feed_shop(market.merchant_a), everything=True)
+    assert [d.id for d in listing.page.items] == [clothes.id, gadget.id, fruit.id]
+    assert listing.count == 3
+    listing = quoting.feed(quoting.feed_shop(market.merchant_far))
+    assert [d.id for d in listing.page.items] == [far.id]
 
 
 def test_a_shop_with_nothing_on_sale_watches_every_category(market, make_user, make_shop, post):
     owner = make_user(__import__("webapp.models", fromlist=["Role"]).Role.MERCHANT)
     make_shop(owner, district_code=market.shop_a.district_code)
     clothes = post(market.buyer, title="羽绒服", category="clothing")
-    _, demands, _ = quoting.feed(owner)
-    assert [d.id for d in demands] == [clothes.id]
+    listing = quoting.feed(quoting.feed_shop(owner))
+    assert [d.id for d in listing.page.items] == [clothes.id]
 
 
 def test_track_records_come_from_one_grouped_query(market, make_user):

@@ -12,11 +12,13 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from webapp import paging
 from webapp.catalog.categories import CATEGORIES
 from webapp.demands.expiry import expire_overdue
 from webapp.demands.rules import MAX_QUANTITY, Rejected
 from webapp.extensions import db
 from webapp.models import Demand, DemandStatus, Quote, QuoteStatus, Role, User, utcnow
+from webapp.paging import Key
 from webapp.realtime import demand_room, emit_after_commit
 from webapp.regions import services as regions
 from webapp.uploads import CleanImage, discard, fit_photo, store
@@ -26,6 +28,9 @@ MIN_LEAD = timedelta(minutes=30)  # a demand needed sooner leaves merchants no t
 MAX_AHEAD = timedelta(days=30)
 PHOTO_FOLDER = "demands"
 PHOTO_MAX_SIDE = 1600
+# The buyer's demands are read a page at a time, newest first (webapp/paging.py).
+PAGE = 25
+KEY = (Key(Demand.id, descending=True),)
 
 
 @dataclass(frozen=True)
@@ -123,10 +128,9 @@ def live_counts(demand_ids: list[int]) -> dict[int, int]:
         .group_by(Quote.demand_id)).all())
 
 
-def demands_of(buyer: User) -> list[tuple[Demand, int]]:
-    """List the buyer's demands, newest first, each with its number of live quotes."""
+def demands_of(buyer: User, after: tuple | None = None) -> tuple[paging.Page, dict[int, int]]:
+    """Read a page of the buyer's demands, newest first, after the cursor `after`, and the number
+    of live quotes on each of them (one grouped query over the page)."""
     expire_overdue(buyer_id=buyer.id)
-    demands = list(db.session.scalars(select(Demand).where(Demand.buyer_id == buyer.id)
-                                      .order_by(Demand.id.desc()).limit(100)))
-    counts = live_counts([d.id for d in demands])
-    return [(d, counts.get(d.id, 0)) for d in demands]
+    page = paging.keyset(select(Demand).where(Demand.buyer_id == buyer.id), KEY, after, PAGE)
+    return page, live_counts([d.id for d in page.items])

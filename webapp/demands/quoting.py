@@ -11,10 +11,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
+from webapp import paging
 from webapp.cas import compare_and_set
 from webapp.catalog.categories import CATEGORIES
 from webapp.demands.access import demand_for_merchant, quote_for_merchant, quoting_shop, valid_id
@@ -22,13 +23,19 @@ from webapp.demands.expiry import expire_overdue
 from webapp.demands.rules import MAX_QUANTITY, OPEN_DEMAND_MESSAGES, Rejected
 from webapp.extensions import db
 from webapp.models import Demand, DemandStatus, Product, Quote, QuoteStatus, Shop, User, utcnow
+from webapp.paging import Key
 from webapp.realtime import demand_room, emit_after_commit, user_room
 from webapp.web import Conflict, ServiceError
 
 MAX_DELIVERY_AHEAD = timedelta(days=60)
 # A few minutes of slack for a form filled in with "now" as the earliest delivery.
 CLOCK_SLACK = timedelta(minutes=5)
-FEED_SIZE = 50
+# The feed and the shop's quotes are read a page at a time (webapp/paging.py): the feed newest
+# first, the quotes the latest changed first (a decision brings a quote to the top).
+FEED_PAGE = 25
+QUOTES_PAGE = 20
+FEED_KEY = (Key(Demand.id, descending=True),)
+QUOTES_KEY = (Key(Quote.updated_at, descending=True), Key(Quote.id, descending=True))
 
 
 def shop_categories(shop: Shop) -> list[str]:
@@ -44,29 +51,54 @@ def watched_rooms(shop: Shop, everything: bool = False) -> list[str]:
     return [demand_room(shop.district_code, category) for category in categories]
 
 
-def feed(merchant: User, everything: bool = False) -> tuple[Shop, list[Demand], dict[int, Quote]]:
-    """List the open demands in the shop's district, each with the shop's own live quote.
+@dataclass(frozen=True)
+class Feed:
+    """One page of the open demands in the shop's district, with the shop's own live quotes on
+    them and how many demands the feed holds in all."""
 
-    Newest first, in the shop's categories unless `everything`; never another shop's quote.
-    """
+    shop: Shop
+    categories: list[str]  # the categories it shows
+    page: paging.Page
+    mine: dict[int, Quote]  # demand id: the shop's live quote on it
+    count: int
+
+
+def feed_shop(merchant: User) -> Shop:
+    """Return the merchant's quoting shop, once what is overdue in its district has expired."""
     shop = quoting_shop(merchant)
     expire_overdue(shop=shop)
-    query = select(Demand).where(Demand.district_code == shop.district_code,
-                                 Demand.status == DemandStatus.OPEN,
-                                 Demand.needed_by > utcnow())
+    return shop
+
+
+def _open_in(shop: Shop) -> tuple:
+    return (Demand.district_code == shop.district_code, Demand.status == DemandStatus.OPEN,
+            Demand.needed_by > utcnow())
+
+
+def feed(shop: Shop, everything: bool = False, after: tuple | None = None) -> Feed:
+    """Read a page of the open demands in the shop's district after the cursor `after`.
+
+    Newest first, in the shop's categories unless `everything`; never another shop's quote. The
+    count is one grouped COUNT over the district's open demands (ix_demand_feed).
+    """
+    categories = list(CATEGORIES) if everything else shop_categories(shop)
+    query = select(Demand).where(*_open_in(shop))
     if not everything:
-        query = query.where(Demand.category.in_(shop_categories(shop)))
-    demands = list(db.session.scalars(query.order_by(Demand.id.desc()).limit(FEED_SIZE)))
+        query = query.where(Demand.category.in_(categories))
+    page = paging.keyset(query, FEED_KEY, after, FEED_PAGE)
     mine = {q.demand_id: q for q in db.session.scalars(select(Quote).where(
         Quote.shop_id == shop.id, Quote.status == QuoteStatus.LIVE,
-        Quote.demand_id.in_([d.id for d in demands])))} if demands else {}
-    return shop, demands, mine
+        Quote.demand_id.in_([d.id for d in page.items])))} if page.items else {}
+    per_category = db.session.execute(select(Demand.category, func.count(Demand.id)).where(
+        *_open_in(shop)).group_by(Demand.category)).all()
+    count = sum(n for category, n in per_category if category in categories)
+    return Feed(shop, categories, page, mine, count)
 
 
-def quotes_of(shop: Shop, limit: int = 30) -> list[Quote]:
-    """List the shop's latest quotes with their demands, newest first."""
-    return list(db.session.scalars(select(Quote).options(joinedload(Quote.demand)).where(
-        Quote.shop_id == shop.id).order_by(Quote.updated_at.desc(), Quote.id.desc()).limit(limit)))
+def quotes_page(shop: Shop, after: tuple | None = None) -> paging.Page:
+    """Read a page of the shop's quotes with their demands, the latest changed first."""
+    query = select(Quote).options(joinedload(Quote.demand)).where(Quote.shop_id == shop.id)
+    return paging.keyset(query, QUOTES_KEY, after, QUOTES_PAGE)
 
 
 def latest_quote(shop: Shop, demand: Demand) -> Quote | None:

@@ -8,6 +8,7 @@ from flask import current_app, flash, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from webapp import paging
 from webapp.addresses import services as address_services
 from webapp.catalog.categories import CATEGORIES
 from webapp.demands import access, bp, comparison, decisions, expiry, posting, quoting
@@ -71,9 +72,15 @@ def _on_form(form, error: ServiceError) -> int:
 @bp.get("/")
 @role_required(Role.BUYER)
 def index():
-    """The buyer's demands with their number of live quotes, refreshed as quotes arrive."""
-    return render("demands/index.html", "demands/_my_demands.html",
-                  rows=posting.demands_of(current_user))
+    """The buyer's demands with their number of live quotes, a page at a time (`?after=`).
+
+    A quote event re-fetches the first page (the region's hx-get has no cursor); a "more" row
+    fetches the next page's rows only.
+    """
+    after = paging.cursor_of(posting.KEY)
+    page, counts = posting.demands_of(current_user, after)
+    fragment = "demands/_my_demand_rows.html" if after is not None else "demands/_my_demands.html"
+    return render("demands/index.html", fragment, demands=page, counts=counts)
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -198,18 +205,30 @@ def checkout(quote_id: int):
 @bp.get("/feed")
 @role_required(Role.MERCHANT)
 def feed():
-    """Open demands in the shop's district and categories, arriving live (tablet layout)."""
+    """Open demands in the shop's district and categories, arriving live (tablet layout), beside
+    the shop's own quotes; each list a page at a time (`?after=`, `?quotes_after=`).
+
+    A live refresh re-fetches the first page of its list (#demand-feed or #my-quotes, without a
+    cursor); a "more" row fetches the next page's rows only.
+    """
+    shop = quoting.feed_shop(current_user)
     everything = request.args.get("all") == "1"
-    shop, demands, mine = quoting.feed(current_user, everything)
-    code = shop.district_code
-    ctx = {"shop": shop, "demands": demands, "mine": mine, "everything": everything,
-           "region": of_district(code)}
-    if wants_fragment() and request.headers.get("HX-Target") == "my-quotes":
-        return render("demands/feed.html", "demands/_my_quotes.html",
-                      quotes=quoting.quotes_of(shop), **ctx)
-    labels = [CATEGORIES[key] for key in quoting.shop_categories(shop)]
-    return render("demands/feed.html", "demands/_feed.html", quotes=quoting.quotes_of(shop),
-                  category_labels=labels, **ctx)
+    after = paging.cursor_of(quoting.FEED_KEY)
+    quotes_after = paging.cursor_of(quoting.QUOTES_KEY, "quotes_after")
+    fragment = wants_fragment()
+    if fragment and (quotes_after is not None or request.headers.get("HX-Target") == "my-quotes"):
+        rows = "demands/_my_quote_rows.html" if quotes_after is not None else \
+            "demands/_my_quotes.html"
+        return render("demands/feed.html", rows, quotes=quoting.quotes_page(shop, quotes_after))
+    listing = quoting.feed(shop, everything, after)
+    ctx = {"shop": shop, "listing": listing, "everything": everything}
+    if fragment:
+        rows = "demands/_feed_rows.html" if after is not None else "demands/_feed.html"
+        return render("demands/feed.html", rows, **ctx)
+    sold = quoting.shop_categories(shop) if everything else listing.categories
+    return render("demands/feed.html", quotes=quoting.quotes_page(shop, quotes_after),
+                  category_labels=[CATEGORIES[key] for key in sold],
+                  region=of_district(shop.district_code), **ctx)
 
 
 def _quote_form(shop) -> QuoteForm:
