@@ -1,40 +1,83 @@
 // The merchant's board: cards that refreshed themselves move to their status's column, and a new
 // order rings (sound once the merchant has enabled it, vibration where the device allows, and a
 // count in the tab title while the page is in the background).
+//
+// Columns are paged (oldest first; the finished column newest first) and their counts come from
+// the server: a card that moves takes one off its old column's count and adds one to its new
+// one's. A moved card goes to its place by order number among the cards loaded; one that belongs
+// to a page not loaded yet (past the "more" row's last card) leaves the board and comes with its
+// page. An order without a card here that changes makes the board fetch its first pages again
+// ("board:stale"), so the counts stay exact.
 (function () {
   "use strict";
   var body = document.body;
 
   function board() { return document.getElementById("order-board"); }
+  function idOf(card) { return parseInt(card.id.replace("board-order-", ""), 10); }
+  function before(column, a, b) { return column.dataset.order === "desc" ? a > b : a < b; }
 
-  function place() {
+  // The last order number of the page each "more" row continues after, noted when it first shows.
+  function markMoreRows(b) {
+    b.querySelectorAll(".board-col > .more-row").forEach(function (row) {
+      if (row.dataset.last) return;
+      var card = row.previousElementSibling;
+      while (card && !card.classList.contains("board-card")) card = card.previousElementSibling;
+      if (card) row.dataset.last = String(idOf(card));
+    });
+  }
+
+  function bump(column, by) {
+    var count = column.querySelector(".count");
+    if (count) count.textContent = String(Math.max(0, parseInt(count.textContent, 10) + by));
+  }
+
+  function move(card, column) {
+    var from = card.parentElement.closest(".board-col");
+    if (from) bump(from, -1);
+    bump(column, 1);
+    var id = idOf(card);
+    var more = column.querySelector(":scope > .more-row");
+    if (more && more.dataset.last && !before(column, id, parseInt(more.dataset.last, 10))) {
+      card.remove();  // on a page not loaded yet
+      return;
+    }
+    var next = Array.prototype.find.call(column.querySelectorAll(":scope > .board-card"), function (c) {
+      return before(column, id, idOf(c));
+    });
+    column.insertBefore(card, next || more || column.querySelector(".empty"));
+  }
+
+  function place(e) {
     var b = board();
     if (!b) return;
+    markMoreRows(b);
     var columns = Array.prototype.slice.call(b.querySelectorAll(".board-col"));
     b.querySelectorAll(".board-card").forEach(function (card) {
       var column = columns.find(function (c) {
         return c.dataset.statuses.split(" ").indexOf(card.dataset.status) >= 0;
       });
-      if (column && card.parentElement !== column) {
-        column.insertBefore(card, column.querySelector(".empty"));
-      }
+      if (column && card.parentElement !== column) move(card, column);
     });
-    columns.forEach(function (c) {
-      var count = c.querySelector(".count");
-      if (count) count.textContent = String(c.querySelectorAll(".board-card").length);
-    });
-    if (fresh) {
-      var card = document.getElementById("board-order-" + fresh);
-      if (card) {
-        card.classList.add("ringing");
-        fresh = null;
-        var head = card.querySelector("[data-announce]");  // for screen readers, with the chime
-        body.dispatchEvent(new CustomEvent("app:announce", { detail: {
-          text: window.i18n.t("ring.new_order") + " " + (head ? head.textContent : "") } }));
-      }
-    }
+    if (!fresh) return;
+    var card = document.getElementById("board-order-" + fresh);
+    // Announced with its card's heading, for screen readers, with the chime; with its number
+    // alone when the board came back without its card (the new column's first page is full).
+    if (!card && !(e && e.target === b)) return;
+    var head = card && card.querySelector("[data-announce]");
+    if (card) card.classList.add("ringing");
+    body.dispatchEvent(new CustomEvent("app:announce", { detail: {
+      text: window.i18n.t("ring.new_order") + " " + (head ? head.textContent : "#" + fresh) } }));
+    fresh = null;
   }
   body.addEventListener("htmx:afterSettle", place);
+
+  // A change to an order with no card here (on a page not loaded): its columns' counts are stale.
+  body.addEventListener("order:updated", function (e) {
+    var id = e.detail && e.detail.id;
+    if (board() && id !== undefined && !document.getElementById("board-order-" + id)) {
+      body.dispatchEvent(new CustomEvent("board:stale"));
+    }
+  });
 
   var fresh = null;
   var ring = window.Ring({toggle: "sound-toggle", tones: [880, 880], gap: 0.3,

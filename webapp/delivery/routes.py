@@ -4,7 +4,8 @@ from flask import flash, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from webapp.delivery import actions, bp, services
+from webapp import paging
+from webapp.delivery import actions, bp, lists
 from webapp.i18n import user_zone
 from webapp.models import Role
 from webapp.orders.queries import order_for
@@ -25,15 +26,21 @@ def _panel(order, done: str | None = None, status: int = 200, **ctx):
 @bp.get("/")
 @role_required(Role.COURIER)
 def index():
-    """The courier's deliveries: under way first, then today's (and overdue), later, finished."""
-    open_orders, done = services.deliveries_of(current_user)
+    """The courier's deliveries: under way first, then today's (and overdue), later (the earliest
+    lists.OPEN_SHOWN), and the finished ones a page at a time; htmx's ?after= gets the next page."""
+    after = paging.cursor_of(lists.CURSOR)
+    done = lists.finished_deliveries(current_user, after)
+    if after is not None and wants_fragment():
+        return render("delivery/index.html", "delivery/_done_page.html", done=done)
+    open_orders, more_open = lists.open_deliveries(current_user)
     zone = user_zone()  # the viewer's day, as local_time shows the windows
     today = datetime.now(zone).date()
     under_way = [o for o in open_orders if o.status in TRACKING]
     waiting = [o for o in open_orders if o.status not in TRACKING]
     todays = [o for o in waiting if _local_day(o.window_start, zone) <= today]
     later = [o for o in waiting if _local_day(o.window_start, zone) > today]
-    return render("delivery/index.html", under_way=under_way, todays=todays, later=later,
+    return render("delivery/index.html", "delivery/_deliveries.html", under_way=under_way,
+                  todays=todays, later=later, more_open=more_open, shown=lists.OPEN_SHOWN,
                   done=done)
 
 

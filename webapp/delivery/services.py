@@ -14,8 +14,7 @@ from webapp.delivery.eta import Settings as EtaSettings
 from webapp.delivery.geo import distance_m
 from webapp.extensions import db
 from webapp.models import Delivery, Order, Shop, ShopStatus, TrackPoint, User, utcnow
-from webapp.orders.queries import LISTED
-from webapp.orders.state import FINAL, LABELS, TRACKING
+from webapp.orders.state import LABELS, TRACKING
 from webapp.realtime import emit_after_commit, order_rooms
 from webapp.web import MAX_ID
 
@@ -34,18 +33,6 @@ class PositionRefused(Exception):
         super().__init__(message)
         self.code = code
         self.message = message
-
-
-def deliveries_of(courier: User) -> tuple[list[Order], list[Order]]:
-    """The courier's open deliveries (by delivery window) and the last 20 finished ones, with
-    their lines and shop (one query each for all orders, not per order)."""
-    base = select(Order).options(*LISTED).join(Delivery, Delivery.order_id == Order.id).where(
-        Delivery.courier_id == courier.id)
-    open_orders = db.session.scalars(base.where(Order.status.not_in(FINAL))
-                                     .order_by(Order.window_start, Order.id))
-    done = db.session.scalars(base.where(Order.status.in_(FINAL))
-                              .order_by(Order.id.desc()).limit(20))
-    return list(open_orders), list(done)
 
 
 def purge_track_points(older_than_days: int) -> int:

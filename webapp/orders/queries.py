@@ -1,16 +1,26 @@
 """Finding orders for the person asking: one order they are a party to, the buyer's tabs, the
-shop's board. Every read first expires what waited too long, so nobody acts on a stale order."""
+shop's board. Every read first expires what waited too long, so nobody acts on a stale order.
+
+The tabs and the board's columns are read a page at a time (webapp/paging.py), keyed by the
+order's id. A tab or column of several statuses is read as one index range per status
+((buyer_id, status, id) or (shop_id, status, id)), each cut at the page's size, merged: a page
+costs O(page × statuses) however many orders the buyer or shop has had; counts are one grouped
+COUNT on the same index."""
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from flask import abort
-from sqlalchemy import func, select
+from sqlalchemy import func, select, union_all
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
+from webapp import paging
 from webapp.extensions import db
 from webapp.i18n import N_
 from webapp.models import Delivery, Order, ProofOfDelivery, Role, Shop, ShopStatus, Status, User
 from webapp.orders.expiry import expire_overdue, overdue_cutoff
 from webapp.orders.state import FINAL
+from webapp.paging import Key, Page
 
 
 def find_order_for(actor: User, order_id: int) -> Order | None:
@@ -83,30 +93,81 @@ BOARD_COLUMNS = {
 }
 
 
-def orders_of_buyer(buyer: User, tab: str = "all") -> list[Order]:
-    """The buyer's orders in one tab, newest first."""
+# Page sizes: a phone screen or two of the buyer's orders; a board column a tablet shows whole
+# (the open columns, oldest first, rarely reach it); the board's finished orders, newest first.
+BUYER_PAGE = 20
+BOARD_PAGE = 30
+FINISHED_PAGE = 20
+DONE = "done"  # the board's column of finished orders (FINAL), after BOARD_COLUMNS
+CURSOR = (Key(Order.id),)  # what a list's ?after= holds: the last order's id
+
+
+def merged_ids(where: tuple, statuses: Collection[Status], after: tuple | None, size: int,
+                descending: bool):
+    """The ids of the first size + 1 orders after `after` in each of `statuses` (one index range
+    each), as one UNION ALL: the page is among them, whatever else the statuses hold."""
+    ordered = Order.id.desc() if descending else Order.id.asc()
+    beyond = () if after is None else (Order.id < after[0] if descending else Order.id > after[0],)
+    ranges = [select(Order.id).where(*where, Order.status == status, *beyond)
+              .order_by(ordered).limit(size + 1).subquery() for status in sorted(statuses)]
+    return union_all(*(select(part.c.id) for part in ranges))
+
+
+def order_page(where: tuple, statuses: Collection[Status] | None, after: tuple | None, size: int,
+               descending: bool = True) -> Page:
+    """A page of the orders matching `where` (the buyer's or the shop's), in `statuses` (None:
+    all), by id, with what lists show of each (LISTED)."""
+    query = select(Order).options(*LISTED)
+    if statuses is None:
+        query = query.where(*where)
+    else:
+        query = query.where(Order.id.in_(merged_ids(where, statuses, after, size, descending)))
+    return paging.keyset(query, (Key(Order.id, descending),), after, size)
+
+
+def orders_of_buyer(buyer: User, tab: str = "all", after: tuple | None = None) -> Page:
+    """A page of the buyer's orders in one tab, newest first, after the cursor's order."""
     expire_overdue(buyer_id=buyer.id)
-    query = select(Order).where(Order.buyer_id == buyer.id)
     statuses = BUYER_TABS.get(tab, BUYER_TABS["all"])[1]
-    if statuses:
-        query = query.where(Order.status.in_(statuses))
-    return list(db.session.scalars(query.options(*LISTED).order_by(Order.id.desc())))
+    return order_page((Order.buyer_id == buyer.id,), statuses, after, BUYER_PAGE)
 
 
 def buyer_tab_counts(buyer: User) -> dict[str, int]:
     """How many of the buyer's orders each tab holds."""
-    rows = db.session.execute(select(Order.status, func.count()).where(
-        Order.buyer_id == buyer.id).group_by(Order.status)).all()
-    by_status = {status: n for status, n in rows}
+    by_status = _counts(Order.buyer_id == buyer.id)
     return {tab: sum(n for s, n in by_status.items() if statuses is None or s in statuses)
             for tab, (_, statuses) in BUYER_TABS.items()}
 
 
-def board_orders(shop: Shop) -> tuple[list[Order], list[Order]]:
-    """The shop's open orders (oldest first) and its 20 latest finished ones."""
+def _counts(where) -> dict[Status, int]:
+    """Orders by status: one grouped COUNT on the (owner, status, id) index."""
+    return dict(db.session.execute(select(Order.status, func.count()).where(where)
+                                   .group_by(Order.status)).all())
+
+
+def board_column(shop: Shop, column: str, after: tuple | None = None) -> Page:
+    """A page of one board column: an open one oldest first, the finished orders newest first."""
+    if column == DONE:
+        return order_page((Order.shop_id == shop.id,), FINAL, after, FINISHED_PAGE)
+    return order_page((Order.shop_id == shop.id,), BOARD_COLUMNS[column][1], after, BOARD_PAGE,
+                      descending=False)
+
+
+def board_page(shop: Shop, column: str, after: tuple | None) -> Page:
+    """The page of `column` after `after`, for its "more" row."""
     expire_overdue(shop_id=shop.id)
-    open_orders = db.session.scalars(select(Order).options(*LISTED).where(
-        Order.shop_id == shop.id, Order.status.not_in(FINAL)).order_by(Order.id))
-    finished = db.session.scalars(select(Order).options(*LISTED).where(
-        Order.shop_id == shop.id, Order.status.in_(FINAL)).order_by(Order.id.desc()).limit(20))
-    return list(open_orders), list(finished)
+    return board_column(shop, column, after)
+
+
+def board_orders(shop: Shop, column: str | None = None,
+                 after: tuple | None = None) -> tuple[dict[str, Page], dict[str, int]]:
+    """The first page of each board column (of `column`, the page after `after`) and how many
+    orders each column holds."""
+    expire_overdue(shop_id=shop.id)
+    pages = {key: board_column(shop, key, after if key == column else None)
+             for key in (*BOARD_COLUMNS, DONE)}
+    by_status = _counts(Order.shop_id == shop.id)
+    counts = {key: sum(by_status.get(s, 0) for s in statuses)
+              for key, (_, statuses) in BOARD_COLUMNS.items()}
+    counts[DONE] = sum(by_status.get(s, 0) for s in FINAL)
+    return pages, counts
