@@ -6,6 +6,7 @@ from flask import Response, abort, flash, jsonify, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from webapp import paging
 from webapp.addresses import services as address_services
 from webapp.cart import services as cart_services
 from webapp.delivery.services import snapshot
@@ -33,9 +34,14 @@ def index():
     tab = request.args.get("tab", "all")
     if tab not in queries.BUYER_TABS:
         tab = "all"
+    after = paging.cursor_of(queries.CURSOR)
+    orders = queries.orders_of_buyer(current_user, tab, after)
+    if after is not None and wants_fragment():  # the "more" row: the next orders only
+        return render("orders/index.html", "orders/_buyer_order_items.html", tab=tab,
+                      orders=orders)
     return render("orders/index.html", "orders/_buyer_orders.html", tab=tab,
                   tabs=queries.BUYER_TABS, counts=queries.buyer_tab_counts(current_user),
-                  orders=queries.orders_of_buyer(current_user, tab))
+                  orders=orders)
 
 
 @bp.route("/checkout/<int:shop_id>", methods=["GET", "POST"])
@@ -236,9 +242,14 @@ def signature(order_id: int):
 def board():
     """The merchant's order board (tablet layout), refreshed live as orders arrive."""
     shop = own_shop_or_403(current_user)
-    open_orders, finished = queries.board_orders(shop)
-    columns = [(key, label, [o for o in open_orders if o.status in statuses])
-               for key, (label, statuses) in queries.BOARD_COLUMNS.items()]
-    return render("orders/board.html", "orders/_board.html", shop=shop, columns=columns,
-                  finished=finished, couriers=couriers_of(shop),
-                  refuse_form=RefuseOrderForm(formdata=None))
+    column = request.args.get("column")
+    if column is not None and column not in (*queries.BOARD_COLUMNS, queries.DONE):
+        abort(400, description=_("看板上没有这一栏。"))
+    after = paging.cursor_of(queries.CURSOR) if column else None
+    ctx = {"shop": shop, "couriers": couriers_of(shop), "refuse_form": RefuseOrderForm(formdata=None)}
+    if column and wants_fragment():  # a column's "more" row: its next cards only
+        return render("orders/board.html", "orders/_board_page.html", column=column,
+                      cards=queries.board_page(shop, column, after), **ctx)
+    pages, counts = queries.board_orders(shop, column, after)
+    return render("orders/board.html", "orders/_board.html", columns=queries.BOARD_COLUMNS,
+                  pages=pages, counts=counts, **ctx)
