@@ -47,8 +47,8 @@ def test_queues_show_each_merchants_current_version_only(app, make_user):
     admin.request_info(first.id, boss, {"uscc": "请核对"})
     second = submit_complete(merchant)
     admin.approve(second.id, boss)
-    assert admin.review_queue("needs_info") == []
-    assert [a.id for a in admin.review_queue("approved")] == [second.id]
+    assert admin.review_queue("needs_info").items == []
+    assert [a.id for a in admin.review_queue("approved").items] == [second.id]
     counts = admin.queue_counts()
     assert counts.get("needs_info", 0) == 0 and counts["approved"] == 1
 

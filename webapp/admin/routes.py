@@ -2,6 +2,7 @@ from flask import abort, flash, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from webapp import paging
 from webapp.admin import bp, services
 from webapp.models import REVIEWABLE, Role
 from webapp.shops.services import shop_of
@@ -11,13 +12,18 @@ from webapp.web import ServiceError, redirect_to, render, role_required, safe_ne
 @bp.get("/applications")
 @role_required(Role.ADMIN)
 def applications():
-    """The review queue, oldest first, filtered by status."""
+    """The review queue, oldest first, filtered by status, a page at a time (`?after=`); a "more"
+    row fetches the next page's rows only (the tabs' counts are not read again for it)."""
     queue = request.args.get("status", "submitted")
     if queue not in services.QUEUES:
         abort(404)
-    return render("admin/applications.html", "admin/_queue.html", queue=queue,
-                  applications=services.review_queue(queue), counts=services.queue_counts(),
-                  queues=services.QUEUES)
+    after = paging.cursor_of(services.QUEUE_KEY)
+    ctx = {"queue": queue, "applications": services.review_queue(queue, after),
+           "queues": services.QUEUES}
+    if after is not None and wants_fragment():
+        return render("admin/applications.html", "admin/_queue_rows.html", **ctx)
+    return render("admin/applications.html", "admin/_queue.html", counts=services.queue_counts(),
+                  **ctx)
 
 
 def _review_context(application):

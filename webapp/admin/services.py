@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import aliased, joinedload
 
-from webapp import audit
+from webapp import audit, paging
 from webapp.cas import compare_and_set
 from webapp.extensions import db
 from webapp.i18n import N_
@@ -20,6 +20,7 @@ from webapp.models import (
     User,
     utcnow,
 )
+from webapp.paging import Key
 from webapp.realtime import close_after_commit, emit_after_commit, shop_room, user_room
 from webapp.shops.services import handle_is_free, new_handle, shop_of
 from webapp.web import Conflict, ServiceError
@@ -42,33 +43,40 @@ QUEUES = {
 }
 
 
-def _current():
-    """Each merchant's latest version that is not a draft (older ones are history)."""
-    latest = (select(MerchantApplication.user_id,
-                     func.max(MerchantApplication.version).label("version"))
-              .where(MerchantApplication.status != ApplicationStatus.DRAFT)
-              .group_by(MerchantApplication.user_id).subquery())
-    return select(MerchantApplication).join(latest, (
-        MerchantApplication.user_id == latest.c.user_id) & (
-        MerchantApplication.version == latest.c.version))
+# The queues are read a page at a time, oldest first (webapp/paging.py, ix_application_queue_page).
+QUEUE_PAGE = 25
+QUEUE_KEY = (Key(MerchantApplication.submitted_at), Key(MerchantApplication.id))
 
 
-def review_queue(status: str = "submitted") -> list[MerchantApplication]:
-    """Oldest first. For "suspended", the current applications of suspended shops."""
-    query = (_current().options(joinedload(MerchantApplication.user))
-             .order_by(MerchantApplication.submitted_at, MerchantApplication.id))
+def _is_current():
+    """Each merchant's latest version that is not a draft (older ones are history): no later
+    version of the same merchant was submitted (a row-by-row check on the unique (user_id,
+    version) index, so a page reads a page's worth of rows, not every merchant's)."""
+    later = aliased(MerchantApplication)
+    superseded = select(later.id).where(
+        later.user_id == MerchantApplication.user_id, later.version > MerchantApplication.version,
+        later.status != ApplicationStatus.DRAFT).exists()
+    return (MerchantApplication.status != ApplicationStatus.DRAFT) & ~superseded
+
+
+def review_queue(status: str = "submitted", after: tuple | None = None) -> paging.Page:
+    """Read a page of a queue, oldest first, after the cursor `after`. For "suspended", the
+    current applications of suspended shops."""
+    query = select(MerchantApplication).options(joinedload(MerchantApplication.user)).where(
+        _is_current())
     if status == "suspended":
         query = query.join(Shop, Shop.owner_id == MerchantApplication.user_id).where(
             Shop.status == ShopStatus.SUSPENDED)
     else:
         query = query.where(MerchantApplication.status == ApplicationStatus(status))
-    return list(db.session.scalars(query))
+    return paging.keyset(query, QUEUE_KEY, after, QUEUE_PAGE)
 
 
 def queue_counts() -> dict[str, int]:
-    current = _current().subquery()
-    rows = db.session.execute(select(current.c.status, func.count())
-                              .group_by(current.c.status)).all()
+    """Count every queue, all pages: one grouped COUNT of the current versions by status, and
+    the suspended shops."""
+    rows = db.session.execute(select(MerchantApplication.status, func.count())
+                              .where(_is_current()).group_by(MerchantApplication.status)).all()
     counts = {str(status): n for status, n in rows}
     counts["suspended"] = db.session.scalar(
         select(func.count(Shop.id)).where(Shop.status == ShopStatus.SUSPENDED)) or 0
