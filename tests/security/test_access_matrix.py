@@ -65,6 +65,7 @@ OWN = {
     **{e: {"merchant", "unapproved"} for e in ("merchants.dashboard", "merchants.apply")},
     "delivery.index": {"courier"},
     "admin.applications": {"admin"},
+    "admin.synonyms": {"admin"},
     "auth.logout": EVERYONE,
 }
 
@@ -166,8 +167,16 @@ class _Any:
     id = 1
 
 
+# The caller's own paged lists read again with their query parameters: a cursor (webapp/paging.py)
+# past every row there is, and the board's column; the next page holds none of the victims' either.
+OWN_QUERIES = {"orders.index": {"tab": "all", "after": "WzEwMDAwMDAwXQ"},
+               "orders.board": {"column": "new", "after": "WzBd"},
+               "delivery.index": {"after": "WzEwMDAwMDAwXQ"}}
+
+
 def _requests(app, v):
-    """Every (endpoint, method, path, form) of the URL map, objects filled with the victims'."""
+    """Every (endpoint, method, path, form) of the URL map, objects filled with the victims';
+    the own lists of OWN_QUERIES once more with their query."""
     for rule in sorted(rules(app), key=lambda r: r.rule):
         endpoint = rule.endpoint
         if endpoint == "static":
@@ -181,6 +190,8 @@ def _requests(app, v):
         for method in methods_of(rule):
             form = FORMS.get(endpoint, lambda app, v: {})(app, v) if method == "POST" else None
             yield endpoint, method, path, form
+        if endpoint in OWN_QUERIES:
+            yield endpoint, "GET", path_for(app, endpoint, {**values, **OWN_QUERIES[endpoint]}), None
 
 
 def refusal(endpoint: str, intruder: str) -> int | str | None:
