@@ -1,4 +1,5 @@
-"""Collect each benchmark's figure, baseline and goal; print one table when the run ends."""
+"""Collect each benchmark's figure, baseline and goal; print one table when the run ends (and
+the tables a benchmark adds with `table`, after it)."""
 from __future__ import annotations
 
 import os
@@ -8,6 +9,7 @@ from pathlib import Path
 import pytest
 
 RESULTS: list[dict] = []
+TABLES: list[tuple[str, tuple[str, ...], list[tuple[str, ...]]]] = []
 
 
 def record(name: str, figure: str, baseline: str = "", ratio: float | None = None,
@@ -20,6 +22,11 @@ def record(name: str, figure: str, baseline: str = "", ratio: float | None = Non
     print(f"\n[bench] {name}: {figure}" + (f" | baseline {baseline}" if baseline else "")
           + (f" | ratio {row['ratio']}" if row["ratio"] else "")
           + (f" | goal {goal}: {verdict}" if goal else ""), flush=True)
+
+
+def table(title: str, heads: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
+    """A table of its own (one row per page, say), printed after the summary."""
+    TABLES.append((title, heads, rows))
 
 
 # Pages first, on a fresh server and while the contested product is still on sale (the shop
@@ -36,20 +43,27 @@ def pytest_collection_modifyitems(items):
 
 
 def pytest_terminal_summary(terminalreporter):
-    if not RESULTS:
-        return
-    cols = ("name", "figure", "baseline", "ratio", "goal", "verdict")
-    heads = ("benchmark", "figure", "baseline (same run)", "ratio", "goal", "")
-    widths = [max(len(h), *(len(r[c]) for r in RESULTS)) for c, h in zip(cols, heads)]
+    if RESULTS:
+        write_table(terminalreporter, "benchmark summary",
+                    ("benchmark", "figure", "baseline (same run)", "ratio", "goal", ""),
+                    [tuple(r[c] for c in ("name", "figure", "baseline", "ratio", "goal", "verdict"))
+                     for r in RESULTS])
+    for title, heads, rows in TABLES:
+        write_table(terminalreporter, title, heads, rows)
+
+
+def write_table(terminalreporter, title: str, heads: tuple[str, ...],
+                rows: list[tuple[str, ...]]) -> None:
+    widths = [max([len(h), *(len(r[i]) for r in rows)]) for i, h in enumerate(heads)]
 
     def line(values) -> str:
         return " | ".join(v.ljust(w) for v, w in zip(values, widths)).rstrip()
 
-    terminalreporter.write_sep("=", "benchmark summary")
+    terminalreporter.write_sep("=", title)
     terminalreporter.write_line(line(heads))
     terminalreporter.write_line("-+-".join("-" * w for w in widths))
-    for r in RESULTS:
-        terminalreporter.write_line(line([r[c] for c in cols]))
+    for row in rows:
+        terminalreporter.write_line(line(row))
 
 
 @pytest.fixture(scope="session")
