@@ -142,7 +142,8 @@ def test_main_pages_have_no_serious_axe_violations(browser, world, locale):
 
         admin = pages["admin"]
         for name, path in (("review queue", "/admin/applications"),
-                           ("admin review", f"/admin/applications/{ids['application']}")):
+                           ("admin review", f"/admin/applications/{ids['application']}"),
+                           ("search synonyms", "/admin/synonyms")):
             admin.goto(base + path)
             check(admin, name)
     finally:

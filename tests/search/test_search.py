@@ -121,6 +121,7 @@ def test_an_edited_title_and_a_renamed_shop_are_found_by_their_new_words(market)
 def test_synonyms_edited_by_an_admin_take_effect_at_once(market):
     assert services.search("洋柿子").products == []
     synonyms.replace({"produce": ["番茄 西红柿 洋柿子"]})
+    db.session.commit()
     assert services.search("洋柿子").products == [market.tomato]
     assert services.search("土豆").products == []  # that group was replaced away
 

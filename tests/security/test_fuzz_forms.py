@@ -47,6 +47,7 @@ MORE_FIELDS = {
     "delivery.fail": ["note", "photo"],
     "admin.approve": ["note_legal_name"],
     "admin.suspend": ["back"],
+    "admin.synonyms": ["grocery", "snacks"],
     "admin.reinstate": ["back"],
     "orders.paid": ["amount"],
 }

@@ -232,6 +232,7 @@ SENDERS = {
     "merchants.couriers": ("merchant_a", lambda v: {
         "display_name": "新骑手", "mobile": "13812345678", "password": "courier-pass-2026"}),
     "merchants.shop_settings": ("merchant_a", lambda v: {"name": "改名的店"}),
+    "admin.synonyms": ("admin", lambda v: {"produce": "土豆 马铃薯\n番茄 西红柿"}),
     "merchants.delivery_settings": ("merchant_a", lambda v: {
         "slots": "9-11", "delivery_days": "3", "delivery_lead_minutes": "60",
         "delivery_fee": "5"}),

@@ -4,7 +4,11 @@ from flask_login import current_user
 
 from webapp import paging
 from webapp.admin import bp, services
-from webapp.models import REVIEWABLE, Role
+from webapp.admin.forms import SynonymsForm
+from webapp.audit import record
+from webapp.extensions import db
+from webapp.models import REVIEWABLE, Role, SynonymGroup
+from webapp.search import synonyms as search_synonyms
 from webapp.shops.services import shop_of
 from webapp.web import ServiceError, redirect_to, render, role_required, safe_next, wants_fragment
 
@@ -115,3 +119,28 @@ def _local(path) -> bool:
     return safe_next(path) is not None
 
 
+@bp.route("/synonyms", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def synonyms():
+    """Search's synonym groups per category (webapp/search/synonyms.py): one group per line."""
+    form = SynonymsForm()
+    status = 200
+    if request.method == "GET":
+        for key, text in search_synonyms.texts().items():
+            if key in form:
+                form[key].data = text
+    elif form.validate_on_submit():
+        parsed = {key: search_synonyms.parse(text) for key, text in form.groups().items()}
+        for key, (_groups, problems) in parsed.items():
+            form[key].errors = list(problems)
+        if not any(problems for _groups, problems in parsed.values()):
+            search_synonyms.replace({key: groups for key, (groups, _p) in parsed.items()})
+            record(current_user, "synonyms.update", SynonymGroup(id=0),
+                  groups=sum(len(groups) for groups, _p in parsed.values()))
+            db.session.commit()
+            flash(_("同义词已保存，搜索立即生效。"), "success")
+            return redirect_to(url_for("admin.synonyms"))
+        status = 422
+    else:
+        status = 422
+    return render("admin/synonyms.html", "admin/_synonyms_form.html", status=status, form=form)

@@ -78,8 +78,8 @@ def parse(text: str) -> tuple[list[str], list[str]]:
 
 
 def replace(groups: dict[str, list[str]]) -> None:
-    """Make the table hold exactly `groups` (category -> its groups), in one transaction."""
+    """Make the table hold exactly `groups` (category -> its groups); the caller commits (with
+    its audit row), so readers see the old groups or the new, never a mix."""
     db.session.execute(delete(SynonymGroup))
     db.session.add_all(SynonymGroup(category=category, words=words)
                        for category, lines in groups.items() for words in lines)
-    db.session.commit()
