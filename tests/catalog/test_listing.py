@@ -277,6 +277,9 @@ BAD = [
     ({"q": "苹" * 81}, "搜索词太长了，请精简到 80 个字以内"),
     ({"after": "not a cursor!"}, "页码参数无效"),
     ({"after": "WzEsMl0"}, "页码参数无效"),  # [1,2]: two values for a key of one
+    ({"after": "WyJ4Il0"}, "页码参数无效"),  # ["x"]: not an id
+    ({"after": "W251bGxd"}, "页码参数无效"),  # [null]
+    ({"after": "WzEwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDBd"}, "页码参数无效"),  # past any id
 ]
 
 

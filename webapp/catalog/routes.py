@@ -40,7 +40,7 @@ def _listing(shop) -> dict:
     filters = listing.filters_from(request.args)
     found = listing.summary(shop, filters)
     return {"filters": filters, "found": found,
-            "listed": listing.page(shop, filters, paging.cursor_arg(len(listing.KEYS))),
+            "listed": listing.page(shop, filters, paging.cursor_of(listing.KEYS)),
             "categories": listing.category_choices(found, filters)}
 
 
@@ -97,7 +97,7 @@ def product_list():
     """The product list alone (its first page, with the filters asked for), fetched as the
     filters change and after a save; for htmx after a cursor, the next page's rows alone."""
     shop = own_shop_or_403(current_user)
-    after = paging.cursor_arg(len(listing.KEYS))
+    after = paging.cursor_of(listing.KEYS)
     if after is not None and wants_fragment():
         filters = listing.filters_from(request.args)
         return render("catalog/products.html", "catalog/_product_page.html", filters=filters,
