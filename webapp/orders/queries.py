@@ -114,15 +114,24 @@ def merged_ids(where: tuple, statuses: Collection[Status], after: tuple | None, 
 
 
 def order_page(where: tuple, statuses: Collection[Status] | None, after: tuple | None, size: int,
-               descending: bool = True) -> Page:
+               descending: bool = True, ids_only: bool = False) -> Page:
     """A page of the orders matching `where` (the buyer's or the shop's), in `statuses` (None:
-    all), by id, with what lists show of each (LISTED)."""
-    query = select(Order).options(*LISTED)
+    all), by id, with what lists show of each (LISTED); `ids_only`: rows of their ids."""
+    query = select(Order.id) if ids_only else select(Order).options(*LISTED)
     if statuses is None:
         query = query.where(*where)
     else:
         query = query.where(Order.id.in_(merged_ids(where, statuses, after, size, descending)))
-    return paging.keyset(query, (Key(Order.id, descending),), after, size)
+    return paging.keyset(query, (Key(Order.id, descending),), after, size, scalars=not ids_only)
+
+
+def _loaded(pages: dict[str, Page]) -> dict[str, Page]:
+    """Pages of ids as pages of orders, all read (with LISTED) in one query."""
+    ids = [row.id for page in pages.values() for row in page.items]
+    orders = {order.id: order for order in db.session.scalars(
+        select(Order).options(*LISTED).where(Order.id.in_(ids))).unique()} if ids else {}
+    return {key: Page([orders[row.id] for row in page.items], page.next)
+            for key, page in pages.items()}
 
 
 def orders_of_buyer(buyer: User, tab: str = "all", after: tuple | None = None) -> Page:
@@ -145,12 +154,14 @@ def _counts(where) -> dict[Status, int]:
                                    .group_by(Order.status)).all())
 
 
-def board_column(shop: Shop, column: str, after: tuple | None = None) -> Page:
+def board_column(shop: Shop, column: str, after: tuple | None = None,
+                 ids_only: bool = False) -> Page:
     """A page of one board column: an open one oldest first, the finished orders newest first."""
     if column == DONE:
-        return order_page((Order.shop_id == shop.id,), FINAL, after, FINISHED_PAGE)
+        return order_page((Order.shop_id == shop.id,), FINAL, after, FINISHED_PAGE,
+                          ids_only=ids_only)
     return order_page((Order.shop_id == shop.id,), BOARD_COLUMNS[column][1], after, BOARD_PAGE,
-                      descending=False)
+                      descending=False, ids_only=ids_only)
 
 
 def board_page(shop: Shop, column: str, after: tuple | None) -> Page:
@@ -164,8 +175,8 @@ def board_orders(shop: Shop, column: str | None = None,
     """The first page of each board column (of `column`, the page after `after`) and how many
     orders each column holds."""
     expire_overdue(shop_id=shop.id)
-    pages = {key: board_column(shop, key, after if key == column else None)
-             for key in (*BOARD_COLUMNS, DONE)}
+    pages = _loaded({key: board_column(shop, key, after if key == column else None, True)
+                     for key in (*BOARD_COLUMNS, DONE)})
     by_status = _counts(Order.shop_id == shop.id)
     counts = {key: sum(by_status.get(s, 0) for s in statuses)
               for key, (_, statuses) in BOARD_COLUMNS.items()}
