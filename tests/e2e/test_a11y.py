@@ -149,7 +149,7 @@ def test_main_pages_have_no_serious_axe_violations(browser, world, locale):
     finally:
         for context in contexts.values():
             context.close()
-    assert len(checked) == 26, checked
+    assert len(checked) == 27, checked
     assert not problems, ("axe found serious or critical violations:\n" + report(problems))
 
 
