@@ -44,6 +44,11 @@ ODD_FILES = ["../../webapp/config.py", "..%2F..%2Fwebapp%2Fconfig.py", "css/../.
 # Whole query strings the way a broken client or a scanner sends them.
 RAW_QUERIES = ["&&&", "=", "==&=", "q", "q=%", "q=%zz", "q=%ff%fe", "q=%00", "q=%C0%AF",
                "tab=%E0%A4", "a=1;b=2", "next=%0d%0aSet-Cookie:x=1", "+=+", "q=" + "%41" * 2000]
+# Paging cursors (webapp/paging.py) that decode but do not fit a list's key: a string, a float
+# past any column, an integer past SQLite's, null, two strings, a bad date, a boolean. And more.
+RAW_QUERIES += ["after=" + c for c in (
+    "WyJ4Il0", "WzFlKzMwMF0", "WzEwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDBd", "W251bGxd",
+    "WyJ4IiwgInkiXQ", "W3sidCI6ICJubyJ9LCAxXQ", "W3RydWUsIC0xXQ", "A" * 600, "%00")]
 
 
 def get_routes(app) -> list:

@@ -33,9 +33,8 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable
 
-from flask import abort, current_app, render_template, request
+from flask import current_app, render_template, request
 from flask_babel import get_locale
-from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import select
@@ -90,12 +89,9 @@ def shelf(shop: Shop, category: str | None) -> Select:
 
 
 def cursor() -> tuple | None:
-    """The request's `?after=` cursor: a product id, or None for the first page; anything else
-    is a 400 with a message (an id past any column's range too: SQLite refuses it, loudly)."""
-    after = paging.cursor_arg(len(KEY))
-    if after is not None and not (type(after[0]) is int and 0 <= after[0] < 2 ** 62):
-        abort(400, description=_("页码参数无效，请从第一页重新浏览。"))
-    return after
+    """The request's `?after=` cursor (a product id), or None for the first page; anything else
+    is a 400 with a message (webapp/paging.py)."""
+    return paging.cursor_of(KEY)
 
 
 def visitor() -> tuple:
