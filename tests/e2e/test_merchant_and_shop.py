@@ -102,6 +102,54 @@ def test_the_product_form_keeps_its_save_button_on_a_tablet(browser, site, local
         page.context.close()
 
 
+ROW_TITLES = "() => [...document.querySelectorAll('.product-row-title')].map(el => el.textContent)"
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_the_product_list_filters_as_you_type_and_keeps_them_in_the_url(browser, site, locale):
+    """The search and filters above the list: the list follows as you type (debounced) and as you
+    choose, the URL follows (only the filters in use), back goes to the previous filters with
+    the fields in step, and a reload of that URL shows the same. Filters on one line, in sight."""
+    base = site["base"]
+    page = merchant_page(browser, site, TABLET, locale)
+    try:
+        page.goto(f"{base}/catalog/")
+        everything = page.evaluate(ROW_TITLES)
+        page.locator("#filter-q").press_sequentially("香", delay=50)
+        expect(page).to_have_url(re.compile(r"/catalog/list\?q=%E9%A6%99$"))
+        expect(page.locator(".result-count")).to_be_visible()
+        named = page.evaluate(ROW_TITLES)
+        assert named and all("香" in t for t in named) and len(named) < len(everything), named
+        page.select_option("#filter-stock", "low")
+        expect(page).to_have_url(re.compile(r"/catalog/list\?q=%E9%A6%99&stock=low$"))
+        expect(page.locator(".product-row")).not_to_have_count(len(named))
+        low = page.evaluate(ROW_TITLES)
+        assert set(low) < set(named), (low, named)
+        expect(page.locator(".product-row .pill-low, .product-row .pill-soldout")).to_have_count(
+            len(low))
+        # The choices sit on one line under the search box, inside the list pane.
+        boxes = page.evaluate("""() => [...document.querySelectorAll('#product-filters select')]
+            .map(el => el.getBoundingClientRect().toJSON())""")
+        assert len({round(box["top"]) for box in boxes}) == 1, boxes
+        pane = page.locator(".manager-list").bounding_box()
+        assert max(box["right"] for box in boxes) <= pane["x"] + pane["width"], (boxes, pane)
+        shot(page, "merchant-and-shop", f"product-filters-tablet-{locale}")
+
+        page.go_back()
+        expect(page).to_have_url(re.compile(r"/catalog/list\?q=%E9%A6%99$"))
+        expect(page.locator("#filter-stock")).to_have_value("")
+        expect(page.locator("#filter-q")).to_have_value("香")
+        expect(page.locator(".product-row")).to_have_count(len(named))
+        page.go_forward()
+        expect(page.locator("#filter-stock")).to_have_value("low")
+        page.reload()
+        expect(page.locator("#filter-q")).to_have_value("香")
+        expect(page.locator("#filter-stock")).to_have_value("low")
+        assert page.evaluate(ROW_TITLES) == low
+    finally:
+        page.context.close()
+
+
 BOXES = """() => {
     const box = (selector) => { const el = document.querySelector(selector);
         return el ? el.getBoundingClientRect().toJSON() : null; };
