@@ -15,8 +15,9 @@ the small one grown further.
   in the shop's district (most in the shop's categories, a third of the open ones quoted by the
   shop); 1,000 merchant applications in the review queues.
 
-Rows go in with Core `executemany` (the ORM's tables, so column defaults apply; SQLite's search
-triggers and PostgreSQL's trigram indexes keep up as they would), a few seconds for the large
+Rows go in with Core `executemany` (the ORM's tables, so column defaults apply; a product's
+search key is written as the ORM's hook writes it, and the database's search triggers and
+indexes keep up as they would), a few seconds for the large
 size. Orders carry their lines, their history events, a delivery by the demo courier once
 assigned and a proof once signed, as the app would have written them; placed orders are
 minutes old so no page expires them while it is measured. bench/test_growth.py calls `grow` in
@@ -59,6 +60,7 @@ from webapp.models import (
     utcnow,
 )
 from webapp.orders.state import Action
+from webapp.search import keys as search_keys
 
 
 @dataclass(frozen=True)
@@ -215,9 +217,11 @@ def grow_products(world: World, target: int) -> int:
     rng, rows = world.rng, []
     for n, category in enumerate(spread(max(0, target - have), CATEGORY_MIX)):
         low = rng.random() < 0.1
+        title, description = product_title(rng, category), rng.choice(DESCRIPTIONS)
         rows.append(dict(
-            shop_id=world.shop.id, title=product_title(rng, category),
-            description=rng.choice(DESCRIPTIONS), price_fen=rng.randrange(590, 19900, 10),
+            # The search key, as the ORM's before_insert hook writes it (webapp/search/keys.py).
+            search_keys.keys(title, description), shop_id=world.shop.id, title=title,
+            description=description, price_fen=rng.randrange(590, 19900, 10),
             stock=rng.randint(1, 5) if low else rng.choice((0, *range(6, 200))),
             published=rng.random() >= 0.08, category=category, image=rng.choice(world.images),
             created_at=world.now - timedelta(minutes=10 * (target - n))))

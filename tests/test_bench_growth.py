@@ -1,7 +1,8 @@
 """bench/growth.py, the data of the growth benchmark (bench/test_growth.py, issue 17): the small
 size has something in every list the benchmark measures (each of the buyer's tabs, each column of
 the board, the courier's open and finished deliveries, the demand feed, each review queue), the
-large size holds the totals its docstring names, and growing to a size again adds nothing."""
+large size holds the totals its docstring names (its products found by search), and growing to a
+size again adds nothing."""
 from __future__ import annotations
 
 import pytest
@@ -25,6 +26,7 @@ from webapp.models import (
 )
 from webapp.orders.expiry import expire_overdue
 from webapp.orders.state import FINAL
+from webapp.search.services import PAGE_SIZE, search
 
 pytestmark = pytest.mark.db  # run again on PostgreSQL by .ci/run's second pass
 
@@ -59,6 +61,9 @@ def test_the_small_size_has_some_of_everything_and_the_large_the_totals(app):
     assert db.session.scalar(select(func.count(Order.id))) == 2000
     assert statuses(Demand.status)[DemandStatus.OPEN] == 500 + 1000
     assert sum(statuses(MerchantApplication.status).values()) == 1000
+    # The products are found as the app's own would be (their search key is written).
+    with app.test_request_context():
+        assert len(search("红富士").products) == PAGE_SIZE
     # Placed orders are minutes old: reading them expires none while the benchmark runs.
     assert expire_overdue(buyer_id=buyer) == 0
     assert statuses(Order.status, Order.buyer_id == buyer)[Status.PLACED] == 40
