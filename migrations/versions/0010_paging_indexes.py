@@ -17,7 +17,7 @@ depends_on = None
 
 # (index name, table, columns): one line per paged list, with the list it serves.
 INDEXES = (
-    ("ix_demand_feed_page", "demand", ("district_code", "status", "id")),  # merchant's demand feed
+    ("ix_demand_feed_page", "demand", ("district_code", "status", "id", "category")),  # demand feed
     ("ix_demand_buyer_page", "demand", ("buyer_id", "id")),  # buyer's own demands
     ("ix_quote_shop_page", "quote", ("shop_id", "updated_at", "id")),  # merchant's own quotes
     ("ix_application_queue_page", "merchant_application", ("status", "submitted_at", "id")),  # admin queues

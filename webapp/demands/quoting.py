@@ -71,15 +71,17 @@ def feed_shop(merchant: User) -> Shop:
 
 
 def _open_in(shop: Shop) -> tuple:
-    return (Demand.district_code == shop.district_code, Demand.status == DemandStatus.OPEN,
-            Demand.needed_by > utcnow())
+    """The open demands of the shop's district. No needed-by condition: `feed_shop` has just
+    expired the overdue ones, and a range on it would lead SQLite to sort every open demand
+    rather than walk ix_demand_feed_page in order."""
+    return Demand.district_code == shop.district_code, Demand.status == DemandStatus.OPEN
 
 
 def feed(shop: Shop, everything: bool = False, after: tuple | None = None) -> Feed:
     """Read a page of the open demands in the shop's district after the cursor `after`.
 
     Newest first, in the shop's categories unless `everything`; never another shop's quote. The
-    count is one grouped COUNT over the district's open demands (ix_demand_feed).
+    count is one grouped COUNT over the district's open demands, read from ix_demand_feed_page.
     """
     categories = list(CATEGORIES) if everything else shop_categories(shop)
     query = select(Demand).where(*_open_in(shop))

@@ -47,9 +47,10 @@ class Demand(db.Model):
         CheckConstraint("budget_fen IS NULL OR budget_fen > 0", name="budget_positive"),
         # The merchants' feed: open demands of one district, newest first.
         Index("ix_demand_feed", "district_code", "status", "needed_by"),
-        # Paged lists (webapp/paging.py): the feed a page at a time, newest first, and the
+        # Paged lists (webapp/paging.py): the feed a page at a time, newest first (its category
+        # in the index too: the filter and the feed's grouped count read no table row), and the
         # buyer's own demands, newest first.
-        Index("ix_demand_feed_page", "district_code", "status", "id"),
+        Index("ix_demand_feed_page", "district_code", "status", "id", "category"),
         Index("ix_demand_buyer_page", "buyer_id", "id"),
     )
 
