@@ -8,13 +8,14 @@ import requests
 
 from bench import support
 from bench.conftest import record
+from webapp.shops.grid import PAGE_SIZE
 
 CONNECTIONS, SECONDS, ROUNDS = 32, 5.0, 5
 
 
 def test_shop_and_search_throughput_against_a_bare_route(app_server, bare_server):
     shop = requests.get(f"{app_server.url}/s/fresh-fruit", timeout=30).text
-    assert shop.count('class="card product"') == 50
+    assert shop.count('class="card product"') == PAGE_SIZE  # the first page of the 50
     search_path = "/search/?q=" + quote("橙")
     assert "脐橙" in requests.get(app_server.url + search_path, timeout=30).text
 
@@ -27,7 +28,7 @@ def test_shop_and_search_throughput_against_a_bare_route(app_server, bare_server
     cookie = support.login_cookie(app_server.url, "buyer@example.com", "demo-buyer-2026")
     signed_in = requests.get(f"{app_server.url}/s/fresh-fruit", headers={"Cookie": cookie},
                              timeout=30).text
-    assert signed_in.count('class="card product"') == 50 and "data-user=" in signed_in
+    assert signed_in.count('class="card product"') == PAGE_SIZE and "data-user=" in signed_in
     loads = support.hammer_interleaved({
         "bare": bare_server.url + "/", "floor": app_server.url + "/sw.js",
         "shop": app_server.url + "/s/fresh-fruit", "search": app_server.url + search_path,
