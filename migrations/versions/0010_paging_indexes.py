@@ -21,6 +21,7 @@ INDEXES = (
     ("ix_demand_buyer_page", "demand", ("buyer_id", "id")),  # buyer's own demands
     ("ix_quote_shop_page", "quote", ("shop_id", "updated_at", "id")),  # merchant's own quotes
     ("ix_application_queue_page", "merchant_application", ("status", "submitted_at", "id")),  # admin queues
+    ("ix_shop_status_owner", "shop", ("status", "owner_id")),  # admin's suspended queue and count
     ("ix_order_buyer_page", "order", ("buyer_id", "id")),  # buyer's 全部 tab
     ("ix_order_buyer_status_page", "order", ("buyer_id", "status", "id")),  # buyer's tabs, counts
     ("ix_order_shop_status_page", "order", ("shop_id", "status", "id")),  # board columns, counts

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.models.base import db, utcnow
@@ -16,6 +16,9 @@ class ShopStatus(StrEnum):
 
 
 class Shop(db.Model):
+    # The admin's suspended queue and its count start from the suspended shops (webapp/paging.py).
+    __table_args__ = (Index("ix_shop_status_owner", "status", "owner_id"),)
+
     id: Mapped[int] = mapped_column(primary_key=True)
     owner_id: Mapped[int] = mapped_column(ForeignKey("user.id"), unique=True)
     application_id: Mapped[int | None] = mapped_column(ForeignKey("merchant_application.id"))
