@@ -25,8 +25,8 @@ pytestmark = [pytest.mark.fuzz, pytest.mark.db]
 # Every query-string name the views and templates read (test_every_query_name_is_fuzzed finds
 # them in the source), plus a few the app has never heard of.
 QUERY_NAMES = ["address", "after", "all", "category", "city", "column", "district", "edit", "lat",
-               "lng", "logged_out", "next", "province", "q", "reset", "status", "stock", "tab",
-               "title"]
+               "lng", "logged_out", "next", "province", "q", "quotes_after", "reset", "status",
+               "stock", "tab", "title"]
 UNKNOWN_NAMES = ["page", "id", "order_id", "lang", "_method", "__proto__", "q[]", ""]
 
 # What a segment of an `<int:…>` path may be given: the converter must turn all of these into a
