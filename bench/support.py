@@ -63,7 +63,8 @@ def cpu_seconds(pid: int) -> float:
 
 
 def login_cookie(base: str, who: str, password: str) -> str:
-    """Log in through the real form; return the Cookie header that carries the session."""
+    """Log in through the real form and open the page it leads to; return the Cookie header that
+    carries the session then."""
     import requests
 
     with requests.Session() as session:
@@ -72,6 +73,11 @@ def login_cookie(base: str, who: str, password: str) -> str:
         answer = session.post(f"{base}/auth/login", allow_redirects=False, timeout=30, data={
             "csrf_token": token, "login": who, "password": password})
         assert answer.status_code == 303, answer.text[:500]
+        # Follow the redirect as a browser does and keep the cookie it answers with: the login
+        # starts a new session, and the first page puts its form token in it. Replaying the
+        # cookie from before would make every request mint a token and sign a new session cookie
+        # again, which no browser pays for more than once.
+        session.get(requests.compat.urljoin(f"{base}/", answer.headers["Location"]), timeout=30)
     return "; ".join(f"{c.name}={c.value}" for c in session.cookies)
 
 

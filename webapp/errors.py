@@ -96,13 +96,18 @@ def _has_nul(pairs) -> bool:
                                            if isinstance(value, str)) for key, values in pairs)
 
 
+FORM_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
+
+
 def refuse_nul_bytes():
     """Refuse a NUL byte in a form field or a URL part: no one types one, and PostgreSQL cannot
     store one in text (the insert would fail as a 500). Query strings may hold one: search and
     the region lists clean them."""
     if _has_nul((key, [value]) for key, value in (request.view_args or {}).items()):
         abort(404)
-    if _has_nul(request.form.lists()):
+    # Only these bodies are parsed into request.form (Werkzeug's form parser); other requests
+    # (GETs, JSON) have no form to look at and are spared building an empty one.
+    if request.mimetype in FORM_TYPES and _has_nul(request.form.lists()):
         abort(400)
 
 

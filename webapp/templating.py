@@ -20,6 +20,7 @@ from webapp.orders.reasons import (
     REJECT_REASONS,
 )
 from webapp.orders.state import FINAL, LABELS, PAYABLE, TRACKING, actions_for
+from webapp.shell_cache import ShellCache
 from webapp.web import local_time, public_url, waited, yuan
 
 VENDOR = {
@@ -44,7 +45,8 @@ def _statuses(statuses) -> str:
 
 
 def register(app: Flask) -> None:
-    """Register the filters and globals every template may use."""
+    """Register the filters and globals every template may use, and the {% shell %} tag."""
+    app.jinja_env.add_extension(ShellCache)
     app.jinja_env.filters.update(
         yuan=yuan, local_time=local_time, waited=waited, masked_mobile=masked_mobile,
         # Chinese text that comes from Python data (a tab's label, a picked reason): shown in

@@ -5,6 +5,7 @@ from functools import cache
 from pathlib import Path
 from zoneinfo import ZoneInfo, available_timezones
 
+from babel import Locale
 from flask import Blueprint, current_app, g, has_request_context, request
 from flask_babel import get_locale
 
@@ -60,6 +61,17 @@ def select_locale() -> str:
     return request.accept_languages.best_match(LOCALES) or DEFAULT_LOCALE
 
 
+@cache
+def _locale(code: str) -> Locale:
+    return Locale.parse(code)
+
+
+def selected_locale() -> Locale:
+    """select_locale() as the Locale Flask-Babel keeps: parsed once per process, not on every
+    request (Babel's Locale.parse of a name scans its list of every locale it knows, ~0.2 ms)."""
+    return _locale(select_locale())
+
+
 def html_lang() -> str:
     """The `lang` of <html> for this request's locale."""
     return HTML_LANG.get(str(get_locale()), "zh-CN")
@@ -72,7 +84,7 @@ def init_app(app) -> None:
     app.config.setdefault("BABEL_DEFAULT_TIMEZONE", app.config["TIMEZONE"])
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES",
                           str(Path(__file__).resolve().parent.parent / "translations"))
-    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    babel.init_app(app, locale_selector=selected_locale, timezone_selector=select_timezone)
 
     @app.before_request
     def forget_locale():

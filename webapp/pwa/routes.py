@@ -25,46 +25,53 @@ SCREENSHOTS = (
 )
 
 
-def shell_digest(source: str) -> str:
-    """Hash the precached files, the offline page's template and APP_RELEASE, so a change to any
-    of them gives the browser a new worker (and the user the "new version" banner)."""
-    static = Path(current_app.static_folder)
-    paths = [static / name for name in SHELL_FILE.findall(source)]
-    paths.append(Path(current_app.root_path).parent / "templates" / OFFLINE_TEMPLATE)
-    stamps = [(str(path), *(_stamp(path))) for path in paths]
-    return _digest(tuple(stamps), os.environ.get("APP_RELEASE", ""))
-
-
-def _stamp(path: Path) -> tuple[int, int]:
+def _stamp(path: str) -> tuple[int, int]:
     try:
-        stat = path.stat()
+        stat = os.stat(path)
     except FileNotFoundError:
         return (0, -1)
     return (stat.st_mtime_ns, stat.st_size)
 
 
 @lru_cache(maxsize=16)
-def _digest(stamps: tuple, release: str) -> str:
-    """Read and hash the files again only when one of them changed (browsers ask for /sw.js on
-    every navigation)."""
+def _shell_files(worker: str, offline: str, stamp: tuple[int, int]) -> tuple[str, ...]:
+    """The files a change of which gives a new worker: sw.js itself, what it precaches (read from
+    it again only when sw.js changes) and the offline page's template."""
+    source = Path(worker).read_text(encoding="utf-8") if stamp[1] >= 0 else ""
+    static = Path(worker).parent
+    return (worker, *(str(static / name) for name in SHELL_FILE.findall(source)), offline)
+
+
+@lru_cache(maxsize=16)
+def _stamped(stamps: tuple, release: str) -> tuple[str, str]:
+    """The worker with VERSION-<digest> and its ETag, made again only when a file changed or the
+    release did (browsers ask for /sw.js on every navigation). The digest hashes the precached
+    files, the offline page's template and APP_RELEASE."""
+    (worker, _, _), *shell = stamps
+    source = Path(worker).read_text(encoding="utf-8")
     digest = hashlib.sha256(release.encode())
-    for name, _mtime, size in stamps:
+    for name, _mtime, size in shell:
         path = Path(name)
         digest.update(path.name.encode())
         digest.update(path.read_bytes() if size >= 0 else b"missing")
-    return digest.hexdigest()[:12]
+    version = digest.hexdigest()[:12]
+    stamped = VERSION_LINE.sub(lambda m: f'const VERSION = "{m.group(1)}-{version}";', source,
+                               count=1)
+    return stamped, hashlib.sha256(stamped.encode()).hexdigest()[:16]
 
 
 @bp.get("/sw.js")
 def service_worker():
     """Serve the service worker from the root so its scope is the whole app."""
-    source = (Path(current_app.static_folder) / "sw.js").read_text(encoding="utf-8")
-    stamped = VERSION_LINE.sub(
-        lambda m: f'const VERSION = "{m.group(1)}-{shell_digest(source)}";', source, count=1)
+    worker = os.path.join(current_app.static_folder, "sw.js")
+    offline = os.path.join(current_app.root_path, os.pardir, "templates", OFFLINE_TEMPLATE)
+    files = _shell_files(worker, offline, _stamp(worker))
+    stamped, etag = _stamped(tuple((name, *_stamp(name)) for name in files),
+                             os.environ.get("APP_RELEASE", ""))
     response = current_app.response_class(stamped, mimetype="text/javascript")
     response.headers["Service-Worker-Allowed"] = "/"
     response.headers["Cache-Control"] = "no-cache"
-    response.set_etag(hashlib.sha256(stamped.encode()).hexdigest()[:16])
+    response.set_etag(etag)
     return response.make_conditional(request)
 
 
