@@ -16,8 +16,8 @@ the small one grown further.
   shop); 1,000 merchant applications in the review queues.
 
 Rows go in with Core `executemany` (the ORM's tables, so column defaults apply; a product's
-search key is written as the ORM's hook writes it, and the database's search triggers and
-indexes keep up as they would), a few seconds for the large
+search key and its tokens are written as the ORM's hooks write them, and the database's indexes
+keep up as they would), a few seconds for the large
 size. Orders carry their lines, their history events, a delivery by the demo courier once
 assigned and a proof once signed, as the app would have written them; placed orders are
 minutes old so no page expires them while it is measured. bench/test_growth.py calls `grow` in
@@ -61,6 +61,7 @@ from webapp.models import (
 )
 from webapp.orders.state import Action
 from webapp.search import keys as search_keys
+from webapp.search import tokens as search_tokens
 
 
 @dataclass(frozen=True)
@@ -226,7 +227,11 @@ def grow_products(world: World, target: int) -> int:
             published=rng.random() >= 0.08, category=category, image=rng.choice(world.images),
             created_at=world.now - timedelta(minutes=10 * (target - n))))
     rng.shuffle(rows)  # categories interleaved, as a shop adds them over time
-    return len(world.insert(Product, rows))
+    ids = world.insert(Product, rows)
+    # The search index, as the ORM's after_insert hook writes it (webapp/search/tokens.py).
+    search_tokens.write(world.conn, [(i, row["title"], row["description"])
+                                     for i, row in zip(ids, rows)])
+    return len(ids)
 
 
 # ---- orders --------------------------------------------------------------------------------

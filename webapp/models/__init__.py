@@ -12,7 +12,7 @@ from webapp.models.merchant import (
     MerchantApplication,
 )
 from webapp.models.order import EventKind, Inspection, Order, OrderEvent, OrderLine, PaymentMethod
-from webapp.models.search import SynonymGroup
+from webapp.models.search import SearchToken, SynonymGroup
 from webapp.models.shop import Shop, ShopStatus
 from webapp.models.user import User
 from webapp.orders.state import Action, Status
@@ -22,7 +22,6 @@ __all__ = [
     "DOCUMENTS", "REVIEWABLE", "Action", "Address", "ApplicationStatus", "AuditLog", "Base",
     "CartItem", "Delivery", "Demand", "DemandStatus", "EventKind", "Inspection",
     "MerchantApplication", "Order", "OrderEvent", "OrderLine", "PaymentMethod", "Product",
-    "ProofOfDelivery", "Quote", "QuoteStatus", "Role", "Shop", "ShopStatus", "Status",
-    "SynonymGroup",
-    "TrackPoint", "User", "utcnow",
+    "ProofOfDelivery", "Quote", "QuoteStatus", "Role", "SearchToken", "Shop", "ShopStatus",
+    "Status", "SynonymGroup", "TrackPoint", "User", "utcnow",
 ]

@@ -15,6 +15,9 @@ SQLite and PostgreSQL (the keys are lower case and NFKC already, so no ILIKE is 
   category has another word of the group in its title;
 - its description holds it or, in a synonym's category, a synonym (a description-only match);
 - its shop's name holds it.
+
+Each `LIKE` comes with the tokens a product it matches must have (webapp/search/tokens.py):
+`Term.need` gathers them, so search checks the `LIKE`s only on the products that have them.
 """
 from __future__ import annotations
 
@@ -24,7 +27,7 @@ from sqlalchemy import and_, or_
 from sqlalchemy.sql import ColumnElement
 
 from webapp.models import Product, Shop
-from webapp.search import pinyin
+from webapp.search import pinyin, tokens
 from webapp.search.synonyms import Alternative
 
 ESCAPE = "\\"
@@ -38,11 +41,19 @@ INITIAL_SUFFIXES = ("z", "e")
 
 
 @dataclass(frozen=True)
+class Match:
+    """A condition on a product and the tokens a product it holds for has (tokens.Need)."""
+    where: ColumnElement
+    need: tokens.Need
+
+
+@dataclass(frozen=True)
 class Term:
     text: str
     title: ColumnElement
     body: ColumnElement
     shop: ColumnElement
+    need: tokens.Need  # a product that `title` or `body` holds for has these tokens
 
     @property
     def anywhere(self) -> ColumnElement:
@@ -75,38 +86,53 @@ def stem(term: str) -> str | None:
     return None
 
 
-def _chinese(text: str) -> list[ColumnElement]:
+def _chinese(text: str) -> list[Match]:
     """The title text holds `text`, or the head of one of its words is `text`'s stem."""
-    found = [_holds(Product.search_text, text)]
+    found = [Match(_holds(Product.search_text, text), tokens.text_need(tokens.TITLE, text))]
     if (head := stem(text)) is not None:
-        found.append(_like(Product.search_text, f"%{escape(head)} %"))
+        found.append(Match(_like(Product.search_text, f"%{escape(head)} %"),
+                           tokens.text_need(tokens.TITLE, head)))
     return found
 
 
-def _latin(term: str) -> list[ColumnElement]:
+def _initials(text: str, where: ColumnElement) -> Match:
+    return Match(where, tokens.text_need(tokens.INITIALS, text))
+
+
+def _latin(term: str) -> list[Match]:
     """A latin term as pinyin syllables and as initials."""
     if len(term) < 2 or not (term.isascii() and term.isalpha()):
         return []
-    found = [_holds(Product.search_initials, term)]
+    found = [_initials(term, _holds(Product.search_initials, term))]
     if term.endswith(INITIAL_SUFFIXES):
-        found.append(_like(Product.search_initials, f"%{term[:-1]} %"))
+        found.append(_initials(term[:-1], _like(Product.search_initials, f"%{term[:-1]} %")))
     syllables = pinyin.segment(term)
     if syllables is not None:
-        found.append(_like(Product.search_pinyin, "%'" + "'".join(syllables) + "%"))
+        found.append(Match(_like(Product.search_pinyin, "%'" + "'".join(syllables) + "%"),
+                           tokens.pinyin_need(syllables, finished=False)))
         if (len(syllables) >= 2 and syllables[-1] in LATIN_SUFFIXES
                 and syllables not in NOT_SUFFIXED_PINYIN):
-            found.append(_like(Product.search_pinyin, "%'" + "'".join(syllables[:-1]) + "' %"))
+            found.append(Match(
+                _like(Product.search_pinyin, "%'" + "'".join(syllables[:-1]) + "' %"),
+                tokens.pinyin_need(syllables[:-1], finished=True)))
     return found
+
+
+def _body(text: str) -> Match:
+    return Match(_holds(Product.search_body, text), tokens.text_need(tokens.BODY, text))
 
 
 def term(text: str, alternatives: list[Alternative]) -> Term:
     """What `text` (normalised, no whitespace) matches, with its synonym groups."""
-    title = [*_chinese(text), *_latin(text)]
-    body = [_holds(Product.search_body, text)]
+    title, body = [*_chinese(text), *_latin(text)], [_body(text)]
     for alternative in alternatives:
         in_category = Product.category == alternative.category
-        title.append(and_(in_category, or_(*(c for w in alternative.words for c in _chinese(w)))))
-        body.append(and_(in_category, or_(*(_holds(Product.search_body, w)
-                                            for w in alternative.words))))
-    return Term(text=text, title=or_(*title), body=or_(*body),
-                shop=Shop.name.ilike(like_pattern(text), escape=ESCAPE))
+        by_title = [m for w in alternative.words for m in _chinese(w)]
+        by_body = [_body(w) for w in alternative.words]
+        for matches, into in ((by_title, title), (by_body, body)):
+            into.append(Match(and_(in_category, or_(*(m.where for m in matches))),
+                              tokens.union(m.need for m in matches)))
+    return Term(text=text, title=or_(*(m.where for m in title)),
+                body=or_(*(m.where for m in body)),
+                shop=Shop.name.ilike(like_pattern(text), escape=ESCAPE),
+                need=tokens.union(m.need for m in (*title, *body)))

@@ -12,12 +12,17 @@ newest first (id). That order is the keyset of the result pages (webapp/paging.p
 holds (rank, id), so a page costs the same at any depth and nothing is lost or repeated.
 Shops are few: the first page lists those whose name or description holds every term.
 
-Why no index: the terms are substrings of any length (one Chinese character is a word), and
-one term is tried as text, pinyin, initials, a head noun and synonyms at once. A scan of the
-short keys of every product answers in a few milliseconds at 5,000 products on either database
-(README, bench), and adds nothing to a write but the key. Migration 0011 dropped the FTS5
-trigram table (SQLite) and the pg_trgm indexes (PostgreSQL) that served the old substring
-search; `include_name` still keeps them out of autogenerate for databases at 0003–0010.
+The index: the terms are substrings of any length (one Chinese character is a word), and one
+term is tried as text, pinyin, initials, a head noun and synonyms at once, so no one index of
+the key answers it. A scan of every product's key grew with the catalog (2-4x the cost of a
+50-product shop at 5,000 products). Instead each `LIKE` says which tokens a product it matches
+must have (characters and pairs of them, pinyin syllables, initials: webapp/search/tokens.py,
+table `search_token`, migration 0012), and the products having them, found by index lookups,
+plus the products of the shops whose name matches (shops are few: a scan), are the only ones
+the `LIKE`s are checked on and ranked. The cost follows the products that hold the term's
+pieces, not the catalog. Migration 0011 dropped the FTS5 trigram table (SQLite) and the pg_trgm
+indexes (PostgreSQL) that served the old substring search; `include_name` still keeps them out of
+autogenerate for databases at 0003–0010.
 """
 from __future__ import annotations
 
@@ -33,7 +38,7 @@ from sqlalchemy.orm import contains_eager
 from webapp import paging
 from webapp.extensions import db
 from webapp.models import Product, Shop, ShopStatus
-from webapp.search import keys, query, synonyms
+from webapp.search import keys, query, synonyms, tokens
 from webapp.shops.grid import SHOWN
 
 PAGE_SIZE = 24  # products per page: two phone screens of cards
@@ -138,7 +143,8 @@ def _products(terms: list[query.Term]) -> tuple[sa.Select, sa.ColumnElement]:
     rank = tier + case((Product.stock > 0, 0), else_=1)
     statement = (select(Product, rank.label("rank")).join(Product.shop)
                  .options(contains_eager(Product.shop))
-                 .where(Product.published.is_(True), Shop.status == ShopStatus.ACTIVE,
+                 .where(*(Product.id.in_(tokens.candidates(t.need, t.shop)) for t in terms),
+                        Product.published.is_(True), Shop.status == ShopStatus.ACTIVE,
                         *(t.anywhere for t in terms)))
     return statement, rank
 
