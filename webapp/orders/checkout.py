@@ -1,12 +1,12 @@
-"""Placing an order, from a shop's cart or from an accepted quote: one builder for the order
-(new_order, add_order) and one stock-taking function (take_stock) for both paths, each line's
-stock taken by a conditional UPDATE."""
+"""Placing an order, from a shop's cart or from an accepted quote: one writer for the order
+(write_order: the order, its lines and its event in three Core statements) and one stock-taking
+function (take_stock) for both paths, each line's stock taken by a conditional UPDATE."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
-from sqlalchemy import delete, select
+from sqlalchemy import Integer, delete, insert, literal, select
 from sqlalchemy.exc import IntegrityError
 
 from webapp.cart.services import ShopCart
@@ -109,70 +109,97 @@ def take_stock(product_id: int, quantity: int, title: str, *, name_it: bool = Tr
     raise OutOfStock(max(now.stock, 0) if now else 0, title if name_it else None)
 
 
-def held_fee(shop_id: int, shown: Shown | None) -> int:
-    """The shop's delivery fee for an order whose stock is taken, or roll back if it is not the
-    one the page showed.
-
-    Read after the first write of the transaction: SQLite's writer lock then keeps any other
-    change out until the commit, and on PostgreSQL the row is share-locked, so the fee cannot
-    change between this check and the order it goes into.
-    """
-    fee = db.session.scalar(select(Shop.delivery_fee_fen).where(Shop.id == shop_id)
-                            .with_for_update(read=True))
-    if shown is not None and fee != shown.fee_fen:
-        db.session.rollback()
-        raise changed([fee_part(shown.fee_fen, fee)])
-    return fee
-
-
-def new_order(buyer: User, shop_id: int, terms: Terms, quote_id: int | None = None) -> Order:
-    """The order the terms describe, not yet stored: made before any stock is taken, so a bad
+def _order_values(buyer_id: int, shop_id: int, terms: Terms, quote_id: int | None = None) -> dict:
+    """The order's columns the terms decide, worked out before any stock is taken, so a bad
     window or payment method refuses the order with nothing written."""
     destination = terms.destination
-    order = Order(
-        buyer_id=buyer.id, shop_id=shop_id, status=Status.PLACED, quote_id=quote_id,
+    start, end = parse_window(terms.window)
+    return dict(
+        buyer_id=buyer_id, shop_id=shop_id, status=Status.PLACED, quote_id=quote_id,
         payment_method=PaymentMethod(terms.payment_method),
         recipient_name=destination.name.strip(), recipient_mobile=destination.mobile.strip(),
         address=destination.text.strip()[:200], district_code=destination.district_code,
         dest_lat=destination.lat, dest_lng=destination.lng, note=(terms.note or "").strip(),
-        idempotency_key=terms.idempotency_key)
-    order.window_start, order.window_end = parse_window(terms.window)
-    return order
+        idempotency_key=terms.idempotency_key, window_start=start, window_end=end)
 
 
-def add_order(order: Order, lines: list[OrderLine], delivery_fee_fen: int) -> Order:
-    """Store the order with its lines, totals and first event, and announce it to the shop once
-    the caller commits. The stock is the caller's: taken before this."""
-    order.lines.extend(lines)
-    order.items_fen = sum(line.subtotal_fen for line in lines)
-    order.delivery_fee_fen = delivery_fee_fen
-    order.total_fen = order.items_fen + delivery_fee_fen
-    kind, params = ((EventKind.PLACED_FROM_QUOTE, {"quote": order.quote_id})
-                    if order.quote_id is not None else (EventKind.PLACED, {}))
-    # The event rides on the order: one flush writes the order, its lines and its event.
-    order.events.append(OrderEvent(actor_id=order.buyer_id, action=None, kind=kind,
-                                   params=params, from_status=None, to_status=Status.PLACED))
-    db.session.add(order)
-    db.session.flush()
-    emit_after_commit(db.session, "order:placed", {"id": order.id, "status": "placed"},
-                      shop_room(order.shop_id))
-    return order
+def write_order(values: dict, lines: list[dict], *, fee_fen: int | None = None,
+                shown_fee: int | None = None) -> int | None:
+    """Store an order (`values`: _order_values), its lines ({product_id, title, unit_price_fen,
+    quantity}) and its first event, and announce it to the shop once the caller commits; the
+    order's id. The stock is the caller's: taken before this.
+
+    The delivery fee is `fee_fen` (a quote's), or else the shop's as the INSERT reads it; with
+    `shown_fee`, only if it is the one the page showed: otherwise nothing is inserted and the
+    answer is None (the caller rolls back). The order records the fee its statement checked.
+    Three statements: the order (INSERT ... SELECT ... RETURNING), its lines, its event.
+    """
+    table, shop = Order.__table__, Shop.__table__
+    items_fen = sum(line["unit_price_fen"] * line["quantity"] for line in lines)
+    fee = shop.c.delivery_fee_fen if fee_fen is None else literal(fee_fen, Integer)
+    columns = {**values, "items_fen": items_fen}
+    chosen = select(*(literal(value, table.c[name].type) for name, value in columns.items()),
+                    fee, fee + literal(items_fen, Integer)).where(shop.c.id == values["shop_id"])
+    if shown_fee is not None:
+        chosen = chosen.where(shop.c.delivery_fee_fen == shown_fee)
+    order_id = db.session.execute(insert(table).from_select(
+        [*columns, "delivery_fee_fen", "total_fen"], chosen).returning(table.c.id)).scalar()
+    if order_id is None:
+        return None
+    db.session.execute(insert(OrderLine.__table__), [{**line, "order_id": order_id}
+                                                     for line in lines])
+    kind, params = ((EventKind.PLACED_FROM_QUOTE, {"quote": values["quote_id"]})
+                    if values["quote_id"] is not None else (EventKind.PLACED, {}))
+    db.session.execute(insert(OrderEvent.__table__).values(
+        order_id=order_id, actor_id=values["buyer_id"], action=None, kind=kind, params=params,
+        from_status=None, to_status=Status.PLACED))
+    emit_after_commit(db.session, "order:placed", {"id": order_id, "status": "placed"},
+                      shop_room(values["shop_id"]))
+    return order_id
+
+
+def id_by_key(buyer_id: int, idempotency_key: str) -> int | None:
+    """The id of the order this buyer placed with this key, if any."""
+    return db.session.scalar(select(Order.id).where(
+        Order.buyer_id == buyer_id, Order.idempotency_key == idempotency_key))
 
 
 def _by_key(buyer: User, idempotency_key: str) -> Order | None:
-    return db.session.scalar(select(Order).where(
-        Order.buyer_id == buyer.id, Order.idempotency_key == idempotency_key))
+    order_id = id_by_key(buyer.id, idempotency_key)
+    return db.session.get(Order, order_id) if order_id is not None else None
 
 
 def place_order(buyer: User, shop_id: int, lines: dict[int, int] | None = None, *,
                 destination: Destination, window: str, payment_method: str, note: str = "",
                 idempotency_key: str, cart: ShopCart | None = None,
                 shown: Shown | None = None) -> Order:
-    """Order from one shop: `lines` ({product id: quantity}) or, if None, the buyer's cart there.
+    """Order from one shop: `lines` ({product id: quantity}) or, if None, the buyer's cart there
+    (`cart` as the caller loaded it, else read here); the order as stored (see _place).
+    place_cart_order is the checkout page's way: the same, answering only the id."""
+    assert cart is None or lines is None, "order either the cart or the given lines"
+    terms = Terms(destination, window, payment_method, idempotency_key, note, shown)
+    return db.session.get(Order, _place(buyer, shop_id, lines, terms, cart))
 
-    All lines or none: each takes its stock with a conditional UPDATE, and one short line rolls
-    the whole order back. The same idempotency key always gives the same order, so a double tap
-    or a retry after a lost response places one order (the first one emptied the cart).
+
+def place_cart_order(buyer: User, cart: ShopCart, terms: Terms) -> int:
+    """Order the buyer's cart at one shop as this request loaded it and its page showed it
+    (`terms.shown`); the id of the new order, or of the one this key already placed.
+
+    Commits without expiring what the request loaded (the buyer, the cart): all that follows is
+    the redirect, and reading the buyer again after the commit was one statement more."""
+    return _place(buyer, cart.shop.id, None, terms, cart, keep_loaded=True)
+
+
+def _place(buyer: User, shop_id: int, lines: dict[int, int] | None, terms: Terms,
+           cart: ShopCart | None, *, keep_loaded: bool = False) -> int:
+    """All lines or none: each takes its stock with a conditional UPDATE, and one short line
+    rolls the whole order back.
+
+    The same idempotency key always gives the same order, so a double tap or a retry after a
+    lost response places one order. The key is looked up only when the order is refused, before
+    saying why (the order it names emptied the cart or took the stock); (buyer, key) is unique,
+    so an order placed with it while this one ran makes this one's INSERT fail, and that order
+    is the answer.
 
     `cart` is the buyer's cart at the shop as this request already loaded it (the checkout page
     shows it): its lines are ordered without reading them again, and a line it already shows
@@ -180,30 +207,33 @@ def place_order(buyer: User, shop_id: int, lines: dict[int, int] | None = None, 
     page keeps the cart as loaded: the error has `cart_as_seen`). The conditional UPDATE stays
     the guard for stock that runs out after the cart was read.
 
-    `shown` is what the checkout page showed: lines, quantities, prices and the fee must be the
-    same, or the order is refused (409) naming what changed. Each price is checked by the
-    statement that takes its line's stock and the fee after that (`held_fee`), so what the
-    order records is what was checked.
+    `terms.shown` is what the checkout page showed: lines, quantities, prices and the fee must
+    be the same, or the order is refused (409) naming what changed. Each price is checked by
+    the statement that takes its line's stock and the fee by the one that inserts the order,
+    so what the order records is what was checked.
     """
-    assert cart is None or lines is None, "order either the cart or the given lines"
-    terms = Terms(destination, window, payment_method, idempotency_key, note, shown)
-    if (existing := _by_key(buyer, terms.idempotency_key)) is not None:
-        return existing
     if cart is not None and (refusal := _refusal(*_cart_lines(cart))) is not None:
-        # The cart was read before the key check, so a same-key order placed from another tab
-        # would have been found above: it cannot be what emptied this stock.
         refusal.cart_as_seen = True
-        raise refusal
+        return _refused(buyer, terms, refusal)
     try:
-        return _place_order(buyer, shop_id, lines, terms, cart)
-    except (ServiceError, IntegrityError):
+        shop, lines, products, from_cart = _checked(buyer, shop_id, lines, terms, cart)
+    except ServiceError as error:  # nothing written: nothing to roll back
+        return _refused(buyer, terms, error)
+    try:
+        return _write(buyer, shop, lines, products, terms, from_cart, keep_loaded)
+    except (ServiceError, IntegrityError) as error:
         # The same key raced in from another tab and won while this one ran: its order emptied
-        # the cart, took the stock or holds the key (the INSERT fails at flush). That order is
-        # this one; without it, the refusal stands.
+        # the cart, took the stock or holds the key (the INSERT fails). That order is this one;
+        # without it, the refusal stands.
         db.session.rollback()
-        if (existing := _by_key(buyer, terms.idempotency_key)) is not None:
-            return existing
-        raise
+        return _refused(buyer, terms, error)
+
+
+def _refused(buyer: User, terms: Terms, error: Exception) -> int:
+    """The order this key placed, or else `error` raised."""
+    if (existing := id_by_key(buyer.id, terms.idempotency_key)) is not None:
+        return existing
+    raise error
 
 
 def _cart_lines(cart: ShopCart) -> tuple[dict[int, int], dict[int, Product]]:
@@ -240,8 +270,10 @@ def _lines_and_products(buyer: User, shop: Shop, lines: dict[int, int] | None,
     return lines, products
 
 
-def _place_order(buyer: User, shop_id: int, lines: dict[int, int] | None, terms: Terms,
-                 cart: ShopCart | None) -> Order:
+def _checked(buyer: User, shop_id: int, lines: dict[int, int] | None, terms: Terms,
+             cart: ShopCart | None) -> tuple[Shop, dict[int, int], dict[int, Product], bool]:
+    """(shop, lines, products, from the cart?) of an order nothing refuses as read; or raise
+    why not, having written nothing."""
     shop = db.session.get(Shop, shop_id)  # the cart already loaded it: no second query
     if shop is None or shop.status is not ShopStatus.ACTIVE:
         raise ServiceError(_("该店铺已暂停营业或不存在，无法下单。"), 404)
@@ -249,26 +281,47 @@ def _place_order(buyer: User, shop_id: int, lines: dict[int, int] | None, terms:
     lines, products = _lines_and_products(buyer, shop, lines, cart)
     if not lines:
         raise Conflict(_("购物车中没有该店铺的商品。"))
-    # Refuse what the read already shows before writing anything; the UPDATEs below decide.
+    # Refuse what the read already shows before writing anything; the UPDATEs decide.
     if (refusal := _refusal(lines, products)) is not None:
         raise refusal
     if terms.shown is not None and (change := cart_change(terms.shown, lines, products,
                                                           shop.delivery_fee_fen)) is not None:
         raise change
-    order = new_order(buyer, shop.id, terms)
+    return shop, lines, products, from_cart
+
+
+def _write(buyer: User, shop: Shop, lines: dict[int, int], products: dict[int, Product],
+           terms: Terms, from_cart: bool, keep_loaded: bool) -> int:
+    """Take each line's stock, store the order, empty the cart lines ordered, commit."""
+    values = _order_values(buyer.id, shop.id, terms)
     order_lines = []
     for product_id, quantity in sorted(lines.items()):
         product = products[product_id]
         take_stock(product.id, quantity, product.title, name_it=len(lines) > 1,
                    price_fen=product.price_fen)
-        order_lines.append(OrderLine(product_id=product.id, title=product.title,
-                                     unit_price_fen=product.price_fen, quantity=quantity))
-    add_order(order, order_lines, held_fee(shop.id, terms.shown))
+        order_lines.append(dict(product_id=product.id, title=product.title,
+                                unit_price_fen=product.price_fen, quantity=quantity))
+    shown = terms.shown
+    order_id = write_order(values, order_lines, shown_fee=shown.fee_fen if shown else None)
+    if order_id is None:  # the shop's fee is no longer the one the page showed
+        db.session.rollback()
+        fee = db.session.scalar(select(Shop.delivery_fee_fen).where(Shop.id == shop.id))
+        raise changed([fee_part(shown.fee_fen, fee)])
     if from_cart:
         db.session.execute(delete(CartItem).where(CartItem.user_id == buyer.id,
                                                   CartItem.product_id.in_(list(lines))))
-    db.session.commit()
-    return order
+    _commit(keep_loaded)
+    return order_id
+
+
+def _commit(keep_loaded: bool) -> None:
+    """Commit; with `keep_loaded`, the objects the session holds keep their values."""
+    session = db.session()
+    session.expire_on_commit = not keep_loaded
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = True
 
 
 def place_quote_order(buyer: User, quote, *, destination: Destination, window: str,
@@ -280,10 +333,10 @@ def place_quote_order(buyer: User, quote, *, destination: Destination, window: s
     takes its stock like a cart line; a short stock rolls the whole transaction back, claims
     included. A free-text item is a line without a product.
     """
-    order = new_order(buyer, quote.shop_id, Terms(destination, window, payment_method,
-                                                  idempotency_key, note), quote_id=quote.id)
+    values = _order_values(buyer.id, quote.shop_id, Terms(destination, window, payment_method,
+                                                          idempotency_key, note), quote.id)
     if quote.product_id is not None:
         take_stock(quote.product_id, quote.quantity, quote.title, in_cart=False)
-    line = OrderLine(product_id=quote.product_id, title=quote.title[:80],
-                     unit_price_fen=quote.unit_price_fen, quantity=quote.quantity)
-    return add_order(order, [line], quote.delivery_fee_fen)
+    line = dict(product_id=quote.product_id, title=quote.title[:80],
+                unit_price_fen=quote.unit_price_fen, quantity=quote.quantity)
+    return db.session.get(Order, write_order(values, [line], fee_fen=quote.delivery_fee_fen))

@@ -17,12 +17,13 @@ from webapp.orders.shown import Shown, parse
 from webapp.web import ServiceError, redirect_to, render
 
 
-def checkout_page(form: CheckoutForm, place: Callable[[Terms], Order], *, page: str,
+def checkout_page(form: CheckoutForm, place: Callable[[Terms], Order | int], *, page: str,
                   fragment: str, placed: str, raise_statuses: tuple[int, ...],
                   shows: Callable[[dict], Shown],
                   changed_since: Callable[[Shown, dict], ServiceError | None],
                   refused: Callable[[ServiceError], dict] | None = None, **ctx):
-    """Show the form (a new idempotency key, the chosen or first address) or place the order.
+    """Show the form (a new idempotency key, the chosen or first address) or place the order
+    (`place` answers the order, or its id).
 
     A refusal with a status in `raise_statuses` is the page's (404, 403); any other goes on the
     form, keeping everything chosen, and `refused` may refresh what the page shows around it.
@@ -38,7 +39,7 @@ def checkout_page(form: CheckoutForm, place: Callable[[Terms], Order], *, page: 
         form.address_id.data = chosen.id if chosen else None
     if form.validate_on_submit():
         try:
-            order = place(form.terms())
+            placed_order = place(form.terms())
         except ServiceError as error:
             if error.status in raise_statuses:
                 raise
@@ -48,7 +49,9 @@ def checkout_page(form: CheckoutForm, place: Callable[[Terms], Order], *, page: 
         else:
             flash(placed, "success")
             # The id from the identity key: order.id would reload the row the commit expired.
-            return redirect_to(url_for("orders.detail", order_id=inspect(order).identity[0]))
+            order_id = (placed_order if isinstance(placed_order, int)
+                        else inspect(placed_order).identity[0])
+            return redirect_to(url_for("orders.detail", order_id=order_id))
     elif form.errors:
         status = 422
         if not form.shown.errors and (change := changed_since(parse(form.shown.data), ctx)):

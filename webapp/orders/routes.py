@@ -14,7 +14,7 @@ from webapp.i18n import N_
 from webapp.merchants.services import couriers_of
 from webapp.models import Role
 from webapp.orders import actions, bp, queries, signing
-from webapp.orders.checkout import place_order
+from webapp.orders.checkout import place_cart_order
 from webapp.orders.checkout_page import checkout_page
 from webapp.orders.forms import CheckoutForm, RefuseOrderForm, SignForm, inspection_from
 from webapp.orders.shown import cart_change_of, of_cart
@@ -52,7 +52,7 @@ def checkout(shop_id: int):
     addresses = address_services.addresses_of(current_user)
 
     def place(terms):
-        return place_order(current_user, cart.shop.id, cart=cart, **vars(terms))
+        return place_cart_order(current_user, cart, terms)
 
     def refused(error):
         # Stock ran out or a product went off sale while the buyer was choosing: show the cart
