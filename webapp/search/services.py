@@ -138,15 +138,35 @@ def search(q: str, after: tuple | None = None) -> Results:
 
 
 def _products(terms: list[query.Term]) -> tuple[sa.Select, sa.ColumnElement]:
+    """Products matching every term, and their rank. The products that have a term's tokens
+    (tokens.holding) or are sold by a shop it names are the only ones checked: read from the
+    tokens of the longest term no shop's name holds (the rarest, as a rule)."""
     tier = case((and_(*(t.title for t in terms)), 0),
                 (and_(*(t.title | t.shop for t in terms)), 2), else_=4)
     rank = tier + case((Product.stock > 0, 0), else_=1)
-    statement = (select(Product, rank.label("rank")).join(Product.shop)
-                 .options(contains_eager(Product.shop))
-                 .where(*(Product.id.in_(tokens.candidates(t.need, t.shop)) for t in terms),
-                        Product.published.is_(True), Shop.status == ShopStatus.ACTIVE,
-                        *(t.anywhere for t in terms)))
-    return statement, rank
+    named = dict(zip((t.text for t in terms), _named_shops(terms)))
+    checked, source = list(terms), Product.__table__
+    if unnamed := [t for t in terms if not named[t.text]]:
+        first = max(unnamed, key=lambda t: len(t.text))
+        driving = tokens.holding(first.need).subquery("candidate")
+        source = driving.join(Product, Product.id == driving.c.product_id)
+        checked.remove(first)
+    statement = (select(Product, rank.label("rank"))
+                 .select_from(source.join(Shop, Shop.id == Product.shop_id))
+                 .options(contains_eager(Product.shop)))
+    return statement.where(
+        *(sa.or_(Product.id.in_(tokens.holding(t.need)), Product.shop_id.in_(named[t.text]))
+          for t in checked),
+        Product.published.is_(True), Shop.status == ShopStatus.ACTIVE,
+        *(t.anywhere for t in terms)), rank
+
+
+def _named_shops(terms: list[query.Term]) -> list[list[int]]:
+    """For each term, the active shops whose name matches it (shops are few: a scan)."""
+    rows = db.session.execute(
+        select(Shop.id, *(t.shop.label(f"term_{i}") for i, t in enumerate(terms)))
+        .where(Shop.status == ShopStatus.ACTIVE, sa.or_(*(t.shop for t in terms)))).all()
+    return [[row.id for row in rows if row[i + 1]] for i in range(len(terms))]
 
 
 def _shops(texts: list[str]) -> sa.Select:

@@ -28,7 +28,7 @@ from collections.abc import Iterable
 import sqlalchemy as sa
 from sqlalchemy import event
 
-from webapp.models import Product, SearchToken, Shop
+from webapp.models import Product, SearchToken
 from webapp.search import keys, pinyin
 
 TITLE, BODY, PINYIN, INITIALS = "t", "b", "p", "i"
@@ -81,19 +81,22 @@ def union(needs: Iterable[Need]) -> Need:
     return frozenset(a for a in every if not any(b < a for b in every))
 
 
-def candidates(need: Need, shop: sa.ColumnElement) -> sa.Select:
-    """The ids of the products that have every token of an alternative of `need`, or are
-    sold by a shop matching `shop`."""
+def holding(need: Need) -> sa.Select:
+    """The ids (`product_id`) of the products that have every token of an alternative of
+    `need`: one grouped read of the tokens' entries (one select, not a union, so that both
+    databases' planners see a small set to start a search from)."""
     singles = sorted(t for alternative in need if len(alternative) == 1 for t in alternative)
-    shops = sa.select(Shop.id).where(shop).correlate(None)
-    selects = [sa.select(Product.id).where(Product.shop_id.in_(shops)).correlate(None)]
+    several = sorted(sorted(a) for a in need if len(a) > 1)
+    token = TABLE.c.token
+    statement = (sa.select(TABLE.c.product_id)
+                 .where(token.in_(sorted(set(singles).union(*several))))
+                 .group_by(TABLE.c.product_id))
+    if not several:
+        return statement
+    has = [sa.func.count(sa.case((token.in_(a), 1))) == len(a) for a in several]
     if singles:
-        selects.append(sa.select(TABLE.c.product_id).where(TABLE.c.token.in_(singles)))
-    for alternative in sorted(sorted(a) for a in need if len(a) > 1):
-        selects.append(sa.select(TABLE.c.product_id).where(TABLE.c.token.in_(alternative))
-                       .group_by(TABLE.c.product_id)
-                       .having(sa.func.count() == len(alternative)))
-    return sa.union(*selects)
+        has.append(sa.func.count(sa.case((token.in_(singles), 1))) > 0)
+    return statement.having(sa.or_(*has))
 
 
 # ---- writing -------------------------------------------------------------------------------
