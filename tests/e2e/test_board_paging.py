@@ -1,5 +1,5 @@
 """The merchant's board with more open orders than a column's first page (issue 17), in Chromium
-on a tablet: the column shows its first 30 cards and its full count, the "more" row loads the
+on a tablet: the column shows its first page of cards and its full count, the "more" row loads the
 rest as it scrolls into view, a card accepted on the board moves to its column with both counts
 changed by one, and an order accepted elsewhere that has no card on the board (it is on a page
 not loaded) brings the board's first pages back with exact counts."""
@@ -15,10 +15,11 @@ from tests.support import live
 from tests.support.browser import ARTIFACTS, TABLET, login
 from tests.support.live import htmx_post
 from tests.support.live import login as http_login
+from webapp.orders.queries import BOARD_PAGE
 
 pytestmark = pytest.mark.e2e
 
-PLACED = 33  # a column's first page (webapp/orders/queries.BOARD_PAGE) and three more
+PLACED = BOARD_PAGE + 3  # a column's first page and three more
 
 
 def placed_orders(database: str, count: int) -> list[int]:
@@ -67,7 +68,7 @@ def test_a_long_column_pages_and_keeps_its_counts(browser, board_site):
     login(page, base, *board_site["logins"]["商家"])
     page.goto(f"{base}/orders/board")
     expect(page.locator("#count-new")).to_have_text(str(PLACED))
-    expect(cards(page, "new")).to_have_count(30)
+    expect(cards(page, "new")).to_have_count(BOARD_PAGE)
     expect(page.locator(f"#col-new #board-order-{orders[0]}")).to_be_visible()
     # The "more" row loads the column's next page where it stands.
     page.locator("#col-new .more-row").scroll_into_view_if_needed()
@@ -81,7 +82,7 @@ def test_a_long_column_pages_and_keeps_its_counts(browser, board_site):
     expect(page.locator("#count-accepted")).to_have_text("1")
     # Back to the first page; an order past it is accepted from elsewhere: the board is read again.
     page.reload()
-    expect(cards(page, "new")).to_have_count(30)
+    expect(cards(page, "new")).to_have_count(BOARD_PAGE)
     last = orders[-1]
     expect(page.locator(f"#board-order-{last}")).to_have_count(0)
     merchant, _ = http_login(base, *board_site["logins"]["商家"])

@@ -93,11 +93,13 @@ BOARD_COLUMNS = {
 }
 
 
-# Page sizes: a phone screen or two of the buyer's orders; a board column a tablet shows whole
-# (the open columns, oldest first, rarely reach it); the board's finished orders, newest first.
-BUYER_PAGE = 20
-BOARD_PAGE = 30
-FINISHED_PAGE = 20
+# Page sizes, each about two screens (the next page loads as the reader reaches the "more" row,
+# so a small page costs nothing to scroll and keeps every page's first screen as light as a
+# small shop's, bench/test_growth.py): the buyer's orders on a phone; a board column on a
+# tablet (the open columns, oldest first, rarely reach it); the board's finished orders.
+BUYER_PAGE = 12
+BOARD_PAGE = 12
+FINISHED_PAGE = 10
 DONE = "done"  # the board's column of finished orders (FINAL), after BOARD_COLUMNS
 CURSOR = (Key(Order.id),)  # what a list's ?after= holds: the last order's id
 
