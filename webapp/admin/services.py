@@ -44,7 +44,7 @@ QUEUES = {
 
 
 # The queues are read a page at a time, oldest first (webapp/paging.py, ix_application_queue_page).
-QUEUE_PAGE = 25
+QUEUE_PAGE = 12
 QUEUE_KEY = (Key(MerchantApplication.submitted_at), Key(MerchantApplication.id))
 
 

@@ -29,7 +29,7 @@ MAX_AHEAD = timedelta(days=30)
 PHOTO_FOLDER = "demands"
 PHOTO_MAX_SIDE = 1600
 # The buyer's demands are read a page at a time, newest first (webapp/paging.py).
-PAGE = 25
+PAGE = 12
 KEY = (Key(Demand.id, descending=True),)
 
 

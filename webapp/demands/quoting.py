@@ -32,8 +32,8 @@ MAX_DELIVERY_AHEAD = timedelta(days=60)
 CLOCK_SLACK = timedelta(minutes=5)
 # The feed and the shop's quotes are read a page at a time (webapp/paging.py): the feed newest
 # first, the quotes the latest changed first (a decision brings a quote to the top).
-FEED_PAGE = 25
-QUOTES_PAGE = 20
+FEED_PAGE = 12
+QUOTES_PAGE = 10
 FEED_KEY = (Key(Demand.id, descending=True),)
 QUOTES_KEY = (Key(Quote.updated_at, descending=True), Key(Quote.id, descending=True))
 
