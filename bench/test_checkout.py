@@ -6,7 +6,12 @@ The same storm also goes to a bare route doing only that decrement (bench/bare.p
 gunicorn config and database): what HTTP, gunicorn and one short transaction per request cost
 before the app adds its session, ORM, form and page. The goal is the server CPU per checkout
 (the worker's utime + stime over the storm, refusals included: 180 of the 200) at most 3x the
-bare route's per request, which, unlike the rates, does not depend on what else the machine runs."""
+bare route's per request, which, unlike the rates, does not depend on what else the machine runs.
+
+Each buyer posts as the checkout page does on a phone: the form has `hx-post` (htmx), so the
+request carries htmx's headers (HX-Request, HX-Current-URL, HX-Target and HX-Trigger naming the
+form, the page's X-CSRFToken from base.html's hx-headers) and the page's fields; an order
+placed answers 204 with HX-Redirect, a refusal the form alone (the fragment htmx swaps in)."""
 from __future__ import annotations
 
 import asyncio
@@ -27,8 +32,9 @@ from bench.conftest import postgres_url, record
 BUYERS, STOCK = 200, 20
 
 
-def checkout_form(base: str, email: str, password: str, shop_id: int) -> tuple[str, bytes]:
-    """Log a buyer in and open their checkout page; return their cookie and the filled form."""
+def checkout_form(base: str, email: str, password: str, shop_id: int) -> tuple[dict, bytes]:
+    """Log a buyer in and open their checkout page; return the headers htmx sends with the
+    page's form (the buyer's cookie among them) and the filled form."""
     with requests.Session() as session:
         return _checkout_form(session, base, email, password, shop_id)
 
@@ -39,9 +45,12 @@ def _checkout_form(session, base, email, password, shop_id):
     answer = session.post(f"{base}/auth/login", allow_redirects=False, timeout=60, data={
         "csrf_token": token, "login": email, "password": password})
     assert answer.status_code == 303, answer.text[:300]
-    page = session.get(f"{base}/orders/checkout/{shop_id}", timeout=60).text
+    page_url = f"{base}/orders/checkout/{shop_id}"
+    page = session.get(page_url, timeout=60).text
+    token = re.search(r'"X-CSRFToken": "([^"]+)"', page)[1]
+    form_id = re.search(r'<form id="([\w-]+)" method="post"[^>]* hx-post=', page)[1]
     form = {
-        "csrf_token": re.search(r'"X-CSRFToken": "([^"]+)"', page)[1],
+        "csrf_token": token,
         "address_id": re.search(r'<input checked id="address_id-\d+" name="address_id"[^>]*'
                                 r'value="(\d+)"', page)[1],
         "window": re.search(r'<option[^>]*value="([0-9T:/-]+)"', page)[1],
@@ -51,23 +60,26 @@ def _checkout_form(session, base, email, password, shop_id):
         # What the page showed: the checkout is refused (409) without it.
         "shown": re.search(r'name="shown" type="hidden" value="([^"]*)"', page)[1]}
     cookie = "; ".join(f"{c.name}={c.value}" for c in session.cookies)
-    return cookie, urlencode(form).encode()
+    headers = {"Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded",
+               "HX-Request": "true", "HX-Current-URL": page_url, "HX-Target": form_id,
+               "HX-Trigger": form_id, "X-CSRFToken": token}
+    return headers, urlencode(form).encode()
 
 
-async def storm(base: str, path: str, forms: list[tuple[str, bytes]]) -> tuple[list, float]:
-    """POST every checkout at once, each on its own connection; statuses, bodies, wall time."""
+async def storm(base: str, path: str, forms: list[tuple[dict, bytes]]) -> tuple[list, float]:
+    """POST every checkout at once, each on its own connection; (status, headers, body) of
+    each answer, and the wall time."""
     parts = urlsplit(base)
     connections = [await asyncio.open_connection(parts.hostname, parts.port) for _ in forms]
-    requests_ = [support.http_request("POST", base + path, {
-        "Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"}, body)
-        for cookie, body in forms]
+    requests_ = [support.http_request("POST", base + path, headers, body)
+                 for headers, body in forms]
 
     async def one(connection, raw):
         reader, writer = connection
         writer.write(raw)
-        status, _, body = await support.read_response(reader)
+        status, head, body = await support.read_response(reader)
         writer.close()
-        return status, body.decode("utf-8", "replace")
+        return status, head.decode("latin-1"), body.decode("utf-8", "replace")
 
     began = time.perf_counter()
     answers = await asyncio.gather(*(one(c, r) for c, r in zip(connections, requests_)))
@@ -98,7 +110,7 @@ def bare_decrements(url: str, attempts: int = BUYERS, threads: int = 16) -> floa
     return attempts / elapsed
 
 
-def timed_storm(server, path: str, forms: list[tuple[str, bytes]]) -> tuple[list, float, float]:
+def timed_storm(server, path: str, forms: list[tuple[dict, bytes]]) -> tuple[list, float, float]:
     """storm() plus the server worker's CPU per request (ms), which, unlike the rate, does not
     depend on what else the machine is running."""
     pid = support.worker_pid(server)
@@ -108,7 +120,7 @@ def timed_storm(server, path: str, forms: list[tuple[str, bytes]]) -> tuple[list
 
 
 def bare_route_storm(server, database_url: str,
-                     forms: list[tuple[str, bytes]]) -> tuple[float, float, float]:
+                     forms: list[tuple[dict, bytes]]) -> tuple[float, float, float]:
     """The checkout storm (same requests, one connection each) against bench/bare.py's decrement
     route; (decrements per second, seconds, server CPU ms per request). The route sells from its
     own table of STOCK units."""
@@ -123,9 +135,9 @@ def bare_route_storm(server, database_url: str,
     with engine.connect() as c:
         left = c.execute(sa.select(route_stock.c.stock)).scalar()
     engine.dispose()
-    sold = sum(status == 303 for status, _ in answers)
+    sold = sum(status == 303 for status, _, _ in answers)
     assert (sold, left) == (STOCK, 0), (sold, left)
-    assert all(status in (303, 409) for status, _ in answers)
+    assert all(status in (303, 409) for status, _, _ in answers)
     return BUYERS / elapsed, elapsed, cpu_ms
 
 
@@ -137,7 +149,7 @@ def run_contest(label: str, env: dict, facts: dict, database_url: str, server,
                                                           shop_id), facts["buyers"]))
     answers, elapsed, cpu_ms = timed_storm(server, f"/orders/checkout/{shop_id}", forms)
     statuses = {}
-    for status, _ in answers:
+    for status, _, _ in answers:
         statuses[status] = statuses.get(status, 0) + 1
     engine = sa.create_engine(database_url)
     with engine.connect() as c:
@@ -146,13 +158,19 @@ def run_contest(label: str, env: dict, facts: dict, database_url: str, server,
         stock = c.execute(sa.text("SELECT stock FROM product WHERE id = :p"),
                           {"p": product}).scalar()
     engine.dispose()
-    locked = [body for _, body in answers if "locked" in body.lower() or "deadlock" in body.lower()]
+    locked = [body for _, _, body in answers
+              if "locked" in body.lower() or "deadlock" in body.lower()]
     print(f"\n[{label}] statuses {statuses}; orders {orders}; stock left {stock}")
     assert orders == STOCK and stock == 0
-    assert statuses.get(303) == STOCK, statuses
-    assert not locked and all(status < 500 for status, _ in answers), statuses
-    refused = [body for status, body in answers if status != 303]
+    # htmx's answers: an order placed is a 204 whose HX-Redirect leads to it; a refusal is the
+    # form alone, saying why, not the whole page.
+    placed = [head for status, head, _ in answers if status == 204]
+    assert statuses.get(204) == STOCK, statuses
+    assert all(re.search(r"(?i)\r\nHX-Redirect: /orders/\d+\r\n", head) for head in placed)
+    assert not locked and all(status < 500 for status, _, _ in answers), statuses
+    refused = [body for status, _, body in answers if status != 204]
     assert all("售罄" in body or "库存不足" in body for body in refused)
+    assert all(body.lstrip().startswith('<form id="checkout-form"') for body in refused)
 
     per_second = BUYERS / elapsed
     baseline = bare_decrements(database_url)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC
-from functools import wraps
+from functools import cache, wraps
 from urllib.parse import urlsplit
 
 from flask import abort, current_app, make_response, redirect, render_template
@@ -59,7 +59,13 @@ class Form(FlaskForm):
             # WTForms writes its messages in English; only Chinese needs its catalog.
             if str(get_locale() or "zh_CN").startswith("en"):
                 return None
-            return wtforms_translations(self.locales)
+            return _wtforms_catalog(self.locales)
+
+
+@cache
+def _wtforms_catalog(locales: tuple[str, ...]):
+    """WTForms' catalog, read once per process (gettext looks for its files on every call)."""
+    return wtforms_translations(locales)
 
 
 def wants_fragment() -> bool:

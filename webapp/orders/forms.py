@@ -1,7 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     HiddenField,
-    RadioField,
     SelectField,
     StringField,
     TextAreaField,
@@ -12,6 +11,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Re
 
 from webapp.models.order import PAYMENT_LABELS, PaymentMethod
 from webapp.orders.checkout import Destination, Terms
+from webapp.orders.fields import KeptOptionsSelect, PlainRadioField
 from webapp.orders.reasons import REJECT_REASONS
 from webapp.orders.shown import INVALID as SHOWN_INVALID
 from webapp.orders.shown import parse as parse_shown
@@ -28,11 +28,11 @@ def _address_label(address) -> str:
 class CheckoutForm(Form):
     """Checkout of one shop's cart: where, when, how to pay, and a note."""
 
-    address_id = RadioField(_l("收货地址"), coerce=int, validate_choice=False,
+    address_id = PlainRadioField(_l("收货地址"), coerce=int, validate_choice=False,
                             validators=[InputRequired(_l("请选择收货地址"))])
     window = SelectField(_l("送达时间"), validators=[DataRequired(_l("请选择送达时间"))],
-                         validate_choice=False)
-    payment_method = RadioField(_l("支付方式"), default=PaymentMethod.COD.value,
+                         validate_choice=False, widget=KeptOptionsSelect())
+    payment_method = PlainRadioField(_l("支付方式"), default=PaymentMethod.COD.value,
                                 choices=[SelectChoice(m.value, _l(label))
                                          for m, label in PAYMENT_LABELS.items()],
                                 validators=[DataRequired(_l("请选择支付方式"))])
