@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 
 from flask import abort
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -48,16 +48,24 @@ def problem_of(item: CartItem) -> str | None:
     return None
 
 
+# The cart at one shop and the open shop, built once: the checkout page reads both on every
+# post, and building each statement anew cost more than SQLite took to answer it.
+_SHOP_ITEMS = (select(CartItem).join(Product)
+               .where(CartItem.user_id == bindparam("buyer_id"),
+                      Product.shop_id == bindparam("shop_id"))
+               .order_by(CartItem.id)
+               # The caller has just loaded this shop: item.product.shop comes from the
+               # session, not from a third table joined into every row.
+               .options(joinedload(CartItem.product)))
+_OPEN_SHOP = select(Shop).where(Shop.id == bindparam("shop_id"), Shop.status == ShopStatus.ACTIVE)
+
+
 def _items(buyer: User, shop_id: int | None = None) -> list[CartItem]:
-    product = joinedload(CartItem.product)
+    if shop_id is not None:
+        return list(db.session.scalars(_SHOP_ITEMS, {"buyer_id": buyer.id, "shop_id": shop_id}))
     query = (select(CartItem).join(Product).where(CartItem.user_id == buyer.id)
-             .order_by(CartItem.id))
-    if shop_id is None:
-        query = query.options(product.joinedload(Product.shop))
-    else:
-        # The caller has just loaded this shop: item.product.shop comes from the session, not
-        # from a third table joined into every row.
-        query = query.options(product).where(Product.shop_id == shop_id)
+             .order_by(CartItem.id)
+             .options(joinedload(CartItem.product).joinedload(Product.shop)))
     return list(db.session.scalars(query))
 
 
@@ -74,9 +82,7 @@ def carts_of(buyer: User) -> list[ShopCart]:
 
 def cart_for_shop(buyer: User, shop_id: int) -> ShopCart:
     """The buyer's cart at one shop (possibly empty); 404 for a shop that is not open."""
-    shop = db.session.scalar(select(Shop).where(Shop.id == shop_id,
-                                                Shop.status == ShopStatus.ACTIVE)) \
-        if 0 < shop_id <= MAX_ID else None
+    shop = db.session.scalar(_OPEN_SHOP, {"shop_id": shop_id}) if 0 < shop_id <= MAX_ID else None
     if shop is None:
         raise ServiceError(_("该店铺已暂停营业或不存在。"), 404)
     cart = ShopCart(shop, _items(buyer, shop_id))
