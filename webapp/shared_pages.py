@@ -36,6 +36,8 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.pool import Pool
 
+from webapp import signed_in_pages
+
 FLAG = "webapp.shared_page"  # in the request's environ: set by @shared for anonymous visitors
 # Request headers that go into the key besides the named ones (not X-Forwarded-For: the pages do
 # not depend on the client's address, and every client would get a page of its own).
@@ -49,11 +51,18 @@ WRITTEN_TABLE = re.compile(r'\s*(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|UPDATE|DELETE\s
 _STORES: "weakref.WeakSet[SharedPages]" = weakref.WeakSet()  # one per app in this process
 
 
-def shared(view: Callable) -> Callable:
-    """Let anonymous visitors' responses of this view be kept (see the module's docstring)."""
+def shared(view: Callable | None = None, *, buyers: bool = False) -> Callable:
+    """Let anonymous visitors' responses of this view be kept (see the module's docstring);
+    with `buyers`, signed-in buyers' pages too, their own parts filled in per request
+    (webapp/signed_in_pages.py: only for views whose page shows nothing else of the person's)."""
+    if view is None:
+        return lambda view: shared(view, buyers=buyers)
+
     @wraps(view)
     def wrapper(*args, **kwargs):
-        request.environ[FLAG] = not current_user.is_authenticated
+        anonymous = request.environ[FLAG] = not current_user.is_authenticated
+        if buyers and not anonymous:
+            return signed_in_pages.answer(view, args, kwargs)
         return make_response(view(*args, **kwargs))
 
     return wrapper
@@ -71,8 +80,11 @@ class SharedPages:
                  entries: int = 128) -> None:
         self.app, self.seconds, self.entries = app, seconds, entries
         # Conservative: any cookie whose name merely ends like these also bypasses the store.
+        self.cookie_names = frozenset(cookies)
         self.private = tuple(f"{name}=" for name in cookies)
         self.pages: OrderedDict[tuple, tuple[float, int, str, list, bytes]] = OrderedDict()
+        # Signed-in people's pages, with markers where their own parts go (signed_in_pages).
+        self.signed_in: OrderedDict[tuple, tuple[float, int, object]] = OrderedDict()
         self.generation = 0
         self.lock = threading.Lock()
 
@@ -81,6 +93,23 @@ class SharedPages:
         with self.lock:
             self.generation += 1
             self.pages.clear()
+            self.signed_in.clear()
+
+    def recall(self, key: tuple):
+        """A signed-in page kept under `key`, if still fresh."""
+        kept = self.signed_in.get(key)
+        if kept is not None and kept[0] > time.monotonic() and kept[1] == self.generation:
+            return kept[2]
+        return None
+
+    def keep(self, key: tuple, generation: int, page) -> None:
+        """Keep a signed-in page rendered from the data of `generation` (unless it has passed)."""
+        with self.lock:
+            if generation == self.generation:
+                self.signed_in[key] = (time.monotonic() + self.seconds, generation, page)
+                self.signed_in.move_to_end(key)
+                while len(self.signed_in) > self.entries:
+                    self.signed_in.popitem(last=False)
 
     @staticmethod
     def keepable(status: str, headers: list[tuple[str, str]]) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Flask
 from flask_login import current_user
 
+from webapp import signed_in_pages
 from webapp.admin.services import AUDIT_LABELS, FIELD_LABELS
 from webapp.cart.services import count_of
 from webapp.catalog.categories import CATEGORIES
@@ -71,6 +72,7 @@ def register(app: Flask) -> None:
         FAIL_REASONS=FAIL_REASONS, REJECT_REASONS=REJECT_REASONS, proof_intact=proof_intact,
         public_url=public_url,
     )
+    signed_in_pages.init_app(app, cart_count)  # csrf_token(), cart_count(), cart_link()
 
 
 def masked_mobile(mobile: str | None) -> str:

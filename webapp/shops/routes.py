@@ -36,7 +36,7 @@ def directory():
 
 
 @bp.get("/s/<handle>")
-@shared
+@shared(buyers=True)
 def detail(handle: str):
     """Show one verified shop and its published products, a page at a time after `?after=`, one
     category at a time if asked. htmx gets the products' fragment (a chip), or for a next page
