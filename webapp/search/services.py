@@ -41,7 +41,7 @@ from webapp.models import Product, Shop, ShopStatus
 from webapp.search import keys, query, synonyms, tokens
 from webapp.shops.grid import SHOWN
 
-PAGE_SIZE = 24  # products per page: two phone screens of cards
+PAGE_SIZE = 12  # products per page: about two phone screens of cards (two a row)
 SHOP_LIMIT = 10
 MAX_QUERY = 100  # characters; longer than any title, and a bound on the work one request asks
 MAX_TERMS = 8  # words; each is tried several ways, so this bounds one request's work too
