@@ -29,6 +29,7 @@ from webapp.models import User
 from webapp.orders.routes import bp as orders_bp
 from webapp.pwa.routes import bp as pwa_bp
 from webapp.regions.routes import bp as regions_bp
+from webapp.request_costs import SessionInterface
 from webapp.search.routes import bp as search_bp
 from webapp.shops.routes import bp as shops_bp
 from webapp.web import IdConverter
@@ -52,6 +53,7 @@ def create_app(config: type | dict | None = None) -> Flask:
         instance_path=str(ROOT / "instance"),
     )
     app.url_map.converters["int"] = IdConverter
+    app.session_interface = SessionInterface()  # the cookie's signer made once
     _configure(app, config)
     # Inside ProxyFix, so kept pages are keyed by the host and scheme the visitor used.
     shared_pages.init_app(app)

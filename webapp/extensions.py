@@ -6,10 +6,10 @@ from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_socketio import SocketIO
-from flask_talisman import Talisman
 from flask_wtf import CSRFProtect
 
 from webapp.database import db
+from webapp.request_costs import Talisman  # CSP written once per policy
 
 __all__ = [
     "babel", "csrf", "db", "htmx", "limiter", "login_manager", "migrate", "socketio", "talisman",
