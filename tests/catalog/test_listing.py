@@ -22,6 +22,7 @@ from tests.support.helpers import (
     input_value,
     url,
 )
+from tests.support.paged import MORE_ROW, more_url, pages
 from webapp.catalog import listing
 from webapp.extensions import db
 from webapp.models import Product, Role
@@ -29,7 +30,6 @@ from webapp.models import Product, Role
 pytestmark = pytest.mark.db  # run again on PostgreSQL by .ci/run's second pass
 
 ROW = re.compile(r'<li class="product-row[^"]*" id="product-row-(\d+)"')
-MORE = re.compile(r'<li class="more-row">.*?</li>', re.S)
 CATEGORY_OF = ("produce", "snacks", "produce", "meat")  # by n % 4
 SIZE = listing.PAGE_SIZE
 
@@ -54,28 +54,13 @@ def rows(text: str) -> list[int]:
     return [int(n) for n in ROW.findall(text)]
 
 
-def more_href(text: str) -> str | None:
-    row = MORE.search(text)
-    return html.unescape(re.search(r'href="([^"]+)"', row[0])[1]) if row else None
-
-
 def found(text: str) -> int | None:
     match = re.search(r'class="result-count[^"]*"[^>]*>共 (\d+) 件', text)
     return int(match[1]) if match else None
 
 
 def walk(client, first: str, between=lambda step: None, htmx: bool = True) -> list[list[int]]:
-    """The rows of every page, following the "more" link from `first` (as htmx does, or as a
-    browser without JavaScript does); `between(step)` runs after each page read."""
-    pages, path = [], first
-    while path is not None:
-        response = client.get(path, headers=HX if htmx and pages else {})
-        assert response.status_code == 200, response.text[:300]
-        pages.append(rows(response.text))
-        path = more_href(response.text)
-        between(len(pages))
-        assert len(pages) < 50
-    return pages
+    return pages(client, first, rows, between, htmx)
 
 
 @pytest.fixture
@@ -130,9 +115,9 @@ def test_products_added_while_walking_lose_or_repeat_nothing(app, client, shelf)
 def test_an_htmx_next_page_is_only_its_rows_and_the_next_more_row(app, client, shelf):
     first = client.get(url(app, "catalog.products")).text
     assert len(rows(first)) == SIZE and first.count('class="more-row"') == 1
-    response = client.get(more_href(first), headers=HX)
+    response = client.get(more_url(first), headers=HX)
     assert response.status_code == 200 and "HX-Request" in response.headers["Vary"]
-    rest = MORE.sub("", re.sub(r'<li class="product-row.*?</form>\s*</div>\s*</li>', "",
+    rest = MORE_ROW.sub("", re.sub(r'<li class="product-row.*?</form>\s*</div>\s*</li>', "",
                                response.text, flags=re.S))
     assert rest.strip() == "", rest[:300]
     assert len(rows(response.text)) == SIZE and response.text.count('class="more-row"') == 1
@@ -142,7 +127,7 @@ def test_an_htmx_next_page_is_only_its_rows_and_the_next_more_row(app, client, s
 def test_a_page_without_javascript_is_the_whole_manager_with_that_page_s_rows(app, client,
                                                                               shelf):
     first = client.get(url(app, "catalog.products", category="produce")).text
-    second = client.get(more_href(first))
+    second = client.get(more_url(first))
     assert second.status_code == 200
     text = second.text
     assert 'id="product-form"' in text and 'id="product-filters"' in text
@@ -315,7 +300,7 @@ def test_a_save_refreshes_the_first_page_with_the_filters_shown(app, client, she
     assert rows(text)[0] == db.session.scalar(select(Product.id).where(Product.title == "新零食"))
     assert rows(text) == expected[:SIZE] and len(expected) > SIZE
     assert found(text) == len(expected)
-    assert more_href(text) is not None
+    assert more_url(text) is not None
     assert summary(text).startswith(f"{len(ids_of(shelf))} 件")
 
 

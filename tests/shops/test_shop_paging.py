@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import insert, select, text
 
 from tests.support.helpers import HX, assert_page, url
+from tests.support.paged import MORE_ROW, more_url, pages
 from webapp import paging
 from webapp.extensions import db
 from webapp.models import Product
@@ -22,7 +23,6 @@ from webapp.shops import grid, services
 pytestmark = pytest.mark.db  # run again on PostgreSQL by .ci/run's second pass
 
 CARD = re.compile(r'<article class="card product[^"]*" id="product-(\d+)">.*?</article>', re.S)
-MORE = re.compile(r'<div class="more-row">.*?</div>', re.S)
 CATEGORY_OF = ("produce", "snacks", "produce", "meat")  # by n % 4
 
 
@@ -55,23 +55,8 @@ def cards(page: str) -> list[int]:
     return [int(m) for m in CARD.findall(page)]
 
 
-def more_href(page: str) -> str | None:
-    row = MORE.search(page)
-    return html.unescape(re.search(r'href="([^"]+)"', row[0])[1]) if row else None
-
-
 def walk(client, first: str, between=lambda step: None, htmx: bool = True) -> list[list[int]]:
-    """The cards of every page, following the "more" link from `first` (as htmx does, or as a
-    browser without JavaScript does); `between(step)` runs after each page read."""
-    pages, path = [], first
-    while path is not None:
-        response = client.get(path, headers=HX if htmx and pages else {})
-        assert response.status_code == 200, response.text[:300]
-        pages.append(cards(response.text))
-        path = more_href(response.text)
-        between(len(pages))
-        assert len(pages) < 50
-    return pages
+    return pages(client, first, cards, between, htmx)
 
 
 @pytest.fixture
@@ -129,7 +114,7 @@ def test_the_chips_count_every_product_on_sale_exactly(app, client, shelf, categ
                                                        after_first_page):
     path = url(app, "shops.detail", handle=shelf.handle, category=category)
     if after_first_page:
-        path = more_href(client.get(path).text)
+        path = more_url(client.get(path).text)
     page = assert_page(client.get(path), f"shop-{shelf.id}-products")
     expected = Counter(db.session.scalars(select(Product.category).where(
         Product.shop_id == shelf.id, Product.published.is_(True))))
@@ -156,20 +141,20 @@ def test_a_bad_cursor_is_a_400_with_a_message(app, client, shelf, after, htmx):
 def test_an_htmx_next_page_is_only_its_cards_and_the_next_more_row(app, client, shelf):
     first = client.get(url(app, "shops.detail", handle=shelf.handle)).text
     assert len(cards(first)) == grid.PAGE_SIZE and first.count('class="more-row"') == 1
-    response = client.get(more_href(first), headers=HX)
+    response = client.get(more_url(first), headers=HX)
     assert response.status_code == 200 and "HX-Request" in response.headers["Vary"]
-    rest = MORE.sub("", CARD.sub("", response.text))
+    rest = MORE_ROW.sub("", CARD.sub("", response.text))
     assert rest.strip() == "", rest[:300]
     assert len(cards(response.text)) == grid.PAGE_SIZE and response.text.count('class="more-row"') == 1
     assert set(cards(response.text)).isdisjoint(cards(first))
-    assert f'hx-get="{html.escape(more_href(response.text))}"' in response.text
+    assert f'hx-get="{html.escape(more_url(response.text))}"' in response.text
 
 
 @pytest.mark.parametrize("htmx", [True, False], ids=["htmx", "page"])
 def test_the_last_page_has_no_more_row(app, client, world, htmx):
     stock(world.shop, grid.PAGE_SIZE * 2 - 1)  # with the world's product: exactly two pages
     first = client.get(url(app, "shops.detail", handle=world.shop.handle)).text
-    last = client.get(more_href(first), headers=HX if htmx else {}).text
+    last = client.get(more_url(first), headers=HX if htmx else {}).text
     assert len(cards(last)) == grid.PAGE_SIZE and "more-row" not in last
     assert ("<html" in last) is not htmx
 
@@ -177,7 +162,7 @@ def test_the_last_page_has_no_more_row(app, client, world, htmx):
 def test_a_page_without_javascript_is_the_whole_shop_page_with_that_page_s_cards(app, client,
                                                                                   shelf):
     first = client.get(url(app, "shops.detail", handle=shelf.handle, category="produce")).text
-    second = assert_page(client.get(more_href(first)), f"shop-{shelf.id}-products")
+    second = assert_page(client.get(more_url(first)), f"shop-{shelf.id}-products")
     assert shelf.name in second and 'class="chips"' in second
     assert re.search(r'href="[^"]*category=produce" aria-current="page"', second)
     assert cards(second) == on_sale(shelf, "produce")[grid.PAGE_SIZE:2 * grid.PAGE_SIZE]
@@ -204,8 +189,8 @@ def test_anonymous_whole_pages_are_kept_per_cursor(app, shelf):
     app.extensions["shared_pages"].seconds = 60
     visitor = app.test_client()
     first = visitor.get(url(app, "shops.detail", handle=shelf.handle)).text
-    second = visitor.get(more_href(first)).text
-    fragment = visitor.get(more_href(first), headers=HX).text
+    second = visitor.get(more_url(first)).text
+    fragment = visitor.get(more_url(first), headers=HX).text
     assert cards(second) == cards(fragment) and set(cards(second)).isdisjoint(cards(first))
     assert "<html" in second and "<html" not in fragment
     assert visitor.get(url(app, "shops.detail", handle=shelf.handle)).text == first

@@ -8,7 +8,9 @@ from collections.abc import Callable
 
 from tests.support.helpers import HX
 
-MORE = re.compile(r'class="more-row"[^>]*>\s*<a class="button more" href="([^"]+)"')
+MORE = re.compile(r'<(?:li|div) class="more-row"[^>]*>\s*<a class="button more" href="([^"]+)"')
+# The whole row, to take it out of a page and see what else the page holds.
+MORE_ROW = re.compile(r'<(li|div) class="more-row"[^>]*>.*?</\1>', re.S)
 BAD_CURSOR = "页码参数无效"
 
 
@@ -43,3 +45,19 @@ def walk(client, first: str, row: str, between: Callable[[int], None] = lambda n
         between(n)
         response = client.get(following, headers=HX)
     raise AssertionError(f"more than {limit} pages")
+
+
+def pages(client, first: str, items: Callable[[str], list[int]],
+          between: Callable[[int], None] = lambda n: None, htmx: bool = True,
+          limit: int = 50) -> list[list[int]]:
+    """The items of every page, following the "more" link from `first` (as htmx does, or as a
+    browser without JavaScript does); `between(n)` runs after page n has been read."""
+    read, path = [], first
+    while path is not None:
+        response = client.get(path, headers=HX if htmx and read else {})
+        assert response.status_code == 200, response.text[:300]
+        read.append(items(response.text))
+        path = more_url(response.text)
+        between(len(read))
+        assert len(read) < limit
+    return read

@@ -9,26 +9,17 @@ not shown, one that joins before the walk reaches it is shown, one the walk has 
 shown again; no order is shown twice."""
 from __future__ import annotations
 
-import html
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from tests.support.helpers import HX
-
-MORE = re.compile(r'<(?:li|div) class="more-row"[^>]*>\s*<a class="button more" href="([^"]+)"')
+from tests.support.paged import more_url
 
 
 def ids_in(text: str, prefix: str) -> list[int]:
     """The order ids of the elements id="<prefix><id>", in the page's order."""
     return [int(n) for n in re.findall(rf'id="{prefix}(\d+)"', text)]
-
-
-def more_url(text: str) -> str | None:
-    """Where the part's "more" row leads (there is at most one), or None after the last page."""
-    found = MORE.findall(text)
-    assert len(found) <= 1, found
-    return html.unescape(found[0]) if found else None
 
 
 @dataclass
