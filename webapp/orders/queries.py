@@ -98,8 +98,8 @@ BOARD_COLUMNS = {
 # small shop's, bench/test_growth.py): the buyer's orders on a phone; a board column on a
 # tablet (the open columns, oldest first, rarely reach it); the board's finished orders.
 BUYER_PAGE = 12
-BOARD_PAGE = 12
-FINISHED_PAGE = 10
+BOARD_PAGE = 8
+FINISHED_PAGE = 6
 DONE = "done"  # the board's column of finished orders (FINAL), after BOARD_COLUMNS
 CURSOR = (Key(Order.id),)  # what a list's ?after= holds: the last order's id
 
