@@ -165,7 +165,7 @@ def test_the_scene_covers_the_stored_notes(app, client, login_as, scene):
     refused = client.get(url(app, "orders.proof", order_id=scene.refused.id)).get_data(as_text=True)
     assert "Damaged" in refused and "Everything refused by Li Lei, ¥" in client.get(
         url(app, "orders.detail", order_id=scene.refused.id)).get_data(as_text=True)
-    cancelled = [o for o in order_queries.orders_of_buyer(scene.buyer) if o.status == "cancelled"][0]
+    cancelled = order_queries.orders_of_buyer(scene.buyer, "cancelled").items[0]
     page = client.get(url(app, "orders.detail", order_id=cancelled.id)).get_data(as_text=True)
     assert "Cancelled by the buyer: No longer needed." in page
 
