@@ -13,7 +13,7 @@ from webapp.paging import Key, Page
 
 # The courier's open deliveries shown at most (the earliest windows; each one done lets the next
 # in), and the finished ones a page at a time, the newest order first.
-OPEN_SHOWN = 10
+OPEN_SHOWN = 30
 HISTORY_PAGE = 10
 OPEN = tuple(sorted(set(Status) - FINAL))
 CURSOR = (Key(Delivery.order_id),)  # what ?after= holds: the last order's id
