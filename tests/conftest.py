@@ -22,6 +22,7 @@ from tests.support.database import (
     app_with_tables,
     create_database,
     drop_database,
+    recorded_statements,
 )
 from tests.support.factories import build_world, window_value
 from tests.support.orders import STEPS, take_steps
@@ -98,6 +99,14 @@ def fresh_postgres():
 @pytest.fixture
 def client(app):
     return app.test_client()
+
+
+@pytest.fixture
+def statements(app):
+    """The SQL statements issued while the test runs, whitespace collapsed (a page served from
+    memory runs none; each socket event runs on a fresh session, as in a server)."""
+    with recorded_statements() as seen:
+        yield seen
 
 
 @pytest.fixture

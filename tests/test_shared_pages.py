@@ -7,7 +7,6 @@ import sqlite3
 import time
 
 import pytest
-from sqlalchemy import event
 
 from tests.support.database import app_with_tables
 from tests.support.helpers import HX, url
@@ -18,14 +17,6 @@ from webapp.shared_pages import FLAG, SharedPages
 pytestmark = pytest.mark.db  # run again on PostgreSQL by .ci/run's second pass
 
 
-@pytest.fixture
-def statements(app):
-    """How many SQL statements the app has run (a page served from memory runs none)."""
-    seen = []
-    listener = lambda *args: seen.append(args[2])  # noqa: E731
-    event.listen(db.engine, "before_cursor_execute", listener)
-    yield seen
-    event.remove(db.engine, "before_cursor_execute", listener)
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ import re
 import pytest
 from flask import flash, render_template_string
 from markupsafe import escape
-from sqlalchemy import event
 
 from tests.support.helpers import HX, url
 from webapp import signed_in_pages
@@ -22,13 +21,6 @@ pytestmark = pytest.mark.db  # run again on PostgreSQL by .ci/run's second pass
 TOKEN = re.compile(r'("X-CSRFToken": "|name="csrf_token" value=")([^"]+)')
 
 
-@pytest.fixture
-def statements(app):
-    seen = []
-    listener = lambda *args: seen.append(args[2])  # noqa: E731
-    event.listen(db.engine, "before_cursor_execute", listener)
-    yield seen
-    event.remove(db.engine, "before_cursor_execute", listener)
 
 
 @pytest.fixture

@@ -12,8 +12,9 @@ from collections import Counter
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
-from sqlalchemy import event, insert, select
+from sqlalchemy import insert, select
 
+from tests.support.database import recorded_statements
 from tests.support.helpers import (
     HX,
     assert_error_page,
@@ -330,18 +331,9 @@ def test_only_merchants_reach_the_list(app, client, login_as, make_user, world, 
 # Cost.
 
 def test_the_list_costs_the_same_with_ten_times_the_products(app, client, merchant, world):
-    seen: list[str] = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        seen.append(statement)
-
     def measure(path: str) -> tuple[int, int]:
-        seen.clear()
-        event.listen(db.engine, "before_cursor_execute", record)
-        try:
+        with recorded_statements() as seen:
             size = len(client.get(path).data)
-        finally:
-            event.remove(db.engine, "before_cursor_execute", record)
         return size, len(seen)
 
     stock(world.shop, 40)
@@ -352,4 +344,4 @@ def test_the_list_costs_the_same_with_ten_times_the_products(app, client, mercha
     for (small_size, small_statements), (large_size, large_statements) in zip(small, large,
                                                                              strict=True):
         assert large_size <= small_size * 1.02, (small_size, large_size)
-        assert large_statements == small_statements, seen
+        assert large_statements == small_statements

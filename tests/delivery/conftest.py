@@ -1,22 +1,5 @@
-"""The delivery tests' Socket.IO fixture and position helpers, and the SQL statements counter."""
+"""The delivery tests' Socket.IO fixture and position helpers."""
 import pytest
-from sqlalchemy import event
-
-from webapp.extensions import db
-
-
-@pytest.fixture
-def statements(app):
-    """The SQL statements issued while the test runs (each socket event on a fresh session, as
-    in a server)."""
-    seen: list[str] = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        seen.append(" ".join(statement.split()))
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    yield seen
-    event.remove(db.engine, "before_cursor_execute", record)
 
 
 @pytest.fixture

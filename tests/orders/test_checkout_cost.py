@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from tests.support.factories import stock_of
 from tests.support.helpers import assert_page, assert_redirect, checkout_data, url
@@ -18,17 +18,9 @@ pytestmark = pytest.mark.db  # run again on PostgreSQL by .ci/run's second pass
 _TABLE = re.compile(r'\b(?:FROM|INTO|UPDATE)\s+"?(\w+)"?')
 
 
-@pytest.fixture
-def statements(app):
-    """(verb, first table) of each SQL statement issued while the test runs."""
-    seen: list[tuple[str, str]] = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        seen.append((statement.split()[0].upper(), _TABLE.search(statement)[1]))
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    yield seen
-    event.remove(db.engine, "before_cursor_execute", record)
+def shape(statements: list[str]) -> list[tuple[str, str]]:
+    """(verb, first table) of each statement (the `statements` fixture records them)."""
+    return [(statement.split()[0].upper(), _TABLE.search(statement)[1]) for statement in statements]
 
 
 def posted(app, client, login_as, world, address, statements=None):
@@ -60,7 +52,7 @@ def test_a_checkout_is_its_reads_one_update_per_line_and_four_writes(
         add_to_cart(world.buyer, make_product(world.shop, title="香梨", price_fen=990), 1)
     _, response = posted(app, client, login_as, world, address, statements)
     assert response.status_code == 303, response.text[:300]
-    assert statements == READS + [("UPDATE", "product")] * lines + WRITES
+    assert shape(statements) == READS + [("UPDATE", "product")] * lines + WRITES
 
 
 def test_a_refused_checkout_writes_nothing(app, client, login_as, world, make_address,
@@ -72,7 +64,7 @@ def test_a_refused_checkout_writes_nothing(app, client, login_as, world, make_ad
     text = assert_page(response, "checkout-form", status=409)
     assert "库存不足，仅剩 1 件" in text
     # The reads, the key (has it placed an order already?), the top bar's cart count.
-    assert statements == READS + [("SELECT", "order"), ("SELECT", "cart_item")]
+    assert shape(statements) == READS + [("SELECT", "order"), ("SELECT", "cart_item")]
     assert stock_of(world.product) == 1 and db.session.scalar(select(func.count(Order.id))) == 1
 
 

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import sqlalchemy as sa
 from flask import g
+from sqlalchemy import event
 
 from webapp import create_app
 from webapp.config import TestConfig
@@ -114,3 +117,18 @@ def app_with_limits(upload_dir=None, **limits):
     config = type("Limited", (TestConfig,), {"RATELIMIT_ENABLED": True, **limits})
     yield from app_with_tables(config, upload_dir=upload_dir)
     limiter.reset()
+
+
+@contextmanager
+def recorded_statements() -> Iterator[list[str]]:
+    """The SQL statements the app's engine runs inside the block, whitespace collapsed."""
+    seen: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        seen.append(" ".join(statement.split()))
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
