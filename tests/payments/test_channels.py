@@ -101,3 +101,20 @@ def test_amounts_reach_the_gateway_exactly(world, channels, channel_name, shop, 
     [received] = world.receiver.received
     assert channels[channel_name].parse_notification(received.headers, received.body).amount_fen == fen
     assert channels[channel_name].query_payment(shop, link.out_trade_no).amount_fen == fen
+
+
+def test_the_buyer_pays_on_the_development_page(world, channels, channel_name, shop):
+    """What `make run` will show a phone instead of the channel's cashier: a marked page whose
+    button pays and sends the notification."""
+    link = new_payment(world, channels, channel_name, shop, PaymentKind.MOBILE_WEB, amount_fen=1999)
+    page = requests.get(link.url, timeout=5)
+    assert "Development gateway" in page.text and "19.99" in page.text
+    action = page.text.split('action="', 1)[1].split('"', 1)[0].replace("&amp;", "&")
+    paid = requests.post(requests.compat.urljoin(link.url, action), allow_redirects=False, timeout=5)
+    assert paid.status_code in {200, 303}
+    if channel_name == "alipay":
+        assert paid.headers["Location"] == "http://127.0.0.1:9/back"
+    [received] = world.receiver.received
+    notice = channels[channel_name].parse_notification(received.headers, received.body)
+    assert (notice.out_trade_no, notice.amount_fen, notice.status) == (
+        link.out_trade_no, 1999, PaymentStatus.PAID)

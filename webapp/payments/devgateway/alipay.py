@@ -207,7 +207,7 @@ class AlipayGateway:
                 trade.status, trade.paid = "TRADE_SUCCESS", beijing_now()
         return self.send(trade.notify_url, self.notification(out_trade_no))
 
-    def notification(self, out_trade_no: str, *, signing_key=None, **changes: str) -> dict[str, str]:
+    def notification(self, out_trade_no: str, /, *, signing_key=None, **changes: str) -> dict[str, str]:
         """The notification parameters of a trade, with `changes` made before signing."""
         trade = self.trades[out_trade_no]
         params = {
