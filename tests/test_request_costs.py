@@ -1,13 +1,18 @@
 """The per-request savings of webapp/request_costs.py: the session cookie's signer made once
 per set of keys (a new key still refuses cookies of the old one), the CSP written once per
-policy (and as Flask-Talisman writes it)."""
+policy (and as Flask-Talisman writes it), a session's form token signed once, Flask's coroutine
+check once per function; and pages passing Socket.IO's middleware by."""
 from __future__ import annotations
 
 import flask_talisman
 import pytest
 from flask import session
+from flask_socketio import _SocketIOMiddleware
+from flask_wtf.csrf import validate_csrf
 
 from webapp.extensions import talisman
+from webapp.request_costs import form_token
+from webapp.socket_handshakes import HandshakeLimit
 
 
 def test_the_session_signer_follows_the_secret_key(app):
@@ -43,3 +48,47 @@ def test_pages_carry_the_app_policy(client):
     csp = client.get("/sw.js").headers["Content-Security-Policy"]
     assert csp.startswith("default-src 'self'; script-src 'self'") and "frame-ancestors 'none'" in csp
     assert client.get("/sw.js").headers["Content-Security-Policy"] == csp
+
+
+def test_a_session_form_token_is_signed_once_and_stays_valid(app):
+    @app.get("/t/token")
+    def token():
+        return form_token()
+
+    first, second = app.test_client(), app.test_client()
+    mine = {first.get("/t/token").text for _ in range(3)}
+    theirs = second.get("/t/token").text
+    assert len(mine) == 1 and theirs not in mine  # one per session, not shared
+    with app.test_request_context():
+        session["csrf_token"] = next(iter(app.extensions["signed_form_tokens"]))
+        validate_csrf(app.extensions["signed_form_tokens"][session["csrf_token"]])
+    # With a time limit the token is signed on every request, as Flask-WTF does.
+    app.extensions["signed_form_tokens"].clear()
+    app.config["WTF_CSRF_TIME_LIMIT"] = 3600
+    third = app.test_client()
+    third.get("/t/token")
+    with third.session_transaction() as kept:
+        assert kept["csrf_token"]
+    assert app.extensions["signed_form_tokens"] == {}
+
+
+def test_hooks_and_views_are_asked_once_whether_they_are_coroutines(app):
+    def plain():
+        return "plain"
+
+    async def coroutine():
+        return "async"
+
+    assert app.ensure_sync(plain) is plain and app.ensure_sync(plain) is plain
+    assert app._plain_functions[plain] is True
+    with pytest.raises(RuntimeError, match="async"):  # Flask's answer without asgiref
+        app.ensure_sync(coroutine)
+    assert app._plain_functions[coroutine] is False
+
+
+def test_pages_skip_the_socket_middleware_and_sockets_do_not(app):
+    limit = app.wsgi_app
+    assert isinstance(limit, HandshakeLimit)
+    assert isinstance(limit.wsgi_app, _SocketIOMiddleware)  # /socket.io/ goes through it
+    assert limit.pages is limit.wsgi_app.wsgi_app  # pages go straight to the app under it
+    assert app.test_client().get("/socket.io/?EIO=4&transport=polling").status_code == 200

@@ -12,6 +12,7 @@ from markupsafe import escape
 
 from tests.support.helpers import HX, url
 from webapp import signed_in_pages
+from webapp.auth.sessions import LightUser, light_user_for
 from webapp.extensions import db
 from webapp.models import CartItem
 from webapp.shared_pages import shared
@@ -195,6 +196,21 @@ def test_a_cart_change_shows_on_the_next_kept_page(app, buyers, world, statement
                             quantity=2))
     db.session.commit()  # a cart write keeps the pages (webapp/shared_pages.py QUIET_TABLES)
     assert kept(app)
+    db.session.refresh(people["other_buyer"])  # (the assertions read its id and name)
     before = len(statements)
-    assert_mine(get(clients["other_buyer"], path), people["other_buyer"], 2)
+    page = get(clients["other_buyer"], path)
     assert len(statements) - before == 1  # the login, with the cart's count
+    assert statements[before].startswith(  # read as columns (LightUser), not as an entity
+        "SELECT user.id, user.role, user.display_name, user.active, user.session_generation")
+    assert_mine(page, people["other_buyer"], 2)
+
+
+def test_a_light_login_answers_anything_else_from_the_user(app, buyers):
+    people, _, _ = buyers
+    buyer = people["other_buyer"]
+    with app.test_request_context("/"):
+        light = light_user_for(buyer.get_id())
+        assert isinstance(light, LightUser) and light.get_id() == buyer.get_id()
+        assert (light.id, light.role, light.is_active) == (buyer.id, buyer.role, True)
+        assert "email" not in vars(light) and light.email == buyer.email  # loaded on demand
+        assert light_user_for(f"{buyer.id}:{buyer.session_generation + 1}") is None

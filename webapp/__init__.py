@@ -5,7 +5,7 @@ import sqlite3
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from flask import Flask, request
+from flask import Flask, current_app, has_request_context, request
 from flask_login import current_user
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -29,7 +29,7 @@ from webapp.models import User
 from webapp.orders.routes import bp as orders_bp
 from webapp.pwa.routes import bp as pwa_bp
 from webapp.regions.routes import bp as regions_bp
-from webapp.request_costs import SessionInterface
+from webapp.request_costs import App, SessionInterface
 from webapp.search.routes import bp as search_bp
 from webapp.shops.routes import bp as shops_bp
 from webapp.web import IdConverter
@@ -46,7 +46,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def create_app(config: type | dict | None = None) -> Flask:
     """Build the app: settings, extensions, blueprints, sockets, error pages, CLI."""
-    app = Flask(
+    app = App(
         __name__,
         template_folder=str(ROOT / "templates"),
         static_folder=str(ROOT / "static"),
@@ -133,9 +133,13 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(i18n_bp)
 
 
-def load_user(user_id: str) -> User | None:
+def load_user(user_id: str) -> User | auth_sessions.LightUser | None:
     """The signed-in user of a session or remember cookie, unless the account was deactivated
-    or its sessions were ended since (webapp/auth/sessions.py)."""
+    or its sessions were ended since (webapp/auth/sessions.py); on a GET of a page kept for
+    signed-in buyers (`@shared(buyers=True)`), read as a LightUser."""
+    if (has_request_context() and request.method == "GET" and getattr(
+            current_app.view_functions.get(request.endpoint), "light_login", False)):
+        return auth_sessions.light_user_for(user_id)
     return auth_sessions.user_for(user_id)
 
 

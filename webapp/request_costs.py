@@ -3,15 +3,60 @@
 - Flask's cookie sessions built their signing serializer (which serializes `{}` to learn that
   it makes text) on every request, twice for one that writes the session: `SessionInterface`
   keeps it per set of keys (the secret key and its fallbacks), made again when they change.
+- Flask-WTF signed the session's form token anew for every page (an HMAC and a serializer each
+  time): `form_token()` keeps the signed token per session token, as tokens here never expire
+  (WTF_CSRF_TIME_LIMIT is None; with a limit it signs every time, as Flask-WTF does).
+- Flask asked `inspect` whether each hook and view is a coroutine function, about a dozen times
+  a request: `App` remembers the answer per function.
 - Flask-Talisman wrote the Content-Security-Policy header out of its dict on every response:
   `Talisman` keeps the text per policy (a string, or a dict the app never changes after
   create_app; a policy with per-request nonces is written every time).
 """
 from __future__ import annotations
 
+import inspect
+
 import flask
 import flask_talisman
+from flask import current_app, g, session
 from flask.sessions import SecureCookieSessionInterface
+from flask_wtf.csrf import generate_csrf
+
+TOKENS_KEPT = 4096  # signed form tokens a process keeps (each ~100 bytes)
+
+
+def form_token() -> str:
+    """The request's signed form token (Flask-WTF's `generate_csrf`), signed once per process
+    for each session token while tokens never expire."""
+    field = current_app.config["WTF_CSRF_FIELD_NAME"]
+    if field in g or current_app.config["WTF_CSRF_TIME_LIMIT"] is not None:
+        return generate_csrf()
+    signed = current_app.extensions.setdefault("signed_form_tokens", {})
+    raw = session.get(field)
+    token = signed.get(raw) if isinstance(raw, str) else None
+    if token is None:
+        token = generate_csrf()
+        if len(signed) >= TOKENS_KEPT:
+            signed.clear()
+        signed[session[field]] = token
+    setattr(g, field, token)
+    return token
+
+
+class App(flask.Flask):
+    """Flask, `ensure_sync`'s answer kept per function (hooks and views never change kind)."""
+
+    def ensure_sync(self, func):
+        plain = self.__dict__.setdefault("_plain_functions", {})
+        try:
+            known = plain.get(func)
+        except TypeError:  # not hashable: ask every time
+            return super().ensure_sync(func)
+        if known is None:
+            known = plain[func] = not inspect.iscoroutinefunction(func)  # Flask's own test
+            if len(plain) > 4096:
+                plain.clear()
+        return func if known else super().ensure_sync(func)
 
 
 class SessionInterface(SecureCookieSessionInterface):

@@ -65,6 +65,8 @@ def shared(view: Callable | None = None, *, buyers: bool = False) -> Callable:
             return signed_in_pages.answer(view, args, kwargs)
         return make_response(view(*args, **kwargs))
 
+    # A buyer's kept page needs only a light login (webapp/auth/sessions.py LightUser).
+    wrapper.light_login = buyers
     return wrapper
 
 

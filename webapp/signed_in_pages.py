@@ -34,10 +34,10 @@ from flask import Flask, current_app, g, make_response, request, session
 from flask.globals import request_ctx
 from flask_babel import get_locale
 from flask_login import current_user
-from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
 
 from webapp.models import Role
+from webapp.request_costs import form_token
 
 log = logging.getLogger(__name__)
 MARKING = "webapp.signed_in_marking"  # in the request's environ while a kept page is rendered
@@ -92,7 +92,7 @@ def _personal_meta_tag():
 
 def csrf_token() -> str:
     """The form token, or its marker in a page rendered to be kept."""
-    return MARKS["csrf"] if marking() else generate_csrf()
+    return MARKS["csrf"] if marking() else form_token()
 
 
 def cart_link_html(count: int) -> Markup:
@@ -187,7 +187,7 @@ def filled(status: int, headers: list, parts: tuple):
     """The kept page with this request's person in it."""
     values = {b"id": str(current_user.id).encode(),
               b"name": str(escape(current_user.display_name)).encode(),
-              b"csrf": generate_csrf().encode(),
+              b"csrf": form_token().encode(),
               b"cart": str(cart_link_html(cart_items())).encode()}
     body = b"".join(values[part] if index % 2 else part for index, part in enumerate(parts))
     return current_app.response_class(body, status=status, headers=headers)

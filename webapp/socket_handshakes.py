@@ -38,6 +38,9 @@ class HandshakeLimit:
 
     def __init__(self, wsgi_app, app, path: str = "/socket.io"):
         self.wsgi_app, self.app, self.path = wsgi_app, app, path
+        # Pages skip Socket.IO's middleware (Flask-SocketIO's copies the environ, Engine.IO's
+        # builds a class per request under gunicorn): only /socket.io/ is theirs.
+        self.pages = getattr(wsgi_app, "wsgi_app", wsgi_app)
         self.limits = parse_many(app.config["SOCKET_HANDSHAKE_LIMIT"])
         self.hops = int(app.config["TRUSTED_PROXIES"])
         self.limiter = FixedWindowRateLimiter(storage_from_string(app.config["RATELIMIT_STORAGE_URI"]))
@@ -45,7 +48,7 @@ class HandshakeLimit:
 
     def __call__(self, environ, start_response):
         if not environ.get("PATH_INFO", "").startswith(self.path):
-            return self.wsgi_app(environ, start_response)
+            return self.pages(environ, start_response)
         query = parse_qs(environ.get("QUERY_STRING", ""))
         if "sid" not in query:
             key = environ[CLIENT_KEY] = self.client(environ)

@@ -11,6 +11,7 @@ import pytest
 from PIL import Image
 
 from webapp.models import Role
+from webapp.pwa import routes as pwa_routes
 
 STATIC = Path(__file__).resolve().parents[2] / "static"
 VERSION = re.compile(r'^const VERSION = "(v\d+)-([0-9a-f]{12})";$', re.M)
@@ -68,6 +69,8 @@ def test_a_release_or_a_changed_shell_file_gives_a_new_worker(app, client, monke
     assert served_version(client) == first
     with open(copy / "css" / "app.css", "a") as css:
         css.write("\n")
+    # The files are looked at again once STAMP_SECONDS have passed since the last look.
+    monkeypatch.setattr(pwa_routes, "STAMP_SECONDS", 0.0)
     assert served_version(client)[1] != first[1]
 
 

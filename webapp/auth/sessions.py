@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from flask import current_app, g, request, session
-from flask_login import current_user
+from flask_login import UserMixin, current_user
 from sqlalchemy import bindparam, func, select, true
 
 from webapp.extensions import db, socketio
@@ -23,21 +23,66 @@ _CART = select(func.sum(CartItem.quantity).label("quantity")).where(
     CartItem.user_id == bindparam("id")).subquery()
 _LOGIN = select(User, func.coalesce(_CART.c.quantity, 0)).outerjoin(_CART, true()).where(
     User.id == bindparam("id"))
+# The same for a kept page (LightUser): the columns it needs, read without making an entity.
+_LIGHT = select(User.id, User.role, User.display_name, User.active, User.session_generation,
+                func.coalesce(_CART.c.quantity, 0)).outerjoin(_CART, true()).where(
+    User.id == bindparam("id"))
+
+
+def _login_id(session_id: str) -> tuple[int, int] | None:
+    match = _SESSION_ID.fullmatch(session_id) if isinstance(session_id, str) else None
+    if match is None or not 0 < int(match[1]) <= MAX_ID:
+        return None
+    return int(match[1]), int(match[2])
 
 
 def user_for(session_id: str) -> User | None:
     """The active user whose current generation `session_id` names; any other id (an old
     generation, the plain user id sessions carried before, garbage) is nobody."""
-    match = _SESSION_ID.fullmatch(session_id) if isinstance(session_id, str) else None
-    if match is not None and not 0 < int(match[1]) <= MAX_ID:
-        match = None
-    row = db.session.execute(_LOGIN, {"id": int(match[1])}).first() if match else None
+    login = _login_id(session_id)
+    row = db.session.execute(_LOGIN, {"id": login[0]}).first() if login else None
     user = row[0] if row else None
-    if user is None or not user.active or user.session_generation != int(match[2]):
+    if user is None or not user.active or user.session_generation != login[1]:
         g.stale_login = True
         return None
     user.cart_items_at_login = row[1]  # the top bar's count on a kept page (signed_in_pages)
     return user
+
+
+class LightUser(UserMixin):
+    """The signed-in user of a kept page's request (webapp/signed_in_pages.py), read as one row
+    without the ORM: what the login checks and the kept page fill in. Anything else asked of it
+    loads the `User` and answers from it, so a page rendered in full still works (at the cost of
+    a second query)."""
+
+    def __init__(self, row) -> None:
+        (self.id, self.role, self.display_name, self.active, self.session_generation,
+         self.cart_items_at_login) = row
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_generation}"
+
+    def __getattr__(self, name: str):
+        if name.startswith("__"):
+            raise AttributeError(name)
+        full = self.__dict__.get("_user")
+        if full is None:
+            full = self.__dict__["_user"] = db.session.get(User, self.id)
+        return getattr(full, name)
+
+
+def light_user_for(session_id: str) -> LightUser | None:
+    """`user_for` for a kept page's request: the same checks, the row read by Core."""
+    login = _login_id(session_id)
+    row = db.session.connection().execute(_LIGHT, {"id": login[0]}).first() if login else None
+    if row is None or not row.active or row.session_generation != login[1]:
+        g.stale_login = True
+        return None
+    return LightUser(row)
 
 
 def end_sessions(user: User) -> None:
