@@ -7,13 +7,18 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import requests
+from werkzeug.middleware.dispatcher import DispatcherMiddleware
+from werkzeug.wrappers import Response
 
+from tests.support.payments import ALIPAY_SHOP, WECHAT_SHOP
+from webapp.payments import configured_channels
 from webapp.payments.channels import (
     PaymentKind,
     PaymentNotFound,
     PaymentStatus,
     RefundStatus,
 )
+from webapp.payments.devgateway import Running
 
 KINDS = [PaymentKind.MOBILE_WEB, PaymentKind.QR]
 
@@ -118,3 +123,21 @@ def test_the_buyer_pays_on_the_development_page(world, channels, channel_name, s
     notice = channels[channel_name].parse_notification(received.headers, received.body)
     assert (notice.out_trade_no, notice.amount_fen, notice.status) == (
         link.out_trade_no, 1999, PaymentStatus.PAID)
+
+
+def test_the_gateways_work_mounted_under_a_path(world, tmp_path):
+    """As `make run` may serve them, beside the app under one address."""
+    mounted = DispatcherMiddleware(Response("the app", status=404), {
+        "/dev-gateway/alipay": world.alipay, "/dev-gateway/wechatpay": world.wechat})
+    with Running(mounted) as server:
+        config = world.keys.app_config(alipay_url=f"{server.url}/dev-gateway/alipay/gateway.do",
+                                       wechatpay_url=f"{server.url}/dev-gateway/wechatpay",
+                                       cert_dir=tmp_path)
+        channels = configured_channels(config)
+        for name, shop in (("alipay", ALIPAY_SHOP), ("wechat", WECHAT_SHOP)):
+            link = new_payment(world, channels, name, shop, PaymentKind.MOBILE_WEB, amount_fen=500)
+            page = requests.get(link.url, timeout=5)
+            action = page.text.split('action="', 1)[1].split('"', 1)[0].replace("&amp;", "&")
+            assert action.startswith(f"/dev-gateway/{'alipay' if name == 'alipay' else 'wechatpay'}/")
+            requests.post(requests.compat.urljoin(link.url, action), allow_redirects=False, timeout=5)
+            assert channels[name].query_payment(shop, link.out_trade_no).status is PaymentStatus.PAID

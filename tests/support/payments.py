@@ -92,6 +92,7 @@ class Gateways:
             alipay_url=self.servers[0].url + "/gateway.do", wechatpay_url=self.servers[1].url,
             cert_dir=folder / "wechatpay-platform")
         self.notify_url = self.servers[2].url + "/notify"
+        self._channels: dict | None = None
         self.reset()
 
     def reset(self) -> None:
@@ -107,7 +108,13 @@ class Gateways:
         self.receiver.answer = (200, b"success")
 
     def channels(self, **changes: str) -> dict:
-        return configured_channels({**self.config, **changes})
+        """The channels configured for these gateways (`changes` to the settings make new ones;
+        the usual ones are kept: pycryptodome takes a fifth of a second to read an RSA key)."""
+        if changes:
+            return configured_channels({**self.config, **changes})
+        if self._channels is None:
+            self._channels = configured_channels(self.config)
+        return self._channels
 
     def stop(self) -> None:
         for server in self.servers:
