@@ -72,13 +72,13 @@ class AlipayGateway:
         self.merchants[app_auth_token] = (user_id, auth_app_id or f"20210{user_id[-8:]}")
 
     def __call__(self, environ, start_response):
-        request = Request(environ)
-        if request.path.endswith("/dev/pay") and request.method == "POST":
-            return self._buyer_pays(request)(environ, start_response)
-        return self._api(request)(environ, start_response)
+        incoming = Request(environ)
+        if incoming.path.endswith("/dev/pay") and incoming.method == "POST":
+            return self._buyer_pays(incoming)(environ, start_response)
+        return self._api(incoming)(environ, start_response)
 
-    def _api(self, request: Request) -> Response:
-        params = {**request.args.to_dict(), **request.form.to_dict()}
+    def _api(self, incoming: Request) -> Response:
+        params = {**incoming.args.to_dict(), **incoming.form.to_dict()}
         method = params.get("method", "")
         self.calls.append(method)
         kind = method.replace(".", "_") + "_response"
@@ -92,7 +92,7 @@ class AlipayGateway:
             return self._error(kind, "20001", "aop.invalid-app-auth-token", "unknown app_auth_token")
         biz = json.loads(params.get("biz_content") or "{}")
         if method == "alipay.trade.wap.pay":
-            return self._wap_page(request, params, biz, merchant)
+            return self._wap_page(incoming, params, biz, merchant)
         handler = {"alipay.trade.precreate": self._precreate, "alipay.trade.query": self._query,
                    "alipay.trade.refund": self._refund,
                    "alipay.trade.fastpay.refund.query": self._refund_query}.get(method)
@@ -127,14 +127,14 @@ class AlipayGateway:
         self.trades[trade.out_trade_no] = trade
         return trade
 
-    def _wap_page(self, request, params, biz, merchant) -> Response:
+    def _wap_page(self, incoming, params, biz, merchant) -> Response:
         with self._lock:
             trade = self._new_trade(params, biz, merchant)
         if isinstance(trade, dict):
             return Response(json.dumps(trade), status=400, content_type="application/json")
         return pay_page(channel="Alipay", subject=trade.subject, amount=fen_to_yuan(trade.total_fen),
                         out_trade_no=trade.out_trade_no, status=trade.status,
-                        action=f"{request.script_root}{request.path.rstrip('/')}/dev/pay"
+                        action=f"{incoming.script_root}{incoming.path.rstrip('/')}/dev/pay"
                                f"?out_trade_no={trade.out_trade_no}")
 
     def _precreate(self, params, biz, merchant) -> dict:
@@ -187,8 +187,8 @@ class AlipayGateway:
                 **({"gmt_refund_pay": trade.refunded[request_no]}
                    if "gmt_refund_pay" in biz.get("query_options", []) else {})}
 
-    def _buyer_pays(self, request: Request) -> Response:
-        out_trade_no = request.args.get("out_trade_no", "")
+    def _buyer_pays(self, incoming: Request) -> Response:
+        out_trade_no = incoming.args.get("out_trade_no", "")
         if out_trade_no not in self.trades:
             return Response("no such trade", status=404)
         self.pay(out_trade_no)

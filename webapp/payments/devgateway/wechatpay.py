@@ -97,30 +97,30 @@ class WechatPayGateway:
         self._lock = threading.Lock()
 
     def __call__(self, environ, start_response):
-        request = Request(environ)
+        incoming = Request(environ)
         try:
             endpoint, args = URLS.bind_to_environ(environ).match()
         except HTTPException as error:
             return error(environ, start_response)
         if endpoint in {"page", "buyer_pays"}:
-            return getattr(self, "_" + endpoint)(request, **args)(environ, start_response)
+            return getattr(self, "_" + endpoint)(incoming, **args)(environ, start_response)
         self.calls.append(endpoint)
         try:
             if self.failure == UNAVAILABLE:
                 raise Refused(500, "SYSTEM_ERROR", "system error (development gateway told to fail)")
-            body = request.get_data(as_text=True)
-            self._check_authorization(request, body)
+            body = incoming.get_data(as_text=True)
+            self._check_authorization(incoming, body)
             with self._lock:
-                status, answer = getattr(self, "_" + endpoint)(request, body, **args)
+                status, answer = getattr(self, "_" + endpoint)(incoming, body, **args)
         except Refused as refused:
             status, answer = refused.status, {"code": refused.code, "message": refused.message}
         return self._signed(status, answer)(environ, start_response)
 
-    def _check_authorization(self, request: Request, body: str) -> None:
-        match = AUTHORIZATION.fullmatch(request.headers.get("Authorization", ""))
+    def _check_authorization(self, incoming: Request, body: str) -> None:
+        match = AUTHORIZATION.fullmatch(incoming.headers.get("Authorization", ""))
         fields = dict(re.findall(r'(\w+)="([^"]*)"', match.group(1))) if match else {}
-        target = request.path + (f"?{request.query_string.decode()}" if request.query_string else "")
-        message = (f"{request.method}\n{target}\n{fields.get('timestamp')}\n{fields.get('nonce_str')}\n"
+        target = incoming.path + (f"?{incoming.query_string.decode()}" if incoming.query_string else "")
+        message = (f"{incoming.method}\n{target}\n{fields.get('timestamp')}\n{fields.get('nonce_str')}\n"
                    f"{body}\n")
         who = (fields.get("mchid"), fields.get("serial_no"))
         if who != (self.keys.wechat_sp_mchid, self.merchant_serial):
@@ -141,7 +141,7 @@ class WechatPayGateway:
         return Response(text, status=status, headers=headers,
                         content_type="application/json; charset=utf-8" if text else None)
 
-    def _certificates(self, request, body):
+    def _certificates(self, incoming, body):
         pem = self.keys.wechat_platform_cert.public_bytes(serialization.Encoding.PEM).decode()
         cert = self.keys.wechat_platform_cert
         return 200, {"data": [{
@@ -168,12 +168,12 @@ class WechatPayGateway:
         self.payments[payment.out_trade_no] = payment
         return payment
 
-    def _h5(self, request, body):
+    def _h5(self, incoming, body):
         payment = self._order(body, "MWEB")
-        return 200, {"h5_url": f"{request.host_url.rstrip('/')}{request.script_root}/dev/h5/"
+        return 200, {"h5_url": f"{incoming.host_url.rstrip('/')}{incoming.script_root}/dev/h5/"
                                f"{payment.out_trade_no}"}
 
-    def _native(self, request, body):
+    def _native(self, incoming, body):
         payment = self._order(body, "NATIVE")
         return 200, {"code_url": f"weixin://wxpay/bizpayurl?pr=dev{payment.out_trade_no}"}
 
@@ -183,19 +183,19 @@ class WechatPayGateway:
             raise Refused(404, "ORDER_NOT_EXIST", "order does not exist")
         return payment
 
-    def _query(self, request, body, out_trade_no):
-        if request.args.get("sp_mchid") != self.keys.wechat_sp_mchid:
+    def _query(self, incoming, body, out_trade_no):
+        if incoming.args.get("sp_mchid") != self.keys.wechat_sp_mchid:
             raise Refused(400, "PARAM_ERROR", "sp_mchid does not match")
-        return 200, self.transaction(self._payment(out_trade_no, request.args.get("sub_mchid")))
+        return 200, self.transaction(self._payment(out_trade_no, incoming.args.get("sub_mchid")))
 
-    def _close(self, request, body, out_trade_no):
+    def _close(self, incoming, body, out_trade_no):
         payment = self._payment(out_trade_no, json.loads(body).get("sub_mchid"))
         if payment.trade_state == "SUCCESS":
             raise Refused(400, "ORDERPAID", "order already paid")
         payment.trade_state = "CLOSED"
         return 204, None
 
-    def _refund(self, request, body):
+    def _refund(self, incoming, body):
         asked = json.loads(body)
         payment = self._payment(asked.get("out_trade_no", ""), asked.get("sub_mchid"))
         amount, number = asked.get("amount", {}), asked.get("out_refund_no", "")
@@ -222,8 +222,8 @@ class WechatPayGateway:
         payment.trade_state = "REFUND"
         return 200, dict(refund)
 
-    def _refund_query(self, request, body, out_refund_no):
-        sub_mchid = request.args.get("sub_mchid")
+    def _refund_query(self, incoming, body, out_refund_no):
+        sub_mchid = incoming.args.get("sub_mchid")
         for payment in self.payments.values():
             refund = payment.refunds.get(out_refund_no)
             if refund is not None and payment.sub_mchid == sub_mchid:
@@ -232,16 +232,16 @@ class WechatPayGateway:
                 return 200, refund
         raise Refused(404, "RESOURCE_NOT_EXISTS", "refund does not exist")
 
-    def _page(self, request, out_trade_no):
+    def _page(self, incoming, out_trade_no):
         payment = self.payments.get(out_trade_no)
         if payment is None:
             raise NotFound()
         return pay_page(channel="WeChat Pay", subject=payment.description,
                         amount=fen_to_yuan(payment.total_fen), out_trade_no=out_trade_no,
                         status=payment.trade_state,
-                        action=f"{request.script_root}/dev/pay/{out_trade_no}")
+                        action=f"{incoming.script_root}/dev/pay/{out_trade_no}")
 
-    def _buyer_pays(self, request, out_trade_no):
+    def _buyer_pays(self, incoming, out_trade_no):
         if out_trade_no not in self.payments:
             raise NotFound()
         self.pay(out_trade_no)
