@@ -117,8 +117,10 @@ class AlipayChannel:
             if expires_at else {}
         total = fen_to_yuan(amount_fen)
         if kind is PaymentKind.MOBILE_WEB:
+            # Alipay's documented product code; the SDK's default (QUICK_WAP_PAY) is not it.
             query = client.api_alipay_trade_wap_pay(subject, out_trade_no, total, notify_url=notify_url,
-                                                    return_url=return_url or None, **extra)
+                                                    return_url=return_url or None,
+                                                    product_code="QUICK_WAP_WAY", **extra)
             return PaymentLink(kind, out_trade_no, f"{self.settings.gateway_url}?{query}")
         with _gateway_call():
             response = _business(client.api_alipay_trade_precreate(

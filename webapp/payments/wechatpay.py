@@ -116,7 +116,9 @@ class WechatPayChannel:
         extra = {"time_expire": expires_at.astimezone(UTC).isoformat(timespec="seconds")} \
             if expires_at else {}
         if kind is PaymentKind.MOBILE_WEB:
-            extra["scene_info"] = {"payer_client_ip": client_ip or "127.0.0.1", "h5_info": {"type": "Wap"}}
+            if not client_ip:
+                raise ValueError("WeChat Pay H5 needs the buyer's address (client_ip)")
+            extra["scene_info"] = {"payer_client_ip": client_ip, "h5_info": {"type": "Wap"}}
         pay_type = WeChatPayType.H5 if kind is PaymentKind.MOBILE_WEB else WeChatPayType.NATIVE
         with _gateway_call():
             r = _answer(*self.sdk.pay(

@@ -91,6 +91,8 @@ class AlipayGateway:
         if merchant is None:
             return self._error(kind, "20001", "aop.invalid-app-auth-token", "unknown app_auth_token")
         biz = json.loads(params.get("biz_content") or "{}")
+        if method == "alipay.trade.wap.pay" and biz.get("product_code") != "QUICK_WAP_WAY":
+            return self._error(kind, "40004", "ACQ.INVALID_PARAMETER", "product_code is QUICK_WAP_WAY")
         if method == "alipay.trade.wap.pay":
             return self._wap_page(incoming, params, biz, merchant)
         handler = {"alipay.trade.precreate": self._precreate, "alipay.trade.query": self._query,
