@@ -69,7 +69,8 @@ def test_a_card_is_one_link_with_call_and_navigation_buttons_beside_it(app, worl
     assert "<a" not in main  # the other links are not inside the card's link
     assert "建国路 88 号" in main and world.shop.name in main  # where to pick it up
     assert 'class="button tel"' in html and 'href="tel:13912345678"' in html
-    assert {urlsplit(unescape(h)).scheme or "tel" for h in links[1:]} >= {"tel", "https", "geo"}
+    # 导航 opens the delivery's page at its navigation apps (a card of a page of ten stays light).
+    assert links[1:] == ["tel:13912345678", f"{detail}#nav-{order.id}"]
 
 
 def nav_links(html: str) -> dict[str, str]:
@@ -83,10 +84,14 @@ def test_navigation_links_use_the_pin_in_each_services_coordinates(app, advance,
     order = advance(Status.DELIVERING)
     order.dest_lat, order.dest_lng = PIN
     db.session.commit()
-    html = courier_client.get(url(app, "delivery.index") if page == "list" else
-                              url(app, "delivery.detail", order_id=order.id)).text
-    if page == "list":
-        html = card(html, order.id)
+    if page == "list":  # the card's 导航 leads to the list of apps on the delivery's page
+        nav = re.search(r'href="([^"#]+)#([^"]+)">导航<', card(
+            courier_client.get(url(app, "delivery.index")).text, order.id))
+        html = courier_client.get(nav[1]).text
+        assert re.search(rf'<details class="nav-apps">\s*<summary[^>]*>导航</summary>\s*'
+                         rf'<ul class="nav-app-list" id="{nav[2]}"', html)
+    else:
+        html = courier_client.get(url(app, "delivery.detail", order_id=order.id)).text
     links = nav_links(html)
     assert set(links) == {"amap", "baidu", "apple", "geo"}
     amap = urlsplit(links["amap"])

@@ -1,7 +1,7 @@
 """The courier's list (/delivery/) keeps to a bounded size however long the courier has worked:
-finished deliveries a page at a time (newest order first, through the "more" row), open ones
-bounded (what is under way first, then the earliest windows), a bad cursor a 400, another
-courier's deliveries never shown, and the same statements for a short history as a long one."""
+finished deliveries a page at a time (newest order first, through the "more" row; the open ones
+are paged too, test_paged_open.py), a bad cursor a 400, another courier's deliveries never
+shown, and the same statements for a short history as a long one."""
 from __future__ import annotations
 
 import pytest
@@ -56,20 +56,6 @@ def test_a_walk_through_the_finished_deliveries(app, as_party, world, history, m
     assert finished <= set(shown)  # finished from the start: all shown
     assert not set(shown) & {i for i, s in zip(history, HISTORY, strict=True)
                              if s is S.CANCELLED}  # cancelled before a courier: not theirs
-
-
-def test_open_deliveries_are_bounded_under_way_first(app, as_party, world, advance, monkeypatch):
-    world.product.stock = 500
-    db.session.commit()
-    monkeypatch.setattr(lists, "OPEN_SHOWN", 2)
-    waiting = [advance(S.DISPATCHED).id for _ in range(2)]
-    riding = advance(S.DELIVERING)
-    page = as_party(world.courier).get(url(app, "delivery.index")).text
-    assert ids_in(page, "courier-order-") == [riding.id, waiting[0]]
-    assert 'id="more-open"' in page and "只列出送达时间最早的 2 单" in page
-    monkeypatch.setattr(lists, "OPEN_SHOWN", 3)
-    page = as_party(world.courier).get(url(app, "delivery.index")).text
-    assert ids_in(page, "courier-order-") == [riding.id, *waiting] and "more-open" not in page
 
 
 def test_the_live_refresh_is_the_lists_fragment_with_the_first_page(app, as_party, world,

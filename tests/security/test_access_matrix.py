@@ -171,7 +171,8 @@ class _Any:
 # past every row there is, and the board's column; the next page holds none of the victims' either.
 OWN_QUERIES = {"orders.index": {"tab": "all", "after": "WzEwMDAwMDAwXQ"},
                "orders.board": {"column": "new", "after": "WzBd"},
-               "delivery.index": {"after": "WzEwMDAwMDAwXQ"},
+               "delivery.index": {"after": "WzEwMDAwMDAwXQ",
+                                  "open_after": "WzEseyJ0IjoiMjEwMC0wMS0wMVQwMDowMDowMCJ9LDEwMDAwMDAwXQ"},
                "demands.index": {"after": "WzEwMDAwMDAwXQ"},
                "demands.feed": {"all": "1", "after": "WzEwMDAwMDAwXQ",
                                 "quotes_after": "W3sidCI6IjIxMDAtMDEtMDFUMDA6MDA6MDAifSwxMDAwMDAwMF0"},

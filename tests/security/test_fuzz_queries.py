@@ -25,7 +25,7 @@ pytestmark = [pytest.mark.fuzz, pytest.mark.db]
 # Every query-string name the views and templates read (test_every_query_name_is_fuzzed finds
 # them in the source), plus a few the app has never heard of.
 QUERY_NAMES = ["address", "after", "all", "category", "city", "column", "district", "edit", "lat",
-               "lng", "logged_out", "next", "province", "q", "quotes_after", "reset", "status",
+               "lng", "logged_out", "next", "open_after", "province", "q", "quotes_after", "reset", "status",
                "stock", "tab", "title"]
 UNKNOWN_NAMES = ["page", "id", "order_id", "lang", "_method", "__proto__", "q[]", ""]
 
@@ -49,6 +49,11 @@ RAW_QUERIES = ["&&&", "=", "==&=", "q", "q=%", "q=%zz", "q=%ff%fe", "q=%00", "q=
 RAW_QUERIES += ["after=" + c for c in (
     "WyJ4Il0", "WzFlKzMwMF0", "WzEwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDBd", "W251bGxd",
     "WyJ4IiwgInkiXQ", "W3sidCI6ICJubyJ9LCAxXQ", "W3RydWUsIC0xXQ", "A" * 600, "%00")]
+# …and the courier's open list's (rank, window, id): two values, a string, a bad date, a date
+# with a time zone, one past the ranks with a date for the time.
+RAW_QUERIES += ["open_after=" + c for c in (
+    "WzAsIDFd", "WzAsICJ4IiwgMV0", "WzAsIHsidCI6ICJubyJ9LCAxXQ", "WzIsIHsiZCI6ICIyMDI2LTAxLTAxIn0sIDFd",
+    "WzAsIHsidCI6ICIyMDI2LTAxLTAxVDAwOjAwOjAwKzA4OjAwIn0sIDFd", "A" * 600)]
 
 
 def get_routes(app) -> list:

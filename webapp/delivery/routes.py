@@ -1,4 +1,4 @@
-from datetime import datetime, timezone
+from datetime import datetime
 
 from flask import flash, request, url_for
 from flask_babel import gettext as _
@@ -9,7 +9,7 @@ from webapp.delivery import actions, bp, lists
 from webapp.i18n import user_zone
 from webapp.models import Role
 from webapp.orders.queries import order_for
-from webapp.orders.state import TRACKING, actions_for
+from webapp.orders.state import actions_for
 from webapp.upload_limits import limit_uploads
 from webapp.uploads import UploadRejected, clean_image
 from webapp.web import ServiceError, redirect_to, render, role_required, wants_fragment
@@ -26,27 +26,26 @@ def _panel(order, done: str | None = None, status: int = 200, **ctx):
 @bp.get("/")
 @role_required(Role.COURIER)
 def index():
-    """The courier's deliveries: under way first, then today's (and overdue), later (the earliest
-    lists.OPEN_SHOWN), and the finished ones a page at a time; htmx's ?after= gets the next page."""
+    """The courier's deliveries, a page at a time: the open ones under way first, then today's
+    (and overdue) and later ones, with how many are open; below the last open page, the finished
+    ones. htmx's ?open_after= and ?after= get the next page of each; without htmx a page starts
+    there (a link to the finished ones keeps ?open_after=, so it stays below the last page)."""
+    open_after = paging.cursor_of(lists.OPEN_CURSOR, "open_after")
     after = paging.cursor_of(lists.CURSOR)
-    done = lists.finished_deliveries(current_user, after)
+    open_cursor = request.args.get("open_after") if open_after is not None else None
     if after is not None and wants_fragment():
-        return render("delivery/index.html", "delivery/_done_page.html", done=done)
-    open_orders, more_open = lists.open_deliveries(current_user)
+        return render("delivery/index.html", "delivery/_done_page.html", open_cursor=open_cursor,
+                      done=lists.finished_deliveries(current_user, after))
     zone = user_zone()  # the viewer's day, as local_time shows the windows
-    today = datetime.now(zone).date()
-    under_way = [o for o in open_orders if o.status in TRACKING]
-    waiting = [o for o in open_orders if o.status not in TRACKING]
-    todays = [o for o in waiting if _local_day(o.window_start, zone) <= today]
-    later = [o for o in waiting if _local_day(o.window_start, zone) > today]
-    return render("delivery/index.html", "delivery/_deliveries.html", under_way=under_way,
-                  todays=todays, later=later, more_open=more_open, shown=lists.OPEN_SHOWN,
-                  done=done)
-
-
-def _local_day(at: datetime, zone):
-    """The day of a stored (naive UTC) time in `zone`."""
-    return at.replace(tzinfo=timezone.utc).astimezone(zone).date()
+    appended = open_after is not None and wants_fragment()
+    page = lists.open_deliveries(current_user, open_after, datetime.now(zone).date(), zone,
+                                 appended)
+    ctx = dict(open=page, open_cursor=open_cursor,
+               done=None if page.next else lists.finished_deliveries(current_user, after))
+    if appended:
+        return render("delivery/index.html", "delivery/_open_page.html", **ctx)
+    return render("delivery/index.html", "delivery/_deliveries.html",
+                  open_count=lists.open_count(current_user), **ctx)
 
 
 @bp.get("/<int:order_id>")
