@@ -88,14 +88,19 @@ def test_the_couriers_list_and_cards(browser, server, courier_orders, locale, si
             assert main.evaluate("""a => [a, ...a.querySelectorAll('*')].every(
                 n => !getComputedStyle(n).textDecorationLine.includes('underline'))""")
             card_box = card.bounding_box()
-            for button in (card.locator("a.tel"), card.locator(".nav-apps > summary")):
+            for button in (card.locator("a.tel"), card.locator("a.nav")):
                 box = button.bounding_box()
                 assert box["height"] >= 44 and box["x"] >= card_box["x"]
                 assert box["x"] + box["width"] <= card_box["x"] + card_box["width"] + 0.5
                 assert box["y"] >= main.bounding_box()["y"] + main.bounding_box()["height"] - 1
         card = page.locator(f"#courier-order-{riding}")
-        card.locator(".nav-apps > summary").click()
-        apps = card.locator(".nav-app-list a")
+        last = card.bounding_box()
+        assert last["x"] + last["width"] <= page.viewport_size["width"]
+        shot(page, f"list-{locale}-{size}")
+        # 导航 opens the delivery page at its navigation apps, their menu open.
+        card.locator("a.nav").click()
+        expect(page).to_have_url(re.compile(rf"/delivery/{riding}#nav-{riding}$"))
+        apps = page.locator(f"#nav-{riding} a")
         expect(apps).to_have_count(4)
         for n in range(4):
             expect(apps.nth(n)).to_be_visible()
@@ -104,11 +109,9 @@ def test_the_couriers_list_and_cards(browser, server, courier_orders, locale, si
         assert hrefs[1].startswith("https://api.map.baidu.com/marker?")
         assert hrefs[2].startswith("https://maps.apple.com/?daddr=39.9")
         assert hrefs[3].startswith("geo:39.9")
-        last = card.bounding_box()
-        assert last["x"] + last["width"] <= page.viewport_size["width"]
-        shot(page, f"list-{locale}-{size}")
+        page.go_back()
         # The delivery page: where to pick up, and the same buttons.
-        main = card.locator("a.card-main")
+        main = page.locator(f"#courier-order-{riding} a.card-main")
         main.click()
         expect(page).to_have_url(re.compile(rf"/delivery/{riding}$"))
         expect(page.locator(".delivery-panel .facts")).to_contain_text(words["pickup"])

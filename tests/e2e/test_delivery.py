@@ -99,10 +99,10 @@ def test_live_delivery_inspection_and_proof(browser, server):
         login(buyer, base, *logins["买家"])
         login(merchant, base, *logins["商家"])
 
-        # The courier's list: today's delivery with items and a masked call link.
+        # The courier's list: today's delivery, where to pick it up, and a masked call link.
         courier.goto(f"{base}/delivery/")
         card = courier.locator(f"#courier-order-{order_id}")
-        expect(card).to_contain_text("赣南脐橙")
+        expect(card.locator(".next-step")).to_contain_text("取货：")
         expect(card.locator("a.tel")).to_have_text(re.compile(r"139\*\*\*\*0002"))
         assert card.locator("a.tel").get_attribute("href") == "tel:13900000002"
 
