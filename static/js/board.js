@@ -44,7 +44,10 @@
     var next = Array.prototype.find.call(column.querySelectorAll(":scope > .board-card"), function (c) {
       return before(column, id, idOf(c));
     });
+    // Moving an element drops the focus inside it: a keyboard user keeps their place on the card.
+    var focused = card.contains(document.activeElement) ? document.activeElement : null;
     column.insertBefore(card, next || more || column.querySelector(".empty"));
+    if (focused) focused.focus();
   }
 
   function place(e) {
@@ -77,6 +80,50 @@
     if (board() && id !== undefined && !document.getElementById("board-order-" + id)) {
       body.dispatchEvent(new CustomEvent("board:stale"));
     }
+  });
+
+  // Refuse, assign and cancel ask for a reason or a courier: the page has one dialog for each
+  // (orders/_board_dialogs.html), which a card's link opens for its order. The link is the
+  // order's page without JavaScript. The form posts to the card's action and swaps the card, by
+  // id: a live redraw of the card (or of the board) while the dialog is open is the one it answers.
+  var opener = null;
+  function openDialog(link) {
+    var dialog = document.getElementById(link.dataset.dialog), card = link.closest(".board-card");
+    if (!dialog || !card || typeof dialog.showModal !== "function" || !window.htmx) return false;
+    var form = dialog.querySelector("form"), head = card.querySelector("[data-announce]");
+    form.reset();
+    form.action = link.dataset.post;
+    form.setAttribute("hx-post", link.dataset.post);
+    form.setAttribute("hx-target", "#" + card.id);
+    window.htmx.process(form);
+    var items = head && head.nextElementSibling;
+    dialog.querySelector("[data-order]").textContent =
+      (head ? head.textContent.replace(/\s+/g, " ").trim() : "") + (items ? " · " + items.textContent : "");
+    opener = { link: link, card: card.id };
+    dialog.showModal();
+    return true;
+  }
+  body.addEventListener("click", function (e) {
+    var link = e.target.closest && e.target.closest("a[data-dialog]");
+    if (link && openDialog(link)) e.preventDefault();
+    var close = e.target.closest && e.target.closest(".board-dialog [data-close]");
+    if (close) close.closest("dialog").close();
+  });
+  // Answered (the card, or a message in the flash area): the dialog has done its part.
+  body.addEventListener("htmx:afterRequest", function (e) {
+    var dialog = e.detail.elt && e.detail.elt.closest && e.detail.elt.closest(".board-dialog");
+    if (dialog && dialog.open) dialog.close();
+  });
+  // Focus goes back to the link that opened the dialog, or to its card's number once the card
+  // was redrawn (keyboard and screen-reader users carry on where they were).
+  document.querySelectorAll(".board-dialog").forEach(function (dialog) {
+    dialog.addEventListener("close", function () {
+      if (!opener) return;
+      var card = document.getElementById(opener.card);
+      var target = document.contains(opener.link) ? opener.link : card && card.querySelector("a");
+      opener = null;
+      if (target) target.focus();
+    });
   });
 
   var fresh = null;

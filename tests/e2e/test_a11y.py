@@ -8,20 +8,16 @@ DevTools protocol, which the app's CSP (script-src 'self', no inline scripts) do
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.support.browser import PHONE, TABLET, login, wait_until
+from tests.support.browser import PHONE, TABLET, axe_violations, login, wait_until
 from tests.support.demo import build_world
 from tests.support.live import htmx_post, place_and_dispatch
 from tests.support.live import login as http_login
 
 pytestmark = pytest.mark.e2e
-
-AXE = Path(__file__).parent / "vendor" / "axe-core-4.14.1.min.js"
-BLOCKING = ("serious", "critical")
 
 
 @pytest.fixture(scope="module")
@@ -29,17 +25,6 @@ def world(tmp_path_factory):
     server, built = build_world(tmp_path_factory.mktemp("a11y"), "gunicorn-a11y.log")
     yield built
     server.stop()
-
-
-def axe_violations(page: Page) -> list[dict]:
-    """Serious and critical violations on the page as it is now."""
-    if not page.evaluate("typeof window.axe === 'object'"):
-        page.evaluate(AXE.read_text(encoding="utf-8"))
-    found = page.evaluate("""() => axe.run(document, {resultTypes: ['violations']})
-        .then(r => r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
-            nodes: v.nodes.map(n => ({target: n.target.join(' '), impact: n.impact,
-                                      summary: n.failureSummary}))})))""")
-    return [v for v in found if v["impact"] in BLOCKING]
 
 
 def report(problems: dict[str, list[dict]]) -> str:

@@ -5,48 +5,18 @@ changed by one, and an order accepted elsewhere that has no card on the board (i
 not loaded) brings the board's first pages back with exact counts."""
 from __future__ import annotations
 
-import sqlite3
-from datetime import datetime, timedelta, timezone
-
 import pytest
 from playwright.sync_api import expect
 
 from tests.support import live
 from tests.support.browser import ARTIFACTS, TABLET, login
-from tests.support.live import htmx_post
+from tests.support.live import htmx_post, placed_orders
 from tests.support.live import login as http_login
 from webapp.orders.queries import BOARD_PAGE
 
 pytestmark = pytest.mark.e2e
 
 PLACED = BOARD_PAGE + 3  # a column's first page and three more
-
-
-def placed_orders(database: str, count: int) -> list[int]:
-    """`count` orders of the demo buyer at the demo shop, placed just now (not overdue), each
-    with a line and its placed event, written straight into the server's database."""
-    now = datetime.now(timezone.utc).replace(tzinfo=None)
-    with sqlite3.connect(database) as db:
-        buyer = db.execute("SELECT id FROM user WHERE email = 'buyer@example.com'").fetchone()[0]
-        shop = db.execute("SELECT id FROM shop WHERE handle = 'fresh-fruit'").fetchone()[0]
-        first = db.execute('SELECT coalesce(max(id), 0) + 1 FROM "order"').fetchone()[0]
-        ids = list(range(first, first + count))
-        window = (now + timedelta(hours=3)).isoformat(" ")
-        db.executemany(
-            'INSERT INTO "order" (id, buyer_id, shop_id, status, payment_method, payment_status,'
-            " recipient_name, recipient_mobile, address, district_code, window_start, window_end,"
-            " items_fen, delivery_fee_fen, total_fen, note, idempotency_key, created_at,"
-            " updated_at) VALUES (?, ?, ?, 'placed', 'cod', 'unpaid', '张买家', '13900000002',"
-            " '建国路 100 号', '110105', ?, ?, 1250, 0, 1250, '', ?, ?, ?)",
-            [(i, buyer, shop, window, window, f"board-{i}", now.isoformat(" "),
-              now.isoformat(" ")) for i in ids])
-        db.executemany("INSERT INTO order_line (order_id, title, unit_price_fen, quantity,"
-                       " reject_reason, reject_note) VALUES (?, '赣南脐橙', 1250, 1, '', '')",
-                       [(i,) for i in ids])
-        db.executemany("INSERT INTO order_event (order_id, actor_id, to_status, kind, params, at)"
-                       " VALUES (?, ?, 'placed', 'placed', '{}', ?)",
-                       [(i, buyer, now.isoformat(" ")) for i in ids])
-    return ids
 
 
 @pytest.fixture(scope="module")

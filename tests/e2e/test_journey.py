@@ -193,8 +193,11 @@ def test_whole_journey_in_chromium(browser, live_server, layout):
         expect(tabs.locator("#tab-on_the_way .count")).to_have_text("1")
         shot(tabs, layout, "06b-buyer-tabs")
         tabs.close()
-        board_card.locator("select[name=courier_id]").select_option(label="李骑手")
-        board_card.locator("button", has_text="派单").click()
+        board_card.locator("a", has_text="派单").click()  # the board's assign dialog, for this card
+        assign = merchant.locator("#assign-dialog")
+        assign.locator("select[name=courier_id]").select_option(label="李骑手")
+        assign.locator("button", has_text="派单").click()
+        expect(assign).to_be_hidden()
         expect(board_card.locator(".pill")).to_have_text("待取货")
         expect(buyer.locator(f"#order-{order_id}-status")).to_have_text("待取货")
 

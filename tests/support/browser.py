@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import re
 import time
+from pathlib import Path
 
 from PIL import Image
 from playwright.sync_api import Page, expect
@@ -87,3 +88,20 @@ def wait_socket(page: Page) -> None:
     """Connected, and upgraded to a WebSocket (gevent + simple-websocket, allowed by the CSP)."""
     expect(page.locator("body")).to_have_attribute("data-socket", "connected", timeout=15_000)
     wait_until(page, "window.appSocket.io.engine.transport.name === 'websocket'")
+
+
+# axe-core, vendored for the tests (tests/e2e/vendor/, never served), evaluated through the
+# DevTools protocol, which the app's CSP (script-src 'self', no inline scripts) does not govern.
+AXE = Path(__file__).resolve().parents[1] / "e2e" / "vendor" / "axe-core-4.14.1.min.js"
+BLOCKING = ("serious", "critical")
+
+
+def axe_violations(page: Page) -> list[dict]:
+    """Serious and critical violations on the page as it is now."""
+    if not page.evaluate("typeof window.axe === 'object'"):
+        page.evaluate(AXE.read_text(encoding="utf-8"))
+    found = page.evaluate("""() => axe.run(document, {resultTypes: ['violations']})
+        .then(r => r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+            nodes: v.nodes.map(n => ({target: n.target.join(' '), impact: n.impact,
+                                      summary: n.failureSummary}))})))""")
+    return [v for v in found if v["impact"] in BLOCKING]

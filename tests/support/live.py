@@ -15,6 +15,7 @@ import time
 import urllib.request
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import requests
@@ -293,3 +294,30 @@ def start_nginx(tmp_path: Path, upstreams: list[str], port: int) -> subprocess.P
             process.kill()
             raise RuntimeError((ARTIFACTS / "nginx-scale.log").read_text())
         time.sleep(0.1)
+
+
+def placed_orders(database: str, count: int) -> list[int]:
+    """`count` orders of the demo buyer at the demo shop, placed just now (not overdue), each
+    with a line and its placed event, written straight into the server's database."""
+    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    with sqlite3.connect(database) as db:
+        buyer = db.execute("SELECT id FROM user WHERE email = 'buyer@example.com'").fetchone()[0]
+        shop = db.execute("SELECT id FROM shop WHERE handle = 'fresh-fruit'").fetchone()[0]
+        first = db.execute('SELECT coalesce(max(id), 0) + 1 FROM "order"').fetchone()[0]
+        ids = list(range(first, first + count))
+        window = (now + timedelta(hours=3)).isoformat(" ")
+        db.executemany(
+            'INSERT INTO "order" (id, buyer_id, shop_id, status, payment_method, payment_status,'
+            " recipient_name, recipient_mobile, address, district_code, window_start, window_end,"
+            " items_fen, delivery_fee_fen, total_fen, note, idempotency_key, created_at,"
+            " updated_at) VALUES (?, ?, ?, 'placed', 'cod', 'unpaid', '张买家', '13900000002',"
+            " '建国路 100 号', '110105', ?, ?, 1250, 0, 1250, '', ?, ?, ?)",
+            [(i, buyer, shop, window, window, f"board-{i}", now.isoformat(" "),
+              now.isoformat(" ")) for i in ids])
+        db.executemany("INSERT INTO order_line (order_id, title, unit_price_fen, quantity,"
+                       " reject_reason, reject_note) VALUES (?, '赣南脐橙', 1250, 1, '', '')",
+                       [(i,) for i in ids])
+        db.executemany("INSERT INTO order_event (order_id, actor_id, to_status, kind, params, at)"
+                       " VALUES (?, ?, 'placed', 'placed', '{}', ?)",
+                       [(i, buyer, now.isoformat(" ")) for i in ids])
+    return ids

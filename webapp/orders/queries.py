@@ -96,10 +96,12 @@ BOARD_COLUMNS = {
 # Page sizes, each about two screens (the next page loads as the reader reaches the "more" row,
 # so a small page costs nothing to scroll and keeps every page's first screen as light as a
 # small shop's, bench/test_growth.py): the buyer's orders on a phone; a board column on a
-# tablet (the open columns, oldest first, rarely reach it); the board's finished orders.
+# tablet (the open columns, oldest first, rarely reach it; on a 1024x768 tablet a column of
+# four shows two to three cards a screen, so 5 is two screens, 8 was three); the board's
+# finished orders (4: two screens of history nobody acts on).
 BUYER_PAGE = 12
-BOARD_PAGE = 8
-FINISHED_PAGE = 6
+BOARD_PAGE = 5
+FINISHED_PAGE = 4
 DONE = "done"  # the board's column of finished orders (FINAL), after BOARD_COLUMNS
 CURSOR = (Key(Order.id),)  # what a list's ?after= holds: the last order's id
 

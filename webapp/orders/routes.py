@@ -95,8 +95,7 @@ def _board_target() -> bool:
 
 
 def _board_card(order):
-    return render("orders/board.html", "orders/_board_card.html", order=order,
-                  couriers=couriers_of(order.shop), refuse_form=RefuseOrderForm(formdata=None))
+    return render("orders/board.html", "orders/_board_card.html", order=order)
 
 
 def _after_merchant_action(order):
@@ -246,10 +245,11 @@ def board():
     if column is not None and column not in (*queries.BOARD_COLUMNS, queries.DONE):
         abort(400, description=_("看板上没有这一栏。"))
     after = paging.cursor_of(queries.CURSOR) if column else None
-    ctx = {"shop": shop, "couriers": couriers_of(shop), "refuse_form": RefuseOrderForm(formdata=None)}
     if column and wants_fragment():  # a column's "more" row: its next cards only
         return render("orders/board.html", "orders/_board_page.html", column=column,
-                      cards=queries.board_page(shop, column, after), **ctx)
+                      cards=queries.board_page(shop, column, after))
     pages, counts = queries.board_orders(shop, column, after)
+    # The couriers are listed once, in the page's assign dialog (outside the board's fragment).
+    couriers = () if wants_fragment() else couriers_of(shop)
     return render("orders/board.html", "orders/_board.html", columns=queries.BOARD_COLUMNS,
-                  pages=pages, counts=counts, **ctx)
+                  pages=pages, counts=counts, shop=shop, couriers=couriers)
