@@ -45,7 +45,7 @@ catalogs: $(CATALOGS)
 
 # Re-extract the strings and merge them into the catalogs (then translate the new entries).
 messages: | $(VENV)/.runtime
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --ignore-dirs=".* __pycache__ node_modules" -o webapp/translations/messages.pot .
+	PYTHONPATH=. $(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --ignore-dirs=".* __pycache__ node_modules" -o webapp/translations/messages.pot .
 	$(BIN)/pybabel update -i webapp/translations/messages.pot -d webapp/translations --no-fuzzy-matching --ignore-obsolete
 
 run: $(VENV)/.runtime instance/secret_key instance/kyc_key catalogs

@@ -27,6 +27,7 @@ from webapp.i18n.routes import bp as i18n_bp
 from webapp.merchants.routes import bp as merchants_bp
 from webapp.models import User
 from webapp.orders.routes import bp as orders_bp
+from webapp.payments.routes import bp as payments_bp
 from webapp.pwa.routes import bp as pwa_bp
 from webapp.regions.routes import bp as regions_bp
 from webapp.request_costs import App, SessionInterface
@@ -124,6 +125,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(cart_bp)
     app.register_blueprint(addresses_bp)
     app.register_blueprint(orders_bp)
+    app.register_blueprint(payments_bp)
     app.register_blueprint(delivery_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(pwa_bp)
@@ -136,9 +138,11 @@ def _register_blueprints(app: Flask) -> None:
 def load_user(user_id: str) -> User | auth_sessions.LightUser | None:
     """The signed-in user of a session or remember cookie, unless the account was deactivated
     or its sessions were ended since (webapp/auth/sessions.py); on a GET of a page kept for
-    signed-in buyers (`@shared(buyers=True)`), read as a LightUser."""
-    if (has_request_context() and request.method == "GET" and getattr(
-            current_app.view_functions.get(request.endpoint), "light_login", False)):
+    signed-in buyers (`@shared(buyers=True)`), or a request whose method the view lists in
+    `light_login_methods` (it needs only the user's id, role and name), read as a LightUser."""
+    view = current_app.view_functions.get(request.endpoint) if has_request_context() else None
+    if view is not None and ((request.method == "GET" and getattr(view, "light_login", False))
+                             or request.method in getattr(view, "light_login_methods", ())):
         return auth_sessions.light_user_for(user_id)
     return auth_sessions.user_for(user_id)
 

@@ -161,6 +161,12 @@ class Config:
     POSITION_MIN_INTERVAL = float(os.environ.get("POSITION_MIN_INTERVAL", "1.0"))
     # A placed order the shop has not accepted within this many minutes is cancelled.
     ORDER_ACCEPT_MINUTES = int(os.environ.get("ORDER_ACCEPT_MINUTES", "15"))
+    # An order paid online that is not paid within this many minutes is cancelled, its stock
+    # back on sale (the gateway's payment expires then too).
+    PAYMENT_MINUTES = int(os.environ.get("PAYMENT_MINUTES", "15"))
+    # A refund the channel could not take is tried this many times (waits 1, 2, 4 … 60 minutes)
+    # before it is marked failed for an admin.
+    REFUND_ATTEMPTS = int(os.environ.get("REFUND_ATTEMPTS", "8"))
     TESTING = False
 
 

@@ -21,6 +21,7 @@ from webapp.orders.reasons import (
     REJECT_REASONS,
 )
 from webapp.orders.state import FINAL, LABELS, PAYABLE, TRACKING, actions_for
+from webapp.payments import state as payment_state
 from webapp.shell_cache import ShellCache
 from webapp.web import local_time, public_url, waited, yuan
 
@@ -65,6 +66,9 @@ def register(app: Flask) -> None:
         BOARD_STATUSES={key: _statuses(statuses) for key, (_, statuses) in BOARD_COLUMNS.items()},
         STATUS_LABELS=TranslatedLabels(LABELS), PAYMENT_LABELS=TranslatedLabels(PAYMENT_LABELS),
         PAYMENT_STATUS_LABELS=TranslatedLabels(PAYMENT_STATUS_LABELS),
+        CHANNEL_LABELS=TranslatedLabels(payment_state.CHANNEL_LABELS),
+        REFUND_LABELS=TranslatedLabels(payment_state.REFUND_LABELS),
+        REFUND_REASONS=TranslatedLabels(payment_state.REFUND_REASONS),
         # The state machine's status sets, the one place templates and scripts read them from.
         FINAL=FINAL, PAYABLE=PAYABLE, TRACKING=TRACKING,
         FINAL_STATUSES=_statuses(FINAL), TRACKING_STATUSES=_statuses(TRACKING),

@@ -17,6 +17,7 @@ from webapp.i18n import LOCALES, labels
 from webapp.models.order import PAYMENT_LABELS, PAYMENT_STATUS_LABELS
 from webapp.orders.queries import BUYER_TABS
 from webapp.orders.state import LABELS
+from webapp.payments import state as payment_state
 
 ROOT = Path(__file__).resolve().parents[2]
 EN_PO = ROOT / "webapp" / "translations" / "en" / "LC_MESSAGES" / "messages.po"
@@ -94,6 +95,9 @@ def test_labels_from_pure_python_modules_are_marked(extracted):
              *(label for label, _statuses in BUYER_TABS.values())}
     assert shown <= extracted
     assert shown >= {*labels.ORDER_STATUS, *labels.PAYMENT}
+    payments = {*payment_state.CHANNEL_LABELS.values(), *payment_state.REFUND_REASONS.values(),
+                *payment_state.PAYMENT_LABELS.values(), *payment_state.REFUND_LABELS.values()}
+    assert payments <= extracted and payments >= set(labels.PAYMENTS)
 
 
 def test_the_locales(english):

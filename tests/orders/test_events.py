@@ -46,18 +46,34 @@ EVENTS = {
     EventKind.PAID: ({"method": "cod", "amount_fen": 1750, "refused_fen": 1600},
                      "已收款：货到付款（现金） ¥17.50（已扣除拒收 ¥16.00）",
                      "Paid: Cash on delivery ¥17.50 (less ¥16.00 refused)"),
+    EventKind.PAID_ONLINE: ({"channel": "alipay", "amount_fen": 6580, "transaction": "2026120722001"},
+                            "已在线付款：支付宝 ¥65.80，交易号 2026120722001",
+                            "Paid online: Alipay ¥65.80, transaction 2026120722001"),
+    EventKind.PAYMENT_EXPIRED: ({}, "超时未付款，已自动取消",
+                                "Not paid in time, cancelled automatically"),
+    EventKind.REFUND_OWED: ({"amount_fen": 1600, "reason": "rejected_lines"},
+                            "应退款 ¥16.00：签收时拒收的商品",
+                            "Refund of ¥16.00 owed: items refused at delivery"),
+    EventKind.REFUNDED: ({"amount_fen": 6580, "reason": "late_payment"},
+                         "已退款 ¥65.80：订单过期后才付款", "Refunded ¥65.80: paid after the order expired"),
+    EventKind.REFUND_FAILED: ({"amount_fen": 6580, "reason": "cancelled"},
+                              "退款 ¥65.80 暂未成功，平台会人工处理",
+                              "The refund of ¥65.80 did not go through yet; the platform will handle it"),
 }
 # What the optional detail's absence reads as (a buyer may cancel without a reason).
 WITHOUT_DETAIL = {
     EventKind.CANCELLED_BY_BUYER: ({"reason": ""}, "买家取消了订单", "Cancelled by the buyer"),
     EventKind.PAID: ({"method": "wechat", "amount_fen": 3350, "refused_fen": 0},
                      "已收款：微信扫码付 ¥33.50", "Paid: WeChat Pay (scan) ¥33.50"),
+    EventKind.PAID_ONLINE: ({"channel": "wechat", "amount_fen": 3350, "transaction": ""},
+                            "已在线付款：微信支付 ¥33.50", "Paid online: WeChat Pay ¥33.50"),
 }
 CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
 # A code shown raw: any kind, reason or method code, a parameter's name, a placeholder. (On the
 # English page a kind that is an English word, "placed", may be part of a sentence.)
 CODES = {str(kind) for kind in EventKind} | {"absent", "cod", "wechat", "amount_fen", "refused_fen",
-                                             "None", "%("}
+                                             "None", "%(", "alipay", "rejected_lines",
+                                             "late_payment"}
 RAW_ON_ENGLISH = re.compile(r"\b(" + "|".join(sorted(
     {code for code in CODES if "_" in code or code in ("absent", "cod", "wechat", "None")})) + r")\b|%\(")
 

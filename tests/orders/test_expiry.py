@@ -13,7 +13,10 @@ pytestmark = pytest.mark.db  # run again on PostgreSQL by .ci/run's second pass
 
 
 def overdue(order, minutes=16):
-    db.session.get(Order, order.id).created_at -= timedelta(minutes=minutes)
+    """As if the order was placed (and reached the board) `minutes` ago."""
+    stored = db.session.get(Order, order.id)
+    stored.created_at -= timedelta(minutes=minutes)
+    stored.placed_at -= timedelta(minutes=minutes)
     db.session.commit()
 
 

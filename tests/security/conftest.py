@@ -9,14 +9,25 @@ import pytest
 
 from tests.support.factories import submit_complete
 from tests.support.images import jpeg_bytes, signature_data_url
+from tests.support.payments import WECHAT_SHOP, Gateways, awaiting_payment
 from tests.support.security import HERE, security_app
 from webapp.extensions import db
 from webapp.models import Role, ShopStatus, utcnow
 
 
+@pytest.fixture(scope="session")
+def payment_gateways(tmp_path_factory):
+    running = Gateways(tmp_path_factory.mktemp("payments"))
+    yield running
+    running.stop()
+
+
 @pytest.fixture
-def app(request, tmp_path):
-    yield from security_app(request, tmp_path)
+def app(request, tmp_path, payment_gateways):
+    for app in security_app(request, tmp_path):
+        payment_gateways.reset()
+        app.extensions["payment_channels"] = payment_gateways.channels()
+        yield app
 
 
 class Victims:
@@ -55,12 +66,15 @@ def _order(buyer, product, address, steps, *, merchant, courier):
     return order
 
 
-def build_victims(make_user, make_shop, make_product) -> Victims:
+def build_victims(make_user, make_shop, make_product, gateways) -> Victims:
     from webapp.addresses import services as addresses
     from webapp.admin import services as admin
     from webapp.cart import services as cart
     from webapp.catalog import services as catalog
     from webapp.demands import posting, quoting
+    from webapp.models import Purpose
+    from webapp.payments import records
+    from webapp.payments.channels import PaymentKind
     from webapp.shops.services import shop_of
     from webapp.uploads import clean_image, store
 
@@ -110,6 +124,12 @@ def build_victims(make_user, make_shop, make_product) -> Victims:
     v.completed_line = v.completed.lines[0]
     v.completed_line.reject_photo = store(clean_image(jpeg_bytes()), "inspections")
     db.session.commit()
+    # Orders paid online, awaiting their payment (shop A takes WeChat Pay); the last one paid at
+    # the gateway, whose notification has not arrived.
+    v.awaiting, v.awaiting_pay, v.awaiting_check = (
+        awaiting_payment(order(), v.shop_a, "wechat", WECHAT_SHOP) for _ in range(3))
+    paid = records.start(v.awaiting_check, "wechat", Purpose.PREPAY, PaymentKind.QR)
+    gateways.wechat.mark_paid(paid.out_trade_no)
 
     def demand(photo=False):
         return posting.post_demand(v.buyer_a, posting.DemandInput(
@@ -142,8 +162,8 @@ def build_victims(make_user, make_shop, make_product) -> Victims:
 
 
 @pytest.fixture
-def victims(app, make_user, make_shop, make_product):
-    return build_victims(make_user, make_shop, make_product)
+def victims(app, make_user, make_shop, make_product, payment_gateways):
+    return build_victims(make_user, make_shop, make_product, payment_gateways)
 
 
 @pytest.fixture

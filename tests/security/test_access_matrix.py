@@ -49,6 +49,7 @@ PUBLIC = {
     "auth.login": "the login form",
     "auth.register": "the sign-up form",
     "i18n.switch": "the language switch (sets a cookie, changes no data)",
+    "payments.notify": "a payment gateway's notification (acted on only when correctly signed)",
     "static": "CSS, JavaScript and images",
 }
 
@@ -77,7 +78,8 @@ NOT_FOUND_FOR = {
     **{e: {"buyer"} for e in ("addresses.delete", "addresses.edit", "addresses.make_default",
                               "cart.quantity", "cart.remove", "demands.checkout",
                               "demands.close", "demands.decline", "demands.detail",
-                              "orders.sign")},
+                              "orders.sign", "payments.pay_page", "payments.pay",
+                              "payments.check")},
     **{e: {"merchant"} for e in ("catalog.edit", "catalog.publish", "demands.edit_quote",
                                  "demands.withdraw")},
     **{e: {"merchant", "unapproved"} for e in ("merchants.document", "orders.accept",
@@ -190,7 +192,7 @@ def _requests(app, v):
         elif endpoint in OBJECTS:
             values = OBJECTS[endpoint](v)
         else:
-            values = {name: {"handle": v.shop_a.handle, "kind": "logo"}[name]
+            values = {name: {"handle": v.shop_a.handle, "kind": "logo", "channel": "wechat"}[name]
                       for name in rule.arguments}
         path = path_for(app, endpoint, values)
         for method in methods_of(rule):

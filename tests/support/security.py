@@ -129,6 +129,9 @@ OBJECTS = {
     "admin.suspend": lambda v: {"shop_id": v.shop_x.id},
     "admin.reinstate": lambda v: {"shop_id": v.shop_suspended.id},
     "merchants.document": lambda v: {"application_id": v.application_a.id, "kind": "id_front"},
+    "payments.pay_page": lambda v: {"order_id": v.awaiting.id},
+    "payments.pay": lambda v: {"order_id": v.awaiting_pay.id},
+    "payments.check": lambda v: {"order_id": v.awaiting_check.id},
 }
 
 # Who owns each object (the control), and which intruders may still use the route, and why.
@@ -136,7 +139,8 @@ OWNER = {
     **{e: "buyer_a" for e in ("addresses.edit", "addresses.make_default", "addresses.delete",
                               "cart.quantity", "cart.remove", "orders.cancel", "orders.sign",
                               "orders.checkout", "demands.close", "demands.decline",
-                              "demands.checkout")},
+                              "demands.checkout", "payments.pay_page", "payments.pay",
+                              "payments.check")},
     **{e: "merchant_a" for e in ("catalog.edit", "catalog.publish", "shops.product",
                                  "shops.product_photo", "orders.accept", "orders.refuse",
                                  "orders.assign", "orders.paid", "orders.signature",
@@ -192,6 +196,7 @@ FORMS = {
         "payment_method": "cod", "note": "", "idempotency_key": "d" * 32,
         "shown": shown_now(app, v.buyer_a.id, v.shop_a)},
     "delivery.fail": lambda app, v: {"reason": "absent"},
+    "payments.pay": lambda app, v: {"channel": "wechat", "kind": "qr"},
     "demands.quote": lambda app, v: _quote_form(v),
     "demands.edit_quote": lambda app, v: _quote_form(v),
     "demands.checkout": _quote_checkout,

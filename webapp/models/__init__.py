@@ -12,6 +12,14 @@ from webapp.models.merchant import (
     MerchantApplication,
 )
 from webapp.models.order import EventKind, Inspection, Order, OrderEvent, OrderLine, PaymentMethod
+from webapp.models.payment import (
+    AccountStatus,
+    Channel,
+    Payment,
+    Purpose,
+    Refund,
+    ShopPaymentAccount,
+)
 from webapp.models.search import SearchToken, SynonymGroup
 from webapp.models.shop import Shop, ShopStatus
 from webapp.models.user import User
@@ -19,7 +27,8 @@ from webapp.orders.state import Action, Status
 from webapp.roles import Role
 
 __all__ = [
-    "DOCUMENTS", "REVIEWABLE", "Action", "Address", "ApplicationStatus", "AuditLog", "Base",
+    "DOCUMENTS", "REVIEWABLE", "AccountStatus", "Action", "Address", "Channel", "Payment",
+    "Purpose", "Refund", "ShopPaymentAccount", "ApplicationStatus", "AuditLog", "Base",
     "CartItem", "Delivery", "Demand", "DemandStatus", "EventKind", "Inspection",
     "MerchantApplication", "Order", "OrderEvent", "OrderLine", "PaymentMethod", "Product",
     "ProofOfDelivery", "Quote", "QuoteStatus", "Role", "SearchToken", "Shop", "ShopStatus",

@@ -14,16 +14,26 @@ from webapp.orders.state import FINAL, Action, Status
 
 
 class PaymentMethod(StrEnum):
-    """Paid at the door: no online gateway; the courier or the shop confirms the payment."""
+    """How the buyer pays. At the door: cash or card (the courier or the shop confirms it), or
+    WeChat Pay / Alipay by scanning the courier's code for the amount due after inspection.
+    Online: WeChat Pay or Alipay at checkout, before the shop sees the order."""
 
     COD = "cod"
     CARD = "card"
     WECHAT = "wechat"
     ALIPAY = "alipay"
+    WECHAT_ONLINE = "wechat_online"
+    ALIPAY_ONLINE = "alipay_online"
 
 
 PAYMENT_LABELS = {PaymentMethod.COD: "货到付款（现金）", PaymentMethod.CARD: "货到刷卡",
-                  PaymentMethod.WECHAT: "微信扫码付", PaymentMethod.ALIPAY: "支付宝扫码付"}
+                  PaymentMethod.WECHAT: "微信扫码付", PaymentMethod.ALIPAY: "支付宝扫码付",
+                  PaymentMethod.WECHAT_ONLINE: "微信支付（在线付款）",
+                  PaymentMethod.ALIPAY_ONLINE: "支付宝（在线付款）"}
+ONLINE = frozenset({PaymentMethod.WECHAT_ONLINE, PaymentMethod.ALIPAY_ONLINE})
+# The channel (webapp.models.payment.Channel value) each gateway method pays through.
+METHOD_CHANNEL = {PaymentMethod.WECHAT: "wechat", PaymentMethod.WECHAT_ONLINE: "wechat",
+                  PaymentMethod.ALIPAY: "alipay", PaymentMethod.ALIPAY_ONLINE: "alipay"}
 PAYMENT_STATUS_LABELS = {"unpaid": "未收款", "paid": "已收款"}
 
 
@@ -45,10 +55,15 @@ class EventKind(StrEnum):
     SIGNED_WITH_REFUSALS = "signed_with_refusals"
     REFUSED_AT_DOOR = "refused_at_door"
     PAID = "paid"
-
+    PAID_ONLINE = "paid_online"          # the gateway confirmed a payment (channel, amount, id)
+    PAYMENT_EXPIRED = "payment_expired"  # not paid in time: cancelled, stock back
+    REFUND_OWED = "refund_owed"          # money owed back (amount, reason)
+    REFUNDED = "refunded"                # the channel paid it back
+    REFUND_FAILED = "refund_failed"      # the channel could not, after every attempt
 
 CANCELLATIONS = frozenset({EventKind.REFUSED_BY_SHOP, EventKind.CANCELLED_BY_BUYER,
-                           EventKind.CANCELLED_BY_SHOP, EventKind.EXPIRED})
+                           EventKind.CANCELLED_BY_SHOP, EventKind.EXPIRED,
+                           EventKind.PAYMENT_EXPIRED})
 # Where the progress steps end: signed in one of three ways.
 SIGNED_STATUSES = (Status.COMPLETED, Status.PARTIALLY_REFUSED, Status.REFUSED)
 
@@ -95,6 +110,9 @@ class Order(db.Model):
     # The accepted quote this order was placed from (webapp/demands); at most one order each.
     quote_id: Mapped[int | None] = mapped_column(ForeignKey("quote.id"), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    # When it reached the shop's board (the acceptance deadline counts from here): at checkout,
+    # or for an order paid online when the gateway confirmed the payment.
+    placed_at: Mapped[datetime | None] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     buyer: Mapped[User] = relationship()
@@ -103,6 +121,15 @@ class Order(db.Model):
     events: Mapped[list["OrderEvent"]] = relationship(order_by="OrderEvent.id")
     delivery: Mapped["Delivery | None"] = relationship(back_populates="order")  # noqa: F821
     proof: Mapped["ProofOfDelivery | None"] = relationship(back_populates="order")  # noqa: F821
+    # Online payments and refunds (webapp/models/payment.py), oldest first.
+    payments: Mapped[list["Payment"]] = relationship(  # noqa: F821
+        order_by="Payment.id", viewonly=True)
+    refunds: Mapped[list["Refund"]] = relationship(order_by="Refund.id", viewonly=True)  # noqa: F821
+
+    @property
+    def prepaid(self) -> bool:
+        """Paid online at checkout (not at the door)."""
+        return self.payment_method in ONLINE
 
     @property
     def is_final(self) -> bool:

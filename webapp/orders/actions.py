@@ -13,6 +13,7 @@ from webapp.models import Delivery, EventKind, Order, Role, Status, User, utcnow
 from webapp.orders.queries import order_for
 from webapp.orders.state import LABELS, PAYABLE, Action
 from webapp.orders.transitions import apply, finish, record, restock, stop_tracking
+from webapp.payments.refunds import owed_on, send_due
 from webapp.web import MAX_ID, Conflict, ServiceError
 
 
@@ -30,7 +31,7 @@ def refuse(order_id: int, actor: User, reason: str) -> Order:
         raise ServiceError(_("你不能对该订单执行此操作。"), 403)
     apply(order, Action.REFUSE, actor, EventKind.REFUSED_BY_SHOP, reason=reason.strip()[:200])
     restock(order)
-    return finish(order)
+    return _refunded(order)
 
 
 def cancel(order_id: int, actor: User, reason: str = "") -> Order:
@@ -44,6 +45,15 @@ def cancel(order_id: int, actor: User, reason: str = "") -> Order:
     apply(order, Action.CANCEL, actor,
           EventKind.CANCELLED_BY_SHOP if by_shop else EventKind.CANCELLED_BY_BUYER, reason=reason)
     restock(order)
+    return _refunded(order)
+
+
+def _refunded(order: Order) -> Order:
+    """Commit a cancellation; an order paid online owes its payment back, sent at once."""
+    if order.prepaid and owed_on(order, "cancelled") is not None:
+        finish(order)
+        send_due(order_id=order.id)
+        return order
     return finish(order)
 
 

@@ -13,6 +13,7 @@ from flask_babel import gettext
 from webapp.i18n import N_
 from webapp.models.order import PAYMENT_LABELS, EventKind, OrderEvent
 from webapp.orders.reasons import FAIL_REASONS, REJECT_REASONS
+from webapp.payments.state import CHANNEL_LABELS, REFUND_REASONS
 from webapp.web import yuan
 
 K = EventKind
@@ -36,9 +37,17 @@ WORDING: dict[EventKind, tuple[str, str | None]] = {
     K.REFUSED_AT_DOOR: (N_("%(name)s 拒收全部商品，不收 %(amount)s"), None),
     K.PAID: (N_("已收款：%(method)s %(amount)s"),
              N_("已收款：%(method)s %(amount)s（已扣除拒收 %(refused)s）")),
+    K.PAID_ONLINE: (N_("已在线付款：%(channel)s %(amount)s"),
+                    N_("已在线付款：%(channel)s %(amount)s，交易号 %(transaction)s")),
+    K.PAYMENT_EXPIRED: (N_("超时未付款，已自动取消"), None),
+    K.REFUND_OWED: (N_("应退款 %(amount)s：%(reason)s"), None),
+    K.REFUNDED: (N_("已退款 %(amount)s：%(reason)s"), None),
+    K.REFUND_FAILED: (N_("退款 %(amount)s 暂未成功，平台会人工处理"), None),
 }
 OPTIONAL = {K.REFUSED_BY_SHOP: "reason", K.CANCELLED_BY_BUYER: "reason",
-            K.CANCELLED_BY_SHOP: "reason", K.FAILED: "note", K.PAID: "refused_fen"}
+            K.CANCELLED_BY_SHOP: "reason", K.FAILED: "note", K.PAID: "refused_fen",
+            K.PAID_ONLINE: "transaction"}
+REFUND_KINDS = frozenset({K.REFUND_OWED, K.REFUNDED, K.REFUND_FAILED})
 
 
 def translated(message: str | None) -> str:
@@ -78,7 +87,11 @@ def _words(kind: EventKind, params: dict) -> dict[str, str]:
         reason = str(params["reason"])
         # Only a failure's reason is a code; a shop's typed reason "absent" stays as typed.
         words["reason"] = translated(FAIL_REASONS.get(reason, reason) if kind is K.FAILED
-                                     else reason)
+                                     else REFUND_REASONS.get(reason, reason)
+                                     if kind in REFUND_KINDS else reason)
+    if "channel" in params:
+        words["channel"] = translated(CHANNEL_LABELS.get(str(params["channel"]),
+                                                         str(params["channel"])))
     return words
 
 

@@ -18,7 +18,7 @@ from webapp import paging
 from webapp.extensions import db
 from webapp.i18n import N_
 from webapp.models import Delivery, Order, ProofOfDelivery, Role, Shop, ShopStatus, Status, User
-from webapp.orders.expiry import expire_overdue, overdue_cutoff
+from webapp.orders.expiry import expire_overdue, is_overdue
 from webapp.orders.state import FINAL
 from webapp.paging import Key, Page
 
@@ -48,14 +48,16 @@ def order_to_watch(actor: User, order_id: int) -> Order | None:
     if actor.role is Role.BUYER:
         query = query.where(Order.buyer_id == actor.id)
     elif actor.role is Role.MERCHANT:
+        # An order awaiting its online payment is not the shop's yet (not on its board either).
         query = query.join(Shop, Shop.id == Order.shop_id).where(
-            Shop.owner_id == actor.id, Shop.status == ShopStatus.ACTIVE)
+            Shop.owner_id == actor.id, Shop.status == ShopStatus.ACTIVE,
+            Order.status != Status.AWAITING_PAYMENT)
     elif actor.role is Role.COURIER:
         query = query.where(Delivery.courier_id == actor.id)
     else:
         return None
     order = db.session.scalar(query)
-    if order is not None and order.status is Status.PLACED and order.created_at < overdue_cutoff():
+    if order is not None and is_overdue(order):
         expire_overdue(order_id=order.id)
         order = db.session.scalar(query.execution_options(populate_existing=True))
     return order
@@ -79,6 +81,7 @@ LISTED = (selectinload(Order.lines), joinedload(Order.shop),
 # The buyer's tabs, as shoppers here know them, and the board's columns.
 BUYER_TABS = {
     "all": (N_("全部"), None),
+    "to_pay": (N_("待付款"), {Status.AWAITING_PAYMENT}),
     "placed": (N_("待接单"), {Status.PLACED}),
     "on_the_way": (N_("配送中"), {Status.ACCEPTED, Status.DISPATCHED, Status.DELIVERING,
                                Status.DELIVERY_FAILED}),

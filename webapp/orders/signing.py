@@ -12,6 +12,7 @@ from webapp.orders.proof import decode_signature, proof_digest
 from webapp.orders.queries import order_for
 from webapp.orders.state import Action
 from webapp.orders.transitions import apply, check, finish, stop_tracking
+from webapp.payments.refunds import owed_on, send_due
 from webapp.uploads import CleanImage, discard, store
 from webapp.web import ServiceError
 
@@ -135,9 +136,14 @@ def sign(order_id: int, actor: User, signer_name: str, signature_data_url: str,
                               outcome.refund_fen))
         # The proof keeps the position at signature; the live one stops being kept.
         stop_tracking(order.delivery)
-        return finish(order)
+        if rejected and order.prepaid:  # paid online: the rejected lines' money goes back
+            owed_on(order, "rejected_lines", keep_fen=order.total_fen - outcome.refund_fen,
+                    lines=[(line.id, line.quantity) for line in rejected])
+        finish(order)
     except BaseException:
         db.session.rollback()
         for photo in stored:
             discard(photo)
         raise
+    send_due(order_id=order.id)
+    return order

@@ -12,6 +12,7 @@ from webapp.roles import Role
 
 
 class Status(StrEnum):
+    AWAITING_PAYMENT = "awaiting_payment"  # paid online: not on the shop's board until paid
     PLACED = "placed"
     ACCEPTED = "accepted"
     DISPATCHED = "dispatched"
@@ -34,6 +35,7 @@ class Action(StrEnum):
     SIGN = "sign"
     FAIL = "fail"
     EXPIRE = "expire"
+    PAY = "pay"  # the gateway confirmed an online payment (webapp/payments/records.py)
 
 
 S, A, R = Status, Action, Role
@@ -41,6 +43,9 @@ S, A, R = Status, Action, Role
 # (from, action) -> (the one role allowed to take it, the statuses it may lead to).
 # Only "sign" has two outcomes; the lines the buyer accepted choose between them.
 TRANSITIONS: dict[tuple[Status, Action], tuple[Role, frozenset[Status]]] = {
+    (S.AWAITING_PAYMENT, A.PAY): (R.SYSTEM, frozenset({S.PLACED})),
+    (S.AWAITING_PAYMENT, A.CANCEL): (R.BUYER, frozenset({S.CANCELLED})),
+    (S.AWAITING_PAYMENT, A.EXPIRE): (R.SYSTEM, frozenset({S.CANCELLED})),
     (S.PLACED, A.ACCEPT): (R.MERCHANT, frozenset({S.ACCEPTED})),
     (S.PLACED, A.REFUSE): (R.MERCHANT, frozenset({S.CANCELLED})),
     (S.PLACED, A.CANCEL): (R.BUYER, frozenset({S.CANCELLED})),
@@ -63,6 +68,7 @@ TRACKING = frozenset({S.DELIVERING, S.ARRIVED})
 PAYABLE = frozenset({S.ARRIVED, S.COMPLETED, S.PARTIALLY_REFUSED})
 
 LABELS = {
+    S.AWAITING_PAYMENT: "待支付",
     S.PLACED: "待接单",
     S.ACCEPTED: "已接单",
     S.DISPATCHED: "待取货",

@@ -5,10 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from flask import Blueprint
+
 from webapp.payments.alipay import AlipayChannel
 from webapp.payments.channels import Channel
 from webapp.payments.settings import load
 from webapp.payments.wechatpay import WechatPayChannel
+
+bp = Blueprint("payments", __name__)
 
 
 def configured_channels(config: Mapping) -> dict[str, Channel]:

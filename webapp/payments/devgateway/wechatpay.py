@@ -260,14 +260,20 @@ class WechatPayGateway:
             body["amount"].update(payer_total=payment.total_fen, payer_currency="CNY")
         return body
 
-    def pay(self, out_trade_no: str) -> Delivery:
-        """The buyer pays (as if they scanned the code or confirmed the H5 page), and WeChat Pay
-        sends the notify_url its signed, encrypted notification."""
+    def mark_paid(self, out_trade_no: str) -> Payment:
+        """The buyer pays (as if they scanned the code or confirmed the H5 page); no notification
+        is sent (a lost one: a query finds the payment)."""
         with self._lock:
             payment = self.payments[out_trade_no]
             if not payment.transaction_id:
                 payment.transaction_id = f"4200{datetime.now(UTC):%Y%m%d}{next(self._numbers):010d}"
                 payment.trade_state, payment.success_time = "SUCCESS", china_now()
+        return payment
+
+    def pay(self, out_trade_no: str) -> Delivery:
+        """The buyer pays, and WeChat Pay sends the notify_url its signed, encrypted
+        notification."""
+        payment = self.mark_paid(out_trade_no)
         headers, body = self.notification(out_trade_no)
         return deliver(payment.notify_url, headers, body)
 
