@@ -11,7 +11,8 @@ bare route's per request, which, unlike the rates, does not depend on what else 
 Each buyer posts as the checkout page does on a phone: the form has `hx-post` (htmx), so the
 request carries htmx's headers (HX-Request, HX-Current-URL, HX-Target and HX-Trigger naming the
 form, the page's X-CSRFToken from base.html's hx-headers) and the page's fields; an order
-placed answers 204 with HX-Redirect, a refusal the form alone (the fragment htmx swaps in)."""
+placed answers 204 with HX-Redirect, a refusal for stock the message and the cart's lines,
+which htmx swaps out of band into the form on the page (HX-Reswap: none)."""
 from __future__ import annotations
 
 import asyncio
@@ -28,6 +29,7 @@ import sqlalchemy as sa
 
 from bench import support
 from bench.conftest import postgres_url, record
+from bench.seed import CONTEST_TITLE
 
 BUYERS, STOCK = 200, 20
 
@@ -163,14 +165,17 @@ def run_contest(label: str, env: dict, facts: dict, database_url: str, server,
     print(f"\n[{label}] statuses {statuses}; orders {orders}; stock left {stock}")
     assert orders == STOCK and stock == 0
     # htmx's answers: an order placed is a 204 whose HX-Redirect leads to it; a refusal is the
-    # form alone, saying why, not the whole page.
+    # message naming the product and the cart's lines, swapped out of band into the form the
+    # buyer is on (HX-Reswap: none), not the form drawn again, let alone the page.
     placed = [head for status, head, _ in answers if status == 204]
     assert statuses.get(204) == STOCK, statuses
     assert all(re.search(r"(?i)\r\nHX-Redirect: /orders/\d+\r\n", head) for head in placed)
     assert not locked and all(status < 500 for status, _, _ in answers), statuses
-    refused = [body for status, _, body in answers if status != 204]
-    assert all("售罄" in body or "库存不足" in body for body in refused)
-    assert all(body.lstrip().startswith('<form id="checkout-form"') for body in refused)
+    refused = [(head, body) for status, head, body in answers if status != 204]
+    assert all(f"「{CONTEST_TITLE}」已售罄" in body or f"「{CONTEST_TITLE}」库存不足" in body
+               for _, body in refused)
+    assert all(body.lstrip().startswith('<div id="checkout-alerts" hx-swap-oob="true">')
+               and re.search(r"(?i)\r\nHX-Reswap: none\r\n", head) for head, body in refused)
 
     per_second = BUYERS / elapsed
     baseline = bare_decrements(database_url)

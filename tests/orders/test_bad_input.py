@@ -111,7 +111,8 @@ def test_checkout_after_the_product_sold_out(app, client, login_as, world, place
     response = client.post(url(app, "orders.checkout", shop_id=world.shop.id), headers=HX,
                            data=data)
     text = assert_fragment(response, "checkout-form", status=409)
-    assert "该商品已售罄" in text and "已售罄，请移除" in text  # the message and the cart line
+    # The message names the product, and so does its cart line.
+    assert f"「{world.product.title}」已售罄" in text and "已售罄，请移除" in text
     assert_form_kept(text, data)
     assert count_orders() == 1 and cart_quantity(world.buyer, world.product) == 3
 

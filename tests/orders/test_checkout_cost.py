@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.support.factories import stock_of
-from tests.support.helpers import assert_page, assert_redirect, checkout_data, url
+from tests.support.helpers import HX, assert_page, assert_redirect, checkout_data, url
 from webapp.extensions import db
 from webapp.models import CartItem, EventKind, Order, OrderEvent, OrderLine, Status
 
@@ -34,10 +34,11 @@ def posted(app, client, login_as, world, address, statements=None):
     return data, client.post(url(app, "orders.checkout", shop_id=world.shop.id), data=data)
 
 
-# The request's reads (the signed-in buyer, the shop, the cart with its products, the address
-# book), one conditional UPDATE per line, the order, its lines (one executemany), its event,
-# the cart lines ordered. Nothing is read again after the commit.
-READS = [("SELECT", "user"), ("SELECT", "shop"), ("SELECT", "cart_item"), ("SELECT", "address")]
+# The request's reads (the signed-in buyer; the open shop with the buyer's lines there, their
+# products and the order the form's key placed, if any, in one statement; the address book),
+# one conditional UPDATE per line, the order, its lines (one executemany), its event, the cart
+# lines ordered. Nothing is read again after the commit.
+READS = [("SELECT", "user"), ("SELECT", "shop"), ("SELECT", "address")]
 WRITES = [("INSERT", "order"), ("INSERT", "order_line"), ("INSERT", "order_event"),
           ("DELETE", "cart_item")]
 
@@ -117,3 +118,23 @@ def test_a_used_key_with_the_same_cart_again_answers_the_first_order(
     assert_redirect(again, url(app, "orders.detail", order_id=order_id))
     assert db.session.scalar(select(func.count(Order.id))) == 1 and stock_of(world.product) == 3
     assert db.session.scalar(select(CartItem.quantity)) == 2  # the cart filled again is kept
+
+
+def test_a_refusal_for_stock_from_the_checkout_form_is_two_reads(
+        app, client, login_as, world, make_address, add_to_cart, place, statements):
+    """htmx's post from the form on the page, refused for stock as the cart is read: the buyer,
+    then the shop with the cart, its products and the key's order (none); no form, no address
+    book, nothing written (tests/orders/test_brief_refusal.py has what it answers)."""
+    address = make_address(world.buyer)
+    add_to_cart(world.buyer, world.product, 3)
+    place(world.other_buyer, world.product, quantity=4)
+    login_as(world.buyer)
+    data = checkout_data(app, address)
+    db.session.remove()
+    statements.clear()
+    response = client.post(url(app, "orders.checkout", shop_id=world.shop.id), data=data,
+                           headers={**HX, "HX-Target": "checkout-form"})
+    assert response.status_code == 409 and response.headers["HX-Reswap"] == "none"
+    assert f"「{world.product.title}」库存不足，仅剩 1 件" in response.text
+    assert shape(statements) == [("SELECT", "user"), ("SELECT", "shop")]
+    assert stock_of(world.product) == 1 and db.session.scalar(select(func.count(Order.id))) == 1

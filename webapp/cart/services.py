@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 
 from flask import abort
 from flask_babel import gettext as _
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import and_, bindparam, func, join, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -48,21 +48,7 @@ def problem_of(item: CartItem) -> str | None:
     return None
 
 
-# The cart at one shop and the open shop, built once: the checkout page reads both on every
-# post, and building each statement anew cost more than SQLite took to answer it.
-_SHOP_ITEMS = (select(CartItem).join(Product)
-               .where(CartItem.user_id == bindparam("buyer_id"),
-                      Product.shop_id == bindparam("shop_id"))
-               .order_by(CartItem.id)
-               # The caller has just loaded this shop: item.product.shop comes from the
-               # session, not from a third table joined into every row.
-               .options(joinedload(CartItem.product)))
-_OPEN_SHOP = select(Shop).where(Shop.id == bindparam("shop_id"), Shop.status == ShopStatus.ACTIVE)
-
-
-def _items(buyer: User, shop_id: int | None = None) -> list[CartItem]:
-    if shop_id is not None:
-        return list(db.session.scalars(_SHOP_ITEMS, {"buyer_id": buyer.id, "shop_id": shop_id}))
+def _items(buyer: User) -> list[CartItem]:
     query = (select(CartItem).join(Product).where(CartItem.user_id == buyer.id)
              .order_by(CartItem.id)
              .options(joinedload(CartItem.product).joinedload(Product.shop)))
@@ -80,16 +66,38 @@ def carts_of(buyer: User) -> list[ShopCart]:
     return sorted(carts.values(), key=lambda c: max(i.id for i in c.items), reverse=True)
 
 
+# The open shop with the buyer's lines there and their products, in one statement built once
+# (the checkout page reads it on every post; building it anew cost more than running it): the
+# shop LEFT JOIN (the buyer's lines JOIN the shop's products), so an empty cart is still the
+# shop's row. The lines are found by the buyer (cart_item's user_id index), their products by id.
+SHOP_CART = (select(Shop, CartItem, Product).select_from(Shop)
+             .outerjoin(join(CartItem, Product, and_(Product.id == CartItem.product_id,
+                                                    Product.shop_id == bindparam("shop_id"))),
+                        CartItem.user_id == bindparam("buyer_id"))
+             .where(Shop.id == bindparam("shop_id"), Shop.status == ShopStatus.ACTIVE)
+             .order_by(CartItem.id))
+
+
 def cart_for_shop(buyer: User, shop_id: int) -> ShopCart:
     """The buyer's cart at one shop (possibly empty); 404 for a shop that is not open."""
-    shop = db.session.scalar(_OPEN_SHOP, {"shop_id": shop_id}) if 0 < shop_id <= MAX_ID else None
-    if shop is None:
+    return shop_cart(buyer, shop_id)[0]
+
+
+def shop_cart(buyer: User, shop_id: int, statement=SHOP_CART, **params) -> tuple[ShopCart, tuple]:
+    """The buyer's cart at one shop as `statement` reads it (SHOP_CART, or SHOP_CART with more
+    columns, whose parameters are `params`), and those columns' values; 404 for a shop that is
+    not open."""
+    rows = (db.session.execute(statement, {"buyer_id": buyer.id, "shop_id": shop_id, **params}).all()
+            if 0 < shop_id <= MAX_ID else [])
+    if not rows:
         raise ServiceError(_("该店铺已暂停营业或不存在。"), 404)
-    cart = ShopCart(shop, _items(buyer, shop_id))
+    # Each line's product (and its shop) came in the same rows: item.product and product.shop
+    # are found in the session, with no statement of their own.
+    cart = ShopCart(rows[0][0], [row[1] for row in rows if row[1] is not None])
     for item in cart.items:
         if (problem := problem_of(item)) is not None:
             cart.problems[item.id] = problem
-    return cart
+    return cart, tuple(rows[0][3:])
 
 
 # Built once: building the statement cost twice what running it does (every signed-in page).

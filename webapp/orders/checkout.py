@@ -83,14 +83,14 @@ class Terms:
     shown: Shown | None = None  # what the checkout page showed; None for an order made in code
 
 
-def take_stock(product_id: int, quantity: int, title: str, *, name_it: bool = True,
-               in_cart: bool = True, price_fen: int | None = None) -> None:
+def take_stock(product_id: int, quantity: int, title: str, *, in_cart: bool = True,
+               price_fen: int | None = None) -> None:
     """Take `quantity` of a product that is still on sale, or roll back and say why not.
 
     The same rule on both paths: a product taken off sale is not sold, whether from a cart or
     from a quote that named it (the merchant unpublished it for a reason: spoiled, recalled).
-    Off sale names the product; short stock names it when `name_it` (an order of several
-    lines: which one?). `in_cart` says whether the buyer can fix it in their cart. With
+    Off sale and short stock name the product (which one, and the refusal may be all the
+    buyer's screen changes). `in_cart` says whether the buyer can fix it in their cart. With
     `price_fen`, only at that price: the price the order records is the one the row held when
     its stock was taken (and the row stays locked until the commit).
     """
@@ -106,7 +106,7 @@ def take_stock(product_id: int, quantity: int, title: str, *, name_it: bool = Tr
         raise off_sale(title, in_cart)
     if now is not None and price_fen is not None and now.price_fen != price_fen:
         raise changed([price_part(title, price_fen, now.price_fen)])
-    raise OutOfStock(max(now.stock, 0) if now else 0, title if name_it else None)
+    raise OutOfStock(max(now.stock, 0) if now else 0, title)
 
 
 def _order_values(buyer_id: int, shop_id: int, terms: Terms, quote_id: int | None = None) -> dict:
@@ -216,7 +216,7 @@ def _place(buyer: User, shop_id: int, lines: dict[int, int] | None, terms: Terms
     the statement that takes its line's stock and the fee by the one that inserts the order,
     so what the order records is what was checked.
     """
-    if cart is not None and (refusal := _refusal(*_cart_lines(cart))) is not None:
+    if cart is not None and (refusal := cart_refusal(cart)) is not None:
         refusal.cart_as_seen = True
         return _refused(buyer, terms, refusal)
     try:
@@ -240,6 +240,12 @@ def _refused(buyer: User, terms: Terms, error: Exception) -> int:
     raise error
 
 
+def cart_refusal(cart: ShopCart) -> ServiceError | None:
+    """Why the buyer's cart at a shop, as loaded with its products, cannot be ordered (a line
+    off sale or short); None if nothing stands in the way yet."""
+    return _refusal(*_cart_lines(cart))
+
+
 def _cart_lines(cart: ShopCart) -> tuple[dict[int, int], dict[int, Product]]:
     """({product id: quantity}, {product id: product}) of a cart loaded with its products."""
     return ({item.product_id: item.quantity for item in cart.items},
@@ -257,7 +263,7 @@ def _refusal(lines: dict[int, int], products: dict[int, Product]) -> ServiceErro
         if not 1 <= quantity <= MAX_QUANTITY:
             return ServiceError(_("数量需为 1 到 %(max)s。", max=MAX_QUANTITY), 422)
         if product.stock < quantity:
-            return OutOfStock(max(product.stock, 0), product.title if len(lines) > 1 else None)
+            return OutOfStock(max(product.stock, 0), product.title)
     return None
 
 
@@ -301,8 +307,7 @@ def _write(buyer: User, shop: Shop, lines: dict[int, int], products: dict[int, P
     order_lines = []
     for product_id, quantity in sorted(lines.items()):
         product = products[product_id]
-        take_stock(product.id, quantity, product.title, name_it=len(lines) > 1,
-                   price_fen=product.price_fen)
+        take_stock(product.id, quantity, product.title, price_fen=product.price_fen)
         order_lines.append(dict(product_id=product.id, title=product.title,
                                 unit_price_fen=product.price_fen, quantity=quantity))
     shown = terms.shown

@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable
 
-from flask import flash, request, url_for
+from flask import Response, flash, request, url_for
 from flask_login import current_user
 from sqlalchemy import inspect
 
@@ -21,12 +21,14 @@ def checkout_page(form: CheckoutForm, place: Callable[[Terms], Order | int], *, 
                   fragment: str, placed: str, raise_statuses: tuple[int, ...],
                   shows: Callable[[dict], Shown],
                   changed_since: Callable[[Shown, dict], ServiceError | None],
-                  refused: Callable[[ServiceError], dict] | None = None, **ctx):
+                  refused: Callable[[ServiceError], dict] | None = None,
+                  brief: Callable[[ServiceError, dict], Response | None] | None = None, **ctx):
     """Show the form (a new idempotency key, the chosen or first address) or place the order
     (`place` answers the order, or its id).
 
     A refusal with a status in `raise_statuses` is the page's (404, 403); any other goes on the
-    form, keeping everything chosen, and `refused` may refresh what the page shows around it.
+    form, keeping everything chosen, and `refused` may refresh what the page shows around it;
+    `brief(error, ctx)` may answer such a refusal instead of the form (webapp/orders/refused.py).
     `shows(ctx)` is what the page draws from its context: the form carries it back (`shown`),
     always as drawn now, so a page drawn again after a change carries the new figures; a form
     refused for a field also says what `changed_since` the figures it carried, if anything.
@@ -46,6 +48,8 @@ def checkout_page(form: CheckoutForm, place: Callable[[Terms], Order | int], *, 
             form.form_errors.append(error.message)
             status = error.status
             ctx.update(refused(error) if refused else {})
+            if brief is not None and (answer := brief(error, ctx)) is not None:
+                return answer
         else:
             flash(placed, "success")
             # The id from the identity key: order.id would reload the row the commit expired.

@@ -17,6 +17,7 @@ from webapp.orders import actions, bp, queries, signing
 from webapp.orders.checkout import place_cart_order
 from webapp.orders.checkout_page import checkout_page
 from webapp.orders.forms import CheckoutForm, RefuseOrderForm, SignForm, inspection_from
+from webapp.orders.refused import REDRAW_HEADER, brief_refusal, checkout_cart
 from webapp.orders.shown import cart_change_of, of_cart
 from webapp.orders.state import actions_for
 from webapp.shops.services import own_shop_or_403
@@ -48,7 +49,9 @@ def index():
 @role_required(Role.BUYER)
 def checkout(shop_id: int):
     """Check out one shop's cart: address from the book, a window the shop offers, payment."""
-    cart = cart_services.cart_for_shop(current_user, shop_id)
+    cart, answer = checkout_cart(shop_id)
+    if answer is not None:
+        return answer
     addresses = address_services.addresses_of(current_user)
 
     def place(terms):
@@ -66,7 +69,13 @@ def checkout(shop_id: int):
                          placed=_("下单成功，等待商家接单。"), raise_statuses=(404,),
                          shows=lambda ctx: of_cart(ctx["cart"]),
                          changed_since=lambda seen, ctx: cart_change_of(seen, ctx["cart"]),
-                         refused=refused, cart=cart, addresses=addresses)
+                         refused=refused, brief=lambda error, ctx: brief_refusal(ctx["cart"], error),
+                         cart=cart, addresses=addresses, redraw_header=REDRAW_HEADER)
+
+
+# A checkout post asks only the buyer's id, role and name (the order is written by ids): most
+# posts in a rush for the last units are refusals, so the buyer is read as a LightUser.
+checkout.light_login_methods = ("POST",)
 
 
 def _detail_context(order):
