@@ -30,7 +30,9 @@ def find_order_for(actor: User, order_id: int) -> Order | None:
     if actor.role is Role.BUYER:
         query = query.where(Order.buyer_id == actor.id)
     elif actor.role is Role.MERCHANT:
-        query = query.join(Shop, Shop.id == Order.shop_id).where(Shop.owner_id == actor.id)
+        # An order awaiting its online payment is not the shop's yet (not on its board either).
+        query = query.join(Shop, Shop.id == Order.shop_id).where(
+            Shop.owner_id == actor.id, Order.status != Status.AWAITING_PAYMENT)
     elif actor.role is Role.COURIER:
         query = query.join(Delivery, Delivery.order_id == Order.id).where(
             Delivery.courier_id == actor.id)
