@@ -3,7 +3,7 @@
 the small one grown further.
 
 - **small**, the demo: 50 products in the demo shop (its 12, and more in the same categories as
-  the large size's, so both shop pages show the same category chips); 10 orders in the demo
+  the large size's, so both shop pages show the same category chips); 11 orders in the demo
   buyer's history, one in each order status, so every tab of the buyer's orders, every column
   of the merchant's board and the courier's list have some; 10 demands of the demo buyer (half open, some with
   the shop's quote); the demo application and one more in each other review queue.
@@ -74,7 +74,7 @@ class Size:
     applications: int  # current (not draft) merchant applications, the demo one included
 
 
-SIZES = {"small": Size(50, 10, 0, 10, 0, 4),
+SIZES = {"small": Size(50, 11, 0, 10, 0, 4),
          "large": Size(5000, 1000, 1000, 1000, 1000, 1000)}
 OTHER_BUYERS = 100
 
@@ -82,7 +82,8 @@ OTHER_BUYERS = 100
 # busy shop has some in every open stage.
 ORDER_MIX = {Status.COMPLETED: 50, Status.CANCELLED: 12, Status.PARTIALLY_REFUSED: 4,
              Status.REFUSED: 2, Status.DELIVERY_FAILED: 5, Status.ACCEPTED: 6,
-             Status.DISPATCHED: 6, Status.DELIVERING: 6, Status.ARRIVED: 5, Status.PLACED: 4}
+             Status.DISPATCHED: 6, Status.DELIVERING: 6, Status.ARRIVED: 5, Status.PLACED: 4,
+             Status.AWAITING_PAYMENT: 1}
 OTHER_ORDER_MIX = {Status.COMPLETED: 85, Status.CANCELLED: 15}
 DEMAND_MIX = {DemandStatus.OPEN: 50, DemandStatus.ACCEPTED: 10, DemandStatus.CLOSED: 20,
               DemandStatus.EXPIRED: 20}
@@ -253,7 +254,9 @@ PATHS[Status.PARTIALLY_REFUSED] = (*PATHS[Status.ARRIVED],
                                    (None, "courier", EventKind.PAID))
 PATHS[Status.REFUSED] = (*PATHS[Status.ARRIVED], (Action.REFUSE, "buyer", EventKind.REFUSED_AT_DOOR))
 PATHS[Status.CANCELLED] = ((Action.CANCEL, "buyer", EventKind.CANCELLED_BY_BUYER),)
-OPEN_AGE = {Status.PLACED: timedelta(minutes=2), Status.ACCEPTED: timedelta(hours=3),
+PATHS[Status.AWAITING_PAYMENT] = ()  # paid online, not yet: off the shop's board
+OPEN_AGE = {Status.AWAITING_PAYMENT: timedelta(minutes=1), Status.PLACED: timedelta(minutes=2),
+            Status.ACCEPTED: timedelta(hours=3),
             Status.DISPATCHED: timedelta(hours=5), Status.DELIVERING: timedelta(hours=6),
             Status.ARRIVED: timedelta(hours=7), Status.DELIVERY_FAILED: timedelta(days=1)}
 
@@ -289,9 +292,12 @@ def order_row(world: World, buyer: int, status: Status, created) -> tuple[dict, 
               Status.REFUSED: items}.get(status, 0)
     paid = status in (Status.COMPLETED, Status.PARTIALLY_REFUSED)
     window = (created + timedelta(hours=2)).replace(minute=0, second=0, microsecond=0)
+    unpaid = status is Status.AWAITING_PAYMENT
     return dict(
         buyer_id=buyer, shop_id=world.shop.id, status=status,
-        payment_method=rng.choice(("cod", "cod", "wechat", "alipay", "card")),
+        payment_method="wechat_online" if unpaid else rng.choice(
+            ("cod", "cod", "wechat", "alipay", "card")),
+        placed_at=None if unpaid else created,
         payment_status="paid" if paid else "unpaid", paid_fen=items - refund if paid else None,
         recipient_name="张买家" if buyer == world.buyer.id else f"买家 {buyer}",
         recipient_mobile="13900000002", address=f"北京市 朝阳区 建国路 {buyer} 号",
@@ -342,7 +348,8 @@ def order_events(world: World, order_id: int, row: dict, refund: int) -> list[di
               EventKind.REFUSED_AT_DOOR: {"name": row["recipient_name"], "amount": refund},
               EventKind.PAID: {"method": row["payment_method"], "amount_fen": row["paid_fen"],
                                "refused_fen": refund}}
-    at, status = row["created_at"], Status.PLACED
+    at = row["created_at"]
+    status = Status.AWAITING_PAYMENT if row["status"] is Status.AWAITING_PAYMENT else Status.PLACED
     events = [dict(order_id=order_id, actor_id=row["buyer_id"], action=None, from_status=None,
                    to_status=status, kind=EventKind.PLACED, params={}, at=at)]
     for step, (action, party, kind) in enumerate(PATHS[row["status"]], 1):

@@ -1,5 +1,5 @@
 """Pages as data grows (issue 17): every signed-in page that lists something which grows with a
-shop's life, on a small database (the demo: 50 products, 10 orders of the demo buyer) and on a
+shop's life, on a small database (the demo: 50 products, 11 orders of the demo buyer) and on a
 large one (5,000 products, 1,000 orders of the demo buyer, 1,000 more finished orders on the
 shop's board, 2,000 demands, 1,000 merchant applications), both built as bench/growth.py says.
 Figures: the server CPU per request and the bytes of the page, large against small; goal: the
@@ -204,7 +204,7 @@ def run_growth(label: str, apps: dict, built_in: float) -> None:
             with app.app_context():
                 db.engine.dispose()
     measured = time.perf_counter() - began
-    table(f"growth, {label}: small (50 products, 10 orders) -> large (5,000 products, 1,000 "
+    table(f"growth, {label}: small (50 products, 11 orders) -> large (5,000 products, 1,000 "
           f"orders); server CPU per signed-in request in-process, median of {ROUNDS} rounds "
           f"({SLOW_ROUNDS} for a page over {SLOW * 1000:.0f} ms); "
           f"built in {built_in:.0f} s, measured in {measured:.0f} s",

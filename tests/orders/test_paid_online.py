@@ -5,6 +5,8 @@ payment after expiry owed back and refunded; rejected lines refunded in part; a 
 gateway could not take tried again; two settlements of one payment counted once."""
 from __future__ import annotations
 
+import re
+import secrets
 from datetime import timedelta
 from urllib.parse import urlencode
 
@@ -14,19 +16,20 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from tests.support.factories import stock_of
-from tests.support.helpers import HX, url
+from tests.support.factories import stock_of, window_value
+from tests.support.helpers import HX, shown_now, url
 from tests.support.orders import take_steps
 from tests.support.payments import (
     ALIPAY_SHOP,
     WECHAT_SHOP,
     Gateways,
-    awaiting_payment,
+    approve_account,
     block_outside_connections,
 )
 from tests.support.security import HOSTILE_TEXT
 from webapp.extensions import db
-from webapp.models import EventKind, Order, OrderEvent, Payment, Purpose, Refund
+from webapp.models import EventKind, Order, OrderEvent, Payment, Purpose, Refund, Status
+from webapp.orders import checkout as order_checkout
 from webapp.orders import expiry
 from webapp.payments import records
 from webapp.payments.channels import PaymentKind
@@ -53,13 +56,28 @@ def channel(request):
 
 
 @pytest.fixture
-def paying(app, world, place, gateways, channel, monkeypatch):
-    """An order of two units paid online through `channel`, its payment started (a QR code)."""
+def prepaid(app, world, gateways, channel, monkeypatch):
+    """Place an order of `world`'s buyer paid online through `channel`, as checkout does."""
     block_outside_connections(monkeypatch)
     gateways.reset()
     app.extensions["payment_channels"] = gateways.channels()
-    order = awaiting_payment(place(world.buyer, world.product, quantity=2), world.shop, channel,
-                             ACCOUNTS[channel])
+    approve_account(world.shop, channel, ACCOUNTS[channel])
+
+    def place(quantity: int) -> Order:
+        return order_checkout.place_order(
+            world.buyer, world.shop.id, {world.product.id: quantity},
+            destination=order_checkout.Destination("张三", "13912345678", "建国路 1 号", "110105"),
+            window=window_value(app, world.shop), payment_method=f"{channel}_online",
+            idempotency_key=secrets.token_hex(16))
+
+    return place
+
+
+@pytest.fixture
+def paying(prepaid, channel):
+    """An order of two units awaiting its online payment, the payment started (a QR code)."""
+    order = prepaid(2)
+    assert order.status is Status.AWAITING_PAYMENT and order.placed_at is None
     payment = records.start(order, channel, Purpose.PREPAY, PaymentKind.QR)
     return order, payment
 
@@ -127,7 +145,7 @@ def test_a_paid_notification_puts_the_order_on_the_board_once(app, client, login
 
 @pytest.mark.parametrize("tamper", ["forged", "amount", "merchant", "another order"])
 def test_a_bad_notification_is_refused_and_changes_nothing(app, client, gateways, channel, paying,
-                                                          place, world, tamper):
+                                                          prepaid, tamper):
     order, payment = paying
     alipay = channel == "alipay"
     target = payment.out_trade_no
@@ -139,8 +157,7 @@ def test_a_bad_notification_is_refused_and_changes_nothing(app, client, gateways
     elif tamper == "merchant":
         changes = {"seller_id": "2088999999999999"} if alipay else {"sub_mchid": "1900099999"}
     else:  # correctly signed, for a payment of another order with another amount
-        other = awaiting_payment(place(world.buyer, world.product, quantity=1), world.shop, channel,
-                                 ACCOUNTS[channel])
+        other = prepaid(1)
         target = records.start(other, channel, Purpose.PREPAY, PaymentKind.QR).out_trade_no
         changes = {"out_trade_no": payment.out_trade_no}
     before = state(order.id)
@@ -277,3 +294,53 @@ def test_no_notification_a_stranger_sends_is_acted_on(app, client, gateways, cha
             assert state(order.id) == before
 
     post()
+
+
+def test_the_buyer_sees_what_to_do_and_may_cancel_before_paying(app, client, login_as, world,
+                                                                gateways, channel, paying):
+    order, payment = paying
+    login_as(world.buyer)
+    tabs = client.get(url(app, "orders.index", tab="to_pay")).text
+    assert f'id="buyer-order-{order.id}"' in tabs
+    page = client.get(url(app, "orders.detail", order_id=order.id)).text
+    assert "去支付" in page and url(app, "payments.pay_page", order_id=order.id) in page
+    left = stock_of(world.product)
+    answer = client.post(url(app, "orders.cancel", order_id=order.id), data={"reason": ""},
+                         headers=HX)
+    assert answer.status_code == 200
+    status, _, _, _, payments, refunds = state(order.id)
+    assert (status, payments, refunds) == ("cancelled", ((payment.out_trade_no, "closed"),), ())
+    assert stock_of(world.product) == left + 2
+    # Paid on the old code after all: recorded, and every fen goes back.
+    headers, body = notification(gateways, channel, payment.out_trade_no)
+    assert deliver(client, app, channel, headers, body).status_code in (200, 204)
+    refunds_due_now(order.id)
+    send_due(order_id=order.id)
+    assert state(order.id)[5] == ((order.total_fen, "late_payment", "succeeded"),)
+
+
+def test_checkout_offers_online_payment_only_where_the_shop_takes_it(
+        app, client, login_as, world, make_address, make_product, prepaid, channel):
+    """`prepaid` set up `channel` for world's shop: its checkout offers it first and places the
+    order awaiting payment, to the pay page; the other shop's checkout does not offer it."""
+    address = make_address(world.buyer)
+    login_as(world.buyer)
+    elsewhere = make_product(world.other_shop, stock=5)
+    for shop, product in ((world.shop, world.product), (world.other_shop, elsewhere)):
+        client.post(url(app, "cart.add"), data={"product_id": product.id, "quantity": 1})
+        page = client.get(url(app, "orders.checkout", shop_id=shop.id)).text
+        offered = re.findall(r'name="payment_method"[^>]*value="(\w+)"', page)
+        assert offered[0] == (f"{channel}_online" if shop is world.shop else "cod")
+        assert (f"{channel}_online" in offered) is (shop is world.shop)
+        answer = client.post(url(app, "orders.checkout", shop_id=shop.id), headers=HX, data={
+            "address_id": address.id, "window": window_value(app, shop),
+            "payment_method": f"{channel}_online", "note": "", "idempotency_key": "a" * 32,
+            "shown": shown_now(app, world.buyer.id, shop)})
+        if shop is world.other_shop:
+            assert answer.status_code == 422 and "不是有效的选择" in answer.text  # WTForms' words
+            continue
+        assert answer.status_code == 204
+        order = db.session.scalar(select(Order).where(Order.buyer_id == world.buyer.id)
+                                  .order_by(Order.id.desc()).limit(1))
+        assert answer.headers["HX-Redirect"] == url(app, "payments.pay_page", order_id=order.id)
+        assert (order.status, order.placed_at) == (Status.AWAITING_PAYMENT, None)

@@ -17,6 +17,10 @@ from webapp.orders.state import (
 
 # Written out by hand from DESIGN.md, independently of the table under test.
 EXPECTED = {
+    # Issue 18: an order paid online waits for the gateway before it is placed.
+    ("awaiting_payment", "pay", "system"): {"placed"},
+    ("awaiting_payment", "cancel", "buyer"): {"cancelled"},
+    ("awaiting_payment", "expire", "system"): {"cancelled"},
     ("placed", "accept", "merchant"): {"accepted"},
     ("placed", "refuse", "merchant"): {"cancelled"},
     ("placed", "cancel", "buyer"): {"cancelled"},

@@ -9,7 +9,7 @@ import pytest
 
 from tests.support.factories import submit_complete
 from tests.support.images import jpeg_bytes, signature_data_url
-from tests.support.payments import WECHAT_SHOP, Gateways, awaiting_payment
+from tests.support.payments import WECHAT_SHOP, Gateways, approve_account
 from tests.support.security import HERE, security_app
 from webapp.extensions import db
 from webapp.models import Role, ShopStatus, utcnow
@@ -35,7 +35,7 @@ class Victims:
     things, and the intruders."""
 
 
-def _order(buyer, product, address, steps, *, merchant, courier):
+def _order(buyer, product, address, steps, *, merchant, courier, payment_method="cod"):
     from flask import current_app
 
     from tests.support.factories import window_value
@@ -49,7 +49,8 @@ def _order(buyer, product, address, steps, *, merchant, courier):
     order = order_checkout.place_order(buyer, product.shop_id, {product.id: 1},
                                destination=Destination.of(address),
                                window=window_value(current_app, product.shop),
-                               payment_method="cod", note="", idempotency_key=secrets.token_hex(16))
+                               payment_method=payment_method, note="",
+                               idempotency_key=secrets.token_hex(16))
     for step in steps:
         if step == "accept":
             order_actions.accept(order.id, merchant)
@@ -110,9 +111,9 @@ def build_victims(make_user, make_shop, make_product, gateways) -> Victims:
     v.cart_item = cart.add(v.buyer_a, v.product.id, 1)
     v.cart_item_remove = cart.add(v.buyer_a, v.product_2.id, 1)
 
-    def order(*steps):
+    def order(*steps, payment_method="cod"):
         return _order(v.buyer_a, v.product, v.address, steps, merchant=v.merchant_a,
-                      courier=v.courier_a)
+                      courier=v.courier_a, payment_method=payment_method)
 
     v.placed, v.placed_refuse, v.placed_cancel = order(), order(), order()
     v.accepted = order("accept")
@@ -126,8 +127,9 @@ def build_victims(make_user, make_shop, make_product, gateways) -> Victims:
     db.session.commit()
     # Orders paid online, awaiting their payment (shop A takes WeChat Pay); the last one paid at
     # the gateway, whose notification has not arrived.
+    approve_account(v.shop_a, "wechat", WECHAT_SHOP)
     v.awaiting, v.awaiting_pay, v.awaiting_check = (
-        awaiting_payment(order(), v.shop_a, "wechat", WECHAT_SHOP) for _ in range(3))
+        order(payment_method="wechat_online") for _ in range(3))
     paid = records.start(v.awaiting_check, "wechat", Purpose.PREPAY, PaymentKind.QR)
     gateways.wechat.mark_paid(paid.out_trade_no)
 

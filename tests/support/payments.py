@@ -12,7 +12,7 @@ from pathlib import Path
 from werkzeug.wrappers import Request, Response
 
 from webapp.extensions import db
-from webapp.models import AccountStatus, Order, PaymentMethod, ShopPaymentAccount, Status
+from webapp.models import AccountStatus, ShopPaymentAccount
 from webapp.payments import configured_channels
 from webapp.payments.accounts import seal
 from webapp.payments.channels import ShopAccount
@@ -124,17 +124,11 @@ class Gateways:
             server.stop()
 
 
-def awaiting_payment(order, shop, channel: str, account: ShopAccount):
-    """`order` (placed at the door) turned into one paid online and awaiting its payment, as
-    checkout leaves it, with `shop` taking `channel` through `account` (approved)."""
+def approve_account(shop, channel: str, account: ShopAccount) -> None:
+    """`shop` takes `channel` through `account`, approved by an admin."""
     if db.session.query(ShopPaymentAccount).filter_by(shop_id=shop.id,
                                                       channel=channel).first() is None:
         db.session.add(ShopPaymentAccount(
             shop_id=shop.id, channel=channel, merchant_id=account.merchant_id,
             auth_token_encrypted=seal(account.auth_token), status=AccountStatus.APPROVED))
-    db.session.query(Order).filter_by(id=order.id).update({
-        "status": Status.AWAITING_PAYMENT, "placed_at": None,
-        "payment_method": PaymentMethod(f"{channel}_online")})
-    db.session.commit()
-    db.session.expire_all()
-    return db.session.get(Order, order.id)
+        db.session.commit()

@@ -13,6 +13,7 @@ from webapp.models import Delivery, EventKind, Order, Role, Status, User, utcnow
 from webapp.orders.queries import order_for
 from webapp.orders.state import LABELS, PAYABLE, Action
 from webapp.orders.transitions import apply, finish, record, restock, stop_tracking
+from webapp.payments.records import close_pending
 from webapp.payments.refunds import owed_on, send_due
 from webapp.web import MAX_ID, Conflict, ServiceError
 
@@ -42,9 +43,12 @@ def cancel(order_id: int, actor: User, reason: str = "") -> Order:
     by_shop = actor.role is Role.MERCHANT
     if by_shop and not reason and order.status is Status.ACCEPTED:
         raise ServiceError(_("请选择取消原因，买家会看到它。"), 422)
+    unpaid = order.status is Status.AWAITING_PAYMENT
     apply(order, Action.CANCEL, actor,
           EventKind.CANCELLED_BY_SHOP if by_shop else EventKind.CANCELLED_BY_BUYER, reason=reason)
     restock(order)
+    if unpaid:
+        close_pending(order)
     return _refunded(order)
 
 

@@ -24,8 +24,11 @@ from webapp.models import (
     ShopStatus,
     Status,
     User,
+    utcnow,
 )
+from webapp.models.order import METHOD_CHANNEL, ONLINE
 from webapp.orders.shown import Shown, cart_change, changed, fee_part, price_part
+from webapp.payments.accounts import channels_for
 from webapp.realtime import emit_after_commit, shop_room
 from webapp.shops.windows import parse_window
 from webapp.web import Conflict, ServiceError
@@ -114,9 +117,15 @@ def _order_values(buyer_id: int, shop_id: int, terms: Terms, quote_id: int | Non
     window or payment method refuses the order with nothing written."""
     destination = terms.destination
     start, end = parse_window(terms.window)
+    method = PaymentMethod(terms.payment_method)
+    # Paid online: not the shop's until the gateway confirms the payment (webapp/payments).
+    prepaid = method in ONLINE
+    if prepaid and METHOD_CHANNEL[method] not in channels_for(shop_id):
+        raise ServiceError(_("本店暂不支持该支付方式，请换一种。"), 422)
     return dict(
-        buyer_id=buyer_id, shop_id=shop_id, status=Status.PLACED, quote_id=quote_id,
-        payment_method=PaymentMethod(terms.payment_method),
+        buyer_id=buyer_id, shop_id=shop_id, quote_id=quote_id, payment_method=method,
+        status=Status.AWAITING_PAYMENT if prepaid else Status.PLACED,
+        placed_at=None if prepaid else utcnow(),
         recipient_name=destination.name.strip(), recipient_mobile=destination.mobile.strip(),
         address=destination.text.strip()[:200], district_code=destination.district_code,
         dest_lat=destination.lat, dest_lng=destination.lng, note=(terms.note or "").strip(),
@@ -152,9 +161,10 @@ def write_order(values: dict, lines: list[dict], *, fee_fen: int | None = None,
                     if values["quote_id"] is not None else (EventKind.PLACED, {}))
     db.session.execute(insert(OrderEvent.__table__).values(
         order_id=order_id, actor_id=values["buyer_id"], action=None, kind=kind, params=params,
-        from_status=None, to_status=Status.PLACED))
-    emit_after_commit(db.session, "order:placed", {"id": order_id, "status": "placed"},
-                      shop_room(values["shop_id"]))
+        from_status=None, to_status=values["status"]))
+    if values["status"] is Status.PLACED:
+        emit_after_commit(db.session, "order:placed", {"id": order_id, "status": "placed"},
+                          shop_room(values["shop_id"]))
     return order_id
 
 

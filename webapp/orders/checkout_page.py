@@ -6,11 +6,13 @@ import secrets
 from collections.abc import Callable
 
 from flask import Response, flash, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import inspect
 
 from webapp.addresses import services as address_services
-from webapp.models import Order
+from webapp.models import Order, PaymentMethod
+from webapp.models.order import ONLINE
 from webapp.orders.checkout import Terms
 from webapp.orders.forms import CheckoutForm
 from webapp.orders.shown import Shown, parse
@@ -51,10 +53,13 @@ def checkout_page(form: CheckoutForm, place: Callable[[Terms], Order | int], *, 
             if brief is not None and (answer := brief(error, ctx)) is not None:
                 return answer
         else:
-            flash(placed, "success")
             # The id from the identity key: order.id would reload the row the commit expired.
             order_id = (placed_order if isinstance(placed_order, int)
                         else inspect(placed_order).identity[0])
+            if PaymentMethod(form.payment_method.data) in ONLINE:  # to the gateway, then the shop
+                flash(_("订单已创建，请完成支付，商家收到付款后才会接单。"), "success")
+                return redirect_to(url_for("payments.pay_page", order_id=order_id))
+            flash(placed, "success")
             return redirect_to(url_for("orders.detail", order_id=order_id))
     elif form.errors:
         status = 422

@@ -11,6 +11,7 @@ from webapp.extensions import db
 from webapp.models import EventKind, Order, Status, utcnow
 from webapp.orders.state import Action
 from webapp.orders.transitions import SYSTEM, apply, finish, restock
+from webapp.payments.records import close_pending
 from webapp.payments.refunds import owed_on
 from webapp.web import Conflict
 
@@ -55,7 +56,9 @@ def expire_overdue(*, shop_id: int | None = None, buyer_id: int | None = None,
         except Conflict:
             continue  # accepted, paid or cancelled a moment ago
         restock(order)
-        if not unpaid:
+        if unpaid:
+            close_pending(order)
+        else:
             owed_on(order, "cancelled")
         finish(order)
         expired += 1

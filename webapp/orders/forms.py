@@ -9,16 +9,19 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp
 
-from webapp.models.order import PAYMENT_LABELS, PaymentMethod
+from webapp.models.order import METHOD_CHANNEL, ONLINE, PAYMENT_LABELS, PaymentMethod
 from webapp.orders.checkout import Destination, Terms
 from webapp.orders.fields import KeptOptionsSelect, PlainRadioField
 from webapp.orders.reasons import REJECT_REASONS
 from webapp.orders.shown import INVALID as SHOWN_INVALID
 from webapp.orders.shown import parse as parse_shown
 from webapp.orders.signing import PHOTO_MAX_SIDE, LineCheck
+from webapp.payments.accounts import channels_for
 from webapp.shops.windows import delivery_windows
 from webapp.uploads import UploadRejected, clean_image
 from webapp.web import Form
+
+ONLINE_ORDER = (PaymentMethod.WECHAT_ONLINE, PaymentMethod.ALIPAY_ONLINE)
 
 
 def _address_label(address) -> str:
@@ -34,7 +37,8 @@ class CheckoutForm(Form):
                          validate_choice=False, widget=KeptOptionsSelect())
     payment_method = PlainRadioField(_l("支付方式"), default=PaymentMethod.COD.value,
                                 choices=[SelectChoice(m.value, _l(label))
-                                         for m, label in PAYMENT_LABELS.items()],
+                                         for m, label in PAYMENT_LABELS.items()
+                                         if m not in ONLINE],
                                 validators=[DataRequired(_l("请选择支付方式"))])
     note = TextAreaField(_l("备注"), validators=[Optional(), Length(max=200)],
                          render_kw={"placeholder": _l("如：放门口、到了打电话")})
@@ -47,6 +51,11 @@ class CheckoutForm(Form):
         self.addresses = {a.id: a for a in addresses}
         self.address_id.choices = [SelectChoice(a.id, _address_label(a)) for a in addresses]
         self.window.choices = delivery_windows(shop)
+        online = channels_for(shop.id) if shop is not None else []
+        if online:  # the channels this shop is paid through online, first (as buyers expect)
+            self.payment_method.choices = [
+                *(SelectChoice(m.value, _l(PAYMENT_LABELS[m])) for m in ONLINE_ORDER
+                  if METHOD_CHANNEL[m] in online), *self.payment_method.choices]
 
     def terms(self) -> Terms:
         """What the buyer chose, for placing the order."""

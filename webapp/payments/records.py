@@ -45,7 +45,8 @@ from webapp.web import public_url
 log = logging.getLogger(__name__)
 
 
-__all__ = ["NoChannel", "UnknownPayment", "check", "pending_for", "settle", "start"]
+__all__ = ["NoChannel", "UnknownPayment", "check", "close_pending", "pending_for", "settle",
+           "start"]
 
 
 class UnknownPayment(NotificationMismatch):
@@ -169,6 +170,13 @@ def check(payment: Payment) -> Payment:
         return payment
     client, account = client_and_account(payment.order.shop_id, payment.channel)
     return settle(client.query_payment(account, payment.out_trade_no))
+
+
+def close_pending(order: Order) -> None:
+    """Close the order's unpaid payments here (cancelled or expired before payment); one paid
+    on the gateway's side after all is settled as a late payment and owed back."""
+    update_where(Payment, Payment.order_id == order.id, Payment.status == PaymentState.PENDING,
+                 status=PaymentState.CLOSED, closed_at=utcnow())
 
 
 def pending_for(order: Order, purpose: Purpose) -> Payment | None:
