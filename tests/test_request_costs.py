@@ -10,6 +10,8 @@ from flask import session
 from flask_socketio import _SocketIOMiddleware
 from flask_wtf.csrf import validate_csrf
 
+from tests.support.database import app_with_tables
+from webapp.config import TestConfig
 from webapp.extensions import talisman
 from webapp.request_costs import form_token
 from webapp.socket_handshakes import HandshakeLimit
@@ -92,3 +94,29 @@ def test_pages_skip_the_socket_middleware_and_sockets_do_not(app):
     assert isinstance(limit.wsgi_app, _SocketIOMiddleware)  # /socket.io/ goes through it
     assert limit.pages is limit.wsgi_app.wsgi_app  # pages go straight to the app under it
     assert app.test_client().get("/socket.io/?EIO=4&transport=polling").status_code == 200
+
+
+class Https(TestConfig):
+    HTTPS = True
+
+
+@pytest.mark.parametrize("config", [TestConfig, Https], ids=["http", "https"])
+@pytest.mark.parametrize("scheme", ["http", "https"])
+def test_security_headers_are_flask_talisman_s_own(config, scheme):
+    """The headers kept per view and scheme are the ones Flask-Talisman sets, on either kind of
+    app (one Talisman serves both), and an HTTPS app still sends plain HTTP to HTTPS."""
+    for app in app_with_tables(config):
+        client = app.test_client()
+        response = client.get("/sw.js", base_url=f"{scheme}://localhost")
+        if config is Https and scheme == "http":
+            assert response.status_code == 302
+            assert response.headers["Location"].startswith("https://localhost/sw.js")
+            continue
+        with app.test_request_context("/sw.js", base_url=f"{scheme}://localhost"):
+            app.preprocess_request()
+            probe = app.response_class()
+            probe.headers.clear()
+            flask_talisman.Talisman._set_response_headers(talisman, probe)
+        expected = dict(probe.headers.items())
+        assert {name: response.headers.get(name) for name in expected} == expected
+        assert ("Strict-Transport-Security" in response.headers) is (config is Https)

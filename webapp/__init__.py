@@ -147,12 +147,19 @@ def load_user(user_id: str) -> User | auth_sessions.LightUser | None:
     return auth_sessions.user_for(user_id)
 
 
+VARY_NAMES = ("HX-Request", "Accept-Language", "Cookie")
+
+
 def vary_on_htmx(response):
     """Say what a response depends on, and keep signed-in pages out of shared caches."""
     # The language comes from the `lang` cookie or else Accept-Language. (One update: each
-    # reads and writes the whole header again.)
-    response.vary.update(("HX-Request",) if request.endpoint == "static"
-                         else ("HX-Request", "Accept-Language", "Cookie"))
+    # reads and writes the whole header again; a response that varies on nothing yet, most of
+    # them, gets the header written as it would read.)
+    names = ("HX-Request",) if request.endpoint == "static" else VARY_NAMES
+    if "Vary" in response.headers:
+        response.vary.update(names)
+    else:
+        response.headers["Vary"] = ", ".join(names)
     # A logged-in page (an order, an address) must not come back from the back/forward
     # cache for the next person on a shared phone.
     if (request.endpoint != "static" and "Cache-Control" not in response.headers

@@ -103,7 +103,7 @@ def refuse_nul_bytes():
     """Refuse a NUL byte in a form field or a URL part: no one types one, and PostgreSQL cannot
     store one in text (the insert would fail as a 500). Query strings may hold one: search and
     the region lists clean them."""
-    if _has_nul((key, [value]) for key, value in (request.view_args or {}).items()):
+    if request.view_args and _has_nul((key, [value]) for key, value in request.view_args.items()):
         abort(404)
     # Only these bodies are parsed into request.form (Werkzeug's form parser); other requests
     # (GETs, JSON) have no form to look at and are spared building an empty one.
