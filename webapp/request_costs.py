@@ -60,10 +60,25 @@ class App(flask.Flask):
         return func if known else super().ensure_sync(func)
 
 
+SESSIONLESS = "sessionless_paths"  # app.extensions: paths whose answer reads no session
+
+
+def sessionless(state) -> None:
+    """A blueprint's record function: its `sessionless_paths` answer the same to everyone."""
+    state.app.extensions.setdefault(SESSIONLESS, set()).update(state.blueprint.sessionless_paths)
+
+
 class SessionInterface(SecureCookieSessionInterface):
-    """Flask's signed cookie sessions, the signing serializer made once per set of keys."""
+    """Flask's signed cookie sessions, the signing serializer made once per set of keys; no
+    session at all (Flask's null session: nothing read, nothing written) on the paths that
+    answer the same to everyone (the service worker, asked on every navigation)."""
 
     _kept: tuple | None = None
+
+    def open_session(self, app: flask.Flask, request):
+        if request.path in app.extensions.get(SESSIONLESS, ()):
+            return None  # Flask makes the null session
+        return super().open_session(app, request)
 
     def get_signing_serializer(self, app: flask.Flask):
         keys = (app.secret_key, tuple(app.config["SECRET_KEY_FALLBACKS"] or ()))

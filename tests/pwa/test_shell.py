@@ -8,6 +8,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from flask import session
 from PIL import Image
 
 from webapp.models import Role
@@ -146,3 +147,18 @@ def test_an_unchanged_worker_is_not_sent_again(client):
     first = client.get("/sw.js")
     again = client.get("/sw.js", headers={"If-None-Match": first.headers["ETag"]})
     assert again.status_code == 304 and again.data == b""
+
+
+def test_the_worker_reads_and_writes_no_session(app, client, make_user, login_as):
+    """Asked on every navigation and the same for everyone: no session is opened for it (a
+    signed-in visitor's cookie is neither read nor written back)."""
+    login_as(make_user(Role.BUYER))
+    with client.session_transaction() as before:
+        kept = dict(before)
+    response = client.get("/sw.js")
+    assert response.status_code == 200 and "Set-Cookie" not in response.headers
+    with app.test_request_context("/sw.js"):
+        app.preprocess_request()
+        assert session.__class__.__name__ == "NullSession"
+    with client.session_transaction() as after:
+        assert dict(after) == kept
