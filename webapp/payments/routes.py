@@ -3,16 +3,12 @@ message is acted on), and the buyer's pay page for an order awaiting its online 
 this phone, or show a QR code to scan with another; check; change channel)."""
 from __future__ import annotations
 
-import io
 import logging
 from urllib.parse import urlencode
 
-import qrcode
-import qrcode.image.svg
 from flask import Response, abort, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from markupsafe import Markup
 
 from webapp.extensions import csrf, limiter
 from webapp.models import Purpose, Role, Status
@@ -20,6 +16,7 @@ from webapp.orders.queries import order_for
 from webapp.payments import bp, records
 from webapp.payments.accounts import NoChannel, channels_for, clients
 from webapp.payments.channels import NotificationError, PaymentError, PaymentKind
+from webapp.payments.qr import qr_svg
 from webapp.payments.refunds import send_due
 from webapp.web import ServiceError, redirect_to, render, role_required
 
@@ -64,23 +61,13 @@ def _awaiting(order_id: int):
     return order
 
 
-def _qr_svg(text: str) -> Markup:
-    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=2,
-                         image_factory=qrcode.image.svg.SvgPathImage)
-    code.add_data(text)
-    out = io.BytesIO()
-    code.make_image().save(out)
-    svg = out.getvalue().decode().split("?>", 1)[-1]
-    return Markup(svg.replace("<svg ", '<svg role="img" aria-hidden="true" ', 1))
-
-
 @bp.get("/orders/<int:order_id>/pay")
 @role_required(Role.BUYER)
 def pay_page(order_id: int):
     """Where the buyer pays an order awaiting its online payment."""
     order = _awaiting(order_id)
     payment = records.pending_for(order, Purpose.PREPAY)
-    qr = (_qr_svg(payment.link) if payment is not None and payment.kind == PaymentKind.QR.value
+    qr = (qr_svg(payment.link) if payment is not None and payment.kind == PaymentKind.QR.value
           and payment.link and str(payment.status) == "pending" else None)
     return render("payments/pay.html", order=order, payment=payment, qr=qr,
                   channels=channels_for(order.shop_id), chosen=records.channel_of(order))
