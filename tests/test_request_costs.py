@@ -4,6 +4,9 @@ policy (and as Flask-Talisman writes it), a session's form token signed once, Fl
 check once per function; and pages passing Socket.IO's middleware by."""
 from __future__ import annotations
 
+import time
+
+import flask
 import flask_talisman
 import pytest
 from flask import session
@@ -120,3 +123,28 @@ def test_security_headers_are_flask_talisman_s_own(config, scheme):
         expected = dict(probe.headers.items())
         assert {name: response.headers.get(name) for name in expected} == expected
         assert ("Strict-Transport-Security" in response.headers) is (config is Https)
+
+
+def test_a_kept_session_cookie_is_checked_for_age_and_never_shared(app, monkeypatch):
+    """A verified cookie's payload is kept by the whole cookie string: a changed byte is
+    verified afresh (and refused), an expired one is refused though kept, and a request that
+    changes its session in place leaves the kept payload as it was."""
+    @app.get("/t/basket")
+    def basket():
+        items = session.setdefault("items", [])
+        before = list(items)
+        items.append("x")  # in place; a 400 below means the change is never saved
+        return (str(before), 400) if flask.request.args.get("fail") else str(before)
+
+    client = app.test_client()
+    client.get("/t/basket")  # the session now holds ["x"]
+    cookie = client.get_cookie("session").value
+    assert client.get("/t/basket?fail=1").text == "['x']"
+    assert client.get("/t/basket?fail=1").text == "['x']"  # the kept payload is unchanged
+    client.set_cookie("session", cookie[:-2] + ("A" if cookie[-2] != "A" else "B") + cookie[-1])
+    assert client.get("/t/basket?fail=1").text == "[]"  # a forged signature: a new session
+    client.set_cookie("session", cookie)
+    assert client.get("/t/basket?fail=1").text == "['x']"
+    later = time.time() + app.permanent_session_lifetime.total_seconds() + 5
+    monkeypatch.setattr(time, "time", lambda: later)
+    assert client.get("/t/basket?fail=1").text == "[]"  # too old, though kept

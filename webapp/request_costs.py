@@ -2,7 +2,9 @@
 
 - Flask's cookie sessions built their signing serializer (which serializes `{}` to learn that
   it makes text) on every request, twice for one that writes the session: `SessionInterface`
-  keeps it per set of keys (the secret key and its fallbacks), made again when they change.
+  keeps it per set of keys (the secret key and its fallbacks), made again when they change; and
+  verified the same cookie's signature (and decoded its base64) on each of a visitor's requests:
+  it keeps each verified cookie's payload, checking only its age again.
 - Flask-WTF signed the session's form token anew for every page (an HMAC and a serializer each
   time): `form_token()` keeps the signed token per session token, as tokens here never expire
   (WTF_CSRF_TIME_LIMIT is None; with a limit it signs every time, as Flask-WTF does).
@@ -16,14 +18,17 @@
 from __future__ import annotations
 
 import inspect
+import time
 
 import flask
 import flask_talisman
 from flask import current_app, g, session
 from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import generate_csrf
+from itsdangerous import BadSignature
 
 TOKENS_KEPT = 4096  # signed form tokens a process keeps (each ~100 bytes)
+COOKIES_KEPT = 8192  # verified session cookies a process keeps (each ~0.5 KB)
 
 
 def form_token() -> str:
@@ -76,15 +81,36 @@ class SessionInterface(SecureCookieSessionInterface):
     _kept: tuple | None = None
 
     def open_session(self, app: flask.Flask, request):
+        """Flask's, with each cookie's verified payload kept (as JSON text) by the whole cookie
+        string, signature included: the same string verifies the same way, so a kept one is
+        only checked for age and read from JSON into a new session (nothing shared)."""
         if request.path in app.extensions.get(SESSIONLESS, ()):
             return None  # Flask makes the null session
-        return super().open_session(app, request)
+        signer = self.get_signing_serializer(app)
+        value = request.cookies.get(self.get_cookie_name(app))
+        if signer is None or not value:
+            return super().open_session(app, request)
+        max_age = int(app.permanent_session_lifetime.total_seconds())
+        verified = self._verified
+        kept = verified.get(value)
+        if kept is None:
+            try:
+                data, signed_at = signer.loads(value, max_age=max_age, return_timestamp=True)
+            except BadSignature:
+                return self.session_class()
+            if len(verified) >= COOKIES_KEPT:
+                verified.clear()
+            verified[value] = kept = (signed_at.timestamp(), self.serializer.dumps(data))
+        elif time.time() - kept[0] > max_age:
+            return self.session_class()  # expired since (itsdangerous: SignatureExpired)
+        return self.session_class(self.serializer.loads(kept[1]))
 
     def get_signing_serializer(self, app: flask.Flask):
         keys = (app.secret_key, tuple(app.config["SECRET_KEY_FALLBACKS"] or ()))
         kept = self._kept
         if kept is None or kept[0] != keys:
             kept = self._kept = (keys, super().get_signing_serializer(app))
+            self._verified = {}  # new keys: every cookie is verified again
         return kept[1]
 
 
