@@ -84,7 +84,7 @@ def test_all_lines_accepted_completes(app, world, arrived, as_party):
     assert "已验收" in text and "数字指纹一致" in text
     proof = db.session.scalar(select(ProofOfDelivery))
     assert [line["title"] for line in proof.accepted_lines] == [world.product.title, "草莓"]
-    assert (proof.rejected_lines, proof.refund_fen, proof.scheme) == ([], 0, 2)
+    assert (proof.rejected_lines, proof.refund_fen, proof.scheme) == ([], 0, 3)
 
 
 def test_one_line_rejected_with_a_photo_is_partially_refused(app, world, arrived, as_party):
@@ -252,6 +252,8 @@ TAMPERED = {
     "accepted_lines": [{"id": 1, "title": "x", "quantity": 9, "unit_price_fen": 1, "amount_fen": 9}],
     "rejected_lines": [],
     "refund_fen": 0,
+    "payment": {"method": "cod", "due_fen": 0, "paid_fen": None, "channel": None,
+                "transaction_id": "", "refund_fen": 0},
     "scheme": 1,
     "digest": "0" * 64,
 }

@@ -69,8 +69,11 @@ class ProofOfDelivery(db.Model):
     rejected_lines: Mapped[list] = mapped_column(JSON, default=list)
     # What the buyer does not pay for: the rejected lines (everything when all are rejected).
     refund_fen: Mapped[int] = mapped_column(default=0)
-    # Which facts proof_digest() covers; proofs signed before 0006 keep scheme 1.
-    scheme: Mapped[int] = mapped_column(default=2)
+    # Scheme 3 (from migration 0015): the payment as known at signature: method, amount due,
+    # amount paid, channel and transaction id, refund owed (webapp/orders/signing.py). None before.
+    payment: Mapped[dict | None] = mapped_column(JSON)
+    # Which facts proof_digest() covers; proofs signed before 0006 keep scheme 1, before 0015 2.
+    scheme: Mapped[int] = mapped_column(default=3)
     digest: Mapped[str] = mapped_column(String(64))
 
     order: Mapped[Order] = relationship(back_populates="proof")

@@ -67,8 +67,10 @@ def _iso(at: datetime | None) -> str | None:
 def proof_digest(proof: ProofOfDelivery) -> str:
     """SHA-256 over the signature and every recorded fact, in a fixed order.
 
-    Scheme 1 (proofs from before migration 0006) covered fewer facts; each proof is checked
-    against the facts of its own scheme, and the scheme itself is one of them from 2 on.
+    Scheme 1 (proofs from before migration 0006) covered fewer facts, scheme 2 (before 0015)
+    no payment; each proof is checked against the facts of its own scheme, and the scheme itself
+    is one of them from 2 on. Scheme 3 adds the payment as it stood at the signature
+    (webapp/orders/signing.py `payment_facts`).
     """
     facts = {
         "order_id": proof.order_id, "signer_name": proof.signer_name,
@@ -79,6 +81,8 @@ def proof_digest(proof: ProofOfDelivery) -> str:
         facts.update(scheme=proof.scheme, accuracy=proof.accuracy,
                      position_at=_iso(proof.position_at), rejected_lines=proof.rejected_lines,
                      refund_fen=proof.refund_fen)
+    if proof.scheme not in (1, 2):
+        facts.update(payment=proof.payment)
     digest = hashlib.sha256(json.dumps(facts, sort_keys=True, ensure_ascii=False).encode())
     digest.update(proof.signature_png)
     return digest.hexdigest()

@@ -7,12 +7,22 @@ from dataclasses import dataclass
 from flask_babel import gettext as _
 
 from webapp.extensions import db
-from webapp.models import EventKind, Inspection, Order, OrderLine, ProofOfDelivery, Status, User, utcnow
+from webapp.models import (
+    EventKind,
+    Inspection,
+    Order,
+    OrderLine,
+    ProofOfDelivery,
+    Refund,
+    Status,
+    User,
+    utcnow,
+)
 from webapp.orders.proof import decode_signature, proof_digest
 from webapp.orders.queries import order_for
 from webapp.orders.state import Action
 from webapp.orders.transitions import apply, check, finish, stop_tracking
-from webapp.payments.refunds import owed_on, send_due
+from webapp.payments.refunds import owed_on, paid_prepayment, send_due
 from webapp.uploads import CleanImage, discard, store
 from webapp.web import ServiceError
 
@@ -94,8 +104,32 @@ def _inspect(order: Order, checks: dict[int, LineCheck], stored: list[str]) -> l
     return rejected_facts
 
 
+def payment_facts(order: Order, due_fen: int, refund: Refund | None) -> dict:
+    """The payment as it stands at the signature, for the proof's digest (scheme 3).
+
+    Paid online: the channel, the gateway's transaction id, the amount paid, and the refund owed
+    on the rejected lines, all known when the buyer signs. Paid at the door: the method and the
+    amount due; the payment itself comes after the signature (the courier's QR code for that
+    amount, or cash) and is its own record (a gateway-verified payment or the courier's
+    confirmation, each an order event), so the proof states what was owed rather than being
+    sealed again later. Cash confirmed before the buyer signed is known, and so recorded, with
+    what goes back of it."""
+    payment = paid_prepayment(order) if order.prepaid else None
+    paid_fen = order.paid_fen if order.payment_status == "paid" else None
+    if refund is not None:
+        refund_fen = refund.amount_fen
+    elif paid_fen is not None and payment is None:
+        refund_fen = max(0, paid_fen - due_fen)  # collected before inspecting: handed back
+    else:
+        refund_fen = 0
+    return {"method": str(order.payment_method), "due_fen": due_fen, "paid_fen": paid_fen,
+            "channel": str(payment.channel) if payment else None,
+            "transaction_id": payment.transaction_id if payment else "",
+            "refund_fen": refund_fen}
+
+
 def _proof(order: Order, actor: User, png: bytes, name: str, accepted: list[OrderLine],
-           rejected_facts: list[dict], refund_fen: int) -> ProofOfDelivery:
+           rejected_facts: list[dict], refund_fen: int, payment: dict) -> ProofOfDelivery:
     delivery = order.delivery
     proof = ProofOfDelivery(
         order_id=order.id, signature_png=png, signer_name=name, signer_id=actor.id,
@@ -106,7 +140,8 @@ def _proof(order: Order, actor: User, png: bytes, name: str, accepted: list[Orde
         position_at=delivery.last_at.replace(microsecond=0)
         if delivery and delivery.last_at else None,
         accepted_lines=[_line_fact(line) for line in accepted],
-        rejected_lines=rejected_facts, refund_fen=refund_fen, scheme=2, digest="")
+        rejected_lines=rejected_facts, refund_fen=refund_fen, payment=payment, scheme=3,
+        digest="")
     proof.digest = proof_digest(proof)
     return proof
 
@@ -132,13 +167,15 @@ def sign(order_id: int, actor: User, signer_name: str, signature_data_url: str,
     try:
         apply(order, outcome.action, actor, outcome.kind, outcome=outcome.status, **params)
         rejected_facts = _inspect(order, checks, stored)
+        refund = None
+        if rejected and order.prepaid:  # paid online: the rejected lines' money goes back
+            refund = owed_on(order, "rejected_lines", keep_fen=order.total_fen - outcome.refund_fen,
+                             lines=[(line.id, line.quantity) for line in rejected])
+        payment = payment_facts(order, order.total_fen - outcome.refund_fen, refund)
         db.session.add(_proof(order, actor, png, name, accepted, rejected_facts,
-                              outcome.refund_fen))
+                              outcome.refund_fen, payment))
         # The proof keeps the position at signature; the live one stops being kept.
         stop_tracking(order.delivery)
-        if rejected and order.prepaid:  # paid online: the rejected lines' money goes back
-            owed_on(order, "rejected_lines", keep_fen=order.total_fen - outcome.refund_fen,
-                    lines=[(line.id, line.quantity) for line in rejected])
         finish(order)
     except BaseException:
         db.session.rollback()

@@ -42,12 +42,18 @@ def owe(order: Order, payment: Payment, amount_fen: int, reason: str,
     return refund
 
 
+def paid_prepayment(order: Order) -> Payment | None:
+    """The order's online payment at checkout that the gateway confirmed (the first, if the
+    buyer paid twice: the second is owed back whole)."""
+    return db.session.scalar(select(Payment).where(
+        Payment.order_id == order.id, Payment.purpose == Purpose.PREPAY,
+        Payment.status == PaymentState.PAID).order_by(Payment.id).limit(1))
+
+
 def owed_on(order: Order, reason: str, keep_fen: int = 0, lines: list | tuple = ()) -> Refund | None:
     """Owe back what the order's paid online payment holds beyond `keep_fen` and what is owed
     already: all of it for a cancellation, the rejected lines after signing."""
-    payment = db.session.scalar(select(Payment).where(
-        Payment.order_id == order.id, Payment.purpose == Purpose.PREPAY,
-        Payment.status == PaymentState.PAID).order_by(Payment.id).limit(1))
+    payment = paid_prepayment(order)
     if payment is None:
         return None
     owed = db.session.scalar(select(func.coalesce(func.sum(Refund.amount_fen), 0)).where(
