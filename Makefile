@@ -48,10 +48,14 @@ messages: | $(VENV)/.runtime
 	PYTHONPATH=. $(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --ignore-dirs=".* __pycache__ node_modules" -o webapp/translations/messages.pot .
 	$(BIN)/pybabel update -i webapp/translations/messages.pot -d webapp/translations --no-fuzzy-matching --ignore-obsolete
 
+# APP_ENV=development: without payment credentials (ALIPAY_*, WECHATPAY_*) online payments go to
+# the development gateway the app serves itself under /dev-gateway/ (PAYMENT_DEV_GATEWAY=0: off).
 run: $(VENV)/.runtime instance/secret_key instance/kyc_key catalogs
-	@export SECRET_KEY="$$(cat instance/secret_key)" PUBLIC_URL="$${PUBLIC_URL:-http://127.0.0.1:5000}"; \
+	@export SECRET_KEY="$$(cat instance/secret_key)" PUBLIC_URL="$${PUBLIC_URL:-http://127.0.0.1:5000}" \
+	  APP_ENV="$${APP_ENV:-development}"; \
 	$(BIN)/flask db upgrade && \
 	if $(BIN)/flask db-empty; then $(BIN)/flask seed-demo; else $(BIN)/flask demo-logins; fi && \
+	$(BIN)/flask payments status && \
 	echo "Serving on http://127.0.0.1:5000 (Ctrl-C to stop)" && \
 	exec $(BIN)/gunicorn -c deploy/gunicorn.conf.py wsgi:app
 

@@ -27,6 +27,7 @@ from webapp.i18n.routes import bp as i18n_bp
 from webapp.merchants.routes import bp as merchants_bp
 from webapp.models import User
 from webapp.orders.routes import bp as orders_bp
+from webapp.payments.devgateway import mounted as dev_gateway
 from webapp.payments.routes import bp as payments_bp
 from webapp.pwa.routes import bp as pwa_bp
 from webapp.regions.routes import bp as regions_bp
@@ -64,6 +65,7 @@ def create_app(config: type | dict | None = None) -> Flask:
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         private_dir(Path(app.instance_path))
         private_sqlite(app.config["SQLALCHEMY_DATABASE_URI"])
+    dev_gateway.install(app)  # make run without payment credentials: /dev-gateway/
     _init_extensions(app)
     _register_blueprints(app)
     app.after_request(vary_on_htmx)

@@ -1,5 +1,6 @@
 """Flask commands: create-admin, seed-demo, demo-logins, db-empty and the scheduled jobs
-(purge-tracks, purge-drafts, expire-orders)."""
+(purge-tracks, purge-drafts, expire-orders; `payments reconcile` and `payments refunds` live in
+webapp/payments/commands.py)."""
 from __future__ import annotations
 
 import io
@@ -28,6 +29,7 @@ from webapp.merchants.services import (
 )
 from webapp.models import Role, Shop, User
 from webapp.orders.expiry import expire_overdue
+from webapp.payments.commands import payments_group
 from webapp.shops.services import shop_of
 from webapp.uploads import clean_image
 
@@ -125,7 +127,8 @@ def _stock_demo_shop(shop: Shop) -> None:
 def register(app: Flask) -> None:
     """Add the commands to `flask`."""
     for command in (create_admin_command, seed_demo_command, purge_tracks_command,
-                    purge_drafts_command, expire_orders_command, demo_logins_command, db_empty_command):
+                    purge_drafts_command, expire_orders_command, demo_logins_command, db_empty_command,
+                    payments_group):
         app.cli.add_command(command)
 
 

@@ -103,7 +103,11 @@ class WechatPayGateway:
         except HTTPException as error:
             return error(environ, start_response)
         if endpoint in {"page", "buyer_pays"}:
-            return getattr(self, "_" + endpoint)(incoming, **args)(environ, start_response)
+            try:
+                answer = getattr(self, "_" + endpoint)(incoming, **args)
+            except HTTPException as error:  # no such payment
+                answer = error
+            return answer(environ, start_response)
         self.calls.append(endpoint)
         try:
             if self.failure == UNAVAILABLE:
