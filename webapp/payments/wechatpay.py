@@ -14,6 +14,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import cached_property
+from urllib.parse import urlencode
 
 import requests
 from wechatpayv3 import WeChatPay, WeChatPayType
@@ -126,6 +127,10 @@ class WechatPayChannel:
                 amount={"total": amount_fen, "currency": "CNY"}, notify_url=notify_url,
                 sub_mchid=account.merchant_id, pay_type=pay_type, **extra))
             url = r["h5_url"] if kind is PaymentKind.MOBILE_WEB else r["code_url"]
+        if kind is PaymentKind.MOBILE_WEB and return_url:
+            # WeChat Pay's documented way back to the shop after the H5 cashier: the merchant
+            # appends redirect_url (urlencoded) to h5_url.
+            url += ("&" if "?" in url else "?") + urlencode({"redirect_url": return_url})
         return PaymentLink(kind, out_trade_no, url)
 
     def query_payment(self, account, out_trade_no) -> PaymentResult:

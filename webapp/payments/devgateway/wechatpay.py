@@ -14,6 +14,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
+from urllib.parse import urlencode
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -240,15 +241,20 @@ class WechatPayGateway:
         payment = self.payments.get(out_trade_no)
         if payment is None:
             raise NotFound()
+        back = incoming.args.get("redirect_url", "")
         return pay_page(channel="WeChat Pay", subject=payment.description,
                         amount=fen_to_yuan(payment.total_fen), out_trade_no=out_trade_no,
                         status=payment.trade_state,
-                        action=f"{incoming.script_root}/dev/pay/{out_trade_no}")
+                        action=f"{incoming.script_root}/dev/pay/{out_trade_no}"
+                               + (f"?{urlencode({'redirect_url': back})}" if back else ""))
 
     def _buyer_pays(self, incoming, out_trade_no):
         if out_trade_no not in self.payments:
             raise NotFound()
         self.pay(out_trade_no)
+        back = incoming.args.get("redirect_url", "")
+        if back.startswith(("http://", "https://")):  # back to the shop, as WeChat Pay's H5 does
+            return Response(status=303, headers={"Location": back})
         return Response("paid", content_type="text/plain")
 
     def transaction(self, payment: Payment) -> dict:
