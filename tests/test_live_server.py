@@ -107,7 +107,8 @@ def test_two_processes_share_live_updates_over_redis(fresh_postgres):
         page = f"/orders/{order_id}"
         assert htmx_post(merchant, b.url, f"/orders/{order_id}/accept", page).status_code == 200
         accepted = wait_for(buyer_events, "order:updated")
-        assert accepted == {"id": order_id, "status": "accepted", "label": "已接单"}
+        assert accepted == {"id": order_id, "status": "accepted", "label": "已接单",
+                            "payment": "unpaid"}
         courier_id = re.search(r'<option value="(\d+)">李骑手</option>',
                                merchant.get(f"{b.url}{page}", timeout=10).text)[1]
         assert htmx_post(merchant, b.url, f"/orders/{order_id}/assign", page,

@@ -106,6 +106,15 @@
     body.dispatchEvent(new CustomEvent(name, { detail: detail || {}, bubbles: true }));
   }
 
+  // Whether a live region shows an older state than an event's (status, and the payment where
+  // the region says which it shows: paying changes no status). An event without a status
+  // always counts as news.
+  function stale(el, data) {
+    if (!data || !data.status || el.dataset.status !== data.status) return true;
+    return !!data.payment && el.dataset.payment !== undefined && el.dataset.payment !== data.payment;
+  }
+  window.appStale = stale;
+
   // A live region is announced only if it was already in the accessibility tree when its text
   // changed: it stays there, and CSS hides it (not `hidden`, not display:none) while empty.
   var live = document.getElementById("live-status");
@@ -187,8 +196,7 @@
       var el = document.contains(w.elt) ? w.elt : w.id && document.getElementById(w.id);
       if (!el || !el.getAttribute("hx-get")) return false;
       if (busy(el)) return true;
-      var status = w.cause.detail && w.cause.detail.status;
-      if (!status || el.dataset.status !== status) {
+      if (stale(el, w.cause.detail)) {
         htmx.ajax("GET", el.getAttribute("hx-get"), { source: el, event: w.cause }).catch(function () {});
       }
       return false;
@@ -319,16 +327,17 @@
   var socket = window.io();
   window.appSocket = socket;
 
-  // "order:updated" {id: 7, status} goes to <body> as it is, and as "order-7:updated" to every
-  // region marked data-live="order-7" that does not already show that status (so a region the
-  // user is working in is not re-fetched for the change they just made themselves).
+  // "order:updated" {id: 7, status, payment} goes to <body> as it is, and as "order-7:updated"
+  // to every region marked data-live="order-7" that does not already show that status (or, where
+  // it says data-payment, that payment status), so a region the user is working in is not
+  // re-fetched for the change they just made themselves.
   function relay(event, data) {
     fire(event, data);
     if (!data || data.id === undefined || event.indexOf(":") < 0) return;
     var parts = event.split(":");
     var name = parts[0] + "-" + data.id + ":" + parts[1];
     document.querySelectorAll('[data-live="' + parts[0] + "-" + data.id + '"]').forEach(function (el) {
-      if (!data.status || el.dataset.status !== data.status) {
+      if (stale(el, data)) {
         el.dispatchEvent(new CustomEvent(name, { detail: data, bubbles: false }));
       }
     });

@@ -1,6 +1,7 @@
 // Catching up without the socket. When Socket.IO cannot connect (a proxy that blocks it, a
 // server restarting) the page polls its order's state over HTTP; when it wakes from sleep it
-// asks at once. Regions that show an older status re-fetch themselves, as with live events.
+// asks at once. Regions that show an older status (or payment) re-fetch themselves, as with live
+// events.
 (function () {
   "use strict";
   var body = document.body;
@@ -15,7 +16,7 @@
   function apply(state) {
     body.dispatchEvent(new CustomEvent("order:snapshot", { detail: state, bubbles: true }));
     document.querySelectorAll('[data-live="order-' + state.id + '"]').forEach(function (el) {
-      if (el.dataset.status !== state.status) {
+      if (window.appStale ? window.appStale(el, state) : el.dataset.status !== state.status) {
         el.dispatchEvent(new CustomEvent("order-" + state.id + ":updated", { detail: state }));
       }
     });

@@ -56,8 +56,8 @@ def test_each_party_can_watch_and_gets_the_snapshot(world, advance, connect, who
     ack = connect(getattr(world, who)).emit("order:watch", {"order_id": str(order.id)},
                                             callback=True)
     assert ack == {"ok": True, "id": order.id, "status": "dispatched", "label": "待取货",
-                   "tracking": False, "position": None, "eta": None, "trail": [],
-                   "destination": None}
+                   "payment": "unpaid", "tracking": False, "position": None, "eta": None,
+                   "trail": [], "destination": None}
 
 
 @pytest.mark.parametrize("payload", [None, "7", [1], {}, {"order_id": "abc"},
@@ -187,7 +187,7 @@ def test_every_watcher_hears_a_status_change_once(app, world, advance, connect):
     assert response.status_code == 303
     for who, socket in watchers.items():
         assert events(socket, "order:updated") == [
-            {"id": order.id, "status": "delivering", "label": "配送中"}], who
+            {"id": order.id, "status": "delivering", "label": "配送中", "payment": "unpaid"}], who
     for socket in outsiders:
         assert socket.get_received() == []
 
@@ -200,7 +200,7 @@ def test_the_shop_hears_of_a_new_order_and_the_buyer_of_acceptance(app, world, p
     assert other_merchant.get_received() == []
     merchant.http.post(url(app, "orders.accept", order_id=order.id))
     assert events(buyer, "order:updated") == [
-        {"id": order.id, "status": "accepted", "label": "已接单"}]
+        {"id": order.id, "status": "accepted", "label": "已接单", "payment": "unpaid"}]
 
 
 def test_a_refused_action_announces_nothing(app, world, advance, connect):

@@ -130,6 +130,12 @@ def build_victims(make_user, make_shop, make_product, gateways) -> Victims:
     approve_account(v.shop_a, "wechat", WECHAT_SHOP)
     v.awaiting, v.awaiting_pay, v.awaiting_check = (
         order(payment_method="wechat_online") for _ in range(3))
+    # Orders paid by WeChat Pay scan at the door, signed: one to show the code for, one whose
+    # code was paid at the gateway, its notification not arrived (for the check).
+    signed = ("accept", "assign", "start", "arrive", "sign")
+    v.door_code, v.door_check = (order(*signed, payment_method="wechat") for _ in range(2))
+    scanned = records.start(v.door_check, "wechat", Purpose.AT_DOOR, PaymentKind.QR)
+    gateways.wechat.mark_paid(scanned.out_trade_no)
     paid = records.start(v.awaiting_check, "wechat", Purpose.PREPAY, PaymentKind.QR)
     gateways.wechat.mark_paid(paid.out_trade_no)
 

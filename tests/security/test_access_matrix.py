@@ -85,7 +85,7 @@ NOT_FOUND_FOR = {
     **{e: {"merchant", "unapproved"} for e in ("merchants.document", "orders.accept",
                                                "orders.assign", "orders.refuse")},
     **{e: {"courier"} for e in ("delivery.arrive", "delivery.detail", "delivery.fail",
-                                "delivery.start")},
+                                "delivery.start", "delivery.pay_code", "delivery.check_pay_code")},
     **{e: {"buyer", "merchant", "unapproved", "courier"} for e in (
         "orders.detail", "orders.live", "orders.photo", "orders.proof", "orders.signature")},
     "orders.cancel": {"buyer", "merchant", "unapproved"},

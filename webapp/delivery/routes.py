@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from webapp import paging
-from webapp.delivery import actions, bp, lists
+from webapp.delivery import actions, bp, door, lists
 from webapp.i18n import user_zone
 from webapp.models import Role
 from webapp.orders.queries import order_for
@@ -20,7 +20,7 @@ def _panel(order, done: str | None = None, status: int = 200, **ctx):
         flash(done, "success")
         return redirect_to(url_for("delivery.detail", order_id=order.id))
     return render("delivery/detail.html", "delivery/_panel.html", status=status, order=order,
-                  actions=actions_for(order.status, Role.COURIER), **ctx)
+                  actions=actions_for(order.status, Role.COURIER), door=door.code_for(order), **ctx)
 
 
 @bp.get("/")
@@ -86,3 +86,23 @@ def fail(order_id: int):
 def arrive(order_id: int):
     """Tell the buyer the courier is at the door."""
     return _panel(actions.arrive(order_id, current_user), _("已送达，请买家验货签收。"))
+
+
+@bp.post("/<int:order_id>/pay-code")
+@role_required(Role.COURIER)
+def pay_code(order_id: int):
+    """Show the buyer the channel's QR code for the amount due (after inspection)."""
+    return _panel(door.show_code(order_id, current_user))
+
+
+@bp.post("/<int:order_id>/pay-code/check")
+@role_required(Role.COURIER)
+def check_pay_code(order_id: int):
+    """Ask the gateway whether the code was paid (its notification is late)."""
+    order, paid = door.check_code(order_id, current_user)
+    if paid:
+        return _panel(order, _("已收到付款。"))
+    if not wants_fragment():
+        flash(_("还没有收到这笔付款。买家付款后，本页会自动更新。"), "info")
+        return redirect_to(url_for("delivery.detail", order_id=order.id))
+    return _panel(order, not_yet=True)

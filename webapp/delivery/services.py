@@ -315,7 +315,8 @@ def snapshot(order: Order, light: bool = False) -> dict:
     destination = ({"lat": order.dest_lat, "lng": order.dest_lng}
                    if order.dest_lat is not None and order.dest_lng is not None else None)
     state = {"ok": True, "id": order.id, "status": str(order.status),
-             "label": LABELS[order.status], "tracking": order.status in TRACKING,
+             "label": LABELS[order.status], "payment": str(order.payment_status),
+             "tracking": order.status in TRACKING,
              "position": position, "eta": estimate, "trail": trail, "destination": destination}
     if light:
         del state["eta"], state["trail"]

@@ -132,6 +132,11 @@ class Order(db.Model):
         return self.payment_method in ONLINE
 
     @property
+    def through_gateway(self) -> bool:
+        """Paid through a channel's gateway: online, or by scanning the courier's code."""
+        return self.payment_method in METHOD_CHANNEL
+
+    @property
     def is_final(self) -> bool:
         return self.status in FINAL
 

@@ -98,8 +98,10 @@ def parties_rooms(order: Order) -> list[str]:
 
 
 def announce(order: Order) -> None:
-    """Tell the order's current parties (its pages, the shop's board, the lists) after commit."""
-    data = {"id": order.id, "status": str(order.status), "label": LABELS[order.status]}
+    """Tell the order's current parties (its pages, the shop's board, the lists) after commit.
+    A payment changes no status: `payment` lets a page see that its region is out of date."""
+    data = {"id": order.id, "status": str(order.status), "label": LABELS[order.status],
+            "payment": str(order.payment_status)}
     emit_after_commit(db.session, "order:updated", data, *parties_rooms(order))
 
 
