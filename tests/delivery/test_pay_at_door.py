@@ -155,7 +155,7 @@ def test_each_party_sees_the_payment_when_their_part_is_redrawn(
     assert not SVG.search(panel) and url(app, "delivery.pay_code", order_id=order.id) not in panel
     assert url(app, "orders.paid", order_id=order.id) not in panel
     transaction = db.session.get(Order, order.id).payments[-1].transaction_id
-    assert transaction and transaction in panel
+    assert transaction and transaction in panel and "已扫码付款：" in panel
     for who in ("buyer", "merchant"):
         part = as_party(getattr(world, who)).get(url(app, "orders.detail", order_id=order.id),
                                                  headers=HX).text
