@@ -67,6 +67,30 @@ def _order(buyer, product, address, steps, *, merchant, courier, payment_method=
     return order
 
 
+def _failed_refund(order, buyer, gateways):
+    """A refund the channel could not take, for the admin to send again: the order paid by
+    WeChat Pay, then cancelled by its buyer while the gateway was away (one attempt allowed)."""
+    from flask import current_app
+
+    from webapp.models import Purpose, Refund
+    from webapp.orders import actions as order_actions
+    from webapp.payments import records
+    from webapp.payments.channels import PaymentKind
+    from webapp.payments.devgateway import UNAVAILABLE
+
+    payment = records.start(order, "wechat", Purpose.PREPAY, PaymentKind.QR)
+    gateways.wechat.mark_paid(payment.out_trade_no)
+    records.check(payment)
+    config = current_app.config
+    attempts, config["REFUND_ATTEMPTS"], gateways.wechat.failure = (
+        config["REFUND_ATTEMPTS"], 1, UNAVAILABLE)
+    order_actions.cancel(order.id, buyer, "不想要了")
+    config["REFUND_ATTEMPTS"], gateways.wechat.failure = attempts, None
+    refund = db.session.query(Refund).filter_by(order_id=order.id).one()
+    assert refund.status == "failed", refund.status
+    return refund
+
+
 def build_victims(make_user, make_shop, make_product, gateways) -> Victims:
     from webapp.addresses import services as addresses
     from webapp.admin import services as admin
@@ -138,6 +162,7 @@ def build_victims(make_user, make_shop, make_product, gateways) -> Victims:
     gateways.wechat.mark_paid(scanned.out_trade_no)
     paid = records.start(v.awaiting_check, "wechat", Purpose.PREPAY, PaymentKind.QR)
     gateways.wechat.mark_paid(paid.out_trade_no)
+    v.refund_failed = _failed_refund(order(payment_method="wechat_online"), v.buyer_a, gateways)
 
     def demand(photo=False):
         return posting.post_demand(v.buyer_a, posting.DemandInput(

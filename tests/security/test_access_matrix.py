@@ -67,6 +67,7 @@ OWN = {
     "delivery.index": {"courier"},
     "admin.applications": {"admin"},
     "admin.synonyms": {"admin"},
+    "admin.refunds_queue": {"admin"},
     "auth.logout": EVERYONE,
 }
 
@@ -114,6 +115,7 @@ ALLOWED = {
     **{(e, "admin"): ADMIN_JOB for e in ("admin.review", "admin.reveal", "admin.approve",
                                          "admin.reject", "admin.request_info", "admin.suspend",
                                          "admin.reinstate", "merchants.document")},
+    ("admin.send_refund", "admin"): "sending a failed refund again is the admin's job",
     ("demands.detail", "merchant"): IN_DISTRICT,
     ("demands.photo", "merchant"): IN_DISTRICT,
     ("demands.quote", "merchant"): IN_DISTRICT,
@@ -122,7 +124,7 @@ ALLOWED = {
 }
 # An allowed intruder may change these (their own quote, the admin's decisions); other allowed
 # requests must change nothing of the victims'.
-MAY_CHANGE = {("demands.quote", "merchant"), *((e, "admin") for e in (
+MAY_CHANGE = {("demands.quote", "merchant"), ("admin.send_refund", "admin"), *((e, "admin") for e in (
     "admin.reveal", "admin.approve", "admin.reject", "admin.request_info", "admin.suspend",
     "admin.reinstate"))}
 
@@ -176,6 +178,7 @@ OWN_QUERIES = {"orders.index": {"tab": "all", "after": "WzEwMDAwMDAwXQ"},
                "delivery.index": {"after": "WzEwMDAwMDAwXQ",
                                   "open_after": "WzEseyJ0IjoiMjEwMC0wMS0wMVQwMDowMDowMCJ9LDEwMDAwMDAwXQ"},
                "demands.index": {"after": "WzEwMDAwMDAwXQ"},
+               "admin.refunds_queue": {"after": "WzBd"},
                "demands.feed": {"all": "1", "after": "WzEwMDAwMDAwXQ",
                                 "quotes_after": "W3sidCI6IjIxMDAtMDEtMDFUMDA6MDA6MDAifSwxMDAwMDAwMF0"},
                "admin.applications": {"status": "approved",

@@ -134,6 +134,7 @@ OBJECTS = {
     "payments.pay_page": lambda v: {"order_id": v.awaiting.id},
     "payments.pay": lambda v: {"order_id": v.awaiting_pay.id},
     "payments.check": lambda v: {"order_id": v.awaiting_check.id},
+    "admin.send_refund": lambda v: {"refund_id": v.refund_failed.id},
 }
 
 # Who owns each object (the control), and which intruders may still use the route, and why.
@@ -155,6 +156,7 @@ OWNER = {
     **{e: "buyer_a" for e in ("demands.detail", "demands.photo")},
     **{e: "admin" for e in ("admin.review", "admin.reveal", "admin.approve", "admin.reject",
                             "admin.request_info", "admin.suspend", "admin.reinstate")},
+    "admin.send_refund": "admin",
     "demands.quote": "merchant",
 }
 

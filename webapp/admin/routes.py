@@ -3,14 +3,23 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from webapp import paging
-from webapp.admin import bp, services
+from webapp.admin import bp, refunds, services
 from webapp.admin.forms import SynonymsForm
 from webapp.audit import record
 from webapp.extensions import db
 from webapp.models import REVIEWABLE, Role, SynonymGroup
+from webapp.payments.state import REFUND_LABELS
 from webapp.search import synonyms as search_synonyms
 from webapp.shops.services import shop_of
-from webapp.web import ServiceError, redirect_to, render, role_required, safe_next, wants_fragment
+from webapp.web import (
+    ServiceError,
+    redirect_to,
+    render,
+    role_required,
+    safe_next,
+    wants_fragment,
+    yuan,
+)
 
 
 @bp.get("/applications")
@@ -113,6 +122,34 @@ def reinstate(shop_id: int):
     flash(_("已恢复营业：%(shop)s", shop=shop.name), "success")
     return redirect_to(request.form.get("back") if _local(request.form.get("back"))
                        else url_for("admin.applications", status="approved"))
+
+
+@bp.get("/refunds")
+@role_required(Role.ADMIN)
+def refunds_queue():
+    """Refunds that failed or are being tried again, oldest first, a page at a time (`?after=`);
+    a "more" row fetches the next page's rows only."""
+    after = paging.cursor_of(refunds.QUEUE_KEY)
+    ctx = {"refunds": refunds.queue(after)}
+    if after is not None and wants_fragment():
+        return render("admin/refunds.html", "admin/_refund_rows.html", **ctx)
+    return render("admin/refunds.html", count=refunds.count(), **ctx)
+
+
+@bp.post("/refunds/<int:refund_id>/send")
+@role_required(Role.ADMIN)
+def send_refund(refund_id: int):
+    """Send a failed or retrying refund to its channel again now (audited)."""
+    row = refunds.send_again(refund_id, current_user)
+    refund = row.Refund
+    message = (_("退款 %(amount)s 已退回买家。", amount=yuan(refund.amount_fen))
+               if refund.status == "succeeded" else
+               _("已重新发起退款 %(amount)s：%(status)s。", amount=yuan(refund.amount_fen),
+                 status=_(REFUND_LABELS[refund.status])))
+    if not wants_fragment():
+        flash(message, "success")
+        return redirect_to(url_for("admin.refunds_queue"))
+    return render("admin/refunds.html", "admin/_refund.html", row=row, message=message)
 
 
 def _local(path) -> bool:
