@@ -43,6 +43,11 @@ from webapp.delivery import sockets as delivery_sockets  # noqa: F401
 from webapp.demands import sockets as demands_sockets  # noqa: F401
 from webapp.orders import sockets as orders_sockets  # noqa: F401
 
+# Views kept beside their blueprint's routes module, imported for their @bp.route.
+# isort: split
+from webapp.admin import payment_routes as admin_payment_routes  # noqa: F401
+from webapp.merchants import payment_routes as merchant_payment_routes  # noqa: F401
+
 ROOT = Path(__file__).resolve().parent.parent
 
 

@@ -29,7 +29,10 @@ from webapp.merchants.services import (
 )
 from webapp.models import Role, Shop, User
 from webapp.orders.expiry import expire_overdue
+from webapp.payments import shop_accounts
 from webapp.payments.commands import payments_group
+from webapp.payments.devgateway.demo import ALIPAY_SHOP, WECHAT_SHOP
+from webapp.payments.state import AccountEvent
 from webapp.shops.services import shop_of
 from webapp.uploads import clean_image
 
@@ -90,8 +93,13 @@ def demo_document(title: str, colour: tuple[int, int, int]) -> bytes:
 
 
 def seed_demo() -> bool:
-    """Create the demo accounts, shop and products; return False if they already exist."""
-    if find_by_login("merchant@example.com") is not None:
+    """Create the demo accounts, shop and products; return False if they already exist (then
+    only give the demo shop its payment accounts if it has none, as a database from before
+    them lacks)."""
+    if (merchant := find_by_login(DEMO_LOGINS[1][1])) is not None:
+        admin, shop = find_by_login(DEMO_LOGINS[0][1]), shop_of(merchant)
+        if admin is not None and shop is not None:
+            _demo_payment_accounts(shop, merchant, admin)
         return False
     admin = create_admin(DEMO_LOGINS[0][1], DEMO_LOGINS[0][2])
     merchant = register_user(DEMO_LOGINS[1][1], DEMO_LOGINS[1][2], "鲜果小铺 王店长", Role.MERCHANT)
@@ -105,6 +113,7 @@ def seed_demo() -> bool:
         shop_address="北京市 市辖区 朝阳区 建国路 88 号", documents=documents)
     approve(application.id, admin)
     _stock_demo_shop(shop_of(merchant))
+    _demo_payment_accounts(shop_of(merchant), merchant, admin)
     buyer = register_user(DEMO_LOGINS[3][1], DEMO_LOGINS[3][2], "张买家", Role.BUYER)
     # A default address with a map pin, so the demo buyer can check out straight away.
     save_address(buyer, None, contact_name="张买家", mobile="13900000002", province_code="11",
@@ -122,6 +131,18 @@ def _stock_demo_shop(shop: Shop) -> None:
                        published=True, category="produce", photo=clean_image(demo_fruit(colour)))
     create_courier(shop, display_name="李骑手", mobile=DEMO_LOGINS[2][1],
                    password=DEMO_LOGINS[2][2])
+
+
+def _demo_payment_accounts(shop: Shop, merchant: User, admin: User) -> None:
+    """The demo shop takes WeChat Pay and Alipay online through the development gateways' demo
+    merchants (webapp/payments/devgateway/demo.py): entered by its merchant, approved by the
+    admin, as a real shop's would be."""
+    if shop_accounts.accounts_of(shop.id):
+        return
+    for channel, account in (("wechat", WECHAT_SHOP), ("alipay", ALIPAY_SHOP)):
+        saved = shop_accounts.save(shop, merchant, channel, account.merchant_id, account.auth_token)
+        shop_accounts.decide(saved.id, admin, saved.revision, AccountEvent.APPROVED,
+                             "演示数据：开发网关的演示商户")
 
 
 def register(app: Flask) -> None:

@@ -12,7 +12,8 @@ from tests.support.images import jpeg_bytes, signature_data_url
 from tests.support.payments import WECHAT_SHOP, Gateways, approve_account
 from tests.support.security import HERE, security_app
 from webapp.extensions import db
-from webapp.models import Role, ShopStatus, utcnow
+from webapp.models import AccountStatus, Role, ShopPaymentAccount, ShopStatus, utcnow
+from webapp.payments.accounts import seal
 
 
 @pytest.fixture(scope="session")
@@ -163,6 +164,15 @@ def build_victims(make_user, make_shop, make_product, gateways) -> Victims:
     paid = records.start(v.awaiting_check, "wechat", Purpose.PREPAY, PaymentKind.QR)
     gateways.wechat.mark_paid(paid.out_trade_no)
     v.refund_failed = _failed_refund(order(payment_method="wechat_online"), v.buyer_a, gateways)
+
+    # Shop X's payment accounts waiting for an admin: one to approve, one to reject.
+    v.account_approve, v.account_reject = (ShopPaymentAccount(
+        shop_id=v.shop_x.id, channel=channel, merchant_id=merchant_id, submitted_at=now,
+        auth_token_encrypted=seal(token), status=AccountStatus.SUBMITTED)
+        for channel, merchant_id, token in (("wechat", "1900000777", ""),
+                                            ("alipay", "2088000000000777", "202601BBshopxgrant0777")))
+    db.session.add_all([v.account_approve, v.account_reject])
+    db.session.commit()
 
     def demand(photo=False):
         return posting.post_demand(v.buyer_a, posting.DemandInput(

@@ -62,11 +62,13 @@ OWN = {
                               "demands.index", "demands.new", "orders.index")},
     **{e: {"merchant"} for e in ("catalog.products", "catalog.product_list", "demands.feed",
                                  "merchants.couriers", "merchants.shop_settings",
+                                 "merchants.payment_accounts",
                                  "merchants.delivery_settings", "orders.board")},
     **{e: {"merchant", "unapproved"} for e in ("merchants.dashboard", "merchants.apply")},
     "delivery.index": {"courier"},
     "admin.applications": {"admin"},
     "admin.synonyms": {"admin"},
+    "admin.payment_accounts": {"admin"},
     "admin.refunds_queue": {"admin"},
     "auth.logout": EVERYONE,
 }
@@ -114,7 +116,8 @@ IN_DISTRICT = "approved shops of the demand's district see it and quote; other q
 ALLOWED = {
     **{(e, "admin"): ADMIN_JOB for e in ("admin.review", "admin.reveal", "admin.approve",
                                          "admin.reject", "admin.request_info", "admin.suspend",
-                                         "admin.reinstate", "merchants.document")},
+                                         "admin.reinstate", "merchants.document",
+                                         "admin.approve_account", "admin.reject_account")},
     ("admin.send_refund", "admin"): "sending a failed refund again is the admin's job",
     ("demands.detail", "merchant"): IN_DISTRICT,
     ("demands.photo", "merchant"): IN_DISTRICT,
@@ -126,7 +129,7 @@ ALLOWED = {
 # requests must change nothing of the victims'.
 MAY_CHANGE = {("demands.quote", "merchant"), ("admin.send_refund", "admin"), *((e, "admin") for e in (
     "admin.reveal", "admin.approve", "admin.reject", "admin.request_info", "admin.suspend",
-    "admin.reinstate"))}
+    "admin.reinstate", "admin.approve_account", "admin.reject_account"))}
 
 # A valid form for each POST, as the owner's browser sends it: an intruder sends the same.
 
@@ -182,7 +185,8 @@ OWN_QUERIES = {"orders.index": {"tab": "all", "after": "WzEwMDAwMDAwXQ"},
                "demands.feed": {"all": "1", "after": "WzEwMDAwMDAwXQ",
                                 "quotes_after": "W3sidCI6IjIxMDAtMDEtMDFUMDA6MDA6MDAifSwxMDAwMDAwMF0"},
                "admin.applications": {"status": "approved",
-                                      "after": "W3sidCI6IjIwMDAtMDEtMDFUMDA6MDA6MDAifSwwXQ"}}
+                                      "after": "W3sidCI6IjIwMDAtMDEtMDFUMDA6MDA6MDAifSwwXQ"},
+               "admin.payment_accounts": {"after": "W3sidCI6IjIwMDAtMDEtMDFUMDA6MDA6MDAifSwwXQ"}}
 
 
 def _requests(app, v):
@@ -310,6 +314,7 @@ OWN_PAGES = [
     ("merchant_a", "merchants.apply", lambda v: {}),
     ("buyer_a", "orders.index", lambda v: {}),
     ("admin", "admin.review", lambda v: {"application_id": v.application_a.id}),
+    ("merchant_a", "merchants.payment_accounts", lambda v: {}),
 ]
 
 

@@ -43,6 +43,7 @@ MORE_FIELDS = {
                         "city", "district", "street", "id_front", "id_back", "licence_photo",
                         "region_refresh"],
     "merchants.shop_settings": ["description", "opening_hours", "logo", "banner"],
+    "merchants.payment_accounts": ["sub_mchid"],
     "orders.sign": ["line-1", "reason-1", "note-1", "photo-1"],
     "delivery.fail": ["note", "photo"],
     "admin.approve": ["note_legal_name"],

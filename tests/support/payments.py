@@ -17,6 +17,7 @@ from webapp.payments import configured_channels
 from webapp.payments.accounts import seal
 from webapp.payments.channels import ShopAccount
 from webapp.payments.devgateway import AlipayGateway, DevKeys, Running, WechatPayGateway
+from webapp.payments.devgateway.demo import ALIPAY_SHOP, WECHAT_SHOP
 
 
 class OutsideConnectionBlocked(BaseException):
@@ -78,8 +79,6 @@ class NotifyReceiver:
         return Response(body, status=status)(environ, start_response)
 
 
-ALIPAY_SHOP = ShopAccount(merchant_id="2088000000000101", auth_token="202601BBdevshoptoken0101")
-WECHAT_SHOP = ShopAccount(merchant_id="1900000101")
 
 
 class Gateways:

@@ -41,6 +41,8 @@ SECRETS = {
     "pending legal name": ("待审法人秘密", {"admin"}),
     "ID number (masked)": ("1101**********002X", {"admin"}),
     "KYC mobile": ("13600008888", {"admin"}),
+    # A shop's account at a channel: its merchant's, and the admins' who review it.
+    "payment account": ("1900000101", {"admin"}),
 }
 
 # Who tries: nobody, and one of each role owning none of the victims' things.
@@ -134,6 +136,8 @@ OBJECTS = {
     "payments.pay_page": lambda v: {"order_id": v.awaiting.id},
     "payments.pay": lambda v: {"order_id": v.awaiting_pay.id},
     "payments.check": lambda v: {"order_id": v.awaiting_check.id},
+    "admin.approve_account": lambda v: {"account_id": v.account_approve.id},
+    "admin.reject_account": lambda v: {"account_id": v.account_reject.id},
     "admin.send_refund": lambda v: {"refund_id": v.refund_failed.id},
 }
 
@@ -155,7 +159,8 @@ OWNER = {
                                 "delivery.check_pay_code")},
     **{e: "buyer_a" for e in ("demands.detail", "demands.photo")},
     **{e: "admin" for e in ("admin.review", "admin.reveal", "admin.approve", "admin.reject",
-                            "admin.request_info", "admin.suspend", "admin.reinstate")},
+                            "admin.request_info", "admin.suspend", "admin.reinstate",
+                            "admin.approve_account", "admin.reject_account")},
     "admin.send_refund": "admin",
     "demands.quote": "merchant",
 }
@@ -208,6 +213,8 @@ FORMS = {
     "admin.reject": lambda app, v: {"note_legal_name": "姓名与证件不符", "comment": "请核对"},
     "admin.request_info": lambda app, v: {"note_id_front": "照片不清楚", "comment": ""},
     "admin.suspend": lambda app, v: {"reason": "违规"},
+    "admin.approve_account": lambda app, v: {"revision": "1", "note": ""},
+    "admin.reject_account": lambda app, v: {"revision": "1", "note": "账户不属于该店铺"},
 }
 
 
@@ -242,6 +249,9 @@ SENDERS = {
     "merchants.couriers": ("merchant_a", lambda v: {
         "display_name": "新骑手", "mobile": "13812345678", "password": "courier-pass-2026"}),
     "merchants.shop_settings": ("merchant_a", lambda v: {"name": "改名的店"}),
+    "merchants.payment_accounts": ("merchant_a", lambda v: {
+        "channel": "alipay", "user_id": "2088000000000303",
+        "app_auth_token": "202601BBvictimgrant0303"}),
     "admin.synonyms": ("admin", lambda v: {"produce": "土豆 马铃薯\n番茄 西红柿"}),
     "merchants.delivery_settings": ("merchant_a", lambda v: {
         "slots": "9-11", "delivery_days": "3", "delivery_lead_minutes": "60",

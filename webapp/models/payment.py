@@ -13,7 +13,7 @@ from webapp.models.base import db, utcnow
 from webapp.models.order import Order
 from webapp.models.shop import Shop
 from webapp.models.user import User, str_enum
-from webapp.payments.state import PaymentState, RefundState
+from webapp.payments.state import AccountStatus, PaymentState, RefundState
 
 
 class Channel(StrEnum):
@@ -26,18 +26,14 @@ class Purpose(StrEnum):
     AT_DOOR = "at_door"  # paid by scanning the courier's code after inspection
 
 
-class AccountStatus(StrEnum):
-    SUBMITTED = "submitted"
-    APPROVED = "approved"
-    REJECTED = "rejected"
-
-
 class ShopPaymentAccount(db.Model):
     """A shop's own merchant account at one channel, which the platform's service-provider app
     acts for (WeChat Pay `sub_mchid`; Alipay the shop's user id with its `app_auth_token`, kept
     encrypted). Used only once an admin approved it."""
 
-    __table_args__ = (UniqueConstraint("shop_id", "channel"),)
+    # The admin's queue reads the submitted ones oldest first (webapp/payments/shop_accounts.py).
+    __table_args__ = (UniqueConstraint("shop_id", "channel"),
+                      Index("ix_payment_account_queue", "status", "submitted_at", "id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     shop_id: Mapped[int] = mapped_column(ForeignKey("shop.id"))
@@ -50,6 +46,10 @@ class ShopPaymentAccount(db.Model):
     reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     reviewed_at: Mapped[datetime | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # When the merchant last entered the data, and how many times they have: an admin's decision
+    # names the revision it was shown, so data changed meanwhile is never approved unseen.
+    submitted_at: Mapped[datetime] = mapped_column(default=utcnow)
+    revision: Mapped[int] = mapped_column(default=1)
 
     shop: Mapped[Shop] = relationship()
     reviewed_by: Mapped[User | None] = relationship()

@@ -39,6 +39,11 @@ def seal(token: str) -> str:
     return _fernet().encrypt(token.encode()).decode() if token else ""
 
 
+def unseal(sealed: str) -> str:
+    """The token `seal` kept ("" for none); InvalidToken when the key has changed since."""
+    return _fernet().decrypt(sealed.encode()).decode() if sealed else ""
+
+
 def account_for(shop_id: int, channel: str) -> ShopAccount | None:
     """The shop's approved account at `channel`, or None."""
     row = db.session.scalar(select(ShopPaymentAccount).where(

@@ -7,7 +7,11 @@ A payment is created PENDING when the buyer is sent to a gateway; the gateway's 
 went away unpaid or the gateway closed it. A PAID payment never goes back: money owed back is a
 `Refund`, REQUESTED when owed, PROCESSING once the gateway took it, SUCCEEDED when the money is
 back; a refund the gateway could not take is tried again (`attempts`) until it is FAILED, which
-an admin sees."""
+an admin sees.
+
+A shop's account at a channel (`ShopPaymentAccount`) is SUBMITTED when its merchant enters or
+changes it, and used for payments only once an admin APPROVED it; a REJECTED one waits for the
+merchant's change. Any change goes back to SUBMITTED, so new data is never used unreviewed."""
 from __future__ import annotations
 
 from enum import StrEnum
@@ -24,6 +28,12 @@ class RefundState(StrEnum):
     PROCESSING = "processing"
     SUCCEEDED = "succeeded"
     FAILED = "failed"
+
+
+class AccountStatus(StrEnum):
+    SUBMITTED = "submitted"
+    APPROVED = "approved"
+    REJECTED = "rejected"
 
 
 class PaymentEvent(StrEnum):
@@ -58,6 +68,21 @@ REFUND_MOVES: dict[tuple[RefundState, RefundEvent], RefundState] = {
     (RefundState.FAILED, RefundEvent.RETRY): RefundState.REQUESTED,
 }
 
+class AccountEvent(StrEnum):
+    CHANGED = "changed"      # the merchant entered new data
+    APPROVED = "approved"    # an admin checked it
+    REJECTED = "rejected"    # an admin refused it, with a note the merchant sees
+
+
+ACCOUNT_MOVES: dict[tuple[AccountStatus, AccountEvent], AccountStatus] = {
+    (AccountStatus.SUBMITTED, AccountEvent.APPROVED): AccountStatus.APPROVED,
+    (AccountStatus.SUBMITTED, AccountEvent.REJECTED): AccountStatus.REJECTED,
+    # Corrected before the review: still waiting, the admin decides on the new data.
+    (AccountStatus.SUBMITTED, AccountEvent.CHANGED): AccountStatus.SUBMITTED,
+    (AccountStatus.APPROVED, AccountEvent.CHANGED): AccountStatus.SUBMITTED,
+    (AccountStatus.REJECTED, AccountEvent.CHANGED): AccountStatus.SUBMITTED,
+}
+
 CHANNEL_LABELS = {"wechat": "微信支付", "alipay": "支付宝"}
 # Why money is owed back (Refund.reason), worded where shown.
 REFUND_REASONS = {
@@ -81,6 +106,13 @@ def payment_move(current: PaymentState, event: PaymentEvent) -> PaymentState:
         return PAYMENT_MOVES[(PaymentState(current), PaymentEvent(event))]
     except KeyError:
         raise PaymentMoveError(f"a {current} payment cannot be {event}") from None
+
+
+def account_move(current: AccountStatus, event: AccountEvent) -> AccountStatus:
+    try:
+        return ACCOUNT_MOVES[(AccountStatus(current), AccountEvent(event))]
+    except KeyError:
+        raise PaymentMoveError(f"a {current} account cannot be {event}") from None
 
 
 def refund_move(current: RefundState, event: RefundEvent) -> RefundState:
