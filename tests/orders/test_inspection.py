@@ -357,8 +357,11 @@ def test_a_failed_delivery_is_recorded_reassigned_and_then_completed(app, world,
 
 def test_the_courier_sees_todays_deliveries_with_items_and_a_masked_call_link(app, world,
                                                                             arrived, as_party):
+    """The list's card: where, and a masked call link; the items are on the delivery's page."""
     page = assert_page(as_party(world.courier).get(url(app, "delivery.index")))
     assert f'id="courier-order-{arrived.id}"' in page
-    assert "建国路 1 号" in page and "草莓 × 2" in page
+    assert "建国路 1 号" in page
+    detail = as_party(world.courier).get(url(app, "delivery.detail", order_id=arrived.id)).text
+    assert "草莓 × 2" in detail
     assert 'href="tel:13912345678"' in page and "139****5678" in page
     assert ">13912345678<" not in page
