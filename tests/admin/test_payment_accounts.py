@@ -92,7 +92,7 @@ def test_the_queue_shows_what_to_check(app, client, admin, submitted):
     [account] = submitted(1)
     text = assert_page(client.get(url(app, "admin.payment_accounts")), f"payment-account-{account.id}")
     assert account.merchant_id in text and "微信支付" in text
-    assert 'name="revision" value="1"' in text
+    assert 'name="revision" value="1"' in text and "1 个待审核" in text
     assert "买家的钱直接进入店铺自己的商户账户" in text
     assert f'href="{url(app, "admin.payment_accounts")}"' in client.get(
         url(app, "admin.applications")).text

@@ -124,17 +124,30 @@ def test_main_pages_have_no_serious_axe_violations(browser, world, locale):
                            ("merchant order", f"/orders/{ids['tracking']}")):
             merchant.goto(base + path)
             check(merchant, name)
+        # The shop's payment accounts: a change of the WeChat Pay one, refused on its field, then
+        # submitted (it waits in the admin's queue below).
+        merchant.goto(base + "/merchant/shop/payments")
+        wechat = merchant.locator("#payment-account-wechat")
+        wechat.get_by_role("textbox").fill("123")
+        wechat.get_by_role("button").click()
+        expect(wechat.locator("#sub_mchid-error")).to_be_visible()
+        check(merchant, "payment accounts, refused")
+        merchant.locator("#payment-account-wechat").get_by_role("textbox").fill("1900000808")
+        merchant.locator("#payment-account-wechat").get_by_role("button").click()
+        expect(merchant.locator("#payment-account-wechat .notice")).to_be_visible()
 
         admin = pages["admin"]
         for name, path in (("review queue", "/admin/applications"),
                            ("admin review", f"/admin/applications/{ids['application']}"),
-                           ("search synonyms", "/admin/synonyms")):
+                           ("search synonyms", "/admin/synonyms"),
+                           ("payment account review", "/admin/payment-accounts")):
             admin.goto(base + path)
             check(admin, name)
+        expect(admin.locator("li[id^=payment-account-]")).to_have_count(1)  # checked with its form
     finally:
         for context in contexts.values():
             context.close()
-    assert len(checked) == 27, checked
+    assert len(checked) == 29, checked
     assert not problems, ("axe found serious or critical violations:\n" + report(problems))
 
 
