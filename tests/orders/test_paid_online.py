@@ -14,7 +14,7 @@ import pytest
 import requests
 from hypothesis import given
 from hypothesis import strategies as st
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from tests.support.factories import stock_of, window_value
 from tests.support.helpers import HX, shown_now, url
@@ -28,7 +28,17 @@ from tests.support.payments import (
 )
 from tests.support.security import HOSTILE_TEXT
 from webapp.extensions import db
-from webapp.models import EventKind, Order, OrderEvent, Payment, Purpose, Refund, Status
+from webapp.models import (
+    AccountStatus,
+    EventKind,
+    Order,
+    OrderEvent,
+    Payment,
+    Purpose,
+    Refund,
+    ShopPaymentAccount,
+    Status,
+)
 from webapp.orders import checkout as order_checkout
 from webapp.orders import expiry
 from webapp.payments import records
@@ -344,3 +354,16 @@ def test_checkout_offers_online_payment_only_where_the_shop_takes_it(
                                   .order_by(Order.id.desc()).limit(1))
         assert answer.headers["HX-Redirect"] == url(app, "payments.pay_page", order_id=order.id)
         assert (order.status, order.placed_at) == (Status.AWAITING_PAYMENT, None)
+
+
+def test_a_payment_under_way_settles_though_the_shop_changed_its_account(
+        app, client, world, gateways, channel, paying):
+    """Checked against the account it was made for, not the one now under review."""
+    order, payment = paying
+    db.session.execute(update(ShopPaymentAccount).where(
+        ShopPaymentAccount.shop_id == world.shop.id).values(
+        status=AccountStatus.SUBMITTED, merchant_id="2088000000009999"))
+    db.session.commit()
+    headers, body = notification(gateways, channel, payment.out_trade_no)
+    assert deliver(client, app, channel, headers, body).status_code in (200, 204)
+    assert state(order.id)[:2] == ("placed", "paid")

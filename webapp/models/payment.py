@@ -68,6 +68,9 @@ class Payment(db.Model):
     purpose: Mapped[Purpose] = mapped_column(str_enum(Purpose, length=10))
     kind: Mapped[str] = mapped_column(String(12))  # webapp.payments.channels.PaymentKind value
     out_trade_no: Mapped[str] = mapped_column(String(32), unique=True)
+    # The shop's account it was made for (WeChat sub_mchid / Alipay seller id): a notification
+    # is checked against it, whatever the shop's account is now.
+    merchant_id: Mapped[str] = mapped_column(String(32), default="", server_default="")
     amount_fen: Mapped[int] = mapped_column()
     status: Mapped[PaymentState] = mapped_column(str_enum(PaymentState, length=10),
                                                  default=PaymentState.PENDING)

@@ -70,6 +70,7 @@ def start(order: Order, channel: str, purpose: Purpose, kind: PaymentKind, *,
                  Payment.status == PaymentState.PENDING, status=PaymentState.CLOSED, closed_at=now)
     payment = Payment(order_id=order.id, channel=Channel(channel), purpose=purpose,
                       kind=kind.value, amount_fen=due_fen(order, purpose),
+                      merchant_id=account.merchant_id,
                       out_trade_no=f"P{order.id}T{secrets.token_hex(8)}")
     db.session.add(payment)
     db.session.commit()  # recorded before the gateway hears of it: a notification finds it
@@ -100,9 +101,13 @@ def settle(result: PaymentResult) -> Payment:
     payment = db.session.scalar(select(Payment).where(Payment.out_trade_no == result.out_trade_no))
     if payment is None or str(payment.channel) != result.channel:
         raise UnknownPayment(f"no {result.channel} payment {result.out_trade_no!r}")
-    shop_account = account_for(payment.order.shop_id, payment.channel)
+    # The account the payment was made for (the shop's account may be under review again since).
+    merchant_id = payment.merchant_id
+    if not merchant_id:
+        shop_account = account_for(payment.order.shop_id, payment.channel)
+        merchant_id = shop_account.merchant_id if shop_account else ""
     result.ensure_matches(out_trade_no=payment.out_trade_no, amount_fen=payment.amount_fen,
-                          merchant_id=shop_account.merchant_id if shop_account else "")
+                          merchant_id=merchant_id)
     if result.status is PaymentStatus.PAID:
         _confirm(payment, result)
     elif result.status is PaymentStatus.CLOSED and payment.status is PaymentState.PENDING:
