@@ -148,8 +148,11 @@ def load_user(user_id: str) -> User | auth_sessions.LightUser | None:
     signed-in buyers (`@shared(buyers=True)`), or a request whose method the view lists in
     `light_login_methods` (it needs only the user's id, role and name), read as a LightUser."""
     view = current_app.view_functions.get(request.endpoint) if has_request_context() else None
-    if view is not None and ((request.method == "GET" and getattr(view, "light_login", False))
-                             or request.method in getattr(view, "light_login_methods", ())):
+    if view is None:
+        return auth_sessions.user_for(user_id)
+    if request.method == "GET" and getattr(view, "light_login", False):
+        return auth_sessions.light_user_for(user_id, own_connection=True)  # a kept page
+    if request.method in getattr(view, "light_login_methods", ()):
         return auth_sessions.light_user_for(user_id)
     return auth_sessions.user_for(user_id)
 
