@@ -58,11 +58,20 @@ def _lookup(config: Mapping, name: str, default: str = "") -> str:
     return str(value).strip()
 
 
+def _is_file(value: str) -> bool:
+    """Whether `value` names a file; bare base64 holds "/", and a part of it longer than a file
+    name may be makes the system refuse the question (ENAMETOOLONG): not a file either."""
+    try:
+        return Path(value).is_file()
+    except OSError:
+        return False
+
+
 def pem_text(value: str, *, private: bool, name: str) -> str:
     """The PEM text of a key given as PEM, as a path to a PEM file, or as bare base64 (DER)."""
     if value.startswith("-----BEGIN"):
         return value if value.endswith("\n") else value + "\n"
-    if "\n" not in value and len(value) < 4096 and Path(value).is_file():
+    if "\n" not in value and len(value) < 4096 and _is_file(value):
         return pem_text(Path(value).read_text(encoding="ascii").strip(), private=private, name=name)
     try:
         der = base64.b64decode("".join(value.split()), validate=True)
