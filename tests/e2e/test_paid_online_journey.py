@@ -110,7 +110,7 @@ def test_a_buyer_pays_online_and_a_refused_line_is_refunded(browser, site):
         expect(buyer.locator(f"#order-{order_id}-online .refunds")).to_have_text(refund)
         proof = buyer.locator(f"#order-{order_id}-proof")  # the payment in it, the digest sound
         expect(proof).to_contain_text("数字指纹一致")
-        expect(proof).to_contain_text("支付宝（在线付款）")
+        expect(proof).to_contain_text("已在线付款：支付宝 ¥52.80")
         shot(buyer, LAYOUT, "03-buyer-refunded")
         for page, path in ((merchant, "orders"), (courier, "delivery")):
             page.goto(f"{base}/{path}/{order_id}")
