@@ -55,7 +55,7 @@ run: $(VENV)/.runtime instance/secret_key instance/kyc_key catalogs
 	  APP_ENV="$${APP_ENV:-development}"; \
 	$(BIN)/flask db upgrade && \
 	if $(BIN)/flask db-empty; then $(BIN)/flask seed-demo; else $(BIN)/flask demo-logins; fi && \
-	$(BIN)/flask payments status && \
+	$(BIN)/flask payments status && $(BIN)/flask sms status && \
 	echo "Serving on http://127.0.0.1:5000 (Ctrl-C to stop)" && \
 	exec $(BIN)/gunicorn -c deploy/gunicorn.conf.py wsgi:app
 

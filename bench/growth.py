@@ -3,7 +3,7 @@
 the small one grown further.
 
 - **small**, the demo: 50 products in the demo shop (its 12, and more in the same categories as
-  the large size's, so both shop pages show the same category chips); 11 orders in the demo
+  the large size's, so both shop pages show the same category chips); 12 orders in the demo
   buyer's history, one in each order status, so every tab of the buyer's orders, every column
   of the merchant's board and the courier's list have some; 10 demands of the demo buyer (half open, some with
   the shop's quote); the demo application and one more in each other review queue.
@@ -74,13 +74,13 @@ class Size:
     applications: int  # current (not draft) merchant applications, the demo one included
 
 
-SIZES = {"small": Size(50, 11, 0, 10, 0, 4),
+SIZES = {"small": Size(50, 12, 0, 10, 0, 4),
          "large": Size(5000, 1000, 1000, 1000, 1000, 1000)}
 OTHER_BUYERS = 100
 
 # Shares of each status beyond one of each (the small size): most orders are finished, and a
 # busy shop has some in every open stage.
-ORDER_MIX = {Status.COMPLETED: 50, Status.CANCELLED: 12, Status.PARTIALLY_REFUSED: 4,
+ORDER_MIX = {Status.COMPLETED: 50, Status.CANCELLED: 11, Status.RETURNED: 1, Status.PARTIALLY_REFUSED: 4,
              Status.REFUSED: 2, Status.DELIVERY_FAILED: 5, Status.ACCEPTED: 6,
              Status.DISPATCHED: 6, Status.DELIVERING: 6, Status.ARRIVED: 5, Status.PLACED: 4,
              Status.AWAITING_PAYMENT: 1}
@@ -247,6 +247,8 @@ PATHS = {
 PATHS[Status.DELIVERING] = (*PATHS[Status.DISPATCHED], (Action.START, "courier", EventKind.STARTED))
 PATHS[Status.ARRIVED] = (*PATHS[Status.DELIVERING], (Action.ARRIVE, "courier", EventKind.ARRIVED))
 PATHS[Status.DELIVERY_FAILED] = (*PATHS[Status.DELIVERING], (Action.FAIL, "courier", EventKind.FAILED))
+PATHS[Status.RETURNED] = (*PATHS[Status.DELIVERY_FAILED],
+                          (Action.TAKE_BACK, "merchant", EventKind.TAKEN_BACK))
 PATHS[Status.COMPLETED] = (*PATHS[Status.ARRIVED], (Action.SIGN, "buyer", EventKind.SIGNED),
                            (None, "courier", EventKind.PAID))
 PATHS[Status.PARTIALLY_REFUSED] = (*PATHS[Status.ARRIVED],
@@ -366,7 +368,8 @@ def next_status(action: Action, final: Status) -> Status:
     return {Action.ACCEPT: Status.ACCEPTED, Action.ASSIGN: Status.DISPATCHED,
             Action.START: Status.DELIVERING, Action.ARRIVE: Status.ARRIVED,
             Action.FAIL: Status.DELIVERY_FAILED, Action.CANCEL: Status.CANCELLED,
-            Action.REFUSE: Status.REFUSED, Action.SIGN: final}[action]
+            Action.REFUSE: Status.REFUSED, Action.TAKE_BACK: Status.RETURNED,
+            Action.SIGN: final}[action]
 
 
 # ---- demands and quotes ----------------------------------------------------------------------

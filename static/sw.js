@@ -89,3 +89,38 @@ self.addEventListener("fetch", (event) => {
       caches.match(OFFLINE).then((page) => page || Response.error())));
   }
 });
+
+// Web Push (webapp/notifications/channels.py): the server words the notification in the
+// language the subscribing page was in and names the page it is about. A push that cannot be
+// read still shows something (a browser may revoke a worker that shows nothing).
+self.addEventListener("push", (event) => {
+  let data = {};
+  try {
+    data = event.data ? event.data.json() : {};
+  } catch (e) {
+    data = { body: event.data ? event.data.text() : "" };
+  }
+  const url = typeof data.url === "string" && data.url.startsWith("/") ? data.url : "/notifications/";
+  event.waitUntil(self.registration.showNotification(data.title || "信集", {
+    body: data.body || "",
+    tag: data.tag || undefined,
+    icon: "/static/icons/icon-192.png",
+    badge: "/static/icons/icon-192.png",
+    data: { url: url, id: data.id },
+  }));
+});
+
+// A tap opens the page it is about: a window of the app already on that page is focused, else
+// one of the app's windows is taken there, else a new one opens.
+self.addEventListener("notificationclick", (event) => {
+  event.notification.close();
+  const target = new URL((event.notification.data && event.notification.data.url) || "/notifications/",
+                         self.location.origin).href;
+  event.waitUntil(self.clients.matchAll({ type: "window", includeUncontrolled: true }).then((windows) => {
+    const same = windows.find((w) => w.url === target);
+    if (same) return same.focus();
+    const any = windows.find((w) => new URL(w.url).origin === self.location.origin && "navigate" in w);
+    if (any) return any.navigate(target).then((w) => (w || any).focus());
+    return self.clients.openWindow(target);
+  }));
+});

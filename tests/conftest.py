@@ -8,7 +8,6 @@ marked `sqlite_only` (with the reason) are skipped in that mode; tests that choo
 database (a SQLite file, `fresh_postgres`, a live server) run as they are."""
 from __future__ import annotations
 
-import itertools
 import os
 import secrets
 
@@ -22,15 +21,17 @@ from tests.support.database import (
     app_with_tables,
     create_database,
     drop_database,
+    postgres_sample,
     recorded_statements,
+    share_compiled_statements,
+    share_compiled_templates,
+    share_url_builders,
 )
-from tests.support.factories import build_world, window_value
+from tests.support.factories import build_world, new_product, new_shop, new_user, window_value
 from tests.support.orders import STEPS, take_steps
 from webapp.extensions import db, socketio
 from webapp.models import Address, Product, Role, Shop, Status, User
 from webapp.orders import checkout as order_checkout
-
-_counter = itertools.count(1)
 
 # Hypothesis, for every fuzzer (tests marked `fuzz`); no module sets its own settings.
 # "ci", the default (make test, .ci/run): few examples per test, derandomized so every run tries
@@ -42,6 +43,9 @@ _FUZZING = {"deadline": None, "suppress_health_check": [
 settings.register_profile("ci", max_examples=10, derandomize=True, database=None, **_FUZZING)
 settings.register_profile("long", max_examples=1000, print_blob=True, **_FUZZING)
 settings.load_profile("ci")
+share_url_builders()
+share_compiled_templates()
+share_compiled_statements()
 
 
 def pytest_configure(config):
@@ -55,6 +59,10 @@ def pytest_configure(config):
 def pytest_collection_modifyitems(config, items):
     if not ON_POSTGRES:
         return
+    kept, dropped = postgres_sample(items)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
     for item in items:
         marker = item.get_closest_marker("sqlite_only")
         if marker is not None:
@@ -137,51 +145,17 @@ def as_party(app, login_as):
 
 @pytest.fixture
 def make_user(app):
-    from webapp.auth.services import hash_password
-
-    def make(role: Role = Role.BUYER, **fields) -> User:
-        n = next(_counter)
-        fields.setdefault("display_name", f"{role} {n}")
-        if role is Role.COURIER:
-            # Eleven digits however many users a run makes (past 10,000 "1380000{n:04d}" had 12).
-            fields.setdefault("mobile", f"138{n % 10**8:08d}")
-        else:
-            fields.setdefault("email", f"{role}{n}@example.com")
-        user = User(role=role, password_hash=hash_password(fields.pop("password", "password123")),
-                    **fields)
-        db.session.add(user)
-        db.session.commit()
-        return user
-
-    return make
+    return new_user
 
 
 @pytest.fixture
 def make_shop(make_user):
-    def make(owner: User | None = None, **fields) -> Shop:
-        owner = owner or make_user(Role.MERCHANT)
-        n = next(_counter)
-        shop = Shop(owner_id=owner.id, handle=fields.pop("handle", f"shop-{n}"),
-                    name=fields.pop("name", f"店铺 {n}"), **fields)
-        db.session.add(shop)
-        db.session.commit()
-        return shop
-
-    return make
+    return new_shop
 
 
 @pytest.fixture
 def make_product():
-    def make(shop: Shop, **fields) -> Product:
-        fields.setdefault("title", f"商品 {next(_counter)}")
-        fields.setdefault("price_fen", 1250)
-        fields.setdefault("stock", 10)
-        product = Product(shop_id=shop.id, **fields)
-        db.session.add(product)
-        db.session.commit()
-        return product
-
-    return make
+    return new_product
 
 
 @pytest.fixture
@@ -264,3 +238,18 @@ def socket_client(app):
     for sc in clients:
         if sc.is_connected():
             sc.disconnect()
+
+
+@pytest.fixture
+def connect(app, login_as, socket_client):
+    """A Socket.IO connection logged in as `user`, with the Flask test client it shares."""
+
+    def connect_as(user):
+        client = app.test_client()
+        login_as(user, client)
+        socket = socket_client(client)
+        assert socket.is_connected()
+        socket.http = client
+        return socket
+
+    return connect_as

@@ -37,6 +37,8 @@ from tests.support.live import (
     wait_for,
 )
 
+pytestmark = pytest.mark.servers  # starts server processes: .ci/run gives them a lane of their own
+
 ARTIFACTS = live.ROOT / "test-artifacts"
 ARTIFACTS.mkdir(exist_ok=True)
 UNAVAILABLE = "服务暂时不可用，请稍后再试。"
@@ -333,7 +335,8 @@ def test_redis_restart_keeps_http_serving_and_events_resume(tmp_path):
         ack = courier_socket.call("delivery:position", {**here, "lat": 39.9060}, timeout=10)
         assert ack == {"ok": True}
         assert wait_for(heard, "delivery:position")["lat"] == 39.9060
-        assert htmx_post(courier, a.url, f"{detail}/arrive", detail).status_code == 200
+        assert htmx_post(courier, a.url, f"{detail}/arrive", detail,
+                         **live.reason_for("arrive")).status_code == 200
         assert wait_for(heard, "order:updated")["status"] == "arrived"
         assert buyer_socket.connected
 

@@ -8,6 +8,8 @@ from tests.support import live
 from tests.support.helpers import url
 from tests.support.live import csrf_token, demo_logins, login
 
+pytestmark = pytest.mark.servers  # starts server processes: .ci/run gives them a lane of their own
+
 
 def test_logging_in_starts_a_new_session(app, client, make_user):
     from werkzeug.security import generate_password_hash

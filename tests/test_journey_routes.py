@@ -35,7 +35,7 @@ def test_whole_journey(app, make_user, login_as, socket_client):
     # Merchant registers through the real form and applies.
     r = merchant_client.post("/auth/register", data={
         "role": "merchant", "display_name": "王店长", "email": "wang@example.com",
-        "password": "secret-pass-1", "confirm": "secret-pass-1"})
+        "password": "secret-pass-1", "confirm": "secret-pass-1", "consent": "y"})
     assert r.status_code == 303
     r = merchant_client.post("/merchant/apply", data={
         "legal_name": "王小明", "id_number": VALID_ID, "uscc": VALID_USCC,
@@ -131,12 +131,13 @@ def test_whole_journey(app, make_user, login_as, socket_client):
     assert early == {"ok": False, "error": "not_tracking",
                      "message": "tracking is off for an order that is dispatched"}
     assert courier_client.post(f"/delivery/{order.id}/start").status_code == 303
-    ack = courier_socket.emit("delivery:position", {"order_id": order.id, "lat": 39.91,
-                                                    "lng": 116.41, "accuracy": 8}, callback=True)
+    # Near the address pin (about 50 m): "arrived" needs no reason below.
+    ack = courier_socket.emit("delivery:position", {"order_id": order.id, "lat": 39.9091,
+                                                    "lng": 116.4600, "accuracy": 8}, callback=True)
     assert ack == {"ok": True}
     positions = [m["args"][0] for m in buyer_socket.get_received()
                  if m["name"] == "delivery:position"]
-    assert [(p["lat"], p["lng"]) for p in positions] == [(39.91, 116.41)]
+    assert [(p["lat"], p["lng"]) for p in positions] == [(39.9091, 116.46)]
     too_fast = courier_socket.emit("delivery:position",
                                    {"order_id": order.id, "lat": 39.92, "lng": 116.42},
                                    callback=True)
@@ -151,7 +152,7 @@ def test_whole_journey(app, make_user, login_as, socket_client):
     order = db.session.get(Order, order.id)
     assert order.status is Status.COMPLETED
     proof = db.session.scalar(select(ProofOfDelivery))
-    assert proof.digest == proof_digest(proof) and (proof.lat, proof.lng) == (39.91, 116.41)
+    assert proof.digest == proof_digest(proof) and (proof.lat, proof.lng) == (39.9091, 116.46)
     for c in (buyer_client, merchant_client, courier_client):
         assert proof.digest in c.get(f"/orders/{order.id}").text
         png = c.get(f"/orders/{order.id}/signature.png")

@@ -17,7 +17,7 @@ from tests.support.live import csrf_token, demo_logins, htmx_post, login, place_
 
 ARTIFACTS = live.ROOT / "test-artifacts"
 
-pytestmark = [pytest.mark.postgres, pytest.mark.redis]
+pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.servers]
 
 
 def until(events: queue.Queue, name: str, match, timeout: float = 10) -> list[tuple[str, dict]]:
@@ -127,7 +127,7 @@ def test_the_old_courier_and_a_suspended_shop_hear_nothing_more_across_processes
         shop_id = "1"  # the demo shop
         admin.post(f"/admin/shops/{shop_id}/suspend", "/admin/applications", reason="投诉核实中")
         assert new.send(order, 39.93) == {"ok": True}
-        new.post(f"{page}/arrive", page)
+        new.post(f"{page}/arrive", page, **live.reason_for("arrive"))
         assert merchant.watch(order) == {"ok": False, "error": "forbidden"}
         admin.post(f"/admin/shops/{shop_id}/reinstate", "/admin/applications")
         suspended = until(merchant.events, "shop:updated", lambda data: data["status"] == "active")

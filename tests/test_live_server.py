@@ -12,6 +12,8 @@ import requests
 from tests.support import live
 from tests.support.live import csrf_token, demo_logins, htmx_post, login, socket_for, wait_for
 
+pytestmark = pytest.mark.servers  # starts server processes: .ci/run gives them a lane of their own
+
 ARTIFACTS = live.ROOT / "test-artifacts"
 
 

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import inspect
 
-from tests.support.migrations import assert_schema_matches_models, migrated_app, run_migrations
+from tests.support.migrations import assert_schema_matches_models, insert, migrated_app, run_migrations
 from webapp.extensions import db
 
 
@@ -124,22 +124,6 @@ OLD_EVENTS = [
      {"reason": "电话打不通", "note": ""}),
     ("accept", "placed", "accepted", "马上备货", "accepted", {"text": "马上备货"}),
 ]
-FILLERS = {sa.Integer: 1, sa.String: "x", sa.Text: "x", sa.DateTime: "2026-01-02 03:04:05",
-           sa.Boolean: True, sa.Float: 0.0, sa.JSON: "{}", sa.LargeBinary: b"x"}
-
-
-def insert(connection, table: str, **values) -> None:
-    """A row of `table` as the database's schema stands: every required column filled."""
-    for column in inspect(connection).get_columns(table):
-        if column["name"] in values or column["nullable"] or column.get("default") is not None:
-            continue
-        values[column["name"]] = next(value for kind, value in FILLERS.items()
-                                      if isinstance(column["type"], kind))
-    names = ", ".join(f'"{name}"' for name in values)
-    connection.execute(sa.text(f'INSERT INTO "{table}" ({names}) VALUES '
-                               f'({", ".join(":" + name for name in values)})'), values)
-
-
 def events_through_0008(app) -> None:
     run_migrations(app, lambda: upgrade(revision="0007"))
     with app.app_context(), db.engine.begin() as c:
@@ -184,3 +168,126 @@ def test_0008_types_the_stored_events_on_sqlite(tmp_path):
 @pytest.mark.postgres
 def test_0008_types_the_stored_events_on_postgres(fresh_postgres):
     events_through_0008(migrated_app(fresh_postgres))
+
+
+def door_refunds_through_0022(app) -> None:
+    """0022 marks as owed exactly the requests that ended refunded at the door (their history
+    says so), keeps every row, and gives them back without the columns on downgrade."""
+    run_migrations(app, lambda: upgrade(revision="0021"))
+    # (id, status, the refunding step's params): at the door, nothing left to refund through
+    # the gateway, still waiting for the shop.
+    cases = [(1, "refunded", {"amount_fen": 5000, "refund": "door"}),
+             (2, "refunded", {"amount_fen": 0, "refund": "none"}),
+             (3, "requested", None)]
+    with app.app_context(), db.engine.begin() as c:
+        insert(c, "user", id=1, email="b@example.com", role="buyer")
+        insert(c, "shop", id=1, owner_id=1, handle="s", district_code="110105")
+        insert(c, "order", id=1, buyer_id=1, shop_id=1, status="completed", total_fen=15000,
+               idempotency_key="k", payment_method="cod", quote_id=None)
+        for request_id, status, params in cases:
+            insert(c, "after_sale", id=request_id, order_id=1, seq=request_id, buyer_id=1,
+                   shop_id=1, kind="refund_only", status=status, reason="quality",
+                   photos="[]", amount_fen=5000, refund_id=None,
+                   idempotency_key=f"k{request_id}")
+            insert(c, "after_sale_event", id=2 * request_id, after_sale_id=request_id,
+                   actor_id=None, action=None, from_status=None, to_status="requested",
+                   params="{}")
+            if params is not None:
+                insert(c, "after_sale_event", id=2 * request_id + 1, after_sale_id=request_id,
+                       actor_id=None, action="agree", from_status="requested", to_status=status,
+                       params=json.dumps(params))
+    run_migrations(app, upgrade)
+    assert_schema_matches_models(app)
+    with app.app_context():
+        rows = db.session.execute(sa.text(
+            "SELECT id, status, door_refund, door_refund_paid_at, door_refund_note "
+            "FROM after_sale ORDER BY id")).all()
+        assert [tuple(row) for row in rows] == [(1, "refunded", "owed", None, ""),
+                                                (2, "refunded", None, None, ""),
+                                                (3, "requested", None, None, "")]
+        db.session.remove()
+    run_migrations(app, lambda: downgrade(revision="0021"))
+    with app.app_context():
+        assert "door_refund" not in {c["name"] for c in inspect(db.engine).get_columns("after_sale")}
+        assert db.session.execute(sa.text("SELECT count(*) FROM after_sale")).scalar() == 3
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_0022_owes_the_door_refunds_already_made_on_sqlite(tmp_path):
+    door_refunds_through_0022(migrated_app(f"sqlite:///{tmp_path / 'door.db'}"))
+
+
+@pytest.mark.postgres
+def test_0022_owes_the_door_refunds_already_made_on_postgres(fresh_postgres):
+    door_refunds_through_0022(migrated_app(fresh_postgres))
+
+
+def variants_through_0027(app) -> None:
+    """0027 gives every product one unnamed variant with its price, stock and low-stock level,
+    and points the cart lines, order lines and quotes naming the product at it; downgrade
+    gives the rows back without the variants."""
+    run_migrations(app, lambda: upgrade(revision="0026"))
+    products = [(1, 1250, 7, 3), (2, 990, 0, 5)]  # (id, price, stock, low-stock level)
+    with app.app_context(), db.engine.begin() as c:
+        insert(c, "user", id=1, email="m@example.com", role="merchant")
+        insert(c, "user", id=2, email="b@example.com", role="buyer")
+        insert(c, "shop", id=1, owner_id=1, handle="s", district_code="110105")
+        for product_id, price, stock, low in products:
+            insert(c, "product", id=product_id, shop_id=1, title=f"p{product_id}",
+                   price_fen=price, stock=stock, low_stock_at=low, image=None)
+        insert(c, "cart_item", id=1, user_id=2, product_id=2, quantity=2)
+        insert(c, "order", id=1, buyer_id=2, shop_id=1, status="completed", total_fen=1250,
+               idempotency_key="k", payment_method="cod", quote_id=None)
+        insert(c, "order_line", id=1, order_id=1, product_id=1, title="p1", unit_price_fen=1250,
+               quantity=1)
+        insert(c, "order_line", id=2, order_id=1, product_id=None, title="自定义",
+               unit_price_fen=100, quantity=1)
+        insert(c, "demand", id=1, buyer_id=2, district_code="110105", category="produce")
+        insert(c, "quote", id=1, demand_id=1, shop_id=1, product_id=1, title="p1",
+               unit_price_fen=1250, quantity=1)
+    run_migrations(app, lambda: upgrade(revision="0027"))
+    with app.app_context():
+        q = lambda sql: [tuple(row) for row in db.session.execute(sa.text(sql)).all()]  # noqa: E731
+        variants = q("SELECT product_id, shop_id, name, price_fen, stock, low_stock_at, barcode, "
+                     "retired FROM product_variant ORDER BY product_id")
+        assert variants == [(pid, 1, "", price, stock, low, None, False)
+                            for pid, price, stock, low in products]
+        assert q("SELECT id, price_fen, stock, variant_count FROM product ORDER BY id") == [
+            (pid, price, stock, 1) for pid, price, stock, _ in products]
+        of = dict(q("SELECT product_id, id FROM product_variant"))
+        assert q("SELECT product_id, variant_id, quantity FROM cart_item") == [(2, of[2], 2)]
+        assert q("SELECT product_id, variant_id, variant_name FROM order_line ORDER BY id") == [
+            (1, of[1], ""), (None, None, "")]
+        assert q("SELECT product_id, variant_id FROM quote") == [(1, of[1])]
+        db.session.remove()
+    run_migrations(app, upgrade)
+    assert_schema_matches_models(app)
+    with app.app_context():
+        # A variant added after the migration gets an id of its own (PostgreSQL's sequence
+        # was moved past the copied ids).
+        with db.engine.begin() as c:
+            c.execute(sa.text(
+                "INSERT INTO product_variant (product_id, shop_id, name, price_fen, stock, "
+                "low_stock_at, position, retired, created_at) VALUES (1, 1, '1kg', 2400, 1, 5, "
+                "1, false, '2026-01-02 03:04:05')"))
+        assert db.session.execute(sa.text("SELECT count(*) FROM product_variant")).scalar() == 3
+        db.session.remove()
+    run_migrations(app, lambda: downgrade(revision="0026"))
+    with app.app_context():
+        assert "product_variant" not in inspect(db.engine).get_table_names()
+        q = lambda sql: [tuple(row) for row in db.session.execute(sa.text(sql)).all()]  # noqa: E731
+        assert q("SELECT id, price_fen, stock, low_stock_at FROM product ORDER BY id") == products
+        assert q("SELECT user_id, product_id, quantity FROM cart_item") == [(2, 2, 2)]
+        assert q("SELECT product_id FROM order_line ORDER BY id") == [(1,), (None,)]
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_0027_gives_each_product_one_variant_on_sqlite(tmp_path):
+    variants_through_0027(migrated_app(f"sqlite:///{tmp_path / 'variants.db'}"))
+
+
+@pytest.mark.postgres
+def test_0027_gives_each_product_one_variant_on_postgres(fresh_postgres):
+    variants_through_0027(migrated_app(fresh_postgres))

@@ -115,7 +115,7 @@ def test_a_stock_edit_that_would_go_below_zero_is_refused_and_kept(app, client, 
     place(world.buyer, world.product, quantity=5)
     response = client.post(url(app, "catalog.edit", product_id=world.product.id), headers=HX,
                            data={"title": "x", "price": "1", "stock": "1", "stock_seen": "5"})
-    text = assert_fragment(response, "product-form", 422)
+    text = assert_fragment(response, "product-editor", 422)
     assert "库存已变化（当前 0 件）" in text and 'value="0"' in text
     assert stock_of(world.product) == 0
 

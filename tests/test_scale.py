@@ -19,6 +19,8 @@ from requests.adapters import HTTPAdapter
 from tests.support import live
 from tests.support.live import NGINX, start_nginx
 
+pytestmark = pytest.mark.servers  # starts server processes: .ci/run gives them a lane of their own
+
 ARTIFACTS = live.ROOT / "test-artifacts"
 
 

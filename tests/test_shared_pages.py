@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from tests.support.database import app_with_tables
+from tests.support.database import KeptLonger, app_with_tables
 from tests.support.helpers import HX, url
 from webapp.config import TestConfig
 from webapp.extensions import db
@@ -17,6 +17,10 @@ from webapp.shared_pages import FLAG, SharedPages
 pytestmark = pytest.mark.db  # run again on PostgreSQL by .ci/run's second pass
 
 
+@pytest.fixture
+def app(tmp_path):
+    # Expiry itself is tested below with a file database and a short time.
+    yield from app_with_tables(KeptLonger, upload_dir=tmp_path / "uploads")
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ import pytest
 from flask import flash, render_template_string
 from markupsafe import escape
 
+from tests.support.database import KeptLonger, app_with_tables
 from tests.support.helpers import HX, url
 from webapp import signed_in_pages
 from webapp.auth.sessions import LightUser, light_user_for
@@ -22,6 +23,9 @@ pytestmark = pytest.mark.db  # run again on PostgreSQL by .ci/run's second pass
 TOKEN = re.compile(r'("X-CSRFToken": "|name="csrf_token" value=")([^"]+)')
 
 
+@pytest.fixture
+def app(tmp_path):
+    yield from app_with_tables(KeptLonger, upload_dir=tmp_path / "uploads")
 
 
 @pytest.fixture

@@ -20,6 +20,8 @@ from tests.support.live import demo_logins, login, socket_for
 from webapp import create_app
 from webapp.config import TestConfig
 
+pytestmark = pytest.mark.servers  # starts server processes: .ci/run gives them a lane of their own
+
 BURST, DISCONNECT_AFTER, HANDSHAKES, PENALTY = 30, 100, 30, 3
 RATE_LIMITED = {"ok": False, "error": "rate_limited"}
 BAD_REQUEST = {"ok": False, "error": "bad_request"}

@@ -1,9 +1,11 @@
 """The suite's own database mode (tests/conftest.py): in-memory SQLite by default, PostgreSQL with
 TEST_SUITE_DATABASE=postgresql, and every test starting from empty tables with ids from 1."""
+from pathlib import Path
+
 import pytest
 from sqlalchemy import func, select
 
-from tests.support.database import ON_POSTGRES, app_with_tables
+from tests.support.database import ON_POSTGRES, POSTGRES_CASES, app_with_tables, postgres_sample
 from webapp.extensions import db
 from webapp.models import Role, User
 
@@ -38,3 +40,33 @@ def test_an_app_inside_another_shares_its_rows(app, make_user):
             seen = db.session.scalar(select(func.count(User.id)))
         assert seen == (1 if ON_POSTGRES else 0)
     assert db.session.get(User, user.id) is not None
+
+
+class Case:
+    """What postgres_sample reads of a collected test item."""
+
+    def __init__(self, name: str, index: int | None, *, folder: str = "orders", every=False):
+        self.path = Path("tests", folder, "test_x.py")
+        self.cls, self.originalname = None, name
+        self.callspec = None if index is None else {"index": index}
+        self.every, self.nodeid = every, f"{name}[{index}]"
+
+    def get_closest_marker(self, name):
+        return object() if self.every and name == "postgres_every_case" else None
+
+
+@pytest.mark.parametrize(("cases", "kept"), [
+    (1, [0]), (4, [0, 1, 2, 3]), (5, [0, 1, 3, 4]), (10, [0, 3, 6, 9]), (42, [0, 14, 27, 41]),
+])
+def test_postgres_runs_a_spread_of_each_parametrised_tests_cases(cases, kept):
+    items = [Case("a", i) for i in range(cases)] + [Case("plain", None)]
+    run, left = postgres_sample(items)
+    assert [item.callspec["index"] for item in run if item.callspec] == kept
+    assert run[-1].originalname == "plain" and len(run) + len(left) == len(items)
+
+
+def test_the_security_suite_and_marked_tests_run_every_case_on_postgres():
+    items = ([Case("matrix", i, folder="security") for i in range(9)]
+             + [Case("table", i, every=True) for i in range(9)] + [Case("b", i) for i in range(9)])
+    run, left = postgres_sample(items)
+    assert len(run) == 9 + 9 + POSTGRES_CASES and {item.originalname for item in left} == {"b"}

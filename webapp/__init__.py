@@ -11,42 +11,61 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from webapp import cli, errors, i18n, shared_pages, socket_guard, socket_handshakes, templating
+from webapp import cli, errors, i18n, shared_pages, sms, socket_guard, socket_handshakes, templating
 from webapp import config as config_module
 from webapp.addresses.routes import bp as addresses_bp
 from webapp.admin.routes import bp as admin_bp
+from webapp.aftersales.routes import bp as aftersales_bp
 from webapp.auth import sessions as auth_sessions
 from webapp.auth.routes import bp as auth_bp
 from webapp.cart.routes import bp as cart_bp
 from webapp.catalog.routes import bp as catalog_bp
+from webapp.chat.routes import bp as chat_bp
 from webapp.database import keep_sqlite_private, private_dir, private_sqlite
 from webapp.delivery.routes import bp as delivery_bp
 from webapp.demands.routes import bp as demands_bp
 from webapp.extensions import csrf, db, htmx, limiter, login_manager, migrate, socketio, talisman
+from webapp.handover.routes import bp as handover_bp
 from webapp.i18n.routes import bp as i18n_bp
+from webapp.me.routes import bp as me_bp
 from webapp.merchants.routes import bp as merchants_bp
 from webapp.models import User
+from webapp.notifications.routes import bp as notifications_bp
 from webapp.orders.routes import bp as orders_bp
 from webapp.payments.devgateway import mounted as dev_gateway
 from webapp.payments.routes import bp as payments_bp
 from webapp.pwa.routes import bp as pwa_bp
 from webapp.regions.routes import bp as regions_bp
 from webapp.request_costs import App, SessionInterface
+from webapp.reviews.routes import bp as reviews_bp
 from webapp.search.routes import bp as search_bp
 from webapp.shops.routes import bp as shops_bp
+from webapp.stats.routes import bp as stats_bp
+from webapp.tickets.routes import bp as tickets_bp
 from webapp.web import IdConverter
 
 # The Socket.IO handlers: imported for their @socketio.on, before any init_app (_init_socketio).
 # isort: split
 from webapp.auth import sockets as auth_sockets  # noqa: F401
+from webapp.chat import sockets as chat_sockets  # noqa: F401
 from webapp.delivery import sockets as delivery_sockets  # noqa: F401
 from webapp.demands import sockets as demands_sockets  # noqa: F401
+from webapp.handover import sockets as handover_sockets  # noqa: F401
 from webapp.orders import sockets as orders_sockets  # noqa: F401
 
 # Views kept beside their blueprint's routes module, imported for their @bp.route.
 # isort: split
+from webapp.admin import licence_routes as admin_licence_routes  # noqa: F401
 from webapp.admin import payment_routes as admin_payment_routes  # noqa: F401
+from webapp.aftersales import admin_routes as aftersales_admin_routes  # noqa: F401
+from webapp.auth import phone_routes as auth_phone_routes  # noqa: F401
+from webapp.merchants import hours_routes as merchant_hours_routes  # noqa: F401
+from webapp.merchants import licence_routes as merchant_licence_routes  # noqa: F401
 from webapp.merchants import payment_routes as merchant_payment_routes  # noqa: F401
+from webapp.merchants import phone_routes as merchant_phone_routes  # noqa: F401
+from webapp.orders import failure_routes as order_failure_routes  # noqa: F401
+from webapp.orders import pickup_routes as order_pickup_routes  # noqa: F401
+from webapp.reviews import admin_routes as review_admin_routes  # noqa: F401
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -72,6 +91,7 @@ def create_app(config: type | dict | None = None) -> Flask:
         private_sqlite(app.config["SQLALCHEMY_DATABASE_URI"])
     dev_gateway.install(app)  # make run without payment credentials: /dev-gateway/
     _init_extensions(app)
+    sms.init_app(app)  # the SMS provider SMS_PROVIDER names, and `flask sms status`
     _register_blueprints(app)
     app.after_request(vary_on_htmx)
     errors.register(app)
@@ -134,11 +154,19 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(orders_bp)
     app.register_blueprint(payments_bp)
     app.register_blueprint(delivery_bp)
+    app.register_blueprint(handover_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(aftersales_bp)
     app.register_blueprint(pwa_bp)
     app.register_blueprint(regions_bp)
     app.register_blueprint(search_bp)
     app.register_blueprint(demands_bp)
+    app.register_blueprint(chat_bp)
+    app.register_blueprint(reviews_bp)
+    app.register_blueprint(me_bp)
+    app.register_blueprint(notifications_bp)
+    app.register_blueprint(stats_bp)
+    app.register_blueprint(tickets_bp)
     app.register_blueprint(i18n_bp)
 
 

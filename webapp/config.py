@@ -55,6 +55,11 @@ class Config:
     MAP_TILE_CRS = os.environ.get("MAP_TILE_CRS", "wgs84").strip().lower()
     # The buyer is told "arriving" when the courier is this close to the address pin.
     ARRIVING_METERS = int(os.environ.get("ARRIVING_METERS", "300"))
+    # The courier may mark an order arrived only this close to its address pin, by a position
+    # at most POSITION_STALE_SECONDS old; farther, or without one, only with a stated reason
+    # (webapp/delivery/arrival.py). A position that old is also shown stale on the buyer's map.
+    ARRIVE_RADIUS_METERS = int(os.environ.get("ARRIVE_RADIUS_METERS", "300"))
+    POSITION_STALE_SECONDS = int(os.environ.get("POSITION_STALE_SECONDS", "60"))
     # ETA = straight-line distance x ROUTE_FACTOR (streets are not straight) / recent speed,
     # the speed measured over the last ETA_SPEED_WINDOW seconds of fixes; DEFAULT until the
     # courier has moved MOVED_METERS, then smoothed (time constant SMOOTHING_SECONDS), never
@@ -67,6 +72,24 @@ class Config:
     ETA_MOVED_METERS = float(os.environ.get("ETA_MOVED_METERS", "50"))
     ETA_SMOOTHING_SECONDS = float(os.environ.get("ETA_SMOOTHING_SECONDS", "30"))
     ETA_MAX_CHANGE = float(os.environ.get("ETA_MAX_CHANGE", "0.2"))
+    # Web Push (webapp/notifications/channels.py): the VAPID key pair (`flask notifications
+    # vapid-keys` makes one; the private key as base64url, raw or DER), the contact the push
+    # services see, how long they keep an undelivered push, how long a send may take, and the
+    # push services a browser's subscription may name (a host, or ".suffix" for its subdomains).
+    VAPID_PRIVATE_KEY = os.environ.get("VAPID_PRIVATE_KEY", "")
+    VAPID_SUBJECT = os.environ.get("VAPID_SUBJECT", "mailto:ops@example.com")
+    PUSH_TTL_SECONDS = int(os.environ.get("PUSH_TTL_SECONDS", "3600"))
+    PUSH_TIMEOUT_SECONDS = float(os.environ.get("PUSH_TIMEOUT_SECONDS", "5"))
+    # Pushes and texts go out after the commit in the background (0: within the request).
+    NOTIFY_IN_BACKGROUND = os.environ.get("NOTIFY_IN_BACKGROUND", "1") != "0"
+    # Order tickets (webapp/tickets): how long a shop's network printer may take to connect and
+    # to take a ticket; whether one may be on this machine (tests; development, for a printer beside it).
+    PRINTER_TIMEOUT_SECONDS = float(os.environ.get("PRINTER_TIMEOUT_SECONDS", "5"))
+    PRINTER_ALLOW_LOOPBACK = os.environ.get(
+        "PRINTER_ALLOW_LOOPBACK", "1" if os.environ.get("APP_ENV") == "development" else "0") == "1"
+    WEB_PUSH_HOSTS = tuple(os.environ.get(
+        "WEB_PUSH_HOSTS", "fcm.googleapis.com,updates.push.services.mozilla.com,.push.apple.com,"
+        ".notify.windows.com").replace(" ", "").split(","))
     # Pages whose Socket.IO cannot connect poll their order's state this often (seconds).
     POLL_SECONDS = int(os.environ.get("POLL_SECONDS", "10"))
     # Fernet key for ID numbers at rest. Unset: instance/kyc_key, generated on first run outside
@@ -84,12 +107,23 @@ class Config:
     # Per signed-in user, counted on successful posts (Flask-Limiter notation).
     DEMAND_POST_LIMIT = os.environ.get("DEMAND_POST_LIMIT", "10 per hour;30 per day")
     QUOTE_LIMIT = os.environ.get("QUOTE_LIMIT", "60 per hour")
+    # Chat messages per user in any minute, counted from the stored messages (so on every
+    # process alike); 0 turns the limit off. Past it: 429 over HTTP, an error ack on the socket.
+    CHAT_MESSAGES_PER_MINUTE = int(os.environ.get("CHAT_MESSAGES_PER_MINUTE", "20"))
     # Login posts per client address, and failed ones per account (the login as typed, trimmed
     # and lower-cased) from any address: 429 with a message on the form.
     LOGIN_LIMIT = os.environ.get("LOGIN_LIMIT", "10 per minute")
     LOGIN_ACCOUNT_LIMIT = os.environ.get("LOGIN_ACCOUNT_LIMIT", "10 per 15 minutes")
     # Map-pin lookups (/regions/locate, public) per client address.
     LOCATE_LIMIT = os.environ.get("LOCATE_LIMIT", "60 per minute")
+    # Receipt codes (收货码) a courier may enter, right or wrong, over all orders; and the wrong
+    # ones after which an order can no longer be signed on the courier's phone (its buyer's own
+    # phone still signs it).
+    HANDOVER_LIMIT = os.environ.get("HANDOVER_LIMIT", "30 per hour")
+    HANDOVER_CODE_ATTEMPTS = int(os.environ.get("HANDOVER_CODE_ATTEMPTS", "5"))
+    # How long a tracking link the buyer shares stays valid (it shows nothing live once the
+    # order is signed or called off).
+    TRACK_LINK_HOURS = int(os.environ.get("TRACK_LINK_HOURS", "24"))
     # Socket.IO, per connection (webapp/socket_guard.py): this many messages at once, then this
     # many a second; past them events are dropped with a "rate_limited" ack, and this many drops
     # before the connection calms down close it. A page sends one or two; a courier's phone one a
@@ -161,12 +195,21 @@ class Config:
     POSITION_MIN_INTERVAL = float(os.environ.get("POSITION_MIN_INTERVAL", "1.0"))
     # A placed order the shop has not accepted within this many minutes is cancelled.
     ORDER_ACCEPT_MINUTES = int(os.environ.get("ORDER_ACCEPT_MINUTES", "15"))
+    # The distance an "as soon as possible" promise assumes when the shop's location or the
+    # address pin is not known (webapp/shops/promise.py).
+    ASAP_DEFAULT_METERS = int(os.environ.get("ASAP_DEFAULT_METERS", "3000"))
     # An order paid online that is not paid within this many minutes is cancelled, its stock
     # back on sale (the gateway's payment expires then too).
     PAYMENT_MINUTES = int(os.environ.get("PAYMENT_MINUTES", "15"))
+    # A failed delivery nobody rescheduled, called off or took back within this many hours is
+    # ended by the platform: the goods go back to the shop (webapp/orders/expiry.py).
+    FAILED_DELIVERY_HOURS = int(os.environ.get("FAILED_DELIVERY_HOURS", "48"))
     # A refund the channel could not take is tried this many times (waits 1, 2, 4 … 60 minutes)
     # before it is marked failed for an admin.
     REFUND_ATTEMPTS = int(os.environ.get("REFUND_ATTEMPTS", "8"))
+    # An after-sales refund owed at the door that its shop has not said it paid back within
+    # this many days shows on the admin's after-sales queue (webapp/aftersales/door.py).
+    DOOR_REFUND_OVERDUE_DAYS = int(os.environ.get("DOOR_REFUND_OVERDUE_DAYS", "3"))
     TESTING = False
 
 
@@ -183,6 +226,8 @@ class TestConfig(Config):
     KYC_ENCRYPTION_KEY = "hyb0mGn2Y7oqgS1kLpLz0Y2z3cZrQmP8XvV2Jd9mQyk="  # tests only
     PUBLIC_URL = "http://localhost"  # the test client's host
     RATELIMIT_ENABLED = False
+    NOTIFY_IN_BACKGROUND = False  # a test sees what went out when its commit returns
+    PRINTER_ALLOW_LOOPBACK = True  # the tests' printers listen on 127.0.0.1
     WTF_CSRF_ENABLED = False
     # Each test that stores a file sets its own (tmp_path); none writes into instance/.
     UPLOAD_DIR = None

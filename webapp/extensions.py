@@ -17,6 +17,13 @@ __all__ = [
 
 migrate = Migrate(render_as_batch=True, compare_type=True)
 login_manager = LoginManager()
+# No "session protection": in its default ("basic") mode Flask-Login writes `_fresh = False` into
+# any session that lacks its identifier, an anonymous one holding only a form token included, so
+# the first background request after the login page (the service worker fetching /offline to
+# precache it) answered with a Set-Cookie of the anonymous session; arriving after the login's
+# answer, it logged the person out again. Nothing here asks for a "fresh" login, and revoking
+# sessions is done by their generation (webapp/auth/sessions.py).
+login_manager.session_protection = None
 csrf = CSRFProtect()
 htmx = HTMX()
 socketio = SocketIO()

@@ -37,9 +37,28 @@ def order_rooms(order_id: int, *, shop_open: bool, courier_id: int | None) -> li
     return rooms
 
 
+def link_room(order_id: int) -> str:
+    """Pages opened from a tracking link the buyer shared (webapp/handover): they hear the
+    courier's positions and a bare status, nothing else, until the order is final."""
+    return watch_room(order_id, "link")
+
+
+def map_rooms(order_id: int, *, shop_open: bool, courier_id: int | None) -> list[str]:
+    """Where the courier's positions go: the parties' watching pages and the shared links'."""
+    return [*order_rooms(order_id, shop_open=shop_open, courier_id=courier_id),
+            link_room(order_id)]
+
+
 def demand_room(district_code: str, category: str) -> str:
     """Merchants of one district who sell one category hear its new demands here."""
     return f"demands:{district_code}:{category}"
+
+
+def chat_room(conversation_id: int, party: str, user_id: int) -> str:
+    """Sockets of one participant that show one conversation (webapp/chat): a new message is
+    announced only to its current participants' rooms, so a courier whose delivery ended hears
+    nothing more, though their socket may still be in the room."""
+    return f"chat:{conversation_id}:{party}:{user_id}"
 
 
 def emit_after_commit(session: Session, name: str, data: dict, *rooms: str) -> None:

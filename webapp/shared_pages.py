@@ -30,7 +30,7 @@ from collections import OrderedDict
 from functools import wraps
 from typing import Callable, Iterable
 
-from flask import Flask, has_request_context, make_response, request
+from flask import Flask, current_app, has_request_context, make_response, request
 from flask_login import current_user
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -49,6 +49,15 @@ QUIET_TABLES = frozenset({"track_point", "delivery", "proof_of_delivery", "order
 WRITTEN_TABLE = re.compile(r'\s*(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|UPDATE|DELETE\s+FROM)\s+"?(\w+)"?\s',
                            re.IGNORECASE)
 _STORES: "weakref.WeakSet[SharedPages]" = weakref.WeakSet()  # one per app in this process
+UNTIL = "webapp.shared_until"  # in the request's environ: when the page may stop being true
+# Functions naming the next moment (epoch seconds, or None) a page may change with no write to
+# forget it: a licence lapsing hides products at its moment (webapp/licences/services.py).
+HORIZONS: list[Callable[[], float | None]] = []
+
+
+def holds_until() -> float | None:
+    """The earliest moment any kept page may stop being true by the clock alone (app context)."""
+    return min((m for m in (horizon() for horizon in HORIZONS) if m is not None), default=None)
 
 
 def shared(view: Callable | None = None, *, buyers: bool = False) -> Callable:
@@ -63,7 +72,10 @@ def shared(view: Callable | None = None, *, buyers: bool = False) -> Callable:
         anonymous = request.environ[FLAG] = not current_user.is_authenticated
         if buyers and not anonymous:
             return signed_in_pages.answer(view, args, kwargs)
-        return make_response(view(*args, **kwargs))
+        response = make_response(view(*args, **kwargs))
+        if anonymous and current_app.extensions.get("shared_pages") is not None:
+            request.environ[UNTIL] = holds_until()
+        return response
 
     # A buyer's kept page needs only a light login (webapp/auth/sessions.py LightUser).
     wrapper.light_login = buyers
@@ -104,11 +116,18 @@ class SharedPages:
             return kept[2]
         return None
 
+    def lifetime(self, until: float | None) -> float:
+        """How long a page may be kept: SHARED_PAGE_SECONDS, or less if it stops being true at
+        `until` (epoch seconds) by the clock alone."""
+        return self.seconds if until is None else min(self.seconds, until - time.time())
+
     def keep(self, key: tuple, generation: int, page) -> None:
-        """Keep a signed-in page rendered from the data of `generation` (unless it has passed)."""
+        """Keep a signed-in page rendered from the data of `generation` (unless it has passed),
+        no longer than the next moment it may change by the clock (holds_until)."""
+        lifetime = self.lifetime(holds_until())
         with self.lock:
-            if generation == self.generation:
-                self.signed_in[key] = (time.monotonic() + self.seconds, generation, page)
+            if generation == self.generation and lifetime > 0:
+                self.signed_in[key] = (time.monotonic() + lifetime, generation, page)
                 self.signed_in.move_to_end(key)
                 while len(self.signed_in) > self.entries:
                     self.signed_in.popitem(last=False)
@@ -157,9 +176,10 @@ class SharedPages:
             if close is not None:
                 close()
         headers = answer["headers"]
+        lifetime = self.lifetime(environ.get(UNTIL))
         with self.lock:
-            if generation == self.generation:
-                self.pages[key] = (now + self.seconds, generation, answer["status"],
+            if generation == self.generation and lifetime > 0:
+                self.pages[key] = (now + lifetime, generation, answer["status"],
                                    headers, content)
                 self.pages.move_to_end(key)
                 while len(self.pages) > self.entries:

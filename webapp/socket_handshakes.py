@@ -19,6 +19,7 @@ import io
 import logging
 import math
 import time
+from functools import cached_property
 from urllib.parse import parse_qs
 
 from itsdangerous import BadSignature
@@ -43,8 +44,17 @@ class HandshakeLimit:
         self.pages = getattr(wsgi_app, "wsgi_app", wsgi_app)
         self.limits = parse_many(app.config["SOCKET_HANDSHAKE_LIMIT"])
         self.hops = int(app.config["TRUSTED_PROXIES"])
-        self.limiter = FixedWindowRateLimiter(storage_from_string(app.config["RATELIMIT_STORAGE_URI"]))
-        self.fallback = FixedWindowRateLimiter(MemoryStorage())
+        self.storage_uri = app.config["RATELIMIT_STORAGE_URI"]
+
+    # Made at the first handshake, not with the app: a memory storage starts a thread, and
+    # the test suite makes thousands of apps that never see a socket.
+    @cached_property
+    def limiter(self) -> FixedWindowRateLimiter:
+        return FixedWindowRateLimiter(storage_from_string(self.storage_uri))
+
+    @cached_property
+    def fallback(self) -> FixedWindowRateLimiter:
+        return FixedWindowRateLimiter(MemoryStorage())
 
     def __call__(self, environ, start_response):
         if not environ.get("PATH_INFO", "").startswith(self.path):

@@ -31,6 +31,7 @@ VENDOR = {
     "leaflet_js": "vendor/leaflet-1.9.4/leaflet.js",
     "leaflet_css": "vendor/leaflet-1.9.4/leaflet.css",
     "signature_pad": "vendor/signature_pad-5.1.4.umd.min.js",
+    "zxing": "vendor/zxing-library-0.21.3.umd.min.js",  # the product manager's barcode scanner
 }
 
 

@@ -474,3 +474,16 @@
     badge.hidden = false;
   });
 })();
+
+// Checkout: a pickup (到店自取) has no delivery fee. The page carries both the fee, total and
+// button label of a delivery and of a pickup (data-when); show the pair the chosen time calls for.
+(function () {
+  document.addEventListener("change", function (e) {
+    var select = e.target;
+    if (!select.matches || !select.matches("select[name=window]") || !select.form) return;
+    var pickup = select.value === "pickup";
+    select.form.querySelectorAll("[data-when]").forEach(function (el) {
+      el.hidden = (el.dataset.when === "pickup") !== pickup;
+    });
+  });
+})();

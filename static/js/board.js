@@ -82,6 +82,18 @@
     }
   });
 
+  // The returns awaiting confirmation (orders/_board_returns.html) are redrawn when an order
+  // listed there changes (confirmed), or one changes to a status that may bring goods back.
+  var BRINGS_BACK = ["returned", "cancelled", "refused", "partially_refused"];
+  body.addEventListener("order:updated", function (e) {
+    var data = e.detail || {};
+    if (!document.getElementById("board-returns") || data.id === undefined) return;
+    if (BRINGS_BACK.indexOf(data.status) >= 0 ||
+        document.querySelector('[data-return-order="' + data.id + '"]')) {
+      body.dispatchEvent(new CustomEvent("returns:stale"));
+    }
+  });
+
   // Refuse, assign and cancel ask for a reason or a courier: the page has one dialog for each
   // (orders/_board_dialogs.html), which a card's link opens for its order. The link is the
   // order's page without JavaScript. The form posts to the card's action and swaps the card, by

@@ -79,8 +79,9 @@
     });
   });
 
-  // Back and forward restore the list from htmx's snapshot, which keeps the fields' HTML but not
-  // what was typed or chosen since: put them in step with the restored URL.
+  // Back and forward bring the list back (from htmx's snapshot, which keeps the fields' HTML but
+  // not what was typed or chosen since, or by reloading the page, where the browser may put back
+  // the values of the page it left): put the fields in step with the URL in both cases.
   function fillFilters() {
     var form = document.getElementById("product-filters");
     if (!form) return;
@@ -91,6 +92,9 @@
     });
   }
   document.addEventListener("htmx:historyRestore", fillFilters);
+  // A page back from the browser's back-forward cache is the live page as it was left, which may
+  // be at another of this list's URLs (not on a fresh load: what was typed early must stay).
+  window.addEventListener("pageshow", function (event) { if (event.persisted) fillFilters(); });
 
   markRows();
   // Side by side the list scrolls on its own: a page opened on one product shows its row.

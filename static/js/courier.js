@@ -44,6 +44,41 @@
       : t("courier.connecting", { n: n });
   }
 
+  // The distance line above 已送达 (delivery/_arrive.html, where there is a pin): from the newest
+  // position the server took (as the server measures it), stale once older than it allows, and
+  // "no position yet" before any. Only words: the server decides whether 已送达 needs a reason.
+  var taken = null, arriveBox = null;
+  function showArrival() {
+    var box = document.querySelector(".arrive[data-pin-lat]");
+    if (!box) { arriveBox = null; return; }
+    var line = box.querySelector(".arrive-check"), d = box.dataset;
+    var pin = { lat: parseFloat(d.pinLat), lng: parseFloat(d.pinLng) };
+    if (box !== arriveBox) {  // freshly drawn by the server: its check is the newest word
+      arriveBox = box;
+      taken = d.distance === undefined ? null
+        : { distance: parseInt(d.distance, 10), at: Date.now() - 1000 * parseInt(d.age, 10) };
+    }
+    var radius = parseInt(d.radius, 10), check, text;
+    var distance = taken && (taken.fix ? Math.round(metres(taken.fix, pin)) : taken.distance);
+    var age = taken ? Date.now() - taken.at : 0;
+    if (!taken) {
+      check = "no_position";
+      text = t("arrive.no_position");
+    } else if (age > 1000 * parseInt(d.stale, 10)) {
+      check = "stale";
+      text = t("arrive.stale", { n: Math.max(1, Math.floor(age / 60000)) });
+    } else {
+      check = distance <= radius ? "near" : "far";
+      text = t("arrive." + check, { distance: distance, radius: radius });
+    }
+    if (line.textContent !== text) line.textContent = text;
+    line.className = "arrive-check check-" + check;
+    if (d.shown && d.shown !== check) {
+      document.body.dispatchEvent(new CustomEvent("app:announce", { detail: { text: text } }));
+    }
+    d.shown = check;
+  }
+
   function fixOf(position) {
     var c = position.coords;
     return { lat: c.latitude, lng: c.longitude, accuracy: num(c.accuracy),
@@ -74,6 +109,8 @@
       }
       if (ack && ack.ok) {
         say("gps-state", t("courier.shared", { time: clock() }));
+        taken = { fix: fix, at: Date.now() };
+        showArrival();
       } else if (ack && ack.error === "too_fast") {
         // Arrived a little early: try the newest fix again shortly rather than lose the move.
         if (lastSent === fix) lastSent = null;
@@ -221,5 +258,8 @@
     if (tracking && document.visibilityState === "visible") { keepAwake(); flush(); }
   });
   document.body.addEventListener("htmx:afterSwap", sync);
+  document.body.addEventListener("htmx:afterSwap", showArrival);
+  setInterval(showArrival, 5000);  // a position growing old turns the line to "stale"
   sync();
+  showArrival();
 })();

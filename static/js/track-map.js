@@ -32,8 +32,26 @@
   var toGcj02 = window.Gcj02.toGcj02;
 
   var el = document.getElementById("track-map");
+  var card = el && el.closest(".map-card");
+  var map = null;
+
+  // At the door the panel brings the inspection and signature first (.sign-first): the map goes
+  // below the panel then, and back above it otherwise; the page is rendered that way too.
+  function placeCard() {
+    var layout = card && card.parentNode, panel = layout && layout.querySelector(".order-panel");
+    if (!panel) return;
+    var first = !!panel.querySelector(".sign-first");
+    var above = !!(card.compareDocumentPosition(panel) & Node.DOCUMENT_POSITION_FOLLOWING);
+    if (first === above) {
+      if (first) panel.after(card); else panel.before(card);
+      if (map) map.invalidateSize();
+    }
+  }
+  if (card && window.MutationObserver) {
+    new MutationObserver(placeCard).observe(card.parentNode, { childList: true });
+  }
+
   if (!el || typeof window.L === "undefined" || !window.mapTiles) return;
-  var card = el.closest(".map-card");
   var orderId = parseInt(el.dataset.order, 10);
   var note = document.getElementById("track-note");
   var UNDER_WAY = (el.dataset.underWay || "").split(" ");  // the state machine's, from the page
@@ -41,7 +59,11 @@
   function shown(lat, lng) { return gcj ? toGcj02(lat, lng) : [lat, lng]; }
 
   var dest = el.dataset.destLat ? [parseFloat(el.dataset.destLat), parseFloat(el.dataset.destLng)] : null;
-  var map = null, trail = null;
+  var trail = null;
+  // A position older than this is shown stale (greyed, "updated N minutes ago"): the server's
+  // POSITION_STALE_SECONDS. Ages come from the server's clock (age_s), counted on here.
+  var STALE_MS = (parseFloat(el.dataset.staleSeconds) || 60) * 1000;
+  var takenAt = null, noteText = "";  // this browser's time the shown position was taken
   var points = [];  // {lat, lng, at, late}, oldest first
   var marker = null, halo = null;
   var tracking = false;
@@ -103,9 +125,25 @@
     el.dataset.updates = String((parseInt(el.dataset.updates || "0", 10) || 0) + 1);
     if (note) {
       var at = position.at ? new Date(position.at) : new Date();
-      same(note, t("track.position_at", { time: at.toLocaleTimeString(window.i18n.lang, { hour12: false }) }));
+      noteText = t("track.position_at", { time: at.toLocaleTimeString(window.i18n.lang, { hour12: false }) });
     }
+    takenAt = Date.now() - (position.age_s || 0) * 1000;
+    freshness();
   }
+
+  // Stale or not, as time passes: the marker greyed and the note saying how long ago.
+  function freshness() {
+    if (takenAt === null) return;
+    var age = Date.now() - takenAt, stale = age > STALE_MS;
+    el.dataset.stale = stale ? "1" : "0";
+    var icon = marker && marker.getElement();
+    if (icon) icon.classList.toggle("stale", stale);
+    if (halo) halo.setStyle({ color: stale ? "#6b7280" : "#2563eb" });
+    if (!note) return;
+    same(note, stale ? t("track.stale", { n: Math.max(1, Math.floor(age / 60000)) }) : noteText);
+    if (stale) note.dataset.stale = "1"; else delete note.dataset.stale;
+  }
+  setInterval(freshness, 5000);
 
   // The page comes with the note and ETA already written: rewriting the same words would
   // repaint them late (a later Largest Contentful Paint) and re-announce the live region.
@@ -116,6 +154,8 @@
     if (halo) { map.removeLayer(halo); halo = null; }
     delete el.dataset.lat;
     delete el.dataset.lng;
+    delete el.dataset.stale;
+    takenAt = null;
   }
 
   function showEta(eta) {

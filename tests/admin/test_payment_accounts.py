@@ -72,6 +72,7 @@ def fresh(account) -> ShopPaymentAccount:
     return db.session.get(ShopPaymentAccount, account.id)
 
 
+@pytest.mark.postgres_every_case
 @pytest.mark.parametrize("status", list(AccountStatus))
 @pytest.mark.parametrize("event", list(AccountEvent))
 def test_the_transition_table(status, event):

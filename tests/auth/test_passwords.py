@@ -49,7 +49,7 @@ def test_registration_refuses_a_common_password(app, client, lang, password):
     client.set_cookie("lang", lang)
     response = client.post(url(app, "auth.register"), headers=HX, data={
         "role": "buyer", "display_name": "新人", "email": "new@example.com",
-        "password": password, "confirm": password})
+        "password": password, "confirm": password, "consent": "y"})
     assert response.status_code == 422
     assert MESSAGES[lang] in response.text
     assert users() == 0
@@ -58,7 +58,7 @@ def test_registration_refuses_a_common_password(app, client, lang, password):
 def test_a_short_common_password_gets_one_message(app, client):
     response = client.post(url(app, "auth.register"), data={
         "role": "buyer", "display_name": "新人", "email": "new@example.com",
-        "password": "123456", "confirm": "123456"})
+        "password": "123456", "confirm": "123456", "consent": "y"})
     assert "密码需 8 到 128 位" in response.text and MESSAGES["zh"] not in response.text
 
 

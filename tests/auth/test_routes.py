@@ -118,7 +118,7 @@ def test_register_form_is_a_page_or_a_fragment(app, client):
 
 
 REGISTRATION = {"role": "merchant", "display_name": "王店长", "email": "New@Example.com",
-                "password": "secret-pass-1", "confirm": "secret-pass-1"}
+                "password": "secret-pass-1", "confirm": "secret-pass-1", "consent": "y"}
 
 
 @pytest.mark.parametrize("htmx", [True, False], ids=["htmx", "page"])

@@ -215,7 +215,7 @@ def test_the_login_form_offers_keep_me_signed_in_unticked(app, client):
 def test_registration_starts_a_browser_session_only(app, client):
     response = client.post(url(app, "auth.register"), data={
         "role": "buyer", "display_name": "新人", "email": "fresh@example.com",
-        "password": "secret-pass-1", "confirm": "secret-pass-1"})
+        "password": "secret-pass-1", "confirm": "secret-pass-1", "consent": "y"})
     assert response.status_code == 303
     assert "remember_token" not in set_cookies(response)
 
@@ -251,3 +251,28 @@ def test_per_user_rate_limits_keep_their_count_across_logouts(app, make_user):
             keys.append(_per_user())
         user.session_generation += 1
     assert keys == [f"user:{user.id}"] * 2
+
+
+# ---- requests that cross the login -----------------------------------------------------------
+
+# What a page fetches in the background while its visitor logs in: the service worker precaching
+# the offline page and its own script, the manifest, the home page and a search.
+BACKGROUND = ["pwa.offline", "pwa.manifest", "shops.index", "search.index", "auth.login"]
+
+
+@pytest.mark.parametrize("endpoint", BACKGROUND)
+def test_a_request_sent_before_login_and_answered_after_it_keeps_the_login(app, make_user,
+                                                                          endpoint):
+    """A cookie session is whatever the last answer set: an anonymous request still in flight
+    when the login answers must set no cookie, or it logs the person out again (it did: the
+    service worker's fetch of /offline set `_fresh` in the anonymous session, and in CI it
+    arrived after the login's answer)."""
+    user = make_user(Role.BUYER, password=PASSWORD)
+    browser = app.test_client()
+    assert browser.get(url(app, "auth.login")).status_code == 200  # the anonymous form token
+    in_flight = copy_of(app, browser, ["session"])
+    browser.post(url(app, "auth.login"), data={"login": user.login_name, "password": PASSWORD})
+    answer = in_flight.get(url(app, endpoint))
+    assert answer.status_code == 200, answer.status_code
+    assert "session" not in set_cookies(answer)
+    assert signed_in(app, browser)

@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import insert, select
 
 from tests.support.database import recorded_statements
+from tests.support.factories import one_variant_each
 from tests.support.helpers import (
     HX,
     assert_error_page,
@@ -42,6 +43,7 @@ def stock(shop, count: int, *, start: int = 0) -> list[int]:
              "stock": 0 if n % 7 == 0 else 3 if n % 2 == 0 else 10, "published": n % 5 != 4,
              "category": CATEGORY_OF[n % 4], "low_stock_at": 5} for n in range(start, start + count)]
     db.session.execute(insert(Product), rows)
+    one_variant_each()
     db.session.commit()
     return ids_of(shop)
 

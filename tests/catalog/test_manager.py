@@ -23,7 +23,7 @@ from tests.support.helpers import (
 )
 from tests.support.images import encode, exif_with_gps, jpeg_bytes, photo
 from webapp.extensions import db
-from webapp.models import Product
+from webapp.models import Product, ProductVariant
 
 pytestmark = pytest.mark.db  # run again on PostgreSQL by .ci/run's second pass
 
@@ -95,7 +95,7 @@ def test_a_row_opens_its_form_in_the_pane_and_its_url_shows_both_panes(app, clie
     assert re.search(rf'href="{edit}"\s+hx-get="{edit}" hx-target="#product-pane" '
                      r'hx-swap="innerHTML" hx-push-url="true"', row)
 
-    fragment = assert_fragment(client.get(edit, headers=HX), "product-form")
+    fragment = assert_fragment(client.get(edit, headers=HX), "product-editor")
     assert "product-list" not in fragment and "product-row-" not in fragment
     assert f'data-product="{world.product.id}"' in fragment
     assert input_value(fragment, "title") == world.product.title
@@ -108,7 +108,7 @@ def test_a_row_opens_its_form_in_the_pane_and_its_url_shows_both_panes(app, clie
 
 
 def test_new_product_form_is_a_fragment_for_the_pane(app, client, merchant, world):
-    text = assert_fragment(client.get(url(app, "catalog.products"), headers=HX), "product-form")
+    text = assert_fragment(client.get(url(app, "catalog.products"), headers=HX), "product-editor")
     assert "新商品" in text and "data-product=" not in text and "product-row-" not in text
     assert not input_value(text, "title")
 
@@ -162,7 +162,7 @@ def test_bad_category_level_or_price_is_refused_and_nothing_saved(app, client, m
     before = count_products()
     data = {**NEW_PRODUCT, field: value, "photo": upload(jpeg_bytes(), "broccoli.jpg")}
     response = client.post(url(app, "catalog.products"), headers=HX if htmx else {}, data=data)
-    text = (assert_fragment if htmx else assert_page)(response, "product-form", status=422)
+    text = (assert_fragment if htmx else assert_page)(response, "product-editor", status=422)
     assert message in text
     assert input_value(text, "title") == "有机西兰花"
     assert count_products() == before
@@ -173,7 +173,7 @@ def test_an_unknown_category_on_edit_changes_nothing(app, client, merchant, worl
     response = client.post(url(app, "catalog.edit", product_id=world.product.id), headers=HX,
                            data={"title": "新名字", "price": "9.90", "stock": "5",
                                  "category": "../etc", "published": "y"})
-    assert "请选择商品分类" in assert_fragment(response, "product-form", status=422)
+    assert "请选择商品分类" in assert_fragment(response, "product-editor", status=422)
     product = fresh(world.product)
     assert (product.title, product.category) == (world.product.title, "other")
 
@@ -228,7 +228,7 @@ def test_a_file_that_is_not_an_image_is_refused_and_nothing_saved(app, client, m
     before = count_products()
     data = {**NEW_PRODUCT, "photo": upload(b"%PDF-1.4 not a photo", "menu.jpg")}
     response = client.post(url(app, "catalog.products"), headers=HX if htmx else {}, data=data)
-    text = (assert_fragment if htmx else assert_page)(response, "product-form", status=422)
+    text = (assert_fragment if htmx else assert_page)(response, "product-editor", status=422)
     assert re.search(r'<p class="error" id="photo-error">请上传 JPEG、PNG 或 WebP 图片</p>', text)
     assert input_value(text, "title") == "有机西兰花" and input_value(text, "price") == "8.80"
     assert count_products() == before
@@ -243,7 +243,7 @@ def test_a_new_photo_replaces_the_old_file_after_saving(app, client, merchant, w
     [old_path] = stored_product_photos(app)
     response = client.post(edit, headers=HX,
                            data={**form, "photo": upload(jpeg_bytes(colour=(0, 0, 200)))})
-    assert "已保存" in assert_fragment(response, "product-form")
+    assert "已保存" in assert_fragment(response, "product-editor")
     second = fresh(world.product).image
     assert second and second != first
     [new_path] = stored_product_photos(app)
@@ -257,7 +257,7 @@ def test_a_refused_photo_on_edit_keeps_the_old_one(app, client, merchant, world)
                             "photo": upload(jpeg_bytes())})
     before = fresh(world.product).image
     response = client.post(edit, headers=HX, data={**form, "photo": upload(b"GIF89a....")})
-    assert "请上传 JPEG、PNG 或 WebP 图片" in assert_fragment(response, "product-form", 422)
+    assert "请上传 JPEG、PNG 或 WebP 图片" in assert_fragment(response, "product-editor", 422)
     product = fresh(world.product)
     assert (product.image, product.title) == (before, world.product.title)
     assert len(stored_product_photos(app)) == 1
@@ -280,11 +280,13 @@ def test_a_stock_conflict_stores_no_photo(app, client, merchant, world):
     assert input_value(page, "stock_seen") == "5"
     # Five sold while the form was open; the merchant's "-5" would now go below zero.
     db.session.execute(update(Product).where(Product.id == world.product.id).values(stock=0))
+    db.session.execute(update(ProductVariant).where(ProductVariant.product_id == world.product.id)
+                       .values(stock=0))
     db.session.commit()
     response = client.post(edit, headers=HX, data={
         "title": "x", "price": "1", "stock": "0", "stock_seen": "5", "published": "y",
         "photo": upload(jpeg_bytes())})
-    assert "库存已变化（当前 0 件）" in assert_fragment(response, "product-form", 422)
+    assert "库存已变化（当前 0 件）" in assert_fragment(response, "product-editor", 422)
     assert fresh(world.product).image is None
     assert stored_files(app) == []
 

@@ -36,7 +36,7 @@ def test_products_is_a_page_or_a_fragment(app, client, login_as, world, make_pro
     text = assert_page(client.get(path), "product-form")
     assert f'id="product-row-{world.product.id}"' in text
     assert theirs.title not in text
-    assert_fragment(client.get(path, headers=HX), "product-form")
+    assert_fragment(client.get(path, headers=HX), "product-editor")
 
 
 @pytest.mark.parametrize("htmx", [True, False], ids=["htmx", "page"])
@@ -46,7 +46,7 @@ def test_add_product(app, client, login_as, world, htmx):
     response = client.post(path, headers=HX if htmx else {}, data=NEW_PRODUCT)
     if htmx:
         # The pane comes back blank for the next product, and the list is told to re-fetch.
-        text = assert_fragment(response, "product-form")
+        text = assert_fragment(response, "product-editor")
         assert "已添加商品：有机西兰花" in text and not input_value(text, "title")
         assert response.headers["HX-Trigger"] == "catalog:changed"
     else:
@@ -91,7 +91,7 @@ def test_add_product_with_bad_input_keeps_what_was_typed(app, client, login_as, 
     before = count_products()
     data = {**NEW_PRODUCT, field: value}
     response = client.post(url(app, "catalog.products"), headers=HX if htmx else {}, data=data)
-    text = (assert_fragment if htmx else assert_page)(response, "product-form", status=422)
+    text = (assert_fragment if htmx else assert_page)(response, "product-editor", status=422)
     assert message in text
     for name in ("title", "price", "stock"):
         assert input_value(text, name) == data[name], name
@@ -105,7 +105,7 @@ def test_edit_is_a_page_or_a_fragment_filled_in(app, client, login_as, world):
     text = assert_page(client.get(path), "product-form")
     assert input_value(text, "price") == "12.50"
     assert input_value(text, "title") == world.product.title
-    text = assert_fragment(client.get(path, headers=HX), "product-form")
+    text = assert_fragment(client.get(path, headers=HX), "product-editor")
     assert input_value(text, "stock") == "5"
 
 
@@ -117,7 +117,7 @@ def test_edit_saves(app, client, login_as, world, htmx):
                            data={"title": "新名字", "price": "9.90", "stock": "7"})
     if htmx:
         # The pane stays on the product, saved; the list re-fetches itself.
-        text = assert_fragment(response, "product-form")
+        text = assert_fragment(response, "product-editor")
         assert "已保存：新名字" in text and input_value(text, "stock_seen") == "7"
         assert input_value(text, "price") == "9.90"
         assert response.headers["HX-Trigger"] == "catalog:changed"
@@ -140,7 +140,7 @@ def test_edit_with_bad_input_keeps_what_was_typed_and_changes_nothing(
     data = {"title": "改过的名字", "price": "9.90", "stock": "7", field: value}
     response = client.post(url(app, "catalog.edit", product_id=world.product.id), headers=HX,
                            data=data)
-    text = assert_fragment(response, "product-form", status=422)
+    text = assert_fragment(response, "product-editor", status=422)
     assert message in text
     assert input_value(text, field) == value
     assert input_value(text, "title") == "改过的名字"

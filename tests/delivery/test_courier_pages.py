@@ -142,3 +142,26 @@ def test_call_and_navigation_only_while_the_delivery_is_not_over(app, advance, c
     listing = courier_client.get(url(app, "delivery.index")).text
     assert f"#{order.id}" in listing
     assert ('class="go"' in listing) is shown and ("tel:" in listing) is shown
+
+
+# The buyer's (the delivery address's) number for the courier: on every page the courier reads,
+# while the delivery is not over; from the signature (or any end) on, on none of them, though the
+# order stays in the courier's history. The buyer and the shop keep seeing it.
+NUMBER_BY_STATUS = [(Status.DISPATCHED, True), (Status.DELIVERING, True), (Status.ARRIVED, True),
+                    (Status.COMPLETED, False), (Status.PARTIALLY_REFUSED, False),
+                    (Status.REFUSED, False)]
+
+
+@pytest.mark.parametrize(("status", "shown"), NUMBER_BY_STATUS,
+                         ids=[s for s, _ in NUMBER_BY_STATUS])
+def test_the_buyer_s_number_reaches_the_courier_only_during_the_delivery(
+        app, world, advance, courier_client, as_party, status, shown):
+    order = advance(status)
+    pages = [url(app, "delivery.detail", order_id=order.id), url(app, "delivery.index"),
+             url(app, "orders.detail", order_id=order.id)]
+    for path in pages:
+        text = courier_client.get(path).text
+        assert ("13912345678" in text) is shown, (path, status)
+    order_page = url(app, "orders.detail", order_id=order.id)
+    for party in (world.buyer, world.merchant):
+        assert "13912345678" in as_party(party).get(order_page).text

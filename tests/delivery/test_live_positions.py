@@ -24,6 +24,8 @@ from tests.support.live import (
     wait_for,
 )
 
+pytestmark = pytest.mark.servers  # starts server processes: .ci/run gives them a lane of their own
+
 
 def count(db_path, table: str, where: str = "1=1") -> int:
     with sqlite3.connect(db_path) as connection:
@@ -113,8 +115,11 @@ def test_positions_and_signing_on_the_real_server(server):
 
         # Signing before arrival, with an empty canvas, with a forged payload: refused.
         assert sign(buyer, base, order_id, signature_data_url()).status_code == 409
-        assert htmx_post(courier, base, f"/delivery/{order_id}/arrive",
-                         f"/delivery/{order_id}").status_code == 200
+        # Far from the pin (4.5 km): "arrived" only with a stated reason.
+        far = htmx_post(courier, base, f"/delivery/{order_id}/arrive", f"/delivery/{order_id}")
+        assert far.status_code == 422 and "需在 300 米内才能确认送达" in far.text
+        assert htmx_post(courier, base, f"/delivery/{order_id}/arrive", f"/delivery/{order_id}",
+                         reason="pin_off").status_code == 200
         blank = io.BytesIO()
         Image.new("RGBA", (300, 150), (0, 0, 0, 0)).save(blank, format="PNG")
         empty = "data:image/png;base64," + base64.b64encode(blank.getvalue()).decode()

@@ -78,7 +78,7 @@ def address_of(app):
 @pytest.fixture
 def accept(app):
     """Accept a quote through the service, as the checkout page does."""
-    from webapp.orders.checkout import Destination
+    from webapp.orders.terms import Destination
 
     def accept_quote(buyer, quote, key: str | None = None, **changes):
         values = {"destination": Destination("张三", "13912345678", "北京市 市辖区 朝阳区 建国路 1 号",

@@ -3,13 +3,13 @@ SQLite file (as production runs by default) and on PostgreSQL."""
 from __future__ import annotations
 
 import secrets
-import threading
 from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 
 from tests.support.demands import HERE, checkout_window
+from tests.support.races import at_once
 from webapp import create_app
 from webapp.config import TestConfig
 from webapp.demands import decisions
@@ -26,7 +26,7 @@ from webapp.models import (
     User,
     utcnow,
 )
-from webapp.orders.checkout import Destination
+from webapp.orders.terms import Destination
 from webapp.web import Conflict
 
 pytestmark = pytest.mark.db  # run again on PostgreSQL by .ci/run's second pass
@@ -71,31 +71,20 @@ def race(url: str, shops: int, same_quote: bool = False) -> tuple[list[str], dic
             windows = {q.id: checkout_window(app, q) for q in quotes}
 
     targets = [quote_ids[0]] * shops if same_quote else quote_ids
-    outcomes: list[str] = []
-    gate = threading.Barrier(len(targets))
-
-    def accept(quote_id: int) -> None:
-        with app.app_context():
+    def accept(quote_id: int):
+        def racer():
             buyer = db.session.get(User, buyer_id)
-            gate.wait()
-            try:
+
+            def action() -> str:
                 decisions.accept_quote(
                     buyer, quote_id, destination=Destination("x", "13900000000", "x", HERE),
                     window=windows[quote_id], payment_method="cod",
                     idempotency_key=secrets.token_hex(16))
-                outcomes.append("accepted")
-            except Conflict:
-                outcomes.append("conflict")
-            except Exception as error:  # noqa: BLE001 - the test reports any other failure
-                outcomes.append(f"error: {error!r}")
-            finally:
-                db.session.remove()
+                return "accepted"
+            return action
+        return racer
 
-    threads = [threading.Thread(target=accept, args=(q,)) for q in targets]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
+    outcomes = at_once(app, [accept(q) for q in targets], {Conflict: "conflict"})
     with app.app_context():
         state = {
             "demand": db.session.scalar(sa.select(Demand.status).where(Demand.id == demand_id)),

@@ -198,7 +198,9 @@ def test_a_cancelled_order_is_said_on_the_demand(app, client, login_as, market, 
     order_actions.cancel(order.id, market.buyer, "不想要了")
     login_as(market.buyer)
     text = client.get(url(app, "demands.detail", demand_id=demand.id)).text
-    assert "的订单已取消" in text and url(app, "demands.new") in text
+    # The demand reopened (issue 19): said so, with the order that fell through.
+    assert "的订单未完成，需求已重新开放" in text
+    assert url(app, "orders.detail", order_id=order.id) in text
 
 
 # ---- accepting and checking out --------------------------------------------------------------

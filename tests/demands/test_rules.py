@@ -479,33 +479,17 @@ def test_a_shop_with_nothing_on_sale_watches_every_category(market, make_user, m
     assert [d.id for d in listing.page.items] == [clothes.id]
 
 
-def test_track_records_come_from_one_grouped_query(market, make_user):
-    def order(shop, status):
-        db.session.add(Order(buyer_id=market.buyer.id, shop_id=shop.id, status=status,
-                             payment_method="cod", recipient_name="x", recipient_mobile="x",
-                             address="x", window_start=utcnow(), window_end=utcnow(),
-                             items_fen=1, total_fen=1, idempotency_key=str(len(statuses))))
-        statuses.append(status)
-
-    statuses: list = []
-    for status in (Status.COMPLETED, Status.COMPLETED, Status.COMPLETED,
-                   Status.PARTIALLY_REFUSED, Status.CANCELLED, Status.PLACED):
-        order(market.shop_a, status)
-    order(market.shop_b, Status.REFUSED)
-    db.session.commit()
-    ids = [market.shop_a.id, market.shop_b.id, market.shop_far.id]
-    statements = []
-    listener = lambda *args: statements.append(args[2])  # noqa: E731
-    event.listen(db.engine, "before_cursor_execute", listener)
-    try:
-        records = comparison.track_records(ids)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", listener)
-    assert len(statements) == 1 and "GROUP BY" in statements[0]
-    a, b, far = (records[i] for i in ids)
-    assert (a.finished, a.clean, a.share) == (4, 3, 75)
-    assert (b.finished, b.clean, b.share) == (1, 0, 0)
-    assert (far.finished, far.share) == (0, None)
+def test_the_comparison_reads_every_card_s_record_in_one_statement(market, post, offer,
+                                                                   statements):
+    """Each quoting shop's record (webapp/reviews/record.py, its figures tested in
+    tests/reviews/test_record.py) comes from one statement for all the cards, not one per card."""
+    demand = post(market.buyer)
+    offer(market.merchant_a, demand)
+    offer(market.merchant_b, demand)
+    statements.clear()
+    offers, _ = comparison.compare(demand)
+    assert len(offers) == 2 and {o.record.completed for o in offers} == {0}
+    assert len([s for s in statements if "proof_of_delivery" in s]) == 1
 
 
 def test_the_comparison_orders_by_total_and_marks_the_best(market, post, offer):

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.support import live
-from tests.support.browser import ADMIN, ARTIFACTS, CHROMIUM, CHROMIUM_ARGS
+from tests.support.browser import ADMIN, CHROMIUM, CHROMIUM_ARGS
 
 HERE = Path(__file__).resolve().parent
 
@@ -28,7 +28,7 @@ def live_server(tmp_path_factory):
     env = live.base_env(f"sqlite:///{tmp_path_factory.mktemp('live') / 'e2e.db'}")
     live.prepare(env, demo=False)
     live.flask(env, "create-admin", "--email", ADMIN[0], "--password", ADMIN[1])
-    server = live.start(env, ARTIFACTS.parent / "gunicorn-e2e.log")
+    server = live.start(env, live.session_log())
     yield server.url
     server.stop()
 

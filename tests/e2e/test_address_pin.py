@@ -40,6 +40,7 @@ def test_a_tap_on_the_map_pins_the_address(live_server, browser):
         page.fill("#email", f"pin-{secrets.token_hex(4)}@example.com")
         page.fill("#password", "buyer-pass-1")
         page.fill("#confirm", "buyer-pass-1")
+        page.check("#consent")
         page.click("#register-form button[type=submit]")
         expect(page.locator(".flash-success")).to_contain_text("注册成功")
 

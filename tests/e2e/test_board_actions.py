@@ -74,7 +74,7 @@ def test_each_action_from_a_card_by_keyboard(browser, site, locale):
         press(page, dialog.locator("button[type=submit]"))
         expect(dialog).to_be_hidden()
         expect(card(page, accepted, "on_the_way", "dispatched")).to_have_count(1)
-        expect(card(page, accepted).locator("header a")).to_be_focused()
+        expect(card(page, accepted).locator(f"header a[href=\"/orders/{accepted}\"]")).to_be_focused()
 
         # Refuse: a live redraw of the card while the reason is typed leaves the dialog as it is.
         press(page, card(page, refused).locator("[data-dialog=refuse-dialog]"))

@@ -1,12 +1,15 @@
 """A signed-in buyer's phone, in Chinese and in English: the first screen of the home page is
 theirs (their order on its way, no sign-up banner), each bottom tab has an icon above its label,
-and the cart's − / + change a line's quantity and the total in place.
+and the cart's − / + change a line's quantity and the total in place; and (issue 21) ordering "as
+soon as possible" from a busy shop promises the longer time.
 
 The demo data (make run's seed) on a server of this module's own: the session's live server has
 no shop, and making one there through the real-name review costs more than a start."""
 from __future__ import annotations
 
 import re
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -18,9 +21,9 @@ from tests.support.live import login as http_login
 
 pytestmark = pytest.mark.e2e
 
-LOCALES = {"zh-CN": {"delivering": "配送中", "tabs": ["逛店铺", "我的需求", "购物车", "我的订单"]},
+LOCALES = {"zh-CN": {"delivering": "配送中", "tabs": ["逛店铺", "我的需求", "购物车", "我的订单", "我的"]},
            "en-US": {"delivering": "On the way",
-                     "tabs": ["Shops", "My requests", "Cart", "My orders"]}}
+                     "tabs": ["Shops", "Requests", "Cart", "Orders", "Me"]}}
 NARROW = {**PHONE, "viewport": {"width": 320, "height": 640}}
 # Product ids of the demo shop whose lines each language's cart case works on (stock ≥ 3).
 CART_PRODUCT = {"zh-CN": 4, "en-US": 5}
@@ -117,7 +120,7 @@ def test_each_tab_has_an_icon_above_its_label(browser, site, locale, width):
                 assert link["top"] - 0.5 <= inner["top"] and inner["bottom"] <= link["bottom"] + 0.5
             assert tab["lines"] == 1, tab  # the label on one line
             assert tab["iconColour"] == tab["colour"]  # the active tab's highlight includes its icon
-        assert [t["current"] for t in tabs] == [None, None, None, "page"]
+        assert [t["current"] for t in tabs] == [None, None, None, "page", None]
         assert tabs[3]["colour"] != tabs[0]["colour"]
         assert page.evaluate("document.documentElement.scrollWidth") <= width
         shot(page, "phone", f"tabs-{width}-{locale}")
@@ -181,3 +184,48 @@ def test_minus_and_plus_change_the_quantity_and_the_total_in_place(browser, site
     finally:
         page.context.close()
         narrow.context.close()
+
+
+def test_ordering_as_soon_as_possible_from_a_busy_shop_promises_the_longer_time(browser, site):
+    """Issue 21: the shop is open all day, 15 minutes to prepare, its location the buyer's pin
+    (no ride), and busy (20 more minutes): the buyer is told before ordering, picks 尽快送达 and
+    is promised 35 minutes from now."""
+    base = site["base"]
+    merchant, _ = http_login(base, *site["logins"]["商家"])
+    settings = htmx_post(merchant, base, "/merchant/shop/hours", "/merchant/shop", **{
+        **{f"day{d}": "00:00-24:00" for d in range(7)}, "closed_days": "",
+        "prep_minutes": "15", "busy_extra_minutes": "20", "busy_auto_orders": "0",
+        "lat": "39.9087", "lng": "116.4605"})
+    assert settings.status_code == 200, settings.text
+    assert htmx_post(merchant, base, "/merchant/busy", "/orders/board",
+                     busy="on").status_code == 200
+    page = buyer_page(browser, site, "zh-CN")
+    try:
+        page.goto(f"{base}/p/1")
+        page.click("#add-to-cart button[type=submit]")
+        expect(page.locator("#add-to-cart .notice")).to_be_visible()
+        page.goto(f"{base}/s/fresh-fruit")
+        expect(page.locator("#shop-outlook")).to_contain_text("商家繁忙，预计多等 20 分钟")
+        page.goto(f"{base}/cart/")
+        page.locator("a[href^='/orders/checkout/']").first.click()
+        expect(page.locator("#shop-outlook")).to_contain_text("商家繁忙，预计多等 20 分钟")
+        window = page.locator("select[name=window]")
+        expect(window.locator("option[value=asap]")).to_have_text("尽快送达（约 35 分钟）")
+        window.select_option("asap")
+        shot(page, "phone", "checkout-asap-busy-zh-CN")
+        page.locator("#checkout-form button[type=submit]").click()
+        expect(page).to_have_url(re.compile(r"/orders/\d+$"))
+        promised = page.get_by_text(re.compile(r"尽快送达，承诺 .* 前"))
+        expect(promised).to_be_visible()
+        clock = re.search(r"(\d\d):(\d\d) 前", promised.inner_text())
+        now = datetime.now(ZoneInfo("Asia/Shanghai"))
+        told = now.replace(hour=int(clock[1]), minute=int(clock[2]), second=0, microsecond=0)
+        minutes = ((told - now).total_seconds() / 60) % (24 * 60)
+        assert 33.5 <= minutes <= 35.5, minutes
+        buyer_session, _ = http_login(base, *site["logins"]["买家"])
+        order_page = page.url.removeprefix(base)
+        assert htmx_post(buyer_session, base, f"{order_page}/cancel", order_page,
+                         reason="").status_code == 200
+    finally:
+        page.context.close()
+        htmx_post(merchant, base, "/merchant/busy", "/orders/board", busy="off")

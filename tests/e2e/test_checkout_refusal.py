@@ -77,6 +77,8 @@ def test_a_sold_out_line_is_said_in_the_form_the_buyer_is_on(browser, site, loca
         form.locator("input[name=payment_method][value=wechat]").check()
         form.locator("textarea[name=note]").fill("放门口，谢谢")
         with sqlite3.connect(site["database"]) as db:
+            # Sold out as an order would leave it: its variant's stock and the product's total.
+            db.execute("UPDATE product_variant SET stock = 0 WHERE product_id = ?", (product_id,))
             db.execute("UPDATE product SET stock = 0 WHERE id = ?", (product_id,))
         mark_no_reload(page)
         form.locator("button[type=submit]").click()

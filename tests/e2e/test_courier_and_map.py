@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.support import live
-from tests.support.browser import ARTIFACTS, PHONE, TABLET, login, wait_until
+from tests.support.browser import ARTIFACTS, PHONE, TABLET, login, picture, wait_until
 from tests.support.images import signature_data_url
 from tests.support.live import htmx_post, place_and_dispatch, socket_for
 from tests.support.live import login as http_login
@@ -122,9 +122,7 @@ def test_the_couriers_list_and_cards(browser, server, courier_orders, locale, si
 
 
 def shot(page, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.evaluate("window.scrollTo(0, 0)")
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+    picture(page, SHOTS / f"{name}.png")
 
 
 def test_the_buyers_map_is_there_only_while_the_delivery_is_under_way(browser, server):
@@ -138,6 +136,9 @@ def test_the_buyers_map_is_there_only_while_the_delivery_is_under_way(browser, s
         login(buyer, base, *server["logins"]["买家"])
         buyer.goto(f"{base}/orders/{order_id}")
         expect(buyer.locator("body")).to_have_attribute("data-socket", "connected")
+        # The server's first snapshot has come (it replaces whatever position came before it,
+        # so the early one below must come after it, as it would from the server).
+        wait_until(buyer, "Number(document.getElementById('track-map').dataset.synced) >= 1")
         card = buyer.locator(f"#order-{order_id}-map")
         # Waiting for pickup: no empty map above the status.
         expect(card).to_be_hidden()
@@ -172,10 +173,36 @@ def test_the_buyers_map_is_there_only_while_the_delivery_is_under_way(browser, s
         assert tiles and all(re.search(r"/static/tiles/[1234]/\d+/", u) for u in tiles), tiles[:3]
         shot(buyer, "buyer-2-under-way")
 
-        # Signed: the map card goes, with its trail; the proof says how far from the pin.
+        # A position older than a minute (the server's age in a snapshot) is greyed and says how
+        # long ago; the next live one is current again.
+        track = buyer.locator("#track-map")
+        buyer.evaluate("(s) => document.body.dispatchEvent(new CustomEvent('order:snapshot', "
+                       "{detail: s}))", {"id": order_id, "status": "delivering", "tracking": True,
+                                         "position": {"lat": NEAR_PIN[0], "lng": NEAR_PIN[1],
+                                                      "accuracy": 9, "at": "2026-01-01T08:00:00Z",
+                                                      "age_s": 125, "stale": True}})
+        expect(track).to_have_attribute("data-stale", "1")
+        expect(buyer.locator("#track-note")).to_have_text("位置更新于 2 分钟前")
+        expect(buyer.locator(".courier-marker.stale")).to_have_count(1)
+        shot(buyer, "buyer-2b-stale")
+        buyer.evaluate("(p) => document.body.dispatchEvent(new CustomEvent('delivery:position', "
+                       "{detail: p}))", {"order_id": order_id, "lat": NEAR_PIN[0],
+                                         "lng": NEAR_PIN[1], "accuracy": 9,
+                                         "at": "2026-01-01T08:02:05Z"})
+        expect(track).to_have_attribute("data-stale", "0")
+        expect(buyer.locator(".courier-marker.stale")).to_have_count(0)
+
+        # Arrived near the pin: the inspection and signature come first, the map below them.
         page = f"/delivery/{order_id}"
         assert htmx_post(http["骑手"], base, f"{page}/arrive", page).status_code == 200
         expect(buyer.locator(f"#order-{order_id}-status")).to_have_text("待签收")
+        expect(buyer.locator(f"#order-{order_id}-sign-first h3")).to_have_text("骑手已到达，请验货签收")
+        wait_until(buyer, f"!!(document.getElementById('order-{order_id}-map').compareDocumentPosition("
+                          f"document.getElementById('order-{order_id}-panel')) & "
+                          "Node.DOCUMENT_POSITION_PRECEDING)")
+        shot(buyer, "buyer-2c-at-the-door")
+
+        # Signed: the map card goes, with its trail; the proof says how far from the pin.
         assert live.sign(http["买家"], base, order_id, signature_data_url()).status_code == 303
         expect(buyer.locator(f"#order-{order_id}-status")).to_have_text("已完成")
         expect(card).to_be_hidden()

@@ -15,7 +15,14 @@ from PIL import Image
 from playwright.sync_api import Page, expect
 
 from tests.support import live
-from tests.support.browser import ARTIFACTS, assert_not_reloaded, mark_no_reload, wait_socket, wait_until
+from tests.support.browser import (
+    ARTIFACTS,
+    assert_not_reloaded,
+    mark_no_reload,
+    picture,
+    wait_socket,
+    wait_until,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -85,9 +92,7 @@ def demand_server(tmp_path_factory):
 
 
 def shot(page: Page, name: str) -> None:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.evaluate("window.scrollTo(0, 0)")
-    page.screenshot(path=str(ARTIFACTS / f"demands-{name}.png"), full_page=True)
+    picture(page, ARTIFACTS / f"demands-{name}.png")
 
 
 def login(page: Page, base: str, who: str) -> None:

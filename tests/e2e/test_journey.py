@@ -17,6 +17,7 @@ from tests.support.browser import (
     TABLET,
     assert_not_reloaded,
     fill_application,
+    htmx_ready,
     login,
     mark_no_reload,
     shot,
@@ -68,6 +69,7 @@ def test_whole_journey_in_chromium(browser, live_server, layout):
         merchant.fill("#email", f"e2e-merchant{n}@example.com")
         merchant.fill("#password", "merchant-pass")
         merchant.fill("#confirm", "merchant-pass")
+        merchant.check("#consent")
         merchant.click("#register-form button[type=submit]")
         expect(merchant).to_have_url(re.compile(r"/merchant/$"))
         merchant.click("text=填写实名资料")
@@ -125,6 +127,7 @@ def test_whole_journey_in_chromium(browser, live_server, layout):
         buyer.fill("#email", f"e2e-buyer{n}@example.com")
         buyer.fill("#password", "buyer-pass-1")
         buyer.fill("#confirm", "buyer-pass-1")
+        buyer.check("#consent")
         buyer.click("#register-form button[type=submit]")
         expect(buyer.locator(".flash-success")).to_contain_text("注册成功")
         buyer.goto(base + handle_path)
@@ -151,8 +154,10 @@ def test_whole_journey_in_chromium(browser, live_server, layout):
         expect(buyer.locator("#checkout-form button[type=submit]")).to_be_disabled()
         buyer.click("text=新增收货地址")
         buyer.fill("#mobile", "13912345678")
+        htmx_ready(buyer, "#province")
         buyer.select_option("#province", "11")
         expect(buyer.locator("#city option[value='1101']")).to_have_count(1)
+        htmx_ready(buyer, "#city")
         buyer.select_option("#city", "1101")
         expect(buyer.locator("#district option[value='110101']")).to_have_count(1)
         buyer.fill("#street", "东长安街 1 号")

@@ -15,7 +15,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.support import live
-from tests.support.browser import ARTIFACTS, PHONE, assert_not_reloaded, login, mark_no_reload
+from tests.support.browser import ARTIFACTS, PHONE, assert_not_reloaded, login, mark_no_reload, picture
 
 pytestmark = pytest.mark.e2e
 
@@ -79,8 +79,7 @@ def test_a_phone_scrolls_a_500_product_shop_to_its_end(browser, site):
     assert len(ids) >= 460
     assert_not_reloaded(page)
     # The end of the list as the reader sees it (a full-page picture of 500 cards is too big).
-    (ARTIFACTS / "phone-zh-CN").mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / "phone-zh-CN" / "long-shop-end.png"))
+    picture(page, ARTIFACTS / "phone-zh-CN" / "long-shop-end.png", full_page=False)
     context.close()
 
 

@@ -104,6 +104,63 @@ def test_the_product_form_keeps_its_save_button_on_a_tablet(browser, site, local
 
 ROW_TITLES = "() => [...document.querySelectorAll('.product-row-title')].map(el => el.textContent)"
 
+VARIANT_WORDS = {"zh-CN": {"from": "起", "added": "已加入购物车"},
+                 "en-US": {"from": "from", "added": "Added to cart"}}
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_a_product_with_two_variants_from_the_tablet_to_the_buyers_phone(browser, site, locale):
+    """The merchant adds a product (its first variant named) and a second variant on the
+    tablet; a visitor's phone shows the choice and the price "from" the lower one, and the
+    buyer's cart names the variant chosen."""
+    base, words = site["base"], VARIANT_WORDS[locale]
+    title = f"新米 {locale}"
+    page = merchant_page(browser, site, TABLET, locale)
+    visitor = browser.new_context(**PHONE, locale=locale).new_page()
+    try:
+        page.goto(f"{base}/catalog/")
+        page.fill("#title", title)
+        page.fill("#price", "25.00")
+        page.fill("#stock", "8")
+        page.fill("#variant_name", "500g")
+        page.click(SAVE)
+        expect(page.locator("#product-form .flash-success")).to_be_visible()
+        page.locator(".product-row-main", has_text=title).click()
+        expect(page.locator("#variant-new")).to_be_visible()
+        page.fill("#new-name", "1kg")
+        page.fill("#new-price", "45.00")
+        page.fill("#new-stock", "5")
+        page.click("#variant-new button[type=submit]")
+        rows = page.locator(".variants-editor .variant-row:not(.variant-new)")
+        expect(rows).to_have_count(2)
+        expect(page.locator("#new-name")).to_have_value("")
+        # Price and stock now live with each variant: the product's own fields are gone.
+        expect(page.locator("#product-form #price")).to_have_count(0)
+        product_id = page.locator("#product-form").get_attribute("data-product")
+        shot(page, "merchant-and-shop", f"variants-manager-tablet-{locale}")
+
+        visitor.goto(f"{base}/p/{product_id}")
+        choice = visitor.locator(".variant-choice .variant-option")
+        expect(choice).to_have_count(2)
+        expect(choice.nth(0)).to_contain_text("500g")
+        expect(choice.nth(1)).to_contain_text("1kg")
+        expect(visitor.locator(".big-price")).to_contain_text(words["from"])
+        expect(visitor.locator(".big-price")).to_contain_text("25.00")
+        assert visitor.evaluate("document.documentElement.scrollWidth") <= PHONE["viewport"]["width"]
+        shot(visitor, "merchant-and-shop", f"variants-product-phone-{locale}")
+
+        login(visitor, base, *site["logins"]["买家"])
+        visitor.goto(f"{base}/p/{product_id}")
+        visitor.locator(".variant-option", has_text="1kg").click()
+        visitor.click("#add-to-cart button[type=submit]")
+        expect(visitor.locator("#add-to-cart")).to_contain_text(words["added"])
+        visitor.goto(f"{base}/cart/")
+        expect(visitor.locator(".cart-line", has_text=title)).to_contain_text("1kg")
+        expect(visitor.locator(".cart-line", has_text=title)).to_contain_text("45.00")
+    finally:
+        page.context.close()
+        visitor.context.close()
+
 
 @pytest.mark.parametrize("locale", LOCALES)
 def test_the_product_list_filters_as_you_type_and_keeps_them_in_the_url(browser, site, locale):

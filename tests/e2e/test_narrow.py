@@ -14,7 +14,7 @@ from playwright.sync_api import Page, expect
 from tests.support import live
 from tests.support.browser import ARTIFACTS, login
 from tests.support.images import signature_data_url
-from tests.support.live import csrf_token, htmx_post, place_and_dispatch, sign
+from tests.support.live import csrf_token, htmx_post, place_and_dispatch, reason_for, sign
 from tests.support.live import login as http_login
 
 pytestmark = pytest.mark.e2e
@@ -55,7 +55,8 @@ def site(tmp_path_factory):
             page = f"/delivery/{order_id}"
             assert htmx_post(courier, base, f"{page}/start", page).status_code == 200
             if state != "delivering":
-                assert htmx_post(courier, base, f"{page}/arrive", page).status_code == 200
+                assert htmx_post(courier, base, f"{page}/arrive", page,
+                                 **reason_for("arrive")).status_code == 200
             if state == "signed":
                 assert sign(buyer, base, order_id, signature_data_url()).status_code == 303
             orders[state] = order_id

@@ -291,7 +291,7 @@ def courier_start(browser, lang, base, logins, sessions):
     page = phone(browser, lang, base, logins["骑手"])
     page.goto(f"{base}/delivery/{order_id}")
     region = f"#delivery-{order_id}-panel"
-    button = page.locator(f"{region} button[type=submit]").first
+    button = page.locator(f"{region} form:not(.chat-entry) button[type=submit]").first
     final = page.locator(f"#delivery-{order_id}-status")
     return (page, order_id, f"**/delivery/{order_id}/start", f"**/delivery/{order_id}",
             "delivering", lambda keyboard=False: tap(page, button, keyboard),

@@ -14,6 +14,7 @@ from tests.support.browser import (
     ARTIFACTS,
     PHONE,
     TABLET,
+    arrive_stating_why,
     login,
     shot,
     wait_socket,
@@ -96,7 +97,7 @@ def test_a_buyer_pays_online_and_a_refused_line_is_refunded(browser, site):
         # The courier delivers; the buyer refuses the bananas at the door and signs.
         courier.goto(f"{base}/delivery/{order_id}")
         courier.click("text=已取货，开始配送")
-        courier.click("text=已送达")
+        arrive_stating_why(courier, order_id)
         expect(courier.locator(f"#delivery-{order_id}-status")).to_have_text("待签收")
         buyer.goto(f"{base}/orders/{order_id}")
         bananas = buyer.locator(".inspect-line", has_text="海南香蕉")

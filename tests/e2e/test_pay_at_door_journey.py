@@ -12,7 +12,15 @@ import sqlite3
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.support.browser import PHONE, TABLET, axe_violations, login, shot, wait_socket
+from tests.support.browser import (
+    PHONE,
+    TABLET,
+    arrive_stating_why,
+    axe_violations,
+    login,
+    shot,
+    wait_socket,
+)
 from tests.support.dev_gateway import demo_site_paying_online
 
 pytestmark = pytest.mark.e2e
@@ -70,7 +78,7 @@ def deliver_with_one_line_refused(base: str, buyer: Page, merchant: Page, courie
     expect(card.locator(".pill")).to_have_text("待取货")
     courier.goto(f"{base}/delivery/{order_id}")
     courier.click("text=已取货，开始配送")
-    courier.click("text=已送达")
+    arrive_stating_why(courier, order_id)
     expect(courier.locator(f"#delivery-{order_id}-status")).to_have_text("待签收")
     expect(courier.locator(f"#delivery-{order_id}-code")).to_have_count(0)  # not before signing
     wait_socket(courier)

@@ -27,10 +27,11 @@ class DemoServer:
     def __init__(self, env: dict, log):
         self.env, self.log, self.port = env, log, live.free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.running = None
+        self.running, self.settings = None, {}
 
     def start(self, **settings: str) -> None:
         self.running = live.start({**self.env, **settings}, self.log, port=self.port)
+        self.settings = settings
 
     def stop(self) -> None:
         if self.running is not None:
@@ -50,13 +51,15 @@ def demo(tmp_path_factory):
 
 @pytest.fixture
 def up(demo):
-    """The demo server, running again after the test whatever the test did to it."""
+    """The demo server, running with the demo's settings, whatever the test before did to it
+    (stopped it, or started it with other settings). A server the test left as it found it is
+    not restarted: a restart costs seconds on a loaded machine."""
     server, logins = demo
+    if server.settings:
+        server.stop()
     if server.running is None:
         server.start()
     yield server, logins
-    server.stop()
-    server.start()
 
 
 def controlled(page: Page, url: str) -> None:
@@ -220,6 +223,7 @@ def test_after_logout_no_page_of_the_previous_user_is_served(browser, up):
         page.fill("#email", "pwa-buyer-b@example.com")
         page.fill("#password", "buyer-b-pass-1")
         page.fill("#confirm", "buyer-b-pass-1")
+        page.check("#consent")
         page.click("#register-form button[type=submit]")
         expect(page.locator(".flash-success")).to_be_visible()
         response = page.goto(f"{base}/orders/{order_id}")

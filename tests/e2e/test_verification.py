@@ -39,6 +39,7 @@ def test_reject_a_photo_fix_it_and_open_the_shop(browser, live_server):
         merchant.fill("#email", "veg-merchant@example.com")
         merchant.fill("#password", "merchant-pass")
         merchant.fill("#confirm", "merchant-pass")
+        merchant.check("#consent")
         merchant.click("#register-form button[type=submit]")
         expect(merchant).to_have_url(re.compile(r"/merchant/$"))
         merchant.goto(f"{base}/merchant/apply")

@@ -17,12 +17,17 @@ GETTEXT = {"_", "gettext", "ngettext", "N_", "_l", "lazy_gettext", "lazy_ngettex
 TEMPLATE_ALLOWED = {
     # The language switch names the other language in that language.
     ("base.html", "中文"),
+    # 我的's language choice names each language in itself.
+    ("me/index.html", "简体中文"),
 }
 PYTHON_ALLOWED = {
     # Demo data and console output of the `flask` commands (seed-demo, create-admin).
     "webapp/cli.py": None,
     # The default display name create-admin stores for a new admin (data, not a message).
     "webapp/auth/services.py": {"平台管理员"},
+    # The name a deleted account keeps (data, as the records store it), and the word typed to
+    # confirm a deletion (compared with what was typed; the English form accepts DELETE too).
+    "webapp/me/deletion.py": {"已注销用户", "注销"},
     # Names in the region data (pca-code), compared with it, never shown as messages.
     "webapp/regions/services.py": {"市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划"},
     # The Chinese side of the table that makes region names English (names.english), and the
@@ -35,6 +40,9 @@ PYTHON_ALLOWED = {
     "webapp/search/keys.py": None,
     "webapp/search/query.py": None,
     "webapp/search/synonyms.py": None,
+    # The development SMS provider's log lines, standing for the templates approved at the SMS
+    # provider (a text message goes out in Chinese as approved, whatever the page's language).
+    "webapp/sms/kinds.py": None,
 }
 # Modules that import no Flask keep their labels as plain Chinese; webapp/i18n/labels.py marks
 # them for extraction and the pages translate them (test_catalogs checks both).

@@ -61,7 +61,7 @@ def scene(app, make_user, make_shop, make_product):
     s.failed = order("accept", "assign", "start", "fail")
     s.delivering = order("accept", "assign", "start")
     s.arrived = order("accept", "assign", "start", "arrive")
-    s.signed = order("accept", "assign", "start", "arrive", "pay", "sign")
+    s.signed = order("accept", "assign", "start", "arrive", "sign", "pay")
     s.refused = order("accept", "assign", "start", "arrive", "sign_refusing_all")
     order_actions.cancel(order().id, s.buyer, order_reasons.BUYER_CANCEL_REASONS[0])
 

@@ -35,12 +35,15 @@ def posted(app, client, login_as, world, address, statements=None):
 
 
 # The request's reads (the signed-in buyer; the open shop with the buyer's lines there, their
-# products and the order the form's key placed, if any, in one statement; the address book),
-# one conditional UPDATE per line, the order, its lines (one executemany), its event, the cart
-# lines ordered. Nothing is read again after the commit.
+# products and variants and the order the form's key placed, if any, in one statement; the
+# address book), one conditional UPDATE per line (of its variant) and one per product (its
+# total), the order, its lines (one executemany), its event, the cart
+# lines ordered, and the shop's notification (webapp/notifications/hub.py: its INSERT names the
+# owner by a subquery, and one SELECT reads the owner's settings and browsers). Nothing is read
+# again after the commit.
 READS = [("SELECT", "user"), ("SELECT", "shop"), ("SELECT", "address")]
 WRITES = [("INSERT", "order"), ("INSERT", "order_line"), ("INSERT", "order_event"),
-          ("DELETE", "cart_item")]
+          ("INSERT", "notification"), ("SELECT", "notification"), ("DELETE", "cart_item")]
 
 
 @pytest.mark.parametrize("lines", [1, 2])
@@ -53,7 +56,8 @@ def test_a_checkout_is_its_reads_one_update_per_line_and_four_writes(
         add_to_cart(world.buyer, make_product(world.shop, title="香梨", price_fen=990), 1)
     _, response = posted(app, client, login_as, world, address, statements)
     assert response.status_code == 303, response.text[:300]
-    assert shape(statements) == READS + [("UPDATE", "product")] * lines + WRITES
+    assert shape(statements) == READS + [("UPDATE", "product_variant")] * lines + \
+        [("UPDATE", "product")] * lines + WRITES
 
 
 def test_a_refused_checkout_writes_nothing(app, client, login_as, world, make_address,

@@ -59,9 +59,73 @@ EVENTS = {
     EventKind.REFUND_FAILED: ({"amount_fen": 6580, "reason": "cancelled"},
                               "退款 ¥65.80 暂未成功，平台会人工处理",
                               "The refund of ¥65.80 did not go through yet; the platform will handle it"),
+    # Issue 19: a failed delivery rescheduled, taken back or left to expire; the goods coming back.
+    EventKind.RESCHEDULED_BY_BUYER: ({"start": "2026-12-08T01:00:00", "end": "2026-12-08T03:00:00"},
+                                     "买家改约送达时间：12-08 09:00–11:00",
+                                     "The buyer rescheduled the delivery: 12-08 09:00–11:00"),
+    EventKind.RESCHEDULED_BY_SHOP: ({"start": "2026-12-08T05:00:00", "end": "2026-12-08T07:00:00"},
+                                    "商家改约送达时间：12-08 13:00–15:00",
+                                    "The shop rescheduled the delivery: 12-08 13:00–15:00"),
+    EventKind.TAKEN_BACK: ({}, "配送失败，商家已收回商品，订单结束",
+                           "Delivery failed; the shop took the goods back and ended the order"),
+    EventKind.FAILURE_EXPIRED: (
+        {"hours": 48}, "配送失败后 48 小时内无人处理，订单已自动结束，商品退回商家",
+        "Nobody acted within 48 hours of the failed delivery; the order ended automatically and "
+        "the goods go back to the shop"),
+    EventKind.RETURN_OPENED: ({"n": 2}, "2 件商品由骑手带回商家，商家收货后恢复库存",
+                              "2 item(s) going back to the shop with the courier; back in stock "
+                              "once the shop has them"),
+    EventKind.RETURN_RESTOCKED: ({"n": 2}, "商家已收到退回的 2 件商品，已恢复库存",
+                                 "The shop received the 2 returned item(s); back in stock"),
+    EventKind.RETURN_WRITTEN_OFF: ({"n": 1}, "商家已收到退回的 1 件商品，无法再售，未恢复库存",
+                                   "The shop received the 1 returned item(s); not fit to sell, "
+                                   "not restocked"),
+    EventKind.DEMAND_REOPENED: ({"demand": 7}, "需求 #7 已重新开放，仍有效的报价可再选择",
+                                "Request #7 is open again; the quotes still valid can be chosen"),
+    # Wrong receipt codes on the courier's phone (the code itself is never recorded).
+    EventKind.RECEIPT_CODE_WRONG: ({"left": 3}, "骑手输入的收货码不正确，还可以再试 3 次",
+                                   "Wrong receipt code entered on the courier's phone; 3 tries left"),
+    EventKind.RECEIPT_CODE_LOCKED: ({"n": 5}, "收货码已错误 5 次，本单只能在买家本人的手机上签收",
+                                    "Receipt code wrong 5 times: this order can now be signed only "
+                                    "on the buyer's own phone"),
+    # Issue 21: an order collected at the shop (webapp/orders/pickup.py).
+    EventKind.HANDED_OVER: ({}, "商家已在店内交货，请买家验货签收",
+                            "Handed over at the shop: the buyer inspects and signs"),
+    EventKind.PICKED_UP: ({}, "买家已到店取货（取货码核对无误）",
+                          "Picked up at the shop (pickup code checked)"),
+    # Issue 19: an after-sales request's steps, as webapp/aftersales/moves.py records them.
+    EventKind.AFTER_SALE_OPENED: ({"request": 3, "amount_fen": 1250}, "买家申请售后 #3，金额 ¥12.50",
+                                  "Buyer made after-sales request #3 for ¥12.50"),
+    EventKind.AFTER_SALE_AGREED: ({"request": 3, "timeout": 1}, "商家超时未处理，售后 #3 视为同意",
+                                  "Shop did not answer in time: after-sales request #3 agreed"),
+    # The shop's own words stay as typed, in any language.
+    EventKind.AFTER_SALE_REFUSED: ({"request": 3, "note": "IMG_2041 shows no damage"},
+                                   "商家拒绝售后 #3：IMG_2041 shows no damage",
+                                   "Shop refused after-sales request #3: IMG_2041 shows no damage"),
+    EventKind.AFTER_SALE_ESCALATED: ({"request": 3}, "买家申请平台介入售后 #3",
+                                     "Buyer asked the platform to decide after-sales request #3"),
+    EventKind.AFTER_SALE_FOR_BUYER: ({"request": 3}, "平台判定售后 #3 支持买家",
+                                     "Platform decided after-sales request #3 for the buyer"),
+    EventKind.AFTER_SALE_FOR_SHOP: ({"request": 3}, "平台判定售后 #3 支持商家，申请关闭",
+                                    "Platform decided after-sales request #3 for the shop; closed"),
+    EventKind.AFTER_SALE_SHIPPED: ({"request": 3}, "买家已寄回售后 #3 的商品",
+                                   "Buyer sent back the goods of after-sales request #3"),
+    EventKind.AFTER_SALE_RECEIVED: ({"request": 3, "timeout": 1}, "商家超时未确认收货，售后 #3 视为已收到",
+                                    "Shop did not confirm receipt in time: after-sales request #3 "
+                                    "received"),
+    EventKind.AFTER_SALE_WITHDRAWN: ({"request": 3}, "买家撤回了售后 #3",
+                                     "Buyer withdrew after-sales request #3"),
+    EventKind.AFTER_SALE_CLOSED: ({"request": 3}, "售后 #3 超过期限，已关闭",
+                                  "After-sales request #3 passed its deadline: closed"),
+    EventKind.AFTER_SALE_DOOR_REFUNDED: (
+        {"request": 3, "amount_fen": 5000, "way": "transfer"}, "商家称已退还售后 #3 的 ¥50.00（转账）",
+        "The shop says it paid back ¥50.00 for after-sales request #3 (bank transfer)"),
 }
 # What the optional detail's absence reads as (a buyer may cancel without a reason).
 WITHOUT_DETAIL = {
+    EventKind.AFTER_SALE_AGREED: ({"request": 4}, "商家同意售后 #4", "Shop agreed to after-sales request #4"),
+    EventKind.AFTER_SALE_RECEIVED: ({"request": 4}, "商家已收到售后 #4 退回的商品",
+                                    "Shop received the goods of after-sales request #4"),
     EventKind.CANCELLED_BY_BUYER: ({"reason": ""}, "买家取消了订单", "Cancelled by the buyer"),
     EventKind.PAID: ({"method": "wechat", "amount_fen": 3350, "refused_fen": 0},
                      "已收款：微信扫码付 ¥33.50", "Paid: WeChat Pay (scan) ¥33.50"),

@@ -23,11 +23,19 @@ HINTS = {
     "商家接单前可随时取消": {(B, S.PLACED)},
     "商家派单前可为你取消": {(B, S.ACCEPTED)},
     "已安排骑手配送，订单不能再取消": {(B, S.DISPATCHED), (B, S.DELIVERING)},
-    "请逐项验货后签收": {(B, S.ARRIVED)},
-    "请重新派单给骑手": {(M, S.DELIVERY_FAILED)},
-    "商家会重新安排配送": {(B, S.DELIVERY_FAILED), (C, S.DELIVERY_FAILED)},
+    "骑手已到达，请验货签收": {(B, S.ARRIVED)},
+    # Payment at the door is confirmed once the buyer has inspected and signed, not before.
+    "买家验货签收后才能确认收款": {(M, S.ARRIVED), (C, S.ARRIVED)},
+    # Issue 19: after a failed delivery each party is told what it can do, and for how long.
+    "可改约送达时间、重新派单、取消订单或收回商品": {(M, S.DELIVERY_FAILED)},
+    "请选择新的送达时间，或取消订单": {(B, S.DELIVERY_FAILED)},
+    "商家会重新安排配送": {(C, S.DELIVERY_FAILED)},
+    "小时内无人处理": everyone(S.DELIVERY_FAILED),
+    # Goods coming back (refused lines, a failed delivery taken back): the shop confirms them.
+    "退回商家的商品": everyone(S.PARTIALLY_REFUSED, S.REFUSED, S.RETURNED),
+    "确认收到退货": {(M, s) for s in (S.PARTIALLY_REFUSED, S.REFUSED, S.RETURNED)},
     "已下单的库存已退回": everyone(S.CANCELLED),
-    "确认已收款": {(r, s) for r in (M, C) for s in (S.ARRIVED, S.COMPLETED, S.PARTIALLY_REFUSED)},
+    "确认已收款": {(r, s) for r in (M, C) for s in (S.COMPLETED, S.PARTIALLY_REFUSED)},
     "打开配送页": {(C, s) for s in (S.DISPATCHED, S.DELIVERING, S.ARRIVED, S.DELIVERY_FAILED)},
     "签收凭证": everyone(S.COMPLETED, S.PARTIALLY_REFUSED),
     "拒收凭证": everyone(S.REFUSED),

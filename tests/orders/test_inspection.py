@@ -10,6 +10,7 @@ import pytest
 from PIL import Image, ImageDraw
 from sqlalchemy import func, select, text, update
 
+from tests.support.delivery import arrive_at_pin
 from tests.support.factories import window_value
 from tests.support.helpers import (
     HX,
@@ -48,7 +49,7 @@ def arrived(app, world, make_product):
     order_actions.accept(order.id, world.merchant)
     order_actions.assign(order.id, world.merchant, world.courier.id)
     courier_actions.start(order.id, world.courier)
-    courier_actions.arrive(order.id, world.courier)
+    arrive_at_pin(order.id, world.courier)
     db.session.expire_all()
     return db.session.get(Order, order.id)
 
@@ -84,7 +85,8 @@ def test_all_lines_accepted_completes(app, world, arrived, as_party):
     assert "已验收" in text and "数字指纹一致" in text
     proof = db.session.scalar(select(ProofOfDelivery))
     assert [line["title"] for line in proof.accepted_lines] == [world.product.title, "草莓"]
-    assert (proof.rejected_lines, proof.refund_fen, proof.scheme) == ([], 0, 3)
+    assert (proof.rejected_lines, proof.refund_fen, proof.scheme) == ([], 0, 4)
+    assert (proof.signed_on, proof.code_matched) == ("buyer", None)  # on the buyer's own phone
 
 
 def test_one_line_rejected_with_a_photo_is_partially_refused(app, world, arrived, as_party):
@@ -134,7 +136,9 @@ def test_every_line_rejected_is_refused_and_nothing_is_due(app, world, arrived, 
                           data=sign_form(arrived, {0: ("质量问题", ""), 1: ("与描述不符", "")}))
     assert response.status_code == 303
     assert status_of(arrived) is Status.REFUSED
-    event = db.session.scalar(select(OrderEvent).order_by(OrderEvent.id.desc()).limit(1))
+    # The last move (after it, the refused goods are recorded as coming back: no move).
+    event = db.session.scalar(select(OrderEvent).where(OrderEvent.action.is_not(None))
+                              .order_by(OrderEvent.id.desc()).limit(1))
     assert (event.action, event.to_status) == ("refuse", "refused")
     proof = db.session.scalar(select(ProofOfDelivery))
     assert proof.accepted_lines == [] and proof.refund_fen == arrived.total_fen
@@ -254,6 +258,9 @@ TAMPERED = {
     "refund_fen": 0,
     "payment": {"method": "cod", "due_fen": 0, "paid_fen": None, "channel": None,
                 "transaction_id": "", "refund_fen": 0},
+    # Scheme 4 (issue 19): a buyer's own signature passed off as one handed over with the code.
+    "signed_on": "courier",
+    "code_matched": True,
     "scheme": 1,
     "digest": "0" * 64,
 }
@@ -347,7 +354,7 @@ def test_a_failed_delivery_is_recorded_reassigned_and_then_completed(app, world,
     assert merchant.post(url(app, "orders.assign", order_id=arrived.id),
                          data={"courier_id": second.id}).status_code == 303
     courier_actions.start(arrived.id, second)
-    courier_actions.arrive(arrived.id, second)
+    arrive_at_pin(arrived.id, second)
     order_signing.sign(arrived.id, world.buyer, "张三", signature_data_url())
     assert status_of(arrived) is Status.COMPLETED
     steps = [(e.action, e.to_status) for e in db.session.get(Order, arrived.id).events]

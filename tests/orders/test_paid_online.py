@@ -47,6 +47,7 @@ from webapp.payments.devgateway import UNAVAILABLE
 from webapp.payments.devgateway.common import rogue_key
 from webapp.payments.refunds import send_due
 from webapp.payments.state import PaymentState, RefundState
+from webapp.web import yuan
 
 pytestmark = pytest.mark.db  # run again on PostgreSQL by .ci/run's second pass
 
@@ -147,6 +148,13 @@ def test_a_paid_notification_puts_the_order_on_the_board_once(app, client, login
     kinds = [e.kind for e in db.session.get(Order, order.id).events]
     assert kinds[-1] is EventKind.PAID_ONLINE
     assert f'board-order-{order.id}"' in client.get(url(app, "orders.board")).text
+    # The order's payment names the channel and the amount once each (the method is
+    # 微信支付（在线付款）, the status 已支付 ¥…), then the transaction number.
+    payment_row = re.search(r'id="order-\d+-payment".*?</div>\s*</div>',
+                            client.get(url(app, "orders.detail", order_id=order.id)).text, re.S)[0]
+    named = {"wechat": "微信支付", "alipay": "支付宝"}[channel]
+    assert payment_row.count(yuan(order.total_fen)) == 1 and payment_row.count(named) == 1
+    assert "交易号" in payment_row
     # The same notification again (gateways repeat until answered), and a query after it.
     assert deliver(client, app, channel, headers, body).status_code in (200, 204)
     records.check(db.session.get(Payment, payment.id))

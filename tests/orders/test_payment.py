@@ -15,7 +15,7 @@ def events(order) -> int:
 
 
 @pytest.mark.parametrize(("status", "who", "panel"), [
-    (Status.ARRIVED, "courier", "delivery-{}-panel"),
+    (Status.COMPLETED, "courier", "delivery-{}-panel"),
     (Status.COMPLETED, "merchant", "order-{}-panel"),
 ])
 def test_the_courier_or_shop_confirms_payment_once(app, client, login_as, world, advance,
@@ -35,11 +35,13 @@ def test_the_courier_or_shop_confirms_payment_once(app, client, login_as, world,
     assert events(order) == before + 1
 
 
-def test_payment_cannot_be_confirmed_before_arrival(app, client, login_as, world, advance):
-    order = advance(Status.DELIVERING)
+@pytest.mark.parametrize("status", [Status.DELIVERING, Status.ARRIVED])
+def test_payment_cannot_be_confirmed_before_inspection(app, client, login_as, world, advance,
+                                                       status):
+    order = advance(status)
     login_as(world.courier)
     response = client.post(url(app, "orders.paid", order_id=order.id), headers=HX)
-    assert response.status_code == 409 and "送达后" in response.text
+    assert response.status_code == 409 and "买家验货签收后才能确认收款" in response.text
     assert db.session.get(Order, order.id).payment_status == "unpaid"
 
 

@@ -4,13 +4,13 @@ processes would share it: the payment is paid once, the order placed once, nothi
 from __future__ import annotations
 
 import secrets
-import threading
 
 import pytest
 import sqlalchemy as sa
 
 from tests.support.factories import window_value
 from tests.support.payments import WECHAT_SHOP, Gateways, approve_account, block_outside_connections
+from tests.support.races import at_once
 from webapp import create_app
 from webapp.config import TestConfig
 from webapp.extensions import db
@@ -55,25 +55,11 @@ def race(url: str, gateways: Gateways) -> tuple[list[str], dict]:
         order_id = order.id
         db.session.remove()
 
-    outcomes: list[str] = []
-    gate = threading.Barrier(RACERS)
+    def settle() -> str:
+        records.settle(result)
+        return "settled"
 
-    def settle() -> None:
-        with app.test_request_context():
-            gate.wait()
-            try:
-                records.settle(result)
-                outcomes.append("settled")
-            except Exception as error:  # noqa: BLE001 - the test reports any failure
-                outcomes.append(f"error: {error!r}")
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=settle) for _ in range(RACERS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
+    outcomes = at_once(app, [lambda: settle] * RACERS, request_context=True)
     with app.app_context():
         facts = {
             "status": db.session.scalar(sa.select(Order.status).where(Order.id == order_id)),

@@ -26,7 +26,7 @@ from tests.support.helpers import (
 )
 from webapp.cart import services as cart_services
 from webapp.extensions import db
-from webapp.models import CartItem, Order, Product, Shop
+from webapp.models import CartItem, Order, Product, ProductVariant, Shop
 from webapp.orders import checkout as order_checkout
 from webapp.web import Conflict, ServiceError
 
@@ -202,6 +202,11 @@ def stale_cart(world, **changes):
             row = {"product": (Product, world.product.id), "shop": (Shop, world.shop.id)}[model]
             db.session.execute(sa.update(row[0]).where(row[0].id == row[1]).values(**values)
                                .execution_options(synchronize_session=False))
+            if model == "product":  # the product's one variant holds its price and stock
+                db.session.execute(sa.update(ProductVariant).where(
+                    ProductVariant.product_id == world.product.id).values(**{
+                        k: v for k, v in values.items() if k in ("price_fen", "stock")})
+                    .execution_options(synchronize_session=False))
         db.session.commit()
     finally:
         session.expire_on_commit = True

@@ -56,7 +56,7 @@ def test_a_prepaid_order_signed_with_a_rejected_line_has_its_payment_in_the_proo
     payment = db.session.scalar(select(Payment).where(Payment.order_id == paid_online.id))
     refund = db.session.scalar(select(Refund).where(Refund.order_id == paid_online.id))
     assert payment.transaction_id and refund.amount_fen == 1600
-    assert proof.scheme == 3
+    assert proof.scheme == 4  # scheme 3's facts, and where it was signed (issue 19)
     assert proof.payment == {"method": "wechat_online", "due_fen": 1750, "paid_fen": 3350,
                              "channel": "wechat", "transaction_id": payment.transaction_id,
                              "refund_fen": 1600}
@@ -119,8 +119,13 @@ def test_an_order_paid_at_the_door_has_the_method_and_amount_due_in_its_proof(
 
 def test_cash_taken_before_signing_is_in_the_proof_with_what_goes_back(app, world, make_product,
                                                                       as_party):
+    """Until issue 19 the courier could confirm cash at the door before the inspection: an order
+    at the door paid then (as the payment service recorded it) keeps it in its proof."""
     order = two_line_order(app, world, make_product, Status.ARRIVED)
-    take_steps(order.id, world, ["pay", "sign_refusing_one"])
+    db.session.execute(update(Order).where(Order.id == order.id).values(
+        payment_status="paid", paid_fen=order.total_fen))
+    db.session.commit()
+    take_steps(order.id, world, ["sign_refusing_one"])
     proof = proof_of(order.id)
     assert proof.payment == {"method": "cod", "due_fen": 1750, "paid_fen": 3350,
                              "channel": None, "transaction_id": "", "refund_fen": 1600}

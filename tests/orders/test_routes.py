@@ -16,6 +16,7 @@ from tests.support.helpers import (
     checkout_data,
     input_value,
     option_values,
+    selected_option,
     url,
 )
 from tests.support.images import signature_data_url
@@ -47,7 +48,9 @@ def test_checkout_is_a_page_or_a_fragment(app, client, login_as, world, ready, m
     assert "光华路 2 号" in text and url(app, "addresses.new", next=path) in text
     assert f"{world.product.title} <span class=\"muted\">× 2</span>" in text
     assert "提交订单 ¥25.00" in text
-    assert option_values(text, "window")[0] == window_value(app)
+    # "As soon as possible" and pickup first (issue 21), then the windows, the first chosen.
+    assert option_values(text, "window")[:3] == ["asap", "pickup", window_value(app)]
+    assert selected_option(text, "window") == window_value(app)
     # ?address= (back from adding one) chooses that address instead.
     chosen = assert_fragment(client.get(f"{path}?address={other.id}", headers=HX),
                              "checkout-form")

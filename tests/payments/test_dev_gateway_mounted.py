@@ -17,6 +17,8 @@ from webapp import create_app
 from webapp.config import TestConfig
 from webapp.payments.accounts import clients
 
+pytestmark = pytest.mark.servers  # starts server processes: .ci/run gives them a lane of their own
+
 PUBLIC = "http://127.0.0.1:5999"
 
 
@@ -131,3 +133,14 @@ def test_under_gevent_a_buyer_pays_through_the_apps_own_gateway(tmp_path):
             assert "订单当前为「待接单」，无需再付款" in order, (channel, order)
     finally:
         server.stop()
+
+
+def test_its_folder_may_come_from_the_environment(tmp_path, monkeypatch):
+    """PAYMENT_DEV_GATEWAY_DIR as the README lists it: an environment setting, as every other
+    (two servers started side by side each keep their own keys and lock)."""
+    values = settings(tmp_path)
+    values.pop("PAYMENT_DEV_GATEWAY_DIR")
+    monkeypatch.setenv("PAYMENT_DEV_GATEWAY_DIR", str(tmp_path / "from-env"))
+    create_app(values)
+    assert (tmp_path / "from-env").is_dir()
+    assert not (tmp_path / "gw").exists()

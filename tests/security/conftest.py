@@ -6,13 +6,18 @@ import secrets
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import update
 
-from tests.support.factories import submit_complete
+from tests.support.database import SavedWorld
+from tests.support.factories import new_product, new_shop, new_user, submit_complete
 from tests.support.images import jpeg_bytes, signature_data_url
+from tests.support.licences import grant
 from tests.support.payments import WECHAT_SHOP, Gateways, approve_account
-from tests.support.security import HERE, security_app
+from tests.support.security import HERE, RECEIPT_CODE, SHOP_A_BARCODE, security_app
 from webapp.extensions import db
-from webapp.models import AccountStatus, Role, ShopPaymentAccount, ShopStatus, utcnow
+from webapp.handover.links import make_token
+from webapp.licences.state import LicenceStatus
+from webapp.models import AccountStatus, Order, Role, ShopPaymentAccount, ShopStatus, utcnow
 from webapp.payments.accounts import seal
 
 
@@ -23,12 +28,25 @@ def payment_gateways(tmp_path_factory):
     running.stop()
 
 
-@pytest.fixture
-def app(request, tmp_path, payment_gateways):
-    for app in security_app(request, tmp_path):
+@pytest.fixture(scope="module")
+def security_world(request, tmp_path_factory, payment_gateways):
+    """One app and one world of victims per module, built once (seconds) and put back before
+    each test (milliseconds): rows, photos and settings as built, whatever the test before did.
+    A module sets APP_SETTINGS for its app (e.g. CSRF protection on)."""
+    settings = getattr(request.module, "APP_SETTINGS", {})
+    for app in security_app(request, tmp_path_factory.mktemp("security"), **settings):
         payment_gateways.reset()
         app.extensions["payment_channels"] = payment_gateways.channels()
-        yield app
+        victims = build_victims(new_user, new_shop, new_product, payment_gateways)
+        yield app, victims, SavedWorld(app), payment_gateways.state()
+
+
+@pytest.fixture
+def app(security_world, payment_gateways):
+    app, _, saved, gateways = security_world
+    saved.restore()
+    payment_gateways.restore(gateways)
+    yield app
 
 
 class Victims:
@@ -36,7 +54,8 @@ class Victims:
     things, and the intruders."""
 
 
-def _order(buyer, product, address, steps, *, merchant, courier, payment_method="cod"):
+def _order(buyer, product, address, steps, *, merchant, courier, payment_method="cod",
+           window=None):
     from flask import current_app
 
     from tests.support.factories import window_value
@@ -44,12 +63,13 @@ def _order(buyer, product, address, steps, *, merchant, courier, payment_method=
     from webapp.delivery.services import record_position
     from webapp.orders import actions as order_actions
     from webapp.orders import checkout as order_checkout
+    from webapp.orders import failures
     from webapp.orders import signing as order_signing
-    from webapp.orders.checkout import Destination
+    from webapp.orders.terms import Destination
 
     order = order_checkout.place_order(buyer, product.shop_id, {product.id: 1},
                                destination=Destination.of(address),
-                               window=window_value(current_app, product.shop),
+                               window=window or window_value(current_app, product.shop),
                                payment_method=payment_method, note="",
                                idempotency_key=secrets.token_hex(16))
     for step in steps:
@@ -64,6 +84,10 @@ def _order(buyer, product, address, steps, *, merchant, courier, payment_method=
             courier_actions.arrive(order.id, courier)
         elif step == "sign":
             order_signing.sign(order.id, buyer, "签收人秘密", signature_data_url())
+        elif step == "fail":
+            courier_actions.fail(order.id, courier, "absent")
+        elif step == "take_back":
+            failures.take_back(order.id, merchant)
     db.session.expire_all()
     return order
 
@@ -97,6 +121,7 @@ def build_victims(make_user, make_shop, make_product, gateways) -> Victims:
     from webapp.admin import services as admin
     from webapp.cart import services as cart
     from webapp.catalog import services as catalog
+    from webapp.catalog import variants
     from webapp.demands import posting, quoting
     from webapp.models import Purpose
     from webapp.payments import records
@@ -116,9 +141,17 @@ def build_victims(make_user, make_shop, make_product, gateways) -> Victims:
     v.courier_a = make_user(Role.COURIER, shop_id=v.shop_a.id, display_name="骑手秘密甲")
     v.product = make_product(v.shop_a, title="公开商品甲", stock=50, category="produce")
     v.product_2 = make_product(v.shop_a, title="公开商品乙", stock=50, category="produce")
+    # Shop A's product with a choice of variants: one to change, one to remove.
+    v.varied = make_product(v.shop_a, title="规格秘密商品", stock=4, category="produce")
+    v.variant_edit = variants.add_variant(v.varied, name="500g", price_fen=990, stock=3)
+    v.variant_remove = variants.add_variant(v.varied, name="1kg", price_fen=1890, stock=2)
     v.unpublished = catalog.create_product(
         v.shop_a, title="未上架秘密商品", description="", price_fen=990, stock=5, published=False,
         category="produce", photo=clean_image(jpeg_bytes()))
+    # The barcode scanner (catalog.barcode): shop A's code is "not found" for everyone else.
+    only = variants.only_variant(v.unpublished.id)
+    variants.update_variant(v.unpublished, only.id, name="", price_fen=990, stock=5, stock_seen=5,
+                            barcode=SHOP_A_BARCODE)
 
     # Three applications waiting for review, a shop to suspend and one suspended.
     v.pending = [submit_complete(make_user(Role.MERCHANT), legal_name="待审法人秘密")
@@ -136,16 +169,27 @@ def build_victims(make_user, make_shop, make_product, gateways) -> Victims:
     v.cart_item = cart.add(v.buyer_a, v.product.id, 1)
     v.cart_item_remove = cart.add(v.buyer_a, v.product_2.id, 1)
 
-    def order(*steps, payment_method="cod"):
+    def order(*steps, payment_method="cod", window=None):
         return _order(v.buyer_a, v.product, v.address, steps, merchant=v.merchant_a,
-                      courier=v.courier_a, payment_method=payment_method)
+                      courier=v.courier_a, payment_method=payment_method, window=window)
 
     v.placed, v.placed_refuse, v.placed_cancel = order(), order(), order()
     v.accepted = order("accept")
+    # Collected at the shop (issue 21): handed over at the counter, or picked up with the code.
+    v.pickup_hand_over, v.pickup_code = (order("accept", window="pickup") for _ in range(2))
     v.dispatched = order("accept", "assign")
     v.delivering, v.delivering_fail = (order("accept", "assign", "start") for _ in range(2))
     v.arrived, v.arrived_sign = (order("accept", "assign", "start", "arrive") for _ in range(2))
     v.completed = order("accept", "assign", "start", "arrive", "sign")
+    # Signed and not paid yet: a payment at the door is confirmed only after the signature.
+    v.to_pay = order("accept", "assign", "start", "arrive", "sign")
+    # Failed deliveries, to be rescheduled or taken back, and one taken back whose goods the
+    # shop confirms (issue 19).
+    failed = ("accept", "assign", "start", "fail")
+    v.failed_reschedule, v.failed_take_back = (order(*failed) for _ in range(2))
+    v.returned = order(*failed, "take_back")
+    # At the door, to be signed on the courier's phone with the receipt code.
+    v.arrived_handover = order("accept", "assign", "start", "arrive")
     # A rejected line's photo, as the inspection at the door stores it.
     v.completed_line = v.completed.lines[0]
     v.completed_line.reject_photo = store(clean_image(jpeg_bytes()), "inspections")
@@ -173,6 +217,12 @@ def build_victims(make_user, make_shop, make_product, gateways) -> Victims:
                                             ("alipay", "2088000000000777", "202601BBshopxgrant0777")))
     db.session.add_all([v.account_approve, v.account_reject])
     db.session.commit()
+    # Shop X's licences waiting for an admin (one to approve, one to reject), and shop A's
+    # approved food licence, whose photo only its merchant and the admins may see.
+    v.licence_approve, v.licence_reject = (
+        grant(v.shop_x, kind, status=LicenceStatus.SUBMITTED,
+              photo=store(clean_image(jpeg_bytes()), "kyc")) for kind in ("food", "drug"))
+    v.licence_a = grant(v.shop_a, "food", photo=store(clean_image(jpeg_bytes()), "kyc"))
 
     def demand(photo=False):
         return posting.post_demand(v.buyer_a, posting.DemandInput(
@@ -192,6 +242,33 @@ def build_victims(make_user, make_shop, make_product, gateways) -> Victims:
     v.quote_withdraw, v.quote_edit, v.quote_checkout = (quote(demand()) for _ in range(3))
     v.demand_close, v.demand_quote = demand(), demand()
 
+    # After-sales requests of buyer A on shop A, one in each status a route acts on.
+    from tests.support.aftersales import victim_requests
+
+    victim_requests(v, make_product)
+
+    # Buyer A's reviews of signed orders (tests/support/reviews.py).
+    from tests.support.reviews import victim_reviews
+
+    victim_reviews(v, lambda: order("accept", "assign", "start", "arrive", "sign"))
+
+    # Buyer A's conversation with shop A about an accepted order (tests/support/chat.py).
+    from tests.support.chat import victim_conversations
+
+    victim_conversations(v)
+
+    # An unread notification of buyer A's (tests/support/notifications.py).
+    from tests.support.notifications import victim_notice
+
+    victim_notice(v)
+
+    # Shop A's receipt printer, on a port of this machine nothing listens on (a print fails
+    # at once, refused), printing only when asked (tests/tickets has the printing itself).
+    from webapp.models import ShopPrinter
+
+    db.session.add(ShopPrinter(shop_id=v.shop_a.id, host="127.0.0.1", port=9, auto_print=False))
+    db.session.commit()
+
     # The intruders: each role, owning none of the above. Merchant B's shop is approved in the
     # same district and sells the same category, so it may see buyer A's demands (and quote).
     v.buyer = make_user(Role.BUYER)
@@ -200,13 +277,19 @@ def build_victims(make_user, make_shop, make_product, gateways) -> Victims:
     v.product_b = make_product(v.shop_b, category="produce")
     v.courier = make_user(Role.COURIER, shop_id=v.shop_b.id)
     v.unapproved = make_user(Role.MERCHANT)
+    # One receipt code on all of buyer A's orders (a secret the matrix looks for), and a
+    # tracking link buyer A shared for the order under way.
+    db.session.execute(update(Order).where(Order.buyer_id == v.buyer_a.id)
+                       .values(receipt_code=RECEIPT_CODE))
+    db.session.commit()
+    v.track_token = make_token(v.delivering)[0]
     db.session.expire_all()
     return v
 
 
 @pytest.fixture
-def victims(app, make_user, make_shop, make_product, payment_gateways):
-    return build_victims(make_user, make_shop, make_product, payment_gateways)
+def victims(app, security_world):
+    return security_world[1]
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 import pytest
 from sqlalchemy import func, select
 
+from tests.support.chat import SOCKET_CHECKS as CHAT_SOCKET_CHECKS
 from tests.support.helpers import HX
 from tests.support.security import (
     FORMS,
@@ -18,6 +19,7 @@ from tests.support.security import (
     OBJECTS,
     OWNER,
     SECRETS,
+    SHOP_A_BARCODE,
     changed_tables,
     leaks,
     path_for,
@@ -48,8 +50,18 @@ PUBLIC = {
     "pwa.favicon": "the icon",
     "auth.login": "the login form",
     "auth.register": "the sign-up form",
+    "auth.code_login": "signing in with an SMS code (sends codes only to registered numbers)",
+    "auth.phone_register": "the sign-up form by mobile number and SMS code",
+    "auth.reset_password": "resetting a password with an SMS code",
     "i18n.switch": "the language switch (sets a cookie, changes no data)",
     "payments.notify": "a payment gateway's notification (acted on only when correctly signed)",
+    "reviews.shop": "a shop's reviews",
+    "reviews.photo": "a review's photo, public once posted like the review",
+    "me.privacy": "the privacy policy",
+    # Filled with buyer A's link (OBJECTS): the leak check shows it tells nothing but the map,
+    # the ETA and the status; test_tracking_link.py shows a forged or expired one is a 404.
+    "handover.track": "a tracking link the buyer shared (map, ETA, status only)",
+    "handover.track_live": "a tracking link's state for a page without a socket",
     "static": "CSS, JavaScript and images",
 }
 
@@ -60,17 +72,37 @@ EVERYONE = set(INTRUDERS) - {"anonymous"}
 OWN = {
     **{e: {"buyer"} for e in ("addresses.index", "addresses.new", "cart.index", "cart.add",
                               "demands.index", "demands.new", "orders.index")},
-    **{e: {"merchant"} for e in ("catalog.products", "catalog.product_list", "demands.feed",
+    **{e: {"merchant"} for e in ("catalog.products", "catalog.product_list", "catalog.barcode",
+                                 "demands.feed",
                                  "merchants.couriers", "merchants.shop_settings",
-                                 "merchants.payment_accounts",
-                                 "merchants.delivery_settings", "orders.board")},
+                                 "merchants.shop_phone",
+                                 "merchants.payment_accounts", "merchants.licences_page",
+                                 "merchants.delivery_settings", "merchants.hours_settings",
+                                 "merchants.busy", "orders.board",
+                                 "orders.board_returns", "tickets.printer",
+                                 "tickets.test_print")},
     **{e: {"merchant", "unapproved"} for e in ("merchants.dashboard", "merchants.apply")},
     "delivery.index": {"courier"},
     "admin.applications": {"admin"},
     "admin.synonyms": {"admin"},
     "admin.payment_accounts": {"admin"},
+    "admin.licences_queue": {"admin"},
     "admin.refunds_queue": {"admin"},
+    "reviews.mine": {"merchant"},
+    "reviews.queue": {"admin"},
+    "aftersales.shop_list": {"merchant"},
+    "aftersales.admin_queue": {"admin"},
+    # The shop's own sales figures and their exports (webapp/stats): its owner only.
+    **{e: {"merchant"} for e in ("stats.index", "stats.export_csv", "stats.export_xlsx")},
     "auth.logout": EVERYONE,
+    # Each person's own notifications, settings and push subscriptions, whatever the role.
+    **{e: EVERYONE for e in ("notifications.index", "notifications.count",
+                             "notifications.read_all", "notifications.preferences",
+                             "notifications.subscribe", "notifications.unsubscribe")},
+    # 我的: each person's own profile, password and deletion, whatever the role.
+    **{e: EVERYONE for e in ("me.index", "me.profile", "me.password", "me.delete", "me.mobile",
+                             "me.email")},
+    "chat.index": {"buyer", "merchant", "unapproved", "courier"},
 }
 
 # The refusal of an intruder on another's object: 404 where the route is meant for the intruder
@@ -83,18 +115,41 @@ NOT_FOUND_FOR = {
                               "demands.close", "demands.decline", "demands.detail",
                               "orders.sign", "payments.pay_page", "payments.pay",
                               "payments.check")},
-    **{e: {"merchant"} for e in ("catalog.edit", "catalog.publish", "demands.edit_quote",
-                                 "demands.withdraw")},
+    **{e: {"merchant"} for e in ("catalog.edit", "catalog.publish", "catalog.add_variant",
+                                 "catalog.update_variant", "catalog.remove_variant",
+                                 "demands.edit_quote",
+                                 "demands.withdraw", "merchants.licence_photo")},
     **{e: {"merchant", "unapproved"} for e in ("merchants.document", "orders.accept",
-                                               "orders.assign", "orders.refuse")},
+                                               "orders.assign", "orders.refuse",
+                                               "orders.hand_over", "orders.pick_up")},
     **{e: {"courier"} for e in ("delivery.arrive", "delivery.detail", "delivery.fail",
                                 "delivery.start", "delivery.pay_code", "delivery.check_pay_code")},
     **{e: {"buyer", "merchant", "unapproved", "courier"} for e in (
         "orders.detail", "orders.live", "orders.photo", "orders.proof", "orders.signature")},
     "orders.cancel": {"buyer", "merchant", "unapproved"},
+    "orders.reschedule": {"buyer", "merchant", "unapproved"},
+    **{e: {"merchant", "unapproved"} for e in ("orders.take_back", "orders.receive_return")},
     "orders.paid": {"merchant", "unapproved", "courier"},
+    "handover.sign_here": {"courier"},
+    "handover.share": {"buyer"},
     "demands.photo": {"buyer"},
+    **{e: {"buyer"} for e in ("reviews.new", "reviews.followup")},
+    "reviews.reply": {"merchant", "unapproved"},
+    **{e: {"buyer", "merchant", "unapproved"} for e in ("aftersales.detail", "aftersales.photo")},
+    **{e: {"buyer"} for e in ("aftersales.new", "aftersales.withdraw", "aftersales.escalate",
+                              "aftersales.ship")},
+    **{e: {"merchant", "unapproved"} for e in ("aftersales.agree", "aftersales.refuse",
+                                               "aftersales.receive",
+                                               "aftersales.confirm_door_refund")},
     **{e: set(INTRUDERS) for e in ("shops.product", "shops.product_photo")},
+    "notifications.read": {"buyer", "merchant", "unapproved", "courier", "admin"},
+    **{e: {"merchant", "unapproved"} for e in ("tickets.ticket", "tickets.status",
+                                               "tickets.print_again")},
+    **{e: {"buyer", "merchant", "unapproved", "courier"} for e in ("chat.detail", "chat.send")},
+    "chat.photo": {"buyer", "merchant", "unapproved", "courier", "admin"},
+    "chat.open_order_shop": {"buyer", "merchant", "unapproved"},
+    "chat.open_order_courier": {"buyer", "courier"},
+    "chat.open_demand": {"buyer", "merchant"},
 }
 # What a refusal says, on the error page or (htmx) in the flash area; some routes say why.
 REFUSAL_TEXT = {403: "你没有权限", 404: "找不到"}
@@ -103,7 +158,7 @@ SAYS = {
     "shops.product_photo": "该商品已下架",
     **{(e, "unapproved"): "店铺开通后才能查看需求和报价" for e in (
         "demands.detail", "demands.feed", "demands.quote", "demands.edit_quote",
-        "demands.withdraw", "demands.photo")},
+        "demands.withdraw", "demands.photo", "chat.open_demand")},
 }
 # Posts that read their form before they know whose the object is, so that an empty form gets
 # 422 where the filled one gets the refusal: the stranger learns that the object exists. Known
@@ -117,8 +172,16 @@ ALLOWED = {
     **{(e, "admin"): ADMIN_JOB for e in ("admin.review", "admin.reveal", "admin.approve",
                                          "admin.reject", "admin.request_info", "admin.suspend",
                                          "admin.reinstate", "merchants.document",
-                                         "admin.approve_account", "admin.reject_account")},
+                                         "admin.approve_account", "admin.reject_account",
+                                         "admin.licence_review", "admin.approve_licence",
+                                         "admin.reject_licence", "merchants.licence_photo")},
     ("admin.send_refund", "admin"): "sending a failed refund again is the admin's job",
+    **{("reviews.report", who): "anyone signed in may report a review, once"
+       for who in ("buyer", "merchant", "unapproved", "courier", "admin")},
+    **{(e, "admin"): "folding reported reviews is the admin's job"
+       for e in ("reviews.fold", "reviews.dismiss", "reviews.unfold")},
+    **{(e, "admin"): "deciding escalated after-sales requests is the platform's job" for e in (
+        "aftersales.admin_case", "aftersales.signature", "aftersales.decide", "aftersales.photo")},
     ("demands.detail", "merchant"): IN_DISTRICT,
     ("demands.photo", "merchant"): IN_DISTRICT,
     ("demands.quote", "merchant"): IN_DISTRICT,
@@ -127,9 +190,12 @@ ALLOWED = {
 }
 # An allowed intruder may change these (their own quote, the admin's decisions); other allowed
 # requests must change nothing of the victims'.
-MAY_CHANGE = {("demands.quote", "merchant"), ("admin.send_refund", "admin"), *((e, "admin") for e in (
+MAY_CHANGE = {*((e, who) for e, who in ALLOWED if e.startswith("reviews.")),
+              ("demands.quote", "merchant"), ("admin.send_refund", "admin"), *((e, "admin") for e in (
     "admin.reveal", "admin.approve", "admin.reject", "admin.request_info", "admin.suspend",
-    "admin.reinstate", "admin.approve_account", "admin.reject_account"))}
+    "admin.reinstate", "admin.approve_account", "admin.reject_account", "admin.approve_licence",
+    "admin.reject_licence"))}
+MAY_CHANGE.add(("aftersales.decide", "admin"))  # the platform's ruling
 
 # A valid form for each POST, as the owner's browser sends it: an intruder sends the same.
 
@@ -182,11 +248,21 @@ OWN_QUERIES = {"orders.index": {"tab": "all", "after": "WzEwMDAwMDAwXQ"},
                                   "open_after": "WzEseyJ0IjoiMjEwMC0wMS0wMVQwMDowMDowMCJ9LDEwMDAwMDAwXQ"},
                "demands.index": {"after": "WzEwMDAwMDAwXQ"},
                "admin.refunds_queue": {"after": "WzBd"},
+               "reviews.mine": {"after": "WzEwMDAwMDAwXQ"},
+               "reviews.queue": {"view": "folded",
+                                 "after": "W3sidCI6IjIxMDAtMDEtMDFUMDA6MDA6MDAifSwxMDAwMDAwMF0"},
+               "aftersales.shop_list": {"tab": "all", "after": "WzEwMDAwMDAwXQ"},
+               "aftersales.admin_queue": {"after": "WzBd"},
                "demands.feed": {"all": "1", "after": "WzEwMDAwMDAwXQ",
                                 "quotes_after": "W3sidCI6IjIxMDAtMDEtMDFUMDA6MDA6MDAifSwxMDAwMDAwMF0"},
                "admin.applications": {"status": "approved",
                                       "after": "W3sidCI6IjIwMDAtMDEtMDFUMDA6MDA6MDAifSwwXQ"},
-               "admin.payment_accounts": {"after": "W3sidCI6IjIwMDAtMDEtMDFUMDA6MDA6MDAifSwwXQ"}}
+               "admin.payment_accounts": {"after": "W3sidCI6IjIwMDAtMDEtMDFUMDA6MDA6MDAifSwwXQ"},
+               "admin.licences_queue": {"after": "W3sidCI6IjIwMDAtMDEtMDFUMDA6MDA6MDAifSwwXQ"},
+               "stats.index": {"period": "custom", "from": "2026-01-01", "to": "2026-01-31"},
+               "stats.export_csv": {"period": "30"},
+               # Shop A's barcode, scanned by anyone else: not found, nothing of shop A shown.
+               "catalog.barcode": {"code": SHOP_A_BARCODE}}
 
 
 def _requests(app, v):
@@ -315,17 +391,20 @@ OWN_PAGES = [
     ("buyer_a", "orders.index", lambda v: {}),
     ("admin", "admin.review", lambda v: {"application_id": v.application_a.id}),
     ("merchant_a", "merchants.payment_accounts", lambda v: {}),
+    ("merchant_a", "merchants.licences_page", lambda v: {}),
+    ("admin", "admin.licence_review", lambda v: {"licence_id": v.licence_approve.id}),
+    ("admin", "reviews.queue", lambda v: {}),
 ]
 
 
 # ---- socket events -----------------------------------------------------------------------------
 
 
-def _socket(app, socket_client, login_as, user):
+def _socket(app, socket_client, login_as, user, **kwargs):
     client = app.test_client()
     if user is not None:
         login_as(user, client)
-    return socket_client(client)
+    return socket_client(client, **kwargs)
 
 
 def _tracks() -> int:
@@ -378,6 +457,30 @@ def _feed_watch(app, v, connect):
     assert connect(v.merchant).emit("demands:watch", None, callback=True)["ok"] is True
 
 
+def _track_watch(app, v, connect):
+    """A tracking link is good for its own order only, while under way: an anonymous socket
+    let in by buyer A's link may not watch with another order's link; a final order's link is
+    refused; a forged one lets no anonymous socket in at all."""
+    from webapp.handover.links import make_token
+
+    def anonymous(token):
+        return connect(None, auth={"track": token})
+
+    assert not anonymous(v.track_token[:-2] + "xx").is_connected()
+    socket = anonymous(v.track_token)
+    state = socket.emit("track:watch", {"token": v.track_token}, callback=True)
+    assert state["ok"] is True and state["id"] == v.delivering.id
+    assert set(state) <= {"ok", "id", "status", "tracking", "position", "eta", "trail",
+                          "destination"}
+    other = make_token(v.delivering_fail)[0]
+    assert socket.emit("track:watch", {"token": other}, callback=True) == {
+        "ok": False, "error": "forbidden"}
+    final = make_token(v.completed)[0]
+    assert anonymous(final).emit("track:watch", {"token": final}, callback=True) == {
+        "ok": False, "error": "final"}
+    assert not any("秘密" in str(m) for m in socket.get_received())
+
+
 def _anonymous_connect(app, v, connect):
     socket = connect(None)
     assert not socket.is_connected()
@@ -389,6 +492,8 @@ SOCKET_EVENTS = {
     "delivery:position": _position_for_others_order,
     "delivery:positions": _late_positions_for_others_order,
     "demands:watch": _feed_watch,
+    "track:watch": _track_watch,
+    **CHAT_SOCKET_CHECKS,
 }
 
 
@@ -400,8 +505,8 @@ def test_every_socket_event_is_classified(app):
 
 @pytest.mark.parametrize("event", sorted(SOCKET_EVENTS))
 def test_socket_event_refuses_others(app, victims, socket_client, login_as, event):
-    def connect(user):
-        return _socket(app, socket_client, login_as, user)
+    def connect(user, **kwargs):
+        return _socket(app, socket_client, login_as, user, **kwargs)
 
     SOCKET_EVENTS[event](app, victims, connect)
 

@@ -16,7 +16,6 @@ from tests.support.security import (
     changed_tables,
     path_for,
     rules,
-    security_app,
     snapshot,
 )
 
@@ -29,13 +28,8 @@ EXEMPT = {"payments.notify": "a payment gateway's notification: acted on only wh
                              "the gateway's valid signature (tests/payments)"}
 
 
-@pytest.fixture
-def app(request, tmp_path, payment_gateways):
-    """The security suite's app with CSRF protection on."""
-    for app in security_app(request, tmp_path, WTF_CSRF_ENABLED=True):
-        payment_gateways.reset()
-        app.extensions["payment_channels"] = payment_gateways.channels()
-        yield app
+# The security suite's app (tests/security/conftest.py) with CSRF protection on.
+APP_SETTINGS = {"WTF_CSRF_ENABLED": True}
 
 
 def state_changing(app) -> list[tuple[str, str, object]]:

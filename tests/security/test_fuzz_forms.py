@@ -34,6 +34,10 @@ MORE_FIELDS = {
     "addresses.new": ["lat", "lng", "is_default", "region_refresh"],
     "addresses.edit": ["lat", "lng", "is_default", "region_refresh"],
     "auth.register": ["role"],
+    "auth.phone_register": ["code", "password", "consent"],
+    "auth.code_login": ["code", "remember"],
+    "auth.reset_password": ["code", "password", "confirm"],
+    "me.mobile": ["code", "password"],
     "catalog.products": ["description", "low_stock_at", "published", "remove_photo", "photo"],
     "catalog.edit": ["description", "low_stock_at", "published", "remove_photo", "photo"],
     "demands.new": ["description", "budget", "photo", "region_refresh"],
@@ -42,8 +46,11 @@ MORE_FIELDS = {
     "merchants.apply": ["id_number", "mobile", "uscc", "shop_name", "handle_wish", "province",
                         "city", "district", "street", "id_front", "id_back", "licence_photo",
                         "region_refresh"],
-    "merchants.shop_settings": ["description", "opening_hours", "logo", "banner"],
+    "merchants.shop_settings": ["description", "logo", "banner"],
+    "merchants.hours_settings": ["day1", "day2", "day3", "day4", "day6"],
     "merchants.payment_accounts": ["sub_mchid"],
+    "merchants.licences_page": ["photo"],
+    "admin.reject_licence": ["note_kind", "note_expires_on", "note_photo", "comment"],
     "orders.sign": ["line-1", "reason-1", "note-1", "photo-1"],
     "delivery.fail": ["note", "photo"],
     "admin.approve": ["note_legal_name"],
@@ -51,9 +58,12 @@ MORE_FIELDS = {
     "admin.synonyms": ["grocery", "snacks"],
     "admin.reinstate": ["back"],
     "orders.paid": ["amount"],
+    "reviews.new": ["photos"],
+    "reviews.report": ["note"],
+    "aftersales.new": ["photos"],
 }
 DATE = r"\d{4}-\d\d-\d\dT\d\d:\d\d"  # a datetime-local input's value
-FILE_FIELDS = {"photo", "logo", "banner", "id_front", "id_back", "licence_photo", "photo-1"}
+FILE_FIELDS = {"photo", "photos", "logo", "banner", "id_front", "id_back", "licence_photo", "photo-1"}
 
 
 def values(valid, others):

@@ -26,7 +26,9 @@ pytestmark = [pytest.mark.fuzz, pytest.mark.db]
 # them in the source), plus a few the app has never heard of.
 QUERY_NAMES = ["address", "after", "all", "category", "city", "column", "district", "edit", "lat",
                "lng", "logged_out", "next", "open_after", "province", "q", "quotes_after", "reset", "status",
-               "stock", "tab", "title"]
+               "stock", "tab", "title", "view", "before", "width"]
+QUERY_NAMES += ["period", "from", "to"]  # the sales figures' period (webapp/stats)
+QUERY_NAMES += ["code"]  # the product manager's barcode scanner (catalog.barcode)
 UNKNOWN_NAMES = ["page", "id", "order_id", "lang", "_method", "__proto__", "q[]", ""]
 
 # What a segment of an `<int:…>` path may be given: the converter must turn all of these into a
@@ -42,7 +44,8 @@ ODD_FILES = ["../../webapp/config.py", "..%2F..%2Fwebapp%2Fconfig.py", "css/../.
              "css/app.css%00", "css/app.css/", "css//app.css", "/etc/passwd", "css/%2e%2e/x",
              "vendor/" + "x" * 300, "css/app.css%3Fx", "%ff.js"]
 # Whole query strings the way a broken client or a scanner sends them.
-RAW_QUERIES = ["&&&", "=", "==&=", "q", "q=%", "q=%zz", "q=%ff%fe", "q=%00", "q=%C0%AF",
+RAW_QUERIES = ["code=6901234567892", "code=" + "%EF%BC%96" * 13, "code=" + "9" * 5000, "code=%00",
+               "&&&", "=", "==&=", "q", "q=%", "q=%zz", "q=%ff%fe", "q=%00", "q=%C0%AF",
                "tab=%E0%A4", "a=1;b=2", "next=%0d%0aSet-Cookie:x=1", "+=+", "q=" + "%41" * 2000]
 # Paging cursors (webapp/paging.py) that decode but do not fit a list's key: a string, a float
 # past any column, an integer past SQLite's, null, two strings, a bad date, a boolean. And more.

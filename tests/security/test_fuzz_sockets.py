@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from tests.support.chat import chat_payloads
 from tests.support.security import changed_tables, snapshot
 from webapp.extensions import socketio
 
@@ -21,10 +22,13 @@ SENDERS = {
     "delivery:position": "courier_a",
     "delivery:positions": "courier_a",
     "demands:watch": "merchant_a",
+    "track:watch": "buyer_a",  # anyone with a link may; the payload is what is fuzzed
+    **{e: "buyer_a" for e in ("chat:join", "chat:send", "chat:read", "chat:unread")},
 }
 # Only these store anything, and only with an ok ack.
-STORING = {"delivery:position", "delivery:positions"}
-KEYS = ["order_id", "lat", "lng", "accuracy", "speed", "heading", "fixes", "age", "scope"]
+STORING = {"delivery:position", "delivery:positions", "chat:send", "chat:read"}
+KEYS = ["order_id", "lat", "lng", "accuracy", "speed", "heading", "fixes", "age", "scope",
+        "token"]
 
 
 def _events():
@@ -45,7 +49,7 @@ def scalars(ids):
         st.text(max_size=20), st.sampled_from(["1", "all", "mine", "\x00", "9" * 30, "NaN"]))
 
 
-def payloads(ids, event):
+def payloads(ids, event, token=""):
     def nest(children):
         return st.one_of(st.lists(children, max_size=4),
                          st.dictionaries(st.one_of(st.sampled_from(KEYS), st.text(max_size=8)),
@@ -72,7 +76,13 @@ def payloads(ids, event):
                                                       st.lists(fix, max_size=3), leaf)})
     watch = st.fixed_dictionaries({}, optional={"order_id": st.one_of(st.sampled_from(ids), leaf),
                                                 "scope": st.one_of(st.just("all"), leaf)})
-    own = {"delivery:position": position, "delivery:positions": batch}.get(event, watch)
+    # A shared tracking link's watch: buyer A's link, an altered one, or anything.
+    link = st.fixed_dictionaries({"token": st.one_of(st.just(token), st.just(token),
+                                                     st.just(token[:-1] + "x"), leaf)})
+    own = {"delivery:position": position, "delivery:positions": batch,
+           "track:watch": link}.get(event, watch)
+    if event.startswith("chat:"):  # the conversation's id is the last of `ids`
+        own = chat_payloads(event, ids[-1], leaf)
     return st.one_of(own, own, own, tree, st.one_of(watch, position, batch))
 
 
@@ -89,11 +99,11 @@ def test_a_fuzzed_socket_event_never_breaks_the_handler(app, victims, login_as, 
     socket = socket_client(client)
     assert socket.is_connected()
     ids = [victims.delivering.id, victims.delivering_fail.id, victims.placed.id,
-           victims.completed.id]
+           victims.completed.id, victims.chat.id]
 
     acks = []
 
-    @given(payloads(ids, event))
+    @given(payloads(ids, event, victims.track_token))
     def send(payload):
         before = snapshot()
         ack = socket.emit(event, payload, callback=True)

@@ -13,6 +13,7 @@ from collections import Counter
 import pytest
 from sqlalchemy import insert, select, text
 
+from tests.support.factories import one_variant_each
 from tests.support.helpers import HX, assert_page, url
 from tests.support.paged import MORE_ROW, more_url, pages
 from webapp import paging
@@ -38,6 +39,7 @@ def stock(shop, count: int, *, start: int = 0, published=lambda n: True) -> list
              "stock": 10, "published": published(n), "category": CATEGORY_OF[n % 4],
              "low_stock_at": 5} for n in range(start, start + count)]
     db.session.execute(insert(Product), rows)
+    one_variant_each()
     db.session.commit()
     return list(db.session.scalars(select(Product.id).where(
         Product.shop_id == shop.id, Product.title.in_([r["title"] for r in rows]))

@@ -12,14 +12,14 @@ VENDORED = ROOT / "static" / "vendor" / "lucide-static-1.87.0"
 ICONS = ROOT / "templates" / "_macros" / "icons.html"
 
 
-@pytest.mark.parametrize("endpoint", ["shops.index", "cart.index", "orders.index"])
+@pytest.mark.parametrize("endpoint", ["shops.index", "cart.index", "orders.index", "me.index"])
 def test_every_tab_has_a_hidden_icon_and_its_label(app, client, login_as, world, endpoint):
     login_as(world.buyer)
     text = assert_page(client.get(url(app, endpoint)))
     tabs = re.search(r'<span class="tabs">(.*?)</span>\s*<form', text, re.S).group(1)
     links = re.findall(r"<a [^>]*>.*?</a>", tabs, re.S)
-    assert len(links) == 4
-    for link, label in zip(links, ("逛店铺", "我的需求", "购物车", "我的订单")):
+    assert len(links) == 5
+    for link, label in zip(links, ("逛店铺", "我的需求", "购物车", "我的订单", "我的")):
         assert re.search(r'<svg class="tab-icon" aria-hidden="true"[^>]*>.+?</svg>', link), link
         name = re.sub(r"<svg.*?</svg>", "", link, flags=re.S)
         assert label in re.sub(r"<[^>]+>", "", name)

@@ -3,6 +3,7 @@ waits that the app's CSP allows, screenshots under test-artifacts/e2e/."""
 from __future__ import annotations
 
 import io
+import os
 import re
 import time
 from pathlib import Path
@@ -25,11 +26,24 @@ PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touc
 TABLET = {"viewport": {"width": 1024, "height": 768}, "has_touch": True}
 
 
+# Pictures are for people to look at; CI, where nobody does, sets SCREENSHOTS=0 and saves the
+# CPU that drawing and encoding about 120 full pages takes.
+SCREENSHOTS = os.environ.get("SCREENSHOTS", "1") != "0"
+
+
+def picture(page: Page, path: Path, full_page: bool = True) -> None:
+    """A screenshot at `path` (from the top of the page, where the sticky header belongs),
+    unless SCREENSHOTS=0."""
+    if not SCREENSHOTS:
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if full_page:
+        page.evaluate("window.scrollTo(0, 0)")
+    page.screenshot(path=str(path), full_page=full_page)
+
+
 def shot(page: Page, layout: str, name: str) -> None:
-    folder = ARTIFACTS / layout
-    folder.mkdir(parents=True, exist_ok=True)
-    page.evaluate("window.scrollTo(0, 0)")  # the sticky header belongs at the top of the picture
-    page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
+    picture(page, ARTIFACTS / layout / f"{name}.png")
 
 
 def mark_no_reload(page: Page) -> None:
@@ -48,6 +62,24 @@ def photo(name: str, colour=(15, 118, 110)) -> dict:
     return {"name": name, "mimeType": "image/jpeg", "buffer": out.getvalue()}
 
 
+def htmx_ready(page: Page, selector: str) -> None:
+    """Wait until htmx has taken in the element (bound its triggers): on a loaded machine a page
+    can be on screen, and a test act on it, before its scripts have run; a person cannot."""
+    page.wait_for_function("s => document.querySelector(s)?.['htmx-internal-data'] !== undefined",
+                           arg=selector)
+
+
+def choose_region(page: Page, province: str, city: str, district: str) -> None:
+    """Pick province, city and district in the cascading selects: each list is filled over htmx
+    when the one above changes, so each select is picked once htmx has taken it in."""
+    for select, value, below in (("#province", province, f"#city option[value='{city}']"),
+                                 ("#city", city, f"#district option[value='{district}']")):
+        htmx_ready(page, select)
+        page.select_option(select, value)
+        expect(page.locator(below)).to_have_count(1)
+    page.select_option("#district", district)
+
+
 def fill_application(page: Page, shop_name: str, handle: str = "") -> None:
     """Fill in the real-name application; the region selects cascade over htmx."""
     page.fill("#legal_name", "王小明")
@@ -59,11 +91,7 @@ def fill_application(page: Page, shop_name: str, handle: str = "") -> None:
     page.set_input_files("#licence_photo", photo("licence.jpg", (185, 28, 28)))
     page.fill("#shop_name", shop_name)
     page.fill("#handle_wish", handle)
-    page.select_option("#province", "11")
-    expect(page.locator("#city option[value='1101']")).to_have_count(1)
-    page.select_option("#city", "1101")
-    expect(page.locator("#district option[value='110105']")).to_have_count(1)
-    page.select_option("#district", "110105")
+    choose_region(page, "11", "1101", "110105")
     page.fill("#street", "建国路 88 号")
 
 
@@ -105,3 +133,13 @@ def axe_violations(page: Page) -> list[dict]:
             nodes: v.nodes.map(n => ({target: n.target.join(' '), impact: n.impact,
                                       summary: n.failureSummary}))})))""")
     return [v for v in found if v["impact"] in BLOCKING]
+
+
+def arrive_stating_why(courier, order_id: int) -> None:
+    """The courier's 已送达 for a phone that has sent no position near the pin (a browser test's
+    courier shares none): one of the listed reasons, as a courier would give it
+    (webapp/delivery/arrival.py)."""
+    panel = courier.locator(f"#delivery-{order_id}-arrive")
+    panel.locator("summary").click()
+    panel.locator("input[name=reason][value=pin_off]").check()
+    panel.locator("button", has_text="说明原因并确认送达").click()

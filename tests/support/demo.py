@@ -1,5 +1,7 @@
 """The demo site (make run's seed) with an order under way, one at the door, a cart, a quoted
-demand and an application waiting for review: what the a11y and Lighthouse tests measure."""
+demand, an application waiting for review, a signed order to review or ask after-sales of, and
+an after-sales request the shop refused and the buyer escalated: what the a11y and Lighthouse
+tests measure."""
 from __future__ import annotations
 
 import re
@@ -9,6 +11,8 @@ from pathlib import Path
 
 from tests.support import live
 from tests.support.browser import ARTIFACTS
+from tests.support.chat import demo_conversation
+from tests.support.images import jpeg_bytes, signature_data_url
 from tests.support.live import csrf_token, htmx_post, place_and_dispatch, socket_for
 from tests.support.live import login as http_login
 
@@ -70,10 +74,54 @@ def seed_reviews_and_demands(env: dict) -> dict:
     return ids
 
 
+def signed_for(base: str, buyer, merchant, courier) -> int:
+    """The demo buyer's order delivered and signed for, every line accepted; the courier sends
+    one position on the way (FIX: a track for the admin's case page) and arrives saying why
+    away from the pin."""
+    order_id = place_and_dispatch(base, buyer, merchant)
+    page = f"/delivery/{order_id}"
+    assert htmx_post(courier, base, f"{page}/start", page).status_code == 200
+    socket, _ = socket_for(courier, base)
+    try:
+        ack = socket.call("delivery:position", {"order_id": order_id, **FIX}, timeout=10)
+        assert ack == {"ok": True}, ack
+    finally:
+        socket.disconnect()
+    arrived = htmx_post(courier, base, f"{page}/arrive", page, **live.reason_for("arrive"))
+    assert arrived.status_code == 200, arrived.text
+    signed = live.sign(buyer, base, order_id, signature_data_url())
+    assert signed.status_code in (200, 303), signed.text
+    return order_id
+
+
+def escalated(base: str, buyer, merchant, order_id: int) -> int:
+    """A refund of one unit of the order's first line, with a photo, refused by the shop and
+    escalated by the buyer: a case in the admin's after-sales queue. Returns its id."""
+    form = buyer.get(f"{base}/orders/{order_id}/after-sales/new", timeout=10).text
+    line = re.search(r'name="qty-(\d+)"', form)[1]
+    asked = buyer.post(f"{base}/orders/{order_id}/after-sales/new", allow_redirects=False,
+                       timeout=10, data={
+                           "csrf_token": csrf_token(form), "kind": "refund_only",
+                           "reason": "spoiled", "note": "打开就是坏的", f"qty-{line}": "1",
+                           "idempotency_key": re.search(
+                               r'name="idempotency_key" type="hidden" value="([0-9a-f]{32})"',
+                               form)[1]},
+                       files={"photos": ("spoiled.jpg", jpeg_bytes(), "image/jpeg")})
+    assert asked.status_code == 303, asked.text
+    page = asked.headers["Location"].removeprefix(base)
+    request_id = int(page.rsplit("/", 1)[1])
+    for session, step, note in ((merchant, "refuse", "商品出库时完好"),
+                                (buyer, "escalate", "照片可见霉斑，请平台判定")):
+        done = htmx_post(session, base, f"/after-sales/{request_id}/{step}", page, note=note)
+        assert done.status_code == 200, done.text
+    return request_id
+
+
 def build_world(tmp: Path, log_name: str):
     """Demo data, plus: an order under way with one position (the tracking page), one at the
     door (signing), a cart with a product (cart, checkout), a quoted demand, an application
-    waiting for review. Returns the running server and the world."""
+    waiting for review, a signed order (the review and after-sales forms), an escalated
+    after-sales request (the admin's case page). Returns the running server and the world."""
     env = live.base_env(f"sqlite:///{tmp / 'a11y.db'}")
     logins = live.prepare(env)
     ids = seed_reviews_and_demands(env)
@@ -88,8 +136,9 @@ def build_world(tmp: Path, log_name: str):
         for order_id, steps in ((ids["arrived"], ("start", "arrive")),
                                 (ids["tracking"], ("start",))):
             for step in steps:
+                # The courier has sent no position: "arrived" with a stated reason.
                 done = htmx_post(courier, base, f"/delivery/{order_id}/{step}",
-                                 f"/delivery/{order_id}")
+                                 f"/delivery/{order_id}", **live.reason_for(step))
                 assert done.status_code == 200, done.text
         socket, _ = socket_for(courier, base)
         try:
@@ -98,6 +147,12 @@ def build_world(tmp: Path, log_name: str):
             assert ack == {"ok": True}, ack
         finally:
             socket.disconnect()
+        # Before the cart below: each order checks out the cart it fills.
+        ids["signed"] = signed_for(base, buyer, merchant, courier)
+        case_order = signed_for(base, buyer, merchant, courier)
+        ids["case"] = escalated(base, buyer, merchant, case_order)
+        # The case's order was talked about (the case page shows it; tests/support/chat.py).
+        ids["chat"] = demo_conversation(base, buyer, merchant, case_order)
         token = csrf_token(buyer.get(f"{base}/s/fresh-fruit", timeout=10).text)
         added = buyer.post(f"{base}/cart/add", timeout=10, data={
             "csrf_token": token, "product_id": "3", "quantity": "1"},

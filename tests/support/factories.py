@@ -1,11 +1,75 @@
 """Rows made through the models and services: a world to act in, a complete KYC application."""
 from __future__ import annotations
 
+import itertools
+
+import pytest
 from sqlalchemy import select
+from sqlalchemy import text as sa_text
 
 from tests.support.images import jpeg_bytes
+from tests.support.licences import grant_all, licensed_for
 from webapp.extensions import db
 from webapp.models import Product, Role, Shop, User
+
+_counter = itertools.count(1)
+
+
+def new_user(role: Role = Role.BUYER, **fields) -> User:
+    """A user of `role`, committed (unique name, email or a courier's mobile)."""
+    from webapp.auth.services import hash_password
+
+    n = next(_counter)
+    fields.setdefault("display_name", f"{role} {n}")
+    if role is Role.COURIER:
+        # Eleven digits however many users a run makes (past 10,000 "1380000{n:04d}" had 12).
+        fields.setdefault("mobile", f"138{n % 10**8:08d}")
+    else:
+        fields.setdefault("email", f"{role}{n}@example.com")
+    user = User(role=role, password_hash=hash_password(fields.pop("password", "password123")),
+                **fields)
+    db.session.add(user)
+    db.session.commit()
+    return user
+
+
+def new_shop(owner: User | None = None, *, licensed: bool = True, **fields) -> Shop:
+    """A shop (with a new merchant if no owner is given), committed. It holds approved food
+    and drug licences (webapp/licences), so it may sell in every category, unless
+    `licensed=False`."""
+    owner = owner or new_user(Role.MERCHANT)
+    n = next(_counter)
+    shop = Shop(owner_id=owner.id, handle=fields.pop("handle", f"shop-{n}"),
+                name=fields.pop("name", f"店铺 {n}"), **fields)
+    db.session.add(shop)
+    db.session.commit()
+    if licensed:
+        grant_all(shop)
+    return shop
+
+
+def new_product(shop: Shop, *, licensed: bool = True, **fields) -> Product:
+    """A product of `shop` (price ¥12.50, stock 10 unless given), committed. In a category that
+    needs a licence (webapp/licences/rules.py) the shop is granted one, unless `licensed=False`."""
+    if licensed and fields.get("category"):
+        licensed_for(shop, fields["category"])
+    fields.setdefault("title", f"商品 {next(_counter)}")
+    fields.setdefault("price_fen", 1250)
+    fields.setdefault("stock", 10)
+    product = Product(shop_id=shop.id, **fields)
+    db.session.add(product)
+    db.session.commit()
+    return product
+
+
+def one_variant_each() -> None:
+    """Give each product inserted without the ORM (a bulk INSERT) its one, unnamed variant, as
+    migration 0027 gave the products before it; the caller commits."""
+    db.session.execute(sa_text(
+        "INSERT INTO product_variant (product_id, shop_id, name, price_fen, stock, low_stock_at, "
+        "barcode, position, retired, created_at) SELECT id, shop_id, '', price_fen, stock, "
+        "low_stock_at, NULL, 0, false, created_at FROM product WHERE id NOT IN "
+        "(SELECT product_id FROM product_variant)"))
 
 
 def window_value(app, shop: Shop | None = None) -> str:
@@ -55,3 +119,25 @@ def submit_complete(merchant: User, **fields):
                                                               "licence_photo")}
     return submit_application(merchant, **{**COMPLETE_APPLICATION, **fields},
                               documents=documents)
+
+
+def one_world_per_module(stock: int = 10_000):
+    """`app` and `world` fixtures for a module whose cases each take their own order in one
+    shared world: one app and database for the module, conftest's world built in it once (with
+    `stock` for every case's orders), and what a request's teardown would do after each case
+    (nothing uncommitted outlives it). In the module: `app, world = one_world_per_module()`."""
+    from tests.support.database import app_with_tables
+
+    @pytest.fixture(scope="module")
+    def app(tmp_path_factory):
+        yield from app_with_tables(upload_dir=tmp_path_factory.mktemp("uploads"))
+
+    @pytest.fixture
+    def world(app, make_user, make_shop, make_product, make_courier):
+        if "module_world" not in app.extensions:
+            app.extensions["module_world"] = build_world(make_user, make_shop, make_product,
+                                                         make_courier, stock=stock)
+        yield app.extensions["module_world"]
+        db.session.rollback()
+
+    return app, world

@@ -133,7 +133,8 @@ def hidden_inputs(text: str) -> dict[str, str]:
 def filled_checkout(text: str, address, payment_method: str) -> dict[str, str]:
     """A drawn checkout form (cart or quote) with the buyer's choices, as the browser posts it."""
     return {**hidden_inputs(text), "address_id": str(address.id),
-            "window": option_values(text, "window")[0], "payment_method": payment_method,
+            "window": selected_option(text, "window") or option_values(text, "window")[0],
+            "payment_method": payment_method,
             "note": "放门口"}
 
 

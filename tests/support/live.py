@@ -141,6 +141,13 @@ def prepare(env: dict, demo: bool = True) -> dict[str, tuple[str, str]]:
     return demo_logins(flask(env, "seed-demo")) if demo else {}
 
 
+def session_log() -> Path:
+    """The log of the browser tests' session server (tests/e2e/conftest.py's live_server): one per
+    pytest-xdist worker and per CI lane (TEST_LANE, .ci/run), so that no two servers share one."""
+    names = [os.environ.get(name, "") for name in ("TEST_LANE", "PYTEST_XDIST_WORKER")]
+    return ARTIFACTS / ("gunicorn-e2e" + "".join(f"-{name}" for name in names if name) + ".log")
+
+
 @contextmanager
 def demo_site(directory: Path, log_path: Path):
     """A server on a new SQLite database in `directory` holding the demo data (make run's seed):
@@ -244,13 +251,20 @@ def sign(session, base, order_id, signature, **extra):
 
 
 
+def reason_for(step: str) -> dict:
+    """What a courier who has sent no position posts with a step: "arrived" away from the pin
+    (or without a position) needs a stated reason (webapp/delivery/arrival.py)."""
+    return {"reason": "pin_off"} if step == "arrive" else {}
+
+
 def refuse_one_line(base: str, buyer, merchant, courier) -> int:
     """The demo buyer's order delivered, its first line refused at the door (商品破损) and the
     rest signed for."""
     order_id = place_and_dispatch(base, buyer, merchant)
     page = f"/delivery/{order_id}"
     for step in ("start", "arrive"):
-        assert htmx_post(courier, base, f"{page}/{step}", page).status_code == 200
+        assert htmx_post(courier, base, f"{page}/{step}", page,
+                         **reason_for(step)).status_code == 200
     lines = sorted(set(re.findall(r'name="line-(\d+)"',
                                   buyer.get(f"{base}/orders/{order_id}", timeout=10).text)))
     signed = sign(buyer, base, order_id, signature_data_url(), **{

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import warnings
 
+import sqlalchemy as sa
 from sqlalchemy import inspect
 
 from webapp import create_app
@@ -39,3 +40,19 @@ def run_migrations(app, direction) -> None:
     with app.app_context(), warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
         direction()
+
+
+FILLERS = {sa.Integer: 1, sa.String: "x", sa.Text: "x", sa.DateTime: "2026-01-02 03:04:05",
+           sa.Boolean: True, sa.Float: 0.0, sa.JSON: "{}", sa.LargeBinary: b"x"}
+
+
+def insert(connection, table: str, **values) -> None:
+    """A row of `table` as the database's schema stands: every required column filled."""
+    for column in inspect(connection).get_columns(table):
+        if column["name"] in values or column["nullable"] or column.get("default") is not None:
+            continue
+        values[column["name"]] = next(value for kind, value in FILLERS.items()
+                                      if isinstance(column["type"], kind))
+    names = ", ".join(f'"{name}"' for name in values)
+    connection.execute(sa.text(f'INSERT INTO "{table}" ({names}) VALUES '
+                               f'({", ".join(":" + name for name in values)})'), values)

@@ -6,6 +6,7 @@ import html
 import re
 import secrets
 
+from tests.support.delivery import arrive_at_pin
 from tests.support.factories import window_value
 from tests.support.images import signature_data_url
 from webapp.delivery import actions as courier_actions
@@ -13,6 +14,7 @@ from webapp.extensions import db
 from webapp.models import Order, Status
 from webapp.orders import actions as order_actions
 from webapp.orders import checkout as order_checkout
+from webapp.orders import failures
 from webapp.orders import signing as order_signing
 
 TOTAL, REFUSED, DUE = "¥33.50", "¥16.00", "¥17.50"
@@ -24,6 +26,7 @@ STEPS = {
     Status.COMPLETED: [*_DOOR, "sign"], Status.PARTIALLY_REFUSED: [*_DOOR, "sign_refusing_one"],
     Status.REFUSED: [*_DOOR, "sign_refusing_all"], Status.CANCELLED: ["cancel"],
     Status.DELIVERY_FAILED: ["accept", "assign", "start", "fail"],
+    Status.RETURNED: ["accept", "assign", "start", "fail", "take_back"],
 }
 
 
@@ -54,11 +57,13 @@ def take_steps(order_id: int, party, steps, *, signer: str = "张三", fail_note
         elif step == "start":
             courier_actions.start(order_id, party.courier)
         elif step == "arrive":
-            courier_actions.arrive(order_id, party.courier)
+            arrive_at_pin(order_id, party.courier)
         elif step == "fail":
             courier_actions.fail(order_id, party.courier, "absent", fail_note)
         elif step == "cancel":
             order_actions.cancel(order_id, party.buyer, cancel_reason)
+        elif step == "take_back":
+            failures.take_back(order_id, party.merchant)
         elif step == "pay":
             order_actions.confirm_payment(order_id, party.courier)
         else:

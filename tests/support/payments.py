@@ -3,6 +3,7 @@ running gateway per channel for the session (state cleared for each test), a ser
 receives the notifications, and a guard that refuses every connection off 127.0.0.1."""
 from __future__ import annotations
 
+import copy
 import ipaddress
 import socket
 import threading
@@ -108,6 +109,20 @@ class Gateways:
         self.wechat.sub_merchants = {WECHAT_SHOP.merchant_id}
         self.receiver.received.clear()
         self.receiver.answer = (200, b"success")
+
+    def state(self) -> tuple:
+        """What both gateways know of trades and merchants, to put back with `restore`."""
+        return copy.deepcopy((self.alipay.trades, self.alipay.merchants, self.wechat.payments,
+                              self.wechat.sub_merchants))
+
+    def restore(self, state: tuple) -> None:
+        """Back to a world's gateways as `state` was taken (failures and calls cleared)."""
+        self.reset()
+        trades, merchants, payments, sub_merchants = copy.deepcopy(state)
+        self.alipay.trades.update(trades)
+        self.alipay.merchants.update(merchants)
+        self.wechat.payments.update(payments)
+        self.wechat.sub_merchants = sub_merchants
 
     def channels(self, **changes: str) -> dict:
         """The channels configured for these gateways (`changes` to the settings make new ones;

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
+from tests.support.licences import every_kind
 from webapp.extensions import db
 from webapp.models import Product, Role, Shop, ShopStatus, SynonymGroup, User
 
@@ -20,6 +21,7 @@ def build_catalog() -> SimpleNamespace:
                    **fields)
         db.session.add(row)
         db.session.flush()
+        db.session.add_all(every_kind(row.id))  # it may sell in every category
         return row
 
     def product(shop_: Shop, title: str, **fields) -> Product:

@@ -4,22 +4,25 @@ and after a request), and for every route the victims' object to fill it with, i
 a valid form, shared by the access matrix, the CSRF sweep and the fuzzers."""
 from __future__ import annotations
 
+import io
 from datetime import timedelta
 
-import sqlalchemy as sa
 from flask import g, url_for
 from hypothesis import strategies as st
 
 from tests.support.database import app_with_tables
 from tests.support.factories import window_value
 from tests.support.helpers import shown_now
-from tests.support.images import signature_data_url
+from tests.support.images import jpeg_bytes, signature_data_url
 from webapp.config import TestConfig
 from webapp.extensions import db
 from webapp.models import utcnow
 from webapp.orders.shown import of_quote
 
 HERE = "110105"  # 北京市 朝阳区: the victims' district, and merchant B's
+RECEIPT_CODE = "864209"  # every one of the victims' orders has it (the conftest sets it)
+# Shop A's unpublished product carries it: the barcode scanner finds it for shop A only.
+SHOP_A_BARCODE = "6901234567892"
 
 # What the victims own that nobody else may read, and who else may (the intruder's key).
 SECRETS = {
@@ -43,6 +46,15 @@ SECRETS = {
     "KYC mobile": ("13600008888", {"admin"}),
     # A shop's account at a channel: its merchant's, and the admins' who review it.
     "payment account": ("1900000101", {"admin"}),
+    # What someone wrote when reporting a review: for the admins who decide on it.
+    "review report note": ("举报秘密说明", {"admin"}),
+    # The receipt code of every order of buyer A (tests/security/conftest.py): the buyer's only,
+    # not the shop's nor the courier's, and never on a shared tracking link's page.
+    "receipt code": (RECEIPT_CODE, set()),
+    # An after-sales request: its buyer's, its shop's, and the platform's who may decide it.
+    "after-sales note": ("售后秘密描述", {"admin"}),
+    # A conversation's words: its buyer's and its shop's only (tests/support/chat.py).
+    "chat message": ("聊天秘密内容", set()),
 }
 
 # Who tries: nobody, and one of each role owning none of the victims' things.
@@ -60,8 +72,17 @@ def snapshot() -> dict:
     """Every committed row of every table (whatever a failed request left pending is dropped,
     as the session's teardown does in production)."""
     db.session.rollback()
-    return {table.name: sorted(map(repr, db.session.execute(sa.select(table)).all()))
-            for table in db.metadata.sorted_tables}
+    # The driver's own values, without SQLAlchemy's type processing, compared whole (a Row's
+    # repr shortens long values): the suite takes two snapshots per request it sends, and what
+    # matters is only whether a stored value changed.
+    cursor = db.session.connection().connection.cursor()
+    quote = db.engine.dialect.identifier_preparer.quote
+    try:
+        return {table.name: sorted(map(repr, cursor.execute(
+                    f"SELECT * FROM {quote(table.name)}").fetchall() or ()))
+                for table in db.metadata.sorted_tables}
+    finally:
+        cursor.close()
 
 
 def changed_tables(before: dict, after: dict) -> list[str]:
@@ -95,6 +116,12 @@ OBJECTS = {
     "cart.remove": lambda v: {"item_id": v.cart_item_remove.id},
     "catalog.edit": lambda v: {"product_id": v.unpublished.id},
     "catalog.publish": lambda v: {"product_id": v.unpublished.id},
+    # Shop A's product with two variants (webapp/catalog/variants.py).
+    "catalog.add_variant": lambda v: {"product_id": v.varied.id},
+    "catalog.update_variant": lambda v: {"product_id": v.varied.id,
+                                         "variant_id": v.variant_edit.id},
+    "catalog.remove_variant": lambda v: {"product_id": v.varied.id,
+                                         "variant_id": v.variant_remove.id},
     # The unpublished product: its page and photo are its merchant's only.
     "shops.product": lambda v: {"product_id": v.unpublished.id},
     "shops.product_photo": lambda v: {"product_id": v.unpublished.id},
@@ -103,7 +130,12 @@ OBJECTS = {
     "orders.refuse": lambda v: {"order_id": v.placed_refuse.id},
     "orders.cancel": lambda v: {"order_id": v.placed_cancel.id},
     "orders.assign": lambda v: {"order_id": v.accepted.id},
-    "orders.paid": lambda v: {"order_id": v.arrived.id},
+    "orders.hand_over": lambda v: {"order_id": v.pickup_hand_over.id},
+    "orders.pick_up": lambda v: {"order_id": v.pickup_code.id},
+    "orders.reschedule": lambda v: {"order_id": v.failed_reschedule.id},
+    "orders.take_back": lambda v: {"order_id": v.failed_take_back.id},
+    "orders.receive_return": lambda v: {"order_id": v.returned.id, "how": "restock"},
+    "orders.paid": lambda v: {"order_id": v.to_pay.id},
     "orders.sign": lambda v: {"order_id": v.arrived_sign.id},
     "orders.signature": lambda v: {"order_id": v.completed.id},
     "orders.proof": lambda v: {"order_id": v.completed.id},
@@ -138,19 +170,67 @@ OBJECTS = {
     "payments.check": lambda v: {"order_id": v.awaiting_check.id},
     "admin.approve_account": lambda v: {"account_id": v.account_approve.id},
     "admin.reject_account": lambda v: {"account_id": v.account_reject.id},
+    "admin.licence_review": lambda v: {"licence_id": v.licence_approve.id},
+    "admin.approve_licence": lambda v: {"licence_id": v.licence_approve.id},
+    "admin.reject_licence": lambda v: {"licence_id": v.licence_reject.id},
+    "merchants.licence_photo": lambda v: {"licence_id": v.licence_a.id},
     "admin.send_refund": lambda v: {"refund_id": v.refund_failed.id},
+    "reviews.new": lambda v: {"order_id": v.completed.id},
+    "reviews.followup": lambda v: {"review_id": v.review.id},
+    "reviews.reply": lambda v: {"review_id": v.review.id},
+    "reviews.report": lambda v: {"review_id": v.review.id},
+    "reviews.photo": lambda v: {"review_id": v.review.id, "index": 0},
+    "reviews.fold": lambda v: {"review_id": v.review_reported.id},
+    "reviews.dismiss": lambda v: {"review_id": v.review_reported.id},
+    "reviews.unfold": lambda v: {"review_id": v.review_folded.id},
+    "handover.sign_here": lambda v: {"order_id": v.arrived_handover.id},
+    "handover.share": lambda v: {"order_id": v.delivering.id},
+    # The shared tracking link's page is public (test_access_matrix.PUBLIC): filled with a link
+    # buyer A shared for their order under way, whose page must show none of the secrets.
+    "handover.track": lambda v: {"token": v.track_token},
+    "handover.track_live": lambda v: {"token": v.track_token},
+    "aftersales.new": lambda v: {"order_id": v.for_sale.id},
+    "aftersales.detail": lambda v: {"request_id": v.after_sale.id},
+    "aftersales.photo": lambda v: {"request_id": v.after_sale.id, "index": 0},
+    "aftersales.agree": lambda v: {"request_id": v.as_agree.id},
+    "aftersales.refuse": lambda v: {"request_id": v.as_refuse.id},
+    "aftersales.receive": lambda v: {"request_id": v.as_receive.id},
+    "aftersales.withdraw": lambda v: {"request_id": v.as_withdraw.id},
+    "aftersales.escalate": lambda v: {"request_id": v.as_escalate.id},
+    "aftersales.ship": lambda v: {"request_id": v.as_ship.id},
+    "aftersales.admin_case": lambda v: {"request_id": v.as_decide.id},
+    "aftersales.signature": lambda v: {"request_id": v.as_decide.id},
+    "aftersales.decide": lambda v: {"request_id": v.as_decide.id},
+    "aftersales.confirm_door_refund": lambda v: {"request_id": v.as_door.id},
+    "chat.detail": lambda v: {"conversation_id": v.chat.id},
+    "chat.send": lambda v: {"conversation_id": v.chat.id},
+    "chat.photo": lambda v: {"conversation_id": v.chat.id, "message_id": v.chat_photo.id},
+    # Opening one makes it: orders and a demand (quoted by shop A) with none yet.
+    "chat.open_order_shop": lambda v: {"order_id": v.placed.id},
+    "chat.open_order_courier": lambda v: {"order_id": v.arrived.id},
+    "chat.open_demand": lambda v: {"demand_id": v.demand.id, "shop_id": v.shop_a.id},
+    "notifications.read": lambda v: {"notification_id": v.notice},
+    # Shop A's order ticket, its last print, and printing it again (shop A's printer is set).
+    "tickets.ticket": lambda v: {"order_id": v.delivering.id},
+    "tickets.status": lambda v: {"order_id": v.delivering.id},
+    "tickets.print_again": lambda v: {"order_id": v.delivering.id},
 }
 
 # Who owns each object (the control), and which intruders may still use the route, and why.
 OWNER = {
+    "notifications.read": "buyer_a",
+    **{e: "merchant_a" for e in ("tickets.ticket", "tickets.status", "tickets.print_again")},
     **{e: "buyer_a" for e in ("addresses.edit", "addresses.make_default", "addresses.delete",
                               "cart.quantity", "cart.remove", "orders.cancel", "orders.sign",
                               "orders.checkout", "demands.close", "demands.decline",
                               "demands.checkout", "payments.pay_page", "payments.pay",
                               "payments.check")},
-    **{e: "merchant_a" for e in ("catalog.edit", "catalog.publish", "shops.product",
+    **{e: "merchant_a" for e in ("catalog.edit", "catalog.publish", "catalog.add_variant",
+                                 "catalog.update_variant", "catalog.remove_variant",
+                                 "shops.product",
                                  "shops.product_photo", "orders.accept", "orders.refuse",
-                                 "orders.assign", "orders.paid", "orders.signature",
+                                 "orders.assign", "orders.hand_over", "orders.pick_up",
+                                 "orders.paid", "orders.signature",
                                  "orders.proof", "orders.photo", "orders.live",
                                  "demands.withdraw", "demands.edit_quote",
                                  "merchants.document")},
@@ -160,9 +240,27 @@ OWNER = {
     **{e: "buyer_a" for e in ("demands.detail", "demands.photo")},
     **{e: "admin" for e in ("admin.review", "admin.reveal", "admin.approve", "admin.reject",
                             "admin.request_info", "admin.suspend", "admin.reinstate",
-                            "admin.approve_account", "admin.reject_account")},
+                            "admin.approve_account", "admin.reject_account",
+                            "admin.licence_review", "admin.approve_licence",
+                            "admin.reject_licence")},
+    "merchants.licence_photo": "merchant_a",
     "admin.send_refund": "admin",
+    **{e: "buyer_a" for e in ("reviews.new", "reviews.followup", "reviews.photo")},
+    "reviews.reply": "merchant_a",
+    "reviews.report": "buyer",
+    **{e: "admin" for e in ("reviews.fold", "reviews.dismiss", "reviews.unfold")},
+    "handover.sign_here": "courier_a",
+    **{e: "buyer_a" for e in ("handover.share", "handover.track", "handover.track_live")},
+    **{e: "buyer_a" for e in ("aftersales.new", "aftersales.detail", "aftersales.photo",
+                              "aftersales.withdraw", "aftersales.escalate", "aftersales.ship")},
+    **{e: "merchant_a" for e in ("aftersales.agree", "aftersales.refuse", "aftersales.receive",
+                                 "aftersales.confirm_door_refund")},
+    **{e: "admin" for e in ("aftersales.admin_case", "aftersales.signature", "aftersales.decide")},
     "demands.quote": "merchant",
+    "orders.reschedule": "buyer_a",
+    **{e: "merchant_a" for e in ("orders.take_back", "orders.receive_return")},
+    **{e: "buyer_a" for e in ("chat.detail", "chat.send", "chat.photo", "chat.open_order_shop",
+                              "chat.open_order_courier", "chat.open_demand")},
 }
 
 
@@ -197,15 +295,26 @@ FORMS = {
     "catalog.edit": lambda app, v: {"title": "改过的标题", "category": "produce",
                                     "price": "9.90", "stock": "5", "stock_seen": "5"},
     "catalog.publish": lambda app, v: {"published": "1"},
+    "catalog.add_variant": lambda app, v: {"new-name": "2kg", "new-price": "35.00",
+                                           "new-stock": "3", "new-low_stock_at": "1"},
+    "catalog.update_variant": lambda app, v: {
+        f"v{v.variant_edit.id}-name": "半斤", f"v{v.variant_edit.id}-price": "8.80",
+        f"v{v.variant_edit.id}-stock": "6", f"v{v.variant_edit.id}-stock_seen": "3",
+        f"v{v.variant_edit.id}-barcode": "6901234567892"},
+    "catalog.remove_variant": lambda app, v: {},
     "orders.refuse": lambda app, v: {"reason": "缺货"},
     "orders.cancel": lambda app, v: {"reason": "不想要了"},
     "orders.assign": lambda app, v: {"courier_id": str(v.courier_a.id)},
+    "orders.pick_up": lambda app, v: {"code": v.pickup_code.receipt_code},
+    "orders.reschedule": lambda app, v: {"window": window_value(app, v.shop_a)},
     "orders.sign": lambda app, v: {"signer_name": "张三", "signature": signature_data_url()},
     "orders.checkout": lambda app, v: {
         "address_id": str(v.address.id), "window": window_value(app, v.shop_a),
         "payment_method": "cod", "note": "", "idempotency_key": "d" * 32,
         "shown": shown_now(app, v.buyer_a.id, v.shop_a)},
     "delivery.fail": lambda app, v: {"reason": "absent"},
+    "handover.sign_here": lambda app, v: {"code": RECEIPT_CODE, "signer_name": "签收人秘密",
+                                          "signature": signature_data_url()},
     "payments.pay": lambda app, v: {"channel": "wechat", "kind": "qr"},
     "demands.quote": lambda app, v: _quote_form(v),
     "demands.edit_quote": lambda app, v: _quote_form(v),
@@ -215,6 +324,22 @@ FORMS = {
     "admin.suspend": lambda app, v: {"reason": "违规"},
     "admin.approve_account": lambda app, v: {"revision": "1", "note": ""},
     "admin.reject_account": lambda app, v: {"revision": "1", "note": "账户不属于该店铺"},
+    "admin.approve_licence": lambda app, v: {},
+    "admin.reject_licence": lambda app, v: {"note_number": "编号与照片不一致"},
+    "reviews.new": lambda app, v: {"goods": "5", "delivery": "4", "service": "5", "text": "很好"},
+    "reviews.followup": lambda app, v: {"text": "用了一周还不错"},
+    "reviews.reply": lambda app, v: {"text": "谢谢惠顾"},
+    "reviews.report": lambda app, v: {"reason": "ad", "note": ""},
+    "reviews.fold": lambda app, v: {"reason": "abuse"},
+    "aftersales.new": lambda app, v: {
+        "kind": "refund_only", "reason": "quality", "note": "", "idempotency_key": "a" * 32,
+        f"qty-{v.for_sale_line.id}": "1"},
+    "aftersales.refuse": lambda app, v: {"note": "商品完好，不同意"},
+    "aftersales.escalate": lambda app, v: {"note": "请平台介入"},
+    "aftersales.ship": lambda app, v: {"note": "顺丰 SF1234567890"},
+    "aftersales.decide": lambda app, v: {"ruling": "buyer", "note": "照片显示商品破损"},
+    "aftersales.confirm_door_refund": lambda app, v: {"method": "cash", "note": "当面退还"},
+    "chat.send": lambda app, v: {"body": "你好"},
 }
 
 
@@ -232,8 +357,30 @@ SENDERS = {
     "auth.login": ("anonymous", lambda v: {"login": v.buyer_a.email, "password": "password123"}),
     "auth.register": ("anonymous", lambda v: {
         "role": "buyer", "display_name": "新人", "email": "new@example.com",
-        "password": "fresh-pass-2026", "confirm": "fresh-pass-2026"}),
+        "password": "fresh-pass-2026", "confirm": "fresh-pass-2026",
+        "consent": "y"}),
+    # Asking for a code (action=send): to a new number for signing up; for the rest to the
+    # number of shop B's courier, as its shop typed it.
+    "auth.phone_register": ("anonymous", lambda v: {
+        "action": "send", "mobile": "13812340001", "role": "buyer", "display_name": "新人"}),
+    "auth.code_login": ("anonymous", lambda v: {"action": "send", "mobile": v.courier.mobile}),
+    "auth.reset_password": ("anonymous", lambda v: {"action": "send", "mobile": v.courier.mobile}),
     "auth.logout": ("buyer_a", lambda v: {}),
+    "notifications.read_all": ("buyer_a", lambda v: {}),
+    "notifications.preferences": ("buyer_a", lambda v: {"push-order_accepted": "on"}),
+    "notifications.subscribe": ("buyer_a", lambda v: {
+        "endpoint": "https://fcm.googleapis.com/fcm/send/victim", "p256dh": "BPk", "auth": "a"}),
+    "notifications.unsubscribe": ("buyer_a", lambda v: {
+        "endpoint": "https://fcm.googleapis.com/fcm/send/victim"}),
+    "me.profile": ("buyer_a", lambda v: {"display_name": "新昵称"}),
+    "me.password": ("buyer_a", lambda v: {"current": "password123", "password": "fresh-pass-2026",
+                                          "confirm": "fresh-pass-2026"}),
+    # Courier B, who has nothing open (buyer A's orders would refuse it) and, sorted after it,
+    # sends or owns nothing else.
+    "me.delete": ("courier", lambda v: {"password": "password123", "confirmation": "注销"}),
+    # A code asked for a number no one holds; an email no one has (the password is buyer A's).
+    "me.mobile": ("buyer_a", lambda v: {"action": "send", "mobile": "13912340002"}),
+    "me.email": ("buyer_a", lambda v: {"email": "fresh-a@example.com", "password": "password123"}),
     "i18n.switch": ("anonymous", lambda v: {"code": "en", "next": "/"}),
     "addresses.new": ("buyer_a", lambda v: {
         "contact_name": "李四", "mobile": "13912345678", "province": "11", "city": "1101",
@@ -249,14 +396,35 @@ SENDERS = {
     "merchants.couriers": ("merchant_a", lambda v: {
         "display_name": "新骑手", "mobile": "13812345678", "password": "courier-pass-2026"}),
     "merchants.shop_settings": ("merchant_a", lambda v: {"name": "改名的店"}),
+    "merchants.licences_page": ("merchant_a", lambda v: {
+        "kind": "drug", "number": "YP11000000001", "expires_on": "2031-05-31",
+        "photo": (Reposted(jpeg_bytes()), "licence.jpg")}),
+    "merchants.shop_phone": ("merchant_a", lambda v: {"public_phone": "010 1234 5678",
+                                                      "phone_shown": "y"}),
     "merchants.payment_accounts": ("merchant_a", lambda v: {
         "channel": "alipay", "user_id": "2088000000000303",
         "app_auth_token": "202601BBvictimgrant0303"}),
     "admin.synonyms": ("admin", lambda v: {"produce": "土豆 马铃薯\n番茄 西红柿"}),
+    "tickets.printer": ("merchant_a", lambda v: {
+        "host": "printer.lan", "port": "9101", "paper_mm": "80", "auto_print": "y"}),
+    "tickets.test_print": ("merchant_a", lambda v: {}),
     "merchants.delivery_settings": ("merchant_a", lambda v: {
         "slots": "9-11", "delivery_days": "3", "delivery_lead_minutes": "60",
         "delivery_fee": "5"}),
+    "merchants.hours_settings": ("merchant_a", lambda v: {
+        "day0": "09:00-21:00", "day5": "10:00-14:00,17:00-24:00", "closed_days": "2027-02-10",
+        "prep_minutes": "10", "busy_extra_minutes": "25", "busy_auto_orders": "8",
+        "auto_accept": "y", "lat": "39.9", "lng": "116.4"}),
+    "merchants.busy": ("merchant_a", lambda v: {"busy": "on"}),
 }
+
+
+class Reposted(io.BytesIO):
+    """A file for a form the tests post more than once (with and without htmx): the test client
+    closes what it sent, this one is rewound instead."""
+
+    def close(self):
+        self.seek(0)
 
 
 NUMBERS = ["0", "-1", "-0", "1.5", "12.345", "0.001", "1e309", "-1e309", "NaN", "inf",

@@ -34,3 +34,6 @@ class RegisterForm(Form):
     confirm = PasswordField(_l("确认密码"), validators=[
         DataRequired(_l("请再次输入密码")), EqualTo("password", _l("两次输入的密码不一致"))],
         render_kw={"autocomplete": "new-password"})
+    # Drawn by templates/auth/_consent.html, with the link to the policy.
+    consent = BooleanField(_l("我已阅读并同意隐私政策"),
+                           validators=[DataRequired(_l("请阅读并同意隐私政策后再注册"))])

@@ -3,6 +3,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from webapp.auth import bp, services
+from webapp.auth.consent import privacy_url
 from webapp.auth.forms import LoginForm, RegisterForm
 from webapp.auth.sessions import forget_stale_login
 from webapp.errors import error_response
@@ -13,6 +14,9 @@ from webapp.web import redirect_to, render, safe_next
 
 ACCOUNT_LIMIT_MESSAGE = N_("这个账号的登录尝试太多了，请稍后再试。")
 ADDRESS_LIMIT_MESSAGE = N_("登录尝试太频繁了，请稍后再试。")
+# Asking for SMS codes (phone_routes.py), per number and per address.
+NUMBER_LIMIT_MESSAGE = N_("这个手机号获取验证码太频繁了，请稍后再试。")
+CODE_ADDRESS_LIMIT_MESSAGE = N_("获取验证码太频繁了，请稍后再试。")
 
 
 @bp.record_once
@@ -64,7 +68,8 @@ def _failed(response) -> bool:
 @bp.errorhandler(429)
 def too_many(error):
     """Say which login limit was hit, on the form's flash area for htmx."""
-    known = (ACCOUNT_LIMIT_MESSAGE, ADDRESS_LIMIT_MESSAGE)
+    known = (ACCOUNT_LIMIT_MESSAGE, ADDRESS_LIMIT_MESSAGE, NUMBER_LIMIT_MESSAGE,
+             CODE_ADDRESS_LIMIT_MESSAGE)
     return error_response(error.description if error.description in known
                           else N_("操作太频繁，请稍后再试。"), 429)
 
@@ -98,14 +103,16 @@ def register():
             form.email.errors.append(_("该邮箱已注册，请直接登录"))
         else:
             user = services.register(form.email.data, form.password.data,
-                                     form.display_name.data, Role(form.role.data))
+                                     form.display_name.data, Role(form.role.data),
+                                     consented=form.consent.data)
             # A new account starts a browser session only: "keep me signed in" is asked at login.
             start_session(user)
             flash(_("注册成功，欢迎！") if user.role is Role.BUYER
                   else _("注册成功。请提交实名认证资料，审核通过后即可开店。"), "success")
             return redirect_to(home_for(user))
     status = 422 if form.errors else 200
-    return render("auth/register.html", "auth/_register_form.html", status=status, form=form)
+    return render("auth/register.html", "auth/_register_form.html", status=status, form=form,
+                  privacy_url=privacy_url())
 
 
 @bp.post("/logout")

@@ -7,10 +7,12 @@ from flask import current_app
 from sqlalchemy import func, or_, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from webapp.auth import consent
+from webapp.auth.mobile import normalise_mobile, stored_forms
 from webapp.auth.passwords import common_passwords
 from webapp.auth.sessions import close_sockets, end_sessions
 from webapp.extensions import db
-from webapp.models import Role, User
+from webapp.models import Role, User, utcnow
 
 # Checked against when the login is unknown, so a wrong email costs as long as a wrong password.
 # Made once per hash method, when an app starts (prepare()), never during a login.
@@ -33,9 +35,13 @@ def normalise_login(value: str) -> str:
 
 
 def find_by_login(login: str) -> User | None:
+    """The account of an email, or of a mobile number however it is typed and stored (E.164 for
+    phone accounts, 11 digits for couriers a shop added)."""
     login = normalise_login(login)
+    mobile = normalise_mobile(login)
+    mobiles = [login, *stored_forms(mobile)] if mobile else [login]
     return db.session.scalar(select(User).where(or_(func.lower(User.email) == login,
-                                                    User.mobile == login)))
+                                                    User.mobile.in_(mobiles))).limit(1))
 
 
 def authenticate(login: str, password: str) -> User | None:
@@ -63,12 +69,16 @@ def email_taken(email: str) -> bool:
     return find_by_login(email) is not None
 
 
-def register(email: str, password: str, display_name: str, role: Role) -> User:
-    """Create a buyer or merchant account."""
+def register(email: str, password: str, display_name: str, role: Role, *,
+             consented: bool = False) -> User:
+    """Create a buyer or merchant account; `consented`: its person agreed to the privacy policy
+    on the form (recorded with the time and the policy's version)."""
     if role not in (Role.BUYER, Role.MERCHANT):
         raise ValueError("only buyers and merchants register themselves")
     user = User(email=normalise_login(email), password_hash=hash_password(password),
                 display_name=display_name.strip(), role=role)
+    if consented:
+        consent.record(user, utcnow())
     db.session.add(user)
     db.session.commit()
     return user

@@ -1,6 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from wtforms import IntegerField
-from wtforms.validators import InputRequired, NumberRange
+from wtforms.validators import InputRequired, NumberRange, Optional
 
 from webapp.cart.services import MAX_QUANTITY
 from webapp.web import MAX_ID, Form
@@ -16,6 +16,8 @@ def quantity_field(label=_l("数量")):
 
 class AddToCartForm(Form):
     product_id = IntegerField(validators=[InputRequired(), NumberRange(1, MAX_ID)])
+    # The variant chosen (规格); left out for a product of one variant.
+    variant_id = IntegerField(validators=[Optional(), NumberRange(1, MAX_ID)])
     quantity = quantity_field()
 
 

@@ -26,16 +26,20 @@ def add():
         raise services.not_on_sale()
     product = services.on_sale(form.product_id.data)
     added, status = None, 422
+    if form.variant_id.errors:  # not a variant id at all: as a variant not on sale
+        raise services.not_on_sale()
     if valid:
         try:
-            added = services.add(current_user, product.id, form.quantity.data)
+            added = services.add(current_user, product.id, form.quantity.data,
+                                 form.variant_id.data)
         except ServiceError as error:
             if error.status == 404:
                 raise
             form.quantity.errors, status = [error.message], error.status
     if not wants_fragment():
         if added:
-            flash(_("已加入购物车：%(title)s × %(n)s", title=product.title, n=form.quantity.data), "success")
+            flash(_("已加入购物车：%(title)s × %(n)s", title=added.variant.line_title,
+                    n=form.quantity.data), "success")
         else:
             for message in form.quantity.errors or [_("无法加入购物车")]:
                 flash(message, "error")

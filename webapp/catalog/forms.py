@@ -16,6 +16,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
 from webapp.catalog.categories import CATEGORIES, DEFAULT_CATEGORY
+from webapp.catalog.variants import clean_barcode
 from webapp.web import Form
 
 MAX_PRICE_FEN = 100_000_000  # ¥1,000,000.00
@@ -41,19 +42,48 @@ def _valid_price(form, field):
         raise ValidationError(_("请输入大于 0 的价格，最多两位小数，例如 12.50"))
 
 
+def _valid_barcode(form, field):
+    try:
+        field.data = clean_barcode(field.data)
+    except ValueError as error:
+        raise ValidationError(str(error)) from None
+
+
+def barcode_field():
+    return StringField(_l("条码（可选）"), validators=[Optional(), Length(max=20), _valid_barcode],
+                       render_kw={"inputmode": "numeric", "autocomplete": "off"})
+
+
+def price_field():
+    return StringField(_l("价格（元）"), validators=[DataRequired(_l("请输入价格")), _valid_price],
+                       render_kw={"inputmode": "decimal", "placeholder": "12.50"})
+
+
+def stock_field():
+    return IntegerField(_l("库存"), validators=[
+        InputRequired(_l("请输入库存数量")), NumberRange(0, 1_000_000, _l("库存需为 0 到 1000000 的整数"))],
+        render_kw={"inputmode": "numeric", "min": 0})
+
+
+def low_stock_field():
+    # Left empty, the usual level (5) applies.
+    return IntegerField(_l("库存紧张提醒（件）"), default=5, validators=[
+        Optional(), NumberRange(0, 100_000, _l("提醒数量需为 0 到 100000 的整数"))],
+        render_kw={"inputmode": "numeric", "min": 0, "max": 100_000})
+
+
 class ProductForm(Form):
     title = StringField(_l("商品名称"), validators=[DataRequired(_l("请输入商品名称")), Length(max=80)])
     category = SelectField(_l("分类"), choices=[SelectChoice(k, v) for k, v in CATEGORIES.items()],
                            default=DEFAULT_CATEGORY, validate_choice=False)
-    price = StringField(_l("价格（元）"), validators=[DataRequired(_l("请输入价格")), _valid_price],
-                        render_kw={"inputmode": "decimal", "placeholder": "12.50"})
-    stock = IntegerField(_l("库存"), validators=[
-        InputRequired(_l("请输入库存数量")), NumberRange(0, 1_000_000, _l("库存需为 0 到 1000000 的整数"))],
-        render_kw={"inputmode": "numeric", "min": 0})
-    # Left empty, the usual level (5) applies.
-    low_stock_at = IntegerField(_l("库存紧张提醒（件）"), default=5, validators=[
-        Optional(), NumberRange(0, 100_000, _l("提醒数量需为 0 到 100000 的整数"))],
-        render_kw={"inputmode": "numeric", "min": 0, "max": 100_000})
+    price = price_field()
+    stock = stock_field()
+    low_stock_at = low_stock_field()
+    # The first (or only) variant's name and barcode; a product of several variants has them
+    # per variant (VariantForm), and its form leaves out price, stock and these.
+    variant_name = StringField(_l("规格名称（可选）"), validators=[Optional(), Length(max=20)],
+                               render_kw={"placeholder": _l("例如 500g、1斤、大份")})
+    barcode = barcode_field()
     description = TextAreaField(_l("商品描述"), validators=[Length(max=2000)],
                                 render_kw={"rows": 3})
     # Checked and re-encoded in the view (webapp.uploads.clean_image); "capture" opens the rear
@@ -68,6 +98,25 @@ class ProductForm(Form):
         # A select posts only its options; anything else was typed into a crafted request.
         if field.data not in CATEGORIES:
             raise ValidationError(_("请选择商品分类"))
+
+    @property
+    def price_fen(self) -> int:
+        fen = parse_yuan(self.price.data)
+        assert fen is not None
+        return fen
+
+
+class VariantForm(Form):
+    """One variant of a product: added, or changed (its stock relative to `stock_seen`)."""
+
+    name = StringField(_l("规格名称"), validators=[DataRequired(_l("请填写规格名称，例如 500g、1斤、大份")),
+                                              Length(max=20)],
+                       render_kw={"placeholder": _l("例如 500g、1斤、大份")})
+    price = price_field()
+    stock = stock_field()
+    low_stock_at = low_stock_field()
+    barcode = barcode_field()
+    stock_seen = HiddenField(validators=[Optional(), Regexp(r"^\d{1,7}$")])
 
     @property
     def price_fen(self) -> int:

@@ -21,6 +21,7 @@ from dataclasses import asdict, dataclass, field
 from flask import abort
 from flask_babel import gettext as _
 from sqlalchemy import and_, case, func, select
+from sqlalchemy.orm import undefer
 from werkzeug.datastructures import MultiDict
 
 from webapp import paging
@@ -33,7 +34,8 @@ PAGE_SIZE = 30
 MAX_QUERY = 80  # a title's own limit (ProductForm.title)
 KEYS = (paging.Key(Product.id, descending=True),)
 STATUSES = {"on": Product.published.is_(True), "off": Product.published.is_(False)}
-STOCK = {"low": Product.stock <= Product.low_stock_at, "out": Product.stock == 0}
+# Low: a live variant at or under its own level, sold out included (Product.any_low).
+STOCK = {"low": Product.any_low, "out": Product.stock == 0}
 
 
 @dataclass(frozen=True)
@@ -84,8 +86,8 @@ def _conditions(shop: Shop, filters: Filters) -> list:
 
 def page(shop: Shop, filters: Filters, after: tuple | None) -> paging.Page:
     """A page of the shop's products that pass `filters`, newest first, after the cursor."""
-    return paging.keyset(select(Product).where(*_conditions(shop, filters)), KEYS, after,
-                         PAGE_SIZE)
+    return paging.keyset(select(Product).options(undefer(Product.any_low))
+                         .where(*_conditions(shop, filters)), KEYS, after, PAGE_SIZE)
 
 
 @dataclass
@@ -103,7 +105,7 @@ def summary(shop: Shop, filters: Filters) -> Summary:
     """One grouped statement over the shop's products (a row per category), and one COUNT with
     the filters while any is on."""
     sold_out = Product.stock == 0
-    low = and_(Product.stock > 0, Product.stock <= Product.low_stock_at)
+    low = and_(Product.stock > 0, Product.any_low)
     rows = db.session.execute(
         select(Product.category, func.count(),
                func.coalesce(func.sum(case((low, 1), else_=0)), 0),

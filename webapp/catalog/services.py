@@ -2,14 +2,14 @@
 from __future__ import annotations
 
 from flask import abort
-from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
-from webapp.cas import compare_and_set
+from webapp.catalog import variants
 from webapp.extensions import db
-from webapp.models import Product, Shop
+from webapp.licences.services import require as require_licence
+from webapp.models import Product, ProductVariant, Shop
 from webapp.uploads import CleanImage, discard, fit_photo, store
-from webapp.web import ServiceError
 
 # Product photos are shown at card and phone width: a 12-megapixel original would make every
 # list and card download megabytes, so the stored copy is at most this many pixels across.
@@ -31,15 +31,28 @@ def _stored(photo: CleanImage | None) -> str | None:
 
 def create_product(shop: Shop, *, title: str, description: str, price_fen: int, stock: int,
                    published: bool, category: str = "other", low_stock_at: int = 5,
-                   photo: CleanImage | None = None) -> Product:
-    """Add a product to the shop, with its photo if one was taken."""
+                   photo: CleanImage | None = None, variant_name: str = "",
+                   barcode: str | None = None) -> Product:
+    """Add a product to the shop with its first variant (named or not), with its photo if one
+    was taken; on sale in a regulated category only with a valid licence (webapp/licences)."""
+    if published:
+        require_licence(shop.id, category)
     image = _stored(photo)
     product = Product(shop_id=shop.id, title=title.strip(), description=description.strip(),
                       price_fen=price_fen, stock=stock, published=published, category=category,
-                      low_stock_at=low_stock_at, image=image)
-    db.session.add(product)
+                      low_stock_at=low_stock_at, image=image, variant_count=1)
+    product._variants_given = True
+    db.session.add_all([product, ProductVariant(
+        product=product, shop_id=shop.id, name=(variant_name or "").strip(), price_fen=price_fen,
+        stock=stock, low_stock_at=low_stock_at, barcode=barcode or None, position=0,
+        retired=False)])
     try:
         db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        if image:
+            discard(image)
+        raise variants.barcode_taken(shop.id, barcode) from None
     except BaseException:
         db.session.rollback()
         if image:
@@ -48,28 +61,35 @@ def create_product(shop: Shop, *, title: str, description: str, price_fen: int, 
     return product
 
 
-def _stock_changed(product: Product) -> ServiceError:
-    """Reload a product whose stock moved too far under the form and say by how much."""
-    db.session.refresh(product)
-    return ServiceError(_("库存已变化（当前 %(n)s 件），请重新填写。", n=product.stock), 409)
-
-
 def update_product(product: Product, *, title: str, description: str, price_fen: int,
                    stock: int, stock_seen: int, published: bool, category: str | None = None,
                    low_stock_at: int | None = None, photo: CleanImage | None = None,
-                   remove_photo: bool = False) -> Product:
-    """Change a product's details; stock moves by what the merchant changed, so orders placed
-    while the form was open are not undone. A new photo replaces the old file once saved."""
-    delta = stock - stock_seen
-    if delta:
-        compare_and_set(Product, Product.id == product.id, Product.stock + delta >= 0,
-                        conflict=lambda: _stock_changed(product), stock=Product.stock + delta)
+                   remove_photo: bool = False, variant_name: str | None = None,
+                   barcode: str | None = None) -> Product:
+    """Change a product's details. For a product of one variant also its price, stock,
+    low-stock level, variant name and barcode (a product of several has them per variant, and
+    `price_fen` is None). Stock moves by what the merchant changed, so orders placed while the
+    form was open are not undone. A new photo replaces the old file once saved."""
+    if published:
+        require_licence(product.shop_id, category if category is not None else product.category)
+    # The variant's rows first, then the product's (the order checkout takes them in).
+    only = variants.only_variant(product.id) if price_fen is not None else None
+    if only is not None:
+        variants.move_stock(product.id, only.id, stock - stock_seen)
+        try:
+            variants.update_where(ProductVariant, ProductVariant.id == only.id,
+                                  name=(variant_name or "").strip()[:variants.NAME_MAX],
+                                  barcode=barcode or None)
+            db.session.flush()
+        except IntegrityError:
+            raise variants.barcode_taken(product.shop_id, barcode) from None
+        product.price_fen = price_fen  # written to the variant too (variants.py)
+        if low_stock_at is not None:
+            product.low_stock_at = low_stock_at
     product.title, product.description = title.strip(), description.strip()
-    product.price_fen, product.published = price_fen, published
+    product.published = published
     if category is not None:
         product.category = category
-    if low_stock_at is not None:
-        product.low_stock_at = low_stock_at
     old = product.image
     new = _stored(photo)
     if new or remove_photo:
@@ -88,7 +108,9 @@ def update_product(product: Product, *, title: str, description: str, price_fen:
 
 
 def set_published(product: Product, published: bool) -> Product:
-    """Put a product on sale or take it off."""
+    """Put a product on sale (in a regulated category only with a valid licence) or take it off."""
+    if published:
+        require_licence(product.shop_id, product.category)
     product.published = published
     db.session.commit()
     return product

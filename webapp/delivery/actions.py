@@ -1,9 +1,11 @@
-"""The courier's steps on an order: start from the shop, arrive at the door, or report that the
-delivery failed. Each goes through the order's state machine like every other action."""
+"""The courier's steps on an order: start from the shop, arrive at the door (near its pin, or
+with a reason: webapp/delivery/arrival.py), or report that the delivery failed. Each goes through
+the order's state machine like every other action."""
 from __future__ import annotations
 
 from flask_babel import gettext as _
 
+from webapp.delivery.arrival import NotAtTheDoor, check_arrival, stated_reason
 from webapp.extensions import db
 from webapp.models import EventKind, Order, User, utcnow
 from webapp.orders.queries import order_for
@@ -25,11 +27,20 @@ def start(order_id: int, actor: User) -> Order:
     return finish(order)
 
 
-def arrive(order_id: int, actor: User) -> Order:
-    """Mark the courier as arrived at the buyer's address."""
+def arrive(order_id: int, actor: User, reason: str = "", words: str = "") -> Order:
+    """Mark the courier as arrived at the buyer's address: near its pin by a recent position,
+    or with a stated reason (a code of ARRIVE_REASONS, its words, or the courier's own, in
+    `words` when `reason` is "other"); else NotAtTheDoor says how far. The event records the
+    check and the reason; an order without a pin is taken and recorded as unchecked."""
     order = order_for(actor, order_id)
-    apply(order, Action.ARRIVE, actor, EventKind.ARRIVED)
-    order.delivery.arrived_at = utcnow()
+    check(order, Action.ARRIVE, actor)  # a wrong step is a 409 before any distance
+    now = utcnow()
+    found = check_arrival(order, now)
+    stated = stated_reason(reason, words) if found.needs_reason else ""
+    if found.needs_reason and not stated:
+        raise NotAtTheDoor(found)
+    apply(order, Action.ARRIVE, actor, EventKind.ARRIVED, **found.params(stated))
+    order.delivery.arrived_at = now
     return finish(order)
 
 

@@ -13,7 +13,7 @@ from flask import request
 from flask_babel import gettext as _
 from markupsafe import Markup
 
-from webapp.models import Order, Payment, Purpose, Status, User
+from webapp.models import Order, Payment, Purpose, User
 from webapp.models.order import METHOD_CHANNEL
 from webapp.orders.queries import order_for
 from webapp.orders.state import PAYABLE
@@ -27,7 +27,7 @@ from webapp.web import Conflict, ServiceError
 log = logging.getLogger(__name__)
 
 # The code is shown once the buyer has inspected and signed: the amount due is then final.
-SIGNED = PAYABLE - {Status.ARRIVED}
+SIGNED = PAYABLE
 
 
 @dataclass(frozen=True)

@@ -36,7 +36,7 @@ UNDER_WAY, TODAY, LATER = "under_way", "today", "later"
 CARD = (load_only(Order.status, Order.recipient_name, Order.recipient_mobile, Order.address,
                   Order.district_code, Order.window_start, Order.window_end),
         joinedload(Order.shop).load_only(Shop.name, Shop.address, Shop.district_code))
-DONE_ROW = (load_only(Order.status, Order.recipient_name),)
+DONE_ROW = (load_only(Order.status, Order.recipient_name, Order.recipient_mobile),)
 
 
 @dataclass

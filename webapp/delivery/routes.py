@@ -6,9 +6,11 @@ from flask_login import current_user
 
 from webapp import paging
 from webapp.delivery import actions, bp, door, lists
+from webapp.delivery.arrival import NotAtTheDoor, check_arrival
 from webapp.i18n import user_zone
-from webapp.models import Role
+from webapp.models import Role, utcnow
 from webapp.orders.queries import order_for
+from webapp.orders.reasons import ARRIVE_REASONS
 from webapp.orders.state import actions_for
 from webapp.upload_limits import limit_uploads
 from webapp.uploads import UploadRejected, clean_image
@@ -19,8 +21,12 @@ def _panel(order, done: str | None = None, status: int = 200, **ctx):
     if done and not wants_fragment():
         flash(done, "success")
         return redirect_to(url_for("delivery.detail", order_id=order.id))
+    steps = actions_for(order.status, Role.COURIER)
+    if "arrive" in steps:
+        ctx.setdefault("arrival", check_arrival(order, utcnow()))
+        ctx["arrive_reasons"] = ARRIVE_REASONS
     return render("delivery/detail.html", "delivery/_panel.html", status=status, order=order,
-                  actions=actions_for(order.status, Role.COURIER), door=door.code_for(order), **ctx)
+                  actions=steps, door=door.code_for(order), **ctx)
 
 
 @bp.get("/")
@@ -84,8 +90,15 @@ def fail(order_id: int):
 @bp.post("/<int:order_id>/arrive")
 @role_required(Role.COURIER)
 def arrive(order_id: int):
-    """Tell the buyer the courier is at the door."""
-    return _panel(actions.arrive(order_id, current_user), _("已送达，请买家验货签收。"))
+    """Tell the buyer the courier is at the door: near the pin, or with a stated reason (refused
+    with the distance and the reason form open otherwise)."""
+    try:
+        order = actions.arrive(order_id, current_user, request.form.get("reason", ""),
+                               request.form.get("reason_text", ""))
+    except NotAtTheDoor as refused:
+        return _panel(order_for(current_user, order_id), status=refused.status,
+                      arrival=refused.arrival, arrival_refused=refused.message)
+    return _panel(order, _("已送达，请买家验货签收。"))
 
 
 @bp.post("/<int:order_id>/pay-code")

@@ -14,8 +14,9 @@ from webapp.delivery.eta import Settings as EtaSettings
 from webapp.delivery.geo import distance_m
 from webapp.extensions import db
 from webapp.models import Delivery, Order, Shop, ShopStatus, TrackPoint, User, utcnow
+from webapp.notifications import events as notices
 from webapp.orders.state import LABELS, TRACKING
-from webapp.realtime import emit_after_commit, order_rooms
+from webapp.realtime import emit_after_commit, map_rooms
 from webapp.web import MAX_ID
 
 # A phone that was offline sends its queue in batches of at most this many fixes.
@@ -144,7 +145,9 @@ def record_position(courier: User, data: dict) -> dict:
     position = {"order_id": order_id, "lat": fix["lat"], "lng": fix["lng"],
                 "accuracy": fix["accuracy"], "at": _iso(now), "late": False,
                 "eta": _estimate(dest_lat, dest_lng, delivery_id, fix["lat"], fix["lng"], now)}
-    emit_after_commit(db.session, "delivery:position", position, *order_rooms(
+    if position["eta"] is not None and position["eta"]["arriving"]:
+        notices.arriving(order_id)  # once per order
+    emit_after_commit(db.session, "delivery:position", position, *map_rooms(
         order_id, shop_open=shop_status == ShopStatus.ACTIVE, courier_id=courier.id))
     db.session.commit()
     return position
@@ -244,7 +247,7 @@ def record_late(courier: User, data: dict) -> dict:
                "at": _iso(at)} for at, fix in kept]
     shop_open = db.session.scalar(select(_shop_status(order_id))) == ShopStatus.ACTIVE
     emit_after_commit(db.session, "delivery:late", {"order_id": order_id, "points": points},
-                      *order_rooms(order_id, shop_open=shop_open, courier_id=courier.id))
+                      *map_rooms(order_id, shop_open=shop_open, courier_id=courier.id))
     db.session.commit()
     return {"ok": True, "stored": len(kept), "skipped": len(fixes) - len(kept)}
 
@@ -296,6 +299,14 @@ def _estimate(dest_lat: float | None, dest_lng: float | None, delivery_id: int, 
     return {"distance_m": round(distance), "seconds": round(seconds), "arriving": arriving}
 
 
+def freshness(at: datetime | None, now: datetime | None = None) -> dict:
+    """How old a position is by the server's clock (a phone's may be off), and whether the
+    buyer's map shows it stale: older than POSITION_STALE_SECONDS. track-map.js counts on from
+    age_s with the same threshold, which the page passes it."""
+    age = max(0, int(((now or utcnow()) - at).total_seconds())) if at is not None else 0
+    return {"age_s": age, "stale": age > current_app.config["POSITION_STALE_SECONDS"]}
+
+
 def snapshot(order: Order, light: bool = False) -> dict:
     """What a page needs to catch up after (re)connecting: status, last position, trail, ETA.
 
@@ -309,7 +320,8 @@ def snapshot(order: Order, light: bool = False) -> dict:
     if order.status in TRACKING and delivery is not None:
         if delivery.last_lat is not None:
             position = {"lat": delivery.last_lat, "lng": delivery.last_lng,
-                        "accuracy": delivery.last_accuracy, "at": _iso(delivery.last_at)}
+                        "accuracy": delivery.last_accuracy, "at": _iso(delivery.last_at),
+                        **freshness(delivery.last_at)}
         if not light:
             trail, estimate = _trail_and_eta(order, delivery)
     destination = ({"lat": order.dest_lat, "lng": order.dest_lng}

@@ -1,49 +1,19 @@
-"""What the buyer compares on a demand: the offers side by side, each shop's track record, and
-the order an accepted demand became.
+"""What the buyer compares on a demand: the offers side by side, each shop's record from its
+proofs (webapp/reviews/record.py, one statement for all the cards), and the order an accepted
+demand became.
 
 Read-only: callers load the demand through `access` (which expires what is overdue) first.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from webapp.extensions import db
-from webapp.models import Demand, DemandStatus, Order, Quote, QuoteStatus, ShopStatus, Status, utcnow
-
-# Delivered orders the buyer signed for or refused at the door.
-FINISHED = (Status.COMPLETED, Status.PARTIALLY_REFUSED, Status.REFUSED)
-
-
-@dataclass(frozen=True)
-class TrackRecord:
-    finished: int  # delivered orders the buyer signed for or refused at the door
-    clean: int  # of those, signed with every line accepted
-
-    @property
-    def share(self) -> int | None:
-        return round(100 * self.clean / self.finished) if self.finished else None
-
-
-def track_records(shop_ids: Iterable[int]) -> dict[int, TrackRecord]:
-    """Count each shop's finished orders and those signed without a rejected line: one query."""
-    ids = sorted(set(shop_ids))
-    if not ids:
-        return {}
-    rows = db.session.execute(
-        select(Order.shop_id, Order.status, func.count(Order.id))
-        .where(Order.shop_id.in_(ids), Order.status.in_(FINISHED))
-        .group_by(Order.shop_id, Order.status)).all()
-    finished: dict[int, int] = {i: 0 for i in ids}
-    clean: dict[int, int] = {i: 0 for i in ids}
-    for shop_id, status, n in rows:
-        finished[shop_id] += n
-        if status is Status.COMPLETED:
-            clean[shop_id] += n
-    return {i: TrackRecord(finished[i], clean[i]) for i in ids}
+from webapp.models import Demand, DemandStatus, Order, Quote, QuoteStatus, ShopStatus, utcnow
+from webapp.reviews.record import ShopRecord, records_for
 
 
 @dataclass
@@ -51,7 +21,7 @@ class Offer:
     """A quote as the buyer compares it."""
 
     quote: Quote
-    record: TrackRecord
+    record: ShopRecord
     cheapest: bool = False
     soonest: bool = False
 
@@ -73,7 +43,7 @@ def compare(demand: Demand) -> tuple[list[Offer], list[Quote]]:
         .order_by(Quote.id)))
     shown = [q for q in quotes if q.status in (QuoteStatus.LIVE, QuoteStatus.ACCEPTED)]
     others = [q for q in quotes if q not in shown]
-    records = track_records(q.shop_id for q in shown)
+    records = records_for(q.shop_id for q in shown)
     offers = sorted((Offer(q, records[q.shop_id]) for q in shown),
                     key=lambda o: (o.quote.status is not QuoteStatus.ACCEPTED, o.quote.total_fen,
                                    o.quote.earliest_delivery))
@@ -88,8 +58,9 @@ def compare(demand: Demand) -> tuple[list[Offer], list[Quote]]:
 
 
 def order_of(demand: Demand) -> Order | None:
-    """Return the order an accepted demand became (None before that)."""
-    if demand.status is not DemandStatus.ACCEPTED:
-        return None
+    """Return the order an accepted demand became, or the last one that fell through (its demand
+    reopened, webapp/demands/reopening.py); None when no quote was ever accepted."""
+    wanted = (QuoteStatus.ACCEPTED,) if demand.status is DemandStatus.ACCEPTED \
+        else (QuoteStatus.FELL_THROUGH,)
     return db.session.scalar(select(Order).join(Quote, Quote.id == Order.quote_id).where(
-        Quote.demand_id == demand.id))
+        Quote.demand_id == demand.id, Quote.status.in_(wanted)).order_by(Order.id.desc()).limit(1))

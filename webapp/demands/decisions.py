@@ -18,6 +18,7 @@ from webapp.demands.access import demand_for_buyer, quote_for_buyer
 from webapp.demands.rules import OPEN_DEMAND_MESSAGES
 from webapp.extensions import db
 from webapp.i18n import N_
+from webapp.licences.services import product_sellable
 from webapp.models import Demand, DemandStatus, Order, Quote, QuoteStatus, ShopStatus, User, utcnow
 from webapp.orders import checkout
 from webapp.orders.shown import Shown, of_quote, quote_change
@@ -30,6 +31,7 @@ NOT_LIVE_MESSAGES = {
     QuoteStatus.EXPIRED: N_("该报价已过有效期，不能接受。"),
     QuoteStatus.NOT_CHOSEN: N_("该需求已选定其他报价。"),
     QuoteStatus.ACCEPTED: N_("该报价已被接受。"),
+    QuoteStatus.FELL_THROUGH: N_("该报价的订单已取消，不能再接受。"),
 }
 
 
@@ -111,7 +113,8 @@ def acceptable_or_conflict(quote: Quote) -> None:
         raise Conflict(_(NOT_LIVE_MESSAGES[QuoteStatus.EXPIRED]))
     if quote.shop.status is not ShopStatus.ACTIVE:
         raise Conflict(_("该商家已暂停营业，不能接受其报价。"))
-    if quote.product is not None and not quote.product.published:
+    if quote.product is not None and not (quote.product.published
+                                          and product_sellable(quote.product)):
         raise checkout.off_sale(quote.title, in_cart=False)
 
 

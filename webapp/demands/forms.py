@@ -1,3 +1,4 @@
+import re
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from types import SimpleNamespace
@@ -196,13 +197,20 @@ class QuoteForm(Form):
 
     def __init__(self, *args, products=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.product_id.choices = [SelectChoice("", _("自定义商品（填写名称）")),
-                                   *(SelectChoice(str(p.id),
-                                                  _("%(title)s（库存 %(n)s）", title=p.title, n=p.stock))
-                                     for p in products)]
+        # A product with a choice of variants is offered once per variant ("product:variant").
+        self.product_id.choices = [SelectChoice("", _("自定义商品（填写名称）"))]
+        for p in products:
+            if p.has_choice:
+                self.product_id.choices.extend(
+                    SelectChoice(f"{p.id}:{v.id}", _("%(title)s（库存 %(n)s）",
+                                                     title=f"{p.title} {v.name}", n=v.stock))
+                    for v in p.variants)
+            else:
+                self.product_id.choices.append(SelectChoice(
+                    str(p.id), _("%(title)s（库存 %(n)s）", title=p.title, n=p.stock)))
 
     def validate_product_id(self, field):
-        if field.data and not str(field.data).isdecimal():
+        if field.data and not re.fullmatch(r"\d{1,18}(:\d{1,18})?", str(field.data)):
             raise ValidationError(_("请选择本店商品"))
 
     def fill_defaults(self, shop, demand) -> None:
@@ -219,7 +227,10 @@ class QuoteForm(Form):
         self.valid_until.data = until.replace(second=0, microsecond=0)
 
     def fill_from(self, quote) -> None:
-        self.product_id.data = str(quote.product_id) if quote.product_id else ""
+        self.product_id.data = ("" if not quote.product_id else
+                                f"{quote.product_id}:{quote.variant_id}"
+                                if quote.product is not None and quote.product.has_choice
+                                else str(quote.product_id))
         self.item_title.data = "" if quote.product_id else quote.title
         self.unit_price.data = f"{quote.unit_price_fen / 100:.2f}"
         self.quantity.data = quote.quantity
@@ -230,7 +241,10 @@ class QuoteForm(Form):
 
     def to_input(self) -> QuoteInput:
         return QuoteInput(
-            product_id=int(self.product_id.data) if self.product_id.data else None,
+            product_id=int(self.product_id.data.partition(":")[0]) if self.product_id.data
+            else None,
+            variant_id=int(self.product_id.data.partition(":")[2])
+            if ":" in (self.product_id.data or "") else None,
             title=self.item_title.data or "", unit_price_fen=parse_fen(self.unit_price.data),
             quantity=self.quantity.data,
             delivery_fee_fen=parse_fen(self.delivery_fee.data, allow_zero=True),

@@ -18,6 +18,7 @@ from webapp.demands.expiry import expire_overdue
 from webapp.demands.rules import MAX_QUANTITY, Rejected
 from webapp.extensions import db
 from webapp.models import Demand, DemandStatus, Quote, QuoteStatus, Role, User, utcnow
+from webapp.notifications import events as notices
 from webapp.paging import Key
 from webapp.realtime import demand_room, emit_after_commit
 from webapp.regions import services as regions
@@ -101,6 +102,7 @@ def post_demand(buyer: User, data: DemandInput) -> Demand:
         emit_after_commit(db.session, "demand:posted",
                           {"id": demand.id, "category": demand.category},
                           demand_room(demand.district_code, demand.category))
+        notices.demand_posted(demand)
         db.session.commit()
     except IntegrityError:
         # The same key raced in from another tab; its demand stands.

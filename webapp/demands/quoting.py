@@ -17,11 +17,11 @@ from sqlalchemy.orm import joinedload
 
 from webapp import paging
 from webapp.cas import compare_and_set
-from webapp.catalog.categories import CATEGORIES
 from webapp.demands.access import demand_for_merchant, quote_for_merchant, quoting_shop, valid_id
 from webapp.demands.expiry import expire_overdue
 from webapp.demands.rules import MAX_QUANTITY, OPEN_DEMAND_MESSAGES, Rejected
 from webapp.extensions import db
+from webapp.licences import services as licences
 from webapp.models import Demand, DemandStatus, Product, Quote, QuoteStatus, Shop, User, utcnow
 from webapp.paging import Key
 from webapp.realtime import demand_room, emit_after_commit, user_room
@@ -39,15 +39,17 @@ QUOTES_KEY = (Key(Quote.updated_at, descending=True), Key(Quote.id, descending=T
 
 
 def shop_categories(shop: Shop) -> list[str]:
-    """List the categories the shop sells (has products on sale in); all of them if none yet."""
+    """List the categories the shop sells (has products on sale in); all it may sell if none
+    yet. A regulated category only while the shop holds a valid licence for it."""
+    allowed = licences.allowed_categories(shop.id)
     found = set(db.session.scalars(select(Product.category).where(
         Product.shop_id == shop.id, Product.published.is_(True)).distinct()))
-    return [key for key in CATEGORIES if key in found] or list(CATEGORIES)
+    return [key for key in allowed if key in found] or allowed
 
 
 def watched_rooms(shop: Shop, everything: bool = False) -> list[str]:
     """Name the rooms where the shop hears of new demands (every category with `everything`)."""
-    categories = list(CATEGORIES) if everything else shop_categories(shop)
+    categories = licences.allowed_categories(shop.id) if everything else shop_categories(shop)
     return [demand_room(shop.district_code, category) for category in categories]
 
 
@@ -84,8 +86,8 @@ def feed(shop: Shop, everything: bool = False, after: tuple | None = None) -> Fe
     count is one COUNT over the district's open demands in those categories, read from
     ix_demand_feed_count (no row read, no sort).
     """
-    categories = list(CATEGORIES) if everything else shop_categories(shop)
-    where = [*_open_in(shop)] if everything else [*_open_in(shop), Demand.category.in_(categories)]
+    categories = licences.allowed_categories(shop.id) if everything else shop_categories(shop)
+    where = [*_open_in(shop), Demand.category.in_(categories)]
     page = paging.keyset(select(Demand).where(*where), FEED_KEY, after, FEED_PAGE)
     mine = {q.demand_id: q for q in db.session.scalars(select(Quote).where(
         Quote.shop_id == shop.id, Quote.status == QuoteStatus.LIVE,
@@ -109,7 +111,20 @@ def latest_quote(shop: Shop, demand: Demand) -> Quote | None:
 def products_for_quote(shop: Shop) -> list[Product]:
     """List the shop's products on sale, to quote with."""
     return list(db.session.scalars(select(Product).where(
-        Product.shop_id == shop.id, Product.published.is_(True)).order_by(Product.title)))
+        Product.shop_id == shop.id, Product.published.is_(True), licences.sellable())
+        .order_by(Product.title)))
+
+
+def _variant_of(product: Product, variant_id: int | None) -> int:
+    """The variant quoted: the one named (live, of this product), else the product's only one."""
+    live = [v.id for v in product.variants]
+    if variant_id is None and len(live) == 1:
+        return live[0]
+    if variant_id is None:
+        raise Rejected(_("请选择商品的规格"), "product_id")
+    if variant_id not in live:
+        raise Rejected(_("只能用本店的商品报价"), "product_id")
+    return variant_id
 
 
 @dataclass(frozen=True)
@@ -122,6 +137,7 @@ class QuoteInput:
     earliest_delivery: datetime  # naive UTC
     valid_until: datetime  # naive UTC
     note: str = ""
+    variant_id: int | None = None  # of the product; None: its only variant
 
 
 def _checked(shop: Shop, demand: Demand, data: QuoteInput) -> dict:
@@ -148,11 +164,13 @@ def _checked(shop: Shop, demand: Demand, data: QuoteInput) -> dict:
         if product is None:
             raise Rejected(_("只能用本店的商品报价"), "product_id")
         title = product.title
+        variant_id = _variant_of(product, data.variant_id)
     else:
+        variant_id = None
         title = (data.title or "").strip()
         if not title:
             raise Rejected(_("请选择本店商品，或填写报价的商品名称"), "item_title")
-    return {"product_id": data.product_id, "title": title[:80],
+    return {"product_id": data.product_id, "variant_id": variant_id, "title": title[:80],
             "unit_price_fen": data.unit_price_fen, "quantity": data.quantity,
             "delivery_fee_fen": data.delivery_fee_fen,
             "earliest_delivery": data.earliest_delivery.replace(second=0, microsecond=0),
@@ -185,6 +203,7 @@ def submit_quote(merchant: User, demand_id: int, data: QuoteInput) -> Quote:
         raise ServiceError(_("不能对自己的需求报价。"), 403)
     if demand.status is not DemandStatus.OPEN:
         raise Conflict(_(OPEN_DEMAND_MESSAGES[demand.status]) + _("不能再报价。"))
+    licences.require(shop.id, demand.category)
     values = _checked(shop, demand, data)
     if db.session.scalar(select(Quote.id).where(
             Quote.shop_id == shop.id, Quote.demand_id == demand.id,
@@ -223,6 +242,7 @@ def update_quote(merchant: User, quote_id: int, data: QuoteInput) -> Quote:
     """Change the shop's live quote until the buyer decides."""
     quote, shop = quote_for_merchant(merchant, quote_id)
     _live_or_conflict(quote, "update")
+    licences.require(shop.id, quote.demand.category)
     values = _checked(shop, quote.demand, data)
     now = utcnow()
     _hold_open(quote.demand, now)

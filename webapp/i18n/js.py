@@ -40,8 +40,19 @@ JS_STRINGS = {
     "ring.new_demand": N_("新需求"),
     "ring.unsupported": N_("此设备不支持提示音"),
     "ring.on": N_("提示音已开启"),
+    # chat.js
+    "chat.read": N_("已读"),
+    "chat.new": N_("收到新消息"),
+    "chat.failed": N_("消息没有发出，请重试。"),
     # catalog.js
     "catalog.preview_alt": N_("所选照片预览"),
+    # scan.js: the product manager's barcode scanner
+    "scan.starting": N_("正在打开摄像头…"),
+    "scan.aim": N_("把商品条码放进框内，保持稳定。"),
+    "scan.found": N_("已识别条码 %(code)s，正在查找…"),
+    "scan.refused": N_("没有摄像头权限，无法扫码。请在浏览器设置中允许使用摄像头，或在下方手动输入条码。"),
+    "scan.no_camera": N_("没有找到可用的摄像头，请在下方手动输入条码。"),
+    "scan.failed": N_("摄像头无法打开，请在下方手动输入条码。"),
     # address-pin.js
     "pin.title": N_("收货位置"),
     "pin.marked": N_("已标记位置"),
@@ -71,6 +82,11 @@ JS_STRINGS = {
     "courier.retrying": N_("暂时无法获取定位，正在重试…"),
     "courier.resent": N_("已补发 %(n)s 个离线位置 · %(time)s"),
     "courier.no_geolocation": N_("此浏览器无法定位"),
+    # courier.js: the distance line above 已送达 (the same wording as delivery/_arrive.html)
+    "arrive.near": N_("距收货位置约 %(distance)s 米，可确认送达。"),
+    "arrive.far": N_("距收货位置约 %(distance)s 米（需在 %(radius)s 米内）。"),
+    "arrive.stale": N_("最新定位是 %(n)s 分钟前，暂时无法核对距离。"),
+    "arrive.no_position": N_("还没有你的定位，暂时无法核对距离。"),
     "wake.unsupported": N_("此浏览器不支持屏幕常亮，配送中请勿锁屏"),
     "wake.on": N_("配送中屏幕将保持常亮"),
     "wake.failed": N_("无法保持屏幕常亮（可能处于省电模式），配送中请勿锁屏"),
@@ -84,11 +100,26 @@ JS_STRINGS = {
     "track.courier_alt": N_("骑手位置"),
     "track.position_at": N_("骑手位置 · %(time)s"),
     "track.no_pin": N_("收货地址未标记地图位置，无法估算到达时间"),
+    # The courier's position older than POSITION_STALE_SECONDS (the marker greyed).
+    "track.stale": N_("位置更新于 %(n)s 分钟前"),
     # The ETA line, worded only by track-map.js: from every position, and from the numbers the
     # page is rendered with (data-distance-m, data-seconds, data-arriving on #track-eta).
     "eta.arriving": N_("骑手即将到达 · 约 %(m)s 米"),
     "eta.km": N_("预计 %(minutes)s 分钟送达 · 距离 %(km)s 公里"),
     "eta.m": N_("预计 %(minutes)s 分钟送达 · 距离 %(m)s 米"),
+    # notifications.js: the bell's name and the announcement of a new one
+    "notice.unread": N_("通知：%(n)s 条未读"),
+    "notice.none": N_("通知"),
+    "notice.new": N_("有新通知"),
+    # push-settings.js: this browser's Web Push
+    "push.on": N_("本设备已开启推送"),
+    "push.off": N_("本设备已关闭推送"),
+    "push.denied": N_("浏览器未允许通知，请在浏览器设置中允许后再试"),
+    "push.failed": N_("无法开启推送，应用内通知仍然有效"),
+    "push.unsupported": N_("此浏览器不支持推送，应用内通知仍然有效"),
+    # share.js: the buyer's tracking link
+    "share.copied": N_("链接已复制，可以发给收货人了"),
+    "share.copy_by_hand": N_("无法自动复制，请长按链接复制"),
 }
 
 

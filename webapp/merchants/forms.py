@@ -123,8 +123,6 @@ class CreateCourierForm(Form):
 class UpdateShopForm(Form):
     name = StringField(_l("店铺名称"), validators=[DataRequired(_l("请输入店铺名称")), Length(max=60)])
     description = TextAreaField(_l("店铺简介"), validators=[Optional(), Length(max=500)])
-    opening_hours = StringField(_l("营业时间"), validators=[Optional(), Length(max=100)],
-                                render_kw={"placeholder": _l("如 每天 08:00–21:00")})
     logo = FileField(_l("店铺 Logo（方形）"), render_kw={"accept": PHOTO_TYPES})
     banner = FileField(_l("招牌图（横幅）"), render_kw={"accept": PHOTO_TYPES})
 

@@ -190,16 +190,23 @@ def couriers():
 @role_required(Role.MERCHANT)
 @limit_uploads
 def shop_settings():
-    """The owner's settings: name, description, opening hours, logo and banner."""
+    """The owner's settings: name, description, logo and banner (hours: hours_routes.py)."""
     shop = own_shop_or_403(current_user)
     form = UpdateShopForm(obj=shop if request.method == "GET" else None)
     if form.validate_on_submit():
         images = cleaned_uploads(form, ("logo", "banner"))
         if not any(form.errors.values()):
-            services.update_shop(shop, name=form.name.data, description=form.description.data or "",
-                                 opening_hours=form.opening_hours.data or "", images=images)
-            flash(_("店铺设置已保存。"), "success")
-            return redirect_to(url_for("merchants.shop_settings"))
+            try:
+                services.update_shop(shop, name=form.name.data,
+                                     description=form.description.data or "", images=images)
+            except ServiceError as error:  # a verified shop's rename cannot be sent for review now
+                form.name.errors = [*form.name.errors, error.message]
+            else:
+                flash(_("店铺设置已保存。"), "success")
+                if form.name.data.strip() != shop.name:
+                    flash(_("店铺名称修改已提交审核，通过前仍显示原名称“%(name)s”。",
+                            name=shop.name), "info")
+                return redirect_to(url_for("merchants.shop_settings"))
     return render("merchants/shop_settings.html", "merchants/_shop_form.html",
                   status=422 if any(form.errors.values()) else 200, form=form, shop=shop,
                   delivery_form=_delivery_form(shop))

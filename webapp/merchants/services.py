@@ -24,7 +24,7 @@ from webapp.models import (
     utcnow,
 )
 from webapp.uploads import discard, store
-from webapp.web import ServiceError
+from webapp.web import Conflict, ServiceError
 
 
 def _fernet() -> Fernet:
@@ -214,8 +214,10 @@ def submit_application(user: User, *, legal_name: str, id_number: str, uscc: str
 
 
 def couriers_of(shop: Shop) -> list[User]:
+    """The shop's couriers, less those who deleted their accounts (webapp/me/deletion.py)."""
     return list(db.session.scalars(
-        select(User).where(User.shop_id == shop.id, User.role == Role.COURIER)
+        select(User).where(User.shop_id == shop.id, User.role == Role.COURIER,
+                           User.deleted_at.is_(None))
         .order_by(User.id)))
 
 
@@ -230,11 +232,38 @@ def create_courier(shop: Shop, *, display_name: str, mobile: str, password: str)
     return courier
 
 
-def update_shop(shop: Shop, *, name: str, description: str, opening_hours: str,
-                images: dict) -> Shop:
-    """Save the owner's shop settings; new logo/banner images replace the old files."""
-    shop.name, shop.description = name.strip(), description.strip()
-    shop.opening_hours = opening_hours.strip()
+def rename_needs_review(shop: Shop, name: str) -> bool:
+    """A new name for a verified shop (one opened by an approved application) waits for review."""
+    return shop.application_id is not None and name.strip() != shop.name
+
+
+def request_rename(shop: Shop, name: str) -> MerchantApplication:
+    """Send a verified shop's new name for review (issue 21) as the next version of its owner's
+    application, changed in its shop name alone: the admin reviews it as any version (the review
+    marks 店铺名称 as changed) and approving it renames the shop (admin.services.approve); until
+    then the shop keeps its name. In the caller's transaction; refused while another version is
+    a draft or waits for a decision."""
+    owner = shop.owner
+    latest = latest_application(owner)
+    if latest is None or latest.status is not ApplicationStatus.APPROVED:
+        raise Conflict(_("认证店铺改名需要平台审核。资料正在审核或有未提交的修改，请先处理后再改名。"))
+    application = _draft_of(owner)
+    application.shop_name = name.strip()
+    db.session.flush()
+    _submit(owner, application)
+    audit.record(owner, "shop.rename_requested", shop, name=application.shop_name,
+                 version=application.version)
+    return application
+
+
+def update_shop(shop: Shop, *, name: str, description: str, images: dict) -> Shop:
+    """Save the owner's shop settings; new logo/banner images replace the old files. A verified
+    shop's new name waits for review (request_rename), the old one stays till then."""
+    if rename_needs_review(shop, name):
+        request_rename(shop, name)
+    else:
+        shop.name = name.strip()
+    shop.description = description.strip()
     replaced = []
     for kind, image in images.items():
         replaced.append(getattr(shop, kind))

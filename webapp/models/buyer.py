@@ -7,7 +7,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.models.base import db, utcnow
-from webapp.models.catalog import Product
+from webapp.models.catalog import Product, ProductVariant
 from webapp.regions import names
 from webapp.regions.services import full_name
 
@@ -44,19 +44,22 @@ class Address(db.Model):
 
 
 class CartItem(db.Model):
-    """One product in a buyer's cart; the cart of a shop is its items with that shop's products."""
+    """One variant of a product in a buyer's cart; the cart of a shop is its items with that
+    shop's products."""
 
-    __table_args__ = (UniqueConstraint("user_id", "product_id"),
+    __table_args__ = (UniqueConstraint("user_id", "variant_id"),
                       CheckConstraint("quantity > 0", name="quantity_positive"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
     product_id: Mapped[int] = mapped_column(ForeignKey("product.id"))
+    variant_id: Mapped[int] = mapped_column(ForeignKey("product_variant.id"))
     quantity: Mapped[int] = mapped_column()
     added_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     product: Mapped[Product] = relationship()
+    variant: Mapped[ProductVariant] = relationship()
 
     @property
     def subtotal_fen(self) -> int:
-        return self.product.price_fen * self.quantity
+        return self.variant.price_fen * self.quantity

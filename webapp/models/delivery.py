@@ -52,6 +52,9 @@ class TrackPoint(db.Model):
 
 
 class ProofOfDelivery(db.Model):
+    # The sales figures' cash-at-the-door table reads a period's signatures (webapp/stats/cash.py).
+    __table_args__ = (Index("ix_proof_of_delivery_signed_at", "signed_at"),)
+
     id: Mapped[int] = mapped_column(primary_key=True)
     order_id: Mapped[int] = mapped_column(ForeignKey("order.id"), unique=True)
     signature_png: Mapped[bytes] = mapped_column(LargeBinary)
@@ -72,8 +75,14 @@ class ProofOfDelivery(db.Model):
     # Scheme 3 (from migration 0015): the payment as known at signature: method, amount due,
     # amount paid, channel and transaction id, refund owed (webapp/orders/signing.py). None before.
     payment: Mapped[dict | None] = mapped_column(JSON)
-    # Which facts proof_digest() covers; proofs signed before 0006 keep scheme 1, before 0015 2.
-    scheme: Mapped[int] = mapped_column(default=3)
+    # Scheme 4 (from migration 0019): where it was signed, "buyer" (the buyer's own account) or
+    # "courier" (handed over on the courier's phone), and whether the receipt code was entered
+    # and matched there (None on the buyer's own phone, which needs no code). None before.
+    signed_on: Mapped[str | None] = mapped_column(String(10))
+    code_matched: Mapped[bool | None] = mapped_column()
+    # Which facts proof_digest() covers; proofs signed before 0006 keep scheme 1, before 0015 2,
+    # before 0019 3.
+    scheme: Mapped[int] = mapped_column(default=4)
     digest: Mapped[str] = mapped_column(String(64))
 
     order: Mapped[Order] = relationship(back_populates="proof")

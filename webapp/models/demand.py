@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from webapp.catalog import categories
 from webapp.i18n import N_
 from webapp.models.base import db, utcnow
-from webapp.models.catalog import Product
+from webapp.models.catalog import Product, ProductVariant
 from webapp.models.shop import Shop
 from webapp.models.user import User, str_enum
 from webapp.regions.names import of_district
@@ -31,13 +31,15 @@ class QuoteStatus(StrEnum):
     ACCEPTED = "accepted"
     NOT_CHOSEN = "not_chosen"  # the buyer took another quote or closed the demand
     EXPIRED = "expired"  # its valid-until (or the demand's needed-by) passed
+    FELL_THROUGH = "fell_through"  # accepted, but its order was cancelled or came back (issue 19)
 
 
 DEMAND_LABELS = {DemandStatus.OPEN: N_("报价中"), DemandStatus.ACCEPTED: N_("已成交"),
                  DemandStatus.CLOSED: N_("已关闭"), DemandStatus.EXPIRED: N_("已过期")}
 QUOTE_LABELS = {QuoteStatus.LIVE: N_("有效"), QuoteStatus.WITHDRAWN: N_("已撤回"),
                 QuoteStatus.DECLINED: N_("买家已婉拒"), QuoteStatus.ACCEPTED: N_("已被选中"),
-                QuoteStatus.NOT_CHOSEN: N_("未被选中"), QuoteStatus.EXPIRED: N_("已过期")}
+                QuoteStatus.NOT_CHOSEN: N_("未被选中"), QuoteStatus.EXPIRED: N_("已过期"),
+                QuoteStatus.FELL_THROUGH: N_("订单已取消")}
 
 
 class Demand(db.Model):
@@ -112,6 +114,8 @@ class Quote(db.Model):
     shop_id: Mapped[int] = mapped_column(ForeignKey("shop.id"), index=True)
     # One of the shop's products, or None for a free-text item; `title` is what is offered.
     product_id: Mapped[int | None] = mapped_column(ForeignKey("product.id"))
+    # The variant of that product quoted (its stock is taken on accept); None for free text.
+    variant_id: Mapped[int | None] = mapped_column(ForeignKey("product_variant.id"))
     title: Mapped[str] = mapped_column(String(80))
     unit_price_fen: Mapped[int] = mapped_column()
     quantity: Mapped[int] = mapped_column()
@@ -127,6 +131,13 @@ class Quote(db.Model):
     demand: Mapped[Demand] = relationship(back_populates="quotes")
     shop: Mapped[Shop] = relationship()
     product: Mapped[Product | None] = relationship()
+    variant: Mapped[ProductVariant | None] = relationship()
+
+    @property
+    def full_title(self) -> str:
+        """What is offered, with the variant's name when the product has a choice."""
+        name = self.variant.name if self.variant is not None else ""
+        return f"{self.title}（{name}）" if name else self.title
 
     @property
     def items_fen(self) -> int:

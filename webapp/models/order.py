@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 from enum import StrEnum
 
@@ -9,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from webapp.models.base import db, utcnow
 from webapp.models.catalog import Product
 from webapp.models.shop import Shop
-from webapp.models.user import User, str_enum
+from webapp.models.user import DELETED_NAME, User, shown_deleted_name, str_enum
 from webapp.orders.state import FINAL, Action, Status
 
 
@@ -37,6 +38,11 @@ METHOD_CHANNEL = {PaymentMethod.WECHAT: "wechat", PaymentMethod.WECHAT_ONLINE: "
 PAYMENT_STATUS_LABELS = {"unpaid": "未收款", "paid": "已收款"}
 
 
+def new_receipt_code() -> str:
+    """A receipt code (收货码): six random digits, from the system's secure source."""
+    return f"{secrets.randbelow(10**6):06d}"
+
+
 class EventKind(StrEnum):
     """What happened to an order, as its history records it (worded by webapp.orders.events)."""
 
@@ -60,10 +66,40 @@ class EventKind(StrEnum):
     REFUND_OWED = "refund_owed"          # money owed back (amount, reason)
     REFUNDED = "refunded"                # the channel paid it back
     REFUND_FAILED = "refund_failed"      # the channel could not, after every attempt
+    # Issue 19: after a failed delivery (webapp/orders/failures.py), and the goods coming back.
+    RESCHEDULED_BY_BUYER = "rescheduled_by_buyer"  # a new window (start, end): dispatched again
+    RESCHEDULED_BY_SHOP = "rescheduled_by_shop"
+    TAKEN_BACK = "taken_back"              # the shop ended the failed delivery, goods back
+    FAILURE_EXPIRED = "failure_expired"    # nobody acted for FAILED_DELIVERY_HOURS (hours)
+    RETURN_OPENED = "return_opened"        # n items on their way back to the shop
+    RETURN_RESTOCKED = "return_restocked"  # the shop has them; n items back on sale
+    RETURN_WRITTEN_OFF = "return_written_off"  # the shop has them, not fit to sell again
+    DEMAND_REOPENED = "demand_reopened"    # the demand it came from takes quotes again (demand)
+    # A wrong receipt code on the courier's phone (webapp/orders/handover.py), never the code:
+    RECEIPT_CODE_WRONG = "receipt_code_wrong"    # tries left
+    RECEIPT_CODE_LOCKED = "receipt_code_locked"  # n wrong: signed on the buyer's phone only
+    # Self-pickup (issue 21, webapp/orders/pickup.py): handed over at the counter for the buyer
+    # to sign, or picked up with the pickup code matched.
+    HANDED_OVER = "handed_over"
+    PICKED_UP = "picked_up"
+    # After-sales (webapp/aftersales): each step of a request, named by its number.
+    AFTER_SALE_OPENED = "after_sale_opened"
+    AFTER_SALE_AGREED = "after_sale_agreed"          # by the shop, or by its silence
+    AFTER_SALE_REFUSED = "after_sale_refused"
+    AFTER_SALE_ESCALATED = "after_sale_escalated"
+    AFTER_SALE_FOR_BUYER = "after_sale_for_buyer"    # the platform's ruling
+    AFTER_SALE_FOR_SHOP = "after_sale_for_shop"
+    AFTER_SALE_SHIPPED = "after_sale_shipped"        # the buyer sent the goods back
+    AFTER_SALE_RECEIVED = "after_sale_received"      # by the shop, or by its silence
+    AFTER_SALE_WITHDRAWN = "after_sale_withdrawn"
+    AFTER_SALE_CLOSED = "after_sale_closed"          # a deadline of the buyer's passed
+    # The shop says it paid back a refund owed at the door (request, amount_fen, way).
+    AFTER_SALE_DOOR_REFUNDED = "after_sale_door_refunded"
 
 CANCELLATIONS = frozenset({EventKind.REFUSED_BY_SHOP, EventKind.CANCELLED_BY_BUYER,
                            EventKind.CANCELLED_BY_SHOP, EventKind.EXPIRED,
-                           EventKind.PAYMENT_EXPIRED})
+                           EventKind.PAYMENT_EXPIRED, EventKind.TAKEN_BACK,
+                           EventKind.FAILURE_EXPIRED})
 # Where the progress steps end: signed in one of three ways.
 SIGNED_STATUSES = (Status.COMPLETED, Status.PARTIALLY_REFUSED, Status.REFUSED)
 
@@ -71,6 +107,16 @@ SIGNED_STATUSES = (Status.COMPLETED, Status.PARTIALLY_REFUSED, Status.REFUSED)
 class Inspection(StrEnum):
     ACCEPTED = "accepted"
     REJECTED = "rejected"
+
+
+class Fulfilment(StrEnum):
+    """How the buyer gets an order (issue 21): in a delivery window they chose, delivered as
+    soon as possible (window_end is the promised time), or collected at the shop (到店自取;
+    window_end is when it is promised ready)."""
+
+    WINDOW = "window"
+    ASAP = "asap"
+    PICKUP = "pickup"
 
 
 class Order(db.Model):
@@ -83,6 +129,8 @@ class Order(db.Model):
         Index("ix_order_buyer_page", "buyer_id", "id"),
         Index("ix_order_buyer_status_page", "buyer_id", "status", "id"),
         Index("ix_order_shop_status_page", "shop_id", "status", "id"),
+        # The shop's sales figures read a period's orders by when they reached it (webapp/stats).
+        Index("ix_order_shop_placed", "shop_id", "placed_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -100,6 +148,9 @@ class Order(db.Model):
     dest_lng: Mapped[float | None] = mapped_column()
     window_start: Mapped[datetime] = mapped_column()
     window_end: Mapped[datetime] = mapped_column()
+    fulfilment: Mapped[Fulfilment] = mapped_column(str_enum(Fulfilment, 10),
+                                                   default=Fulfilment.WINDOW,
+                                                   server_default="window")
     items_fen: Mapped[int] = mapped_column()
     delivery_fee_fen: Mapped[int] = mapped_column(default=0)
     total_fen: Mapped[int] = mapped_column()
@@ -109,6 +160,13 @@ class Order(db.Model):
     idempotency_key: Mapped[str] = mapped_column(String(64))
     # The accepted quote this order was placed from (webapp/demands); at most one order each.
     quote_id: Mapped[int | None] = mapped_column(ForeignKey("quote.id"), unique=True)
+    # The receipt code (收货码) only the buyer is shown: whoever receives the goods for them
+    # tells it to the courier, who enters it to let them sign on the courier's phone; wrong
+    # codes entered so far (webapp/orders/handover.py locks the order at HANDOVER_CODE_ATTEMPTS).
+    # Every order has one (migration 0019 gave the older ones theirs; nullable only because
+    # SQLite cannot tighten an existing column without copying the table).
+    receipt_code: Mapped[str | None] = mapped_column(String(6), default=new_receipt_code)
+    receipt_code_misses: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     # When it reached the shop's board (the acceptance deadline counts from here): at checkout,
     # or for an order paid online when the gateway confirmed the payment.
@@ -125,6 +183,21 @@ class Order(db.Model):
     payments: Mapped[list["Payment"]] = relationship(  # noqa: F821
         order_by="Payment.id", viewonly=True)
     refunds: Mapped[list["Refund"]] = relationship(order_by="Refund.id", viewonly=True)  # noqa: F821
+    # The goods coming back to the shop, if any (webapp/models/returns.py, issue 19).
+    goods_return: Mapped["OrderReturn | None"] = relationship(back_populates="order")  # noqa: F821
+
+    @property
+    def recipient_shown(self) -> str:
+        """The recipient's name to show: its buyer deleted the account (the name blanked to
+        DELETED_NAME with no mobile, which an address always has): in the reader's language."""
+        if self.recipient_name == DELETED_NAME and not self.recipient_mobile:
+            return shown_deleted_name()
+        return self.recipient_name
+
+    @property
+    def is_pickup(self) -> bool:
+        """Collected at the shop: no courier (webapp/orders/state.py PICKUP_TRANSITIONS)."""
+        return self.fulfilment is Fulfilment.PICKUP
 
     @property
     def prepaid(self) -> bool:
@@ -160,8 +233,11 @@ class Order(db.Model):
 
     @property
     def cancellation(self) -> "OrderEvent | None":
-        """The event that called the order off (by whom and why), if it is cancelled."""
-        return self._last_event(CANCELLATIONS) if self.status is Status.CANCELLED else None
+        """The event that called the order off (by whom and why), if it is cancelled or its
+        failed delivery ended with the goods back at the shop."""
+        if self.status not in (Status.CANCELLED, Status.RETURNED):
+            return None
+        return self._last_event(CANCELLATIONS)
 
     @property
     def failure(self) -> "OrderEvent | None":
@@ -185,6 +261,10 @@ class OrderLine(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     order_id: Mapped[int] = mapped_column(ForeignKey("order.id"), index=True)
     product_id: Mapped[int | None] = mapped_column(ForeignKey("product.id"))
+    # The variant whose stock the line took, and its name as ordered (a snapshot, like the
+    # title and price; "" for a product's only, unnamed variant and for a free-text quote).
+    variant_id: Mapped[int | None] = mapped_column(ForeignKey("product_variant.id"))
+    variant_name: Mapped[str] = mapped_column(String(20), default="", server_default="")
     title: Mapped[str] = mapped_column(String(80))
     unit_price_fen: Mapped[int] = mapped_column()
     quantity: Mapped[int] = mapped_column()
@@ -202,6 +282,11 @@ class OrderLine(db.Model):
     @property
     def subtotal_fen(self) -> int:
         return self.unit_price_fen * self.quantity
+
+    @property
+    def full_title(self) -> str:
+        """The title with the variant's name as ordered (the title alone without one)."""
+        return f"{self.title}（{self.variant_name}）" if self.variant_name else self.title
 
 
 class OrderEvent(db.Model):

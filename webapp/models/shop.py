@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.models.base import db, utcnow
@@ -13,6 +13,7 @@ from webapp.models.user import User, str_enum
 class ShopStatus(StrEnum):
     ACTIVE = "active"
     SUSPENDED = "suspended"
+    CLOSED = "closed"  # its owner deleted the account (webapp/me/deletion.py): hidden for good
 
 
 class Shop(db.Model):
@@ -34,7 +35,27 @@ class Shop(db.Model):
     delivery_days: Mapped[int] = mapped_column(default=3)
     delivery_lead_minutes: Mapped[int] = mapped_column(default=60)
     delivery_fee_fen: Mapped[int] = mapped_column(default=0)
-    opening_hours: Mapped[str] = mapped_column(String(100), default="")
+    # Opening hours (issue 21, webapp/shops/hours.py): seven days from Monday, "|" between days,
+    # up to two "HH:MM-HH:MM" ranges a day ("," between; 24:00 ends a day; a day left empty is
+    # closed); "" = hours not set, always open. Closed dates: "YYYY-MM-DD" joined by ",".
+    weekly_hours: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    closed_days: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # The shop's location (WGS-84), for the ASAP promise's distance (webapp/shops/promise.py).
+    lat: Mapped[float | None] = mapped_column()
+    lng: Mapped[float | None] = mapped_column()
+    # Minutes to prepare an order; busy mode (tapped on the board, or by itself at
+    # `busy_auto_orders` open orders, 0 = never) adds `busy_extra_minutes` to every promise.
+    prep_minutes: Mapped[int] = mapped_column(default=15, server_default="15")
+    busy: Mapped[bool] = mapped_column(default=False, server_default=false())
+    busy_extra_minutes: Mapped[int] = mapped_column(default=20, server_default="20")
+    busy_auto_orders: Mapped[int] = mapped_column(default=0, server_default="0")
+    # New orders accepted at once, through the same service as the board's button.
+    auto_accept: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # A public phone number (E.164: a mainland mobile, or a landline with its area code) and the
+    # owner's agreement to show it: on the shop's page and its buyers' order pages, only when
+    # both are there (webapp/merchants/phone.py).
+    public_phone: Mapped[str] = mapped_column(String(20), default="", server_default="")
+    phone_shown: Mapped[bool] = mapped_column(default=False, server_default=false())
     logo: Mapped[str | None] = mapped_column(String(120))
     banner: Mapped[str | None] = mapped_column(String(120))
     status: Mapped[ShopStatus] = mapped_column(str_enum(ShopStatus), default=ShopStatus.ACTIVE)
@@ -44,3 +65,8 @@ class Shop(db.Model):
     suspended_reason: Mapped[str] = mapped_column(String(200), default="")
 
     owner: Mapped[User] = relationship(foreign_keys=[owner_id])
+
+    @property
+    def phone_to_show(self) -> str:
+        """The public number (E.164) where its owner agreed to show it; '' otherwise."""
+        return self.public_phone if self.phone_shown and self.public_phone else ""

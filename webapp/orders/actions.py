@@ -8,9 +8,11 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from webapp.cas import compare_and_set
+from webapp.demands.reopening import reopen_for
 from webapp.extensions import db
 from webapp.models import Delivery, EventKind, Order, Role, Status, User, utcnow
 from webapp.orders.queries import order_for
+from webapp.orders.returns import goods_back
 from webapp.orders.state import LABELS, PAYABLE, Action
 from webapp.orders.transitions import apply, finish, record, restock, stop_tracking
 from webapp.payments.records import close_pending
@@ -32,21 +34,29 @@ def refuse(order_id: int, actor: User, reason: str) -> Order:
         raise ServiceError(_("你不能对该订单执行此操作。"), 403)
     apply(order, Action.REFUSE, actor, EventKind.REFUSED_BY_SHOP, reason=reason.strip()[:200])
     restock(order)
+    reopen_for(order)
     return _refunded(order)
 
 
 def cancel(order_id: int, actor: User, reason: str = "") -> Order:
     """Cancel an order: the buyer before the shop accepts it, the shop after accepting it and
-    before a courier is assigned (with a reason the buyer sees). The stock goes back on sale."""
+    before a courier is assigned (with a reason the buyer sees), either after a failed delivery.
+    The stock goes back on sale; a failed delivery's goods come back as a return the shop
+    confirms on receipt, which restocks them."""
     order = order_for(actor, order_id)
     reason = (reason or "").strip()[:200]
     by_shop = actor.role is Role.MERCHANT
-    if by_shop and not reason and order.status is Status.ACCEPTED:
+    if by_shop and not reason and order.status in (Status.ACCEPTED, Status.DELIVERY_FAILED):
         raise ServiceError(_("请选择取消原因，买家会看到它。"), 422)
     unpaid = order.status is Status.AWAITING_PAYMENT
+    failed = order.status is Status.DELIVERY_FAILED
     apply(order, Action.CANCEL, actor,
           EventKind.CANCELLED_BY_SHOP if by_shop else EventKind.CANCELLED_BY_BUYER, reason=reason)
-    restock(order)
+    if failed:
+        goods_back(order)
+    else:
+        restock(order)
+        reopen_for(order)
     if unpaid:
         close_pending(order)
     return _refunded(order)
@@ -87,8 +97,11 @@ def confirm_payment(order_id: int, actor: User) -> Order:
     order = order_for(actor, order_id)
     if actor.role not in (Role.COURIER, Role.MERCHANT):
         raise ServiceError(_("只有骑手或商家可以确认收款。"), 403)
+    if order.status is Status.REFUSED:
+        raise Conflict(_("商品已全部拒收，本单无需付款。"))
     if order.status not in PAYABLE:
-        raise Conflict(_("订单当前为「%(status)s」，送达后才能确认收款。", status=_(LABELS[order.status])))
+        raise Conflict(_("订单当前为「%(status)s」，买家验货签收后才能确认收款。",
+                         status=_(LABELS[order.status])))
     due, refused = order.amount_due_fen, order.refused_fen
     compare_and_set(Order, Order.id == order.id, Order.payment_status == "unpaid",
                     conflict=_("该订单已确认收款。"), payment_status="paid", paid_fen=due)

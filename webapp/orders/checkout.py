@@ -1,17 +1,19 @@
 """Placing an order, from a shop's cart or from an accepted quote: one writer for the order
 (write_order: the order, its lines and its event in three Core statements) and one stock-taking
-function (take_stock) for both paths, each line's stock taken by a conditional UPDATE."""
+function (take_stock) for both paths, each line's stock taken from its variant by a conditional
+UPDATE (and from its product's total after all of them: variants.count_out)."""
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 from flask_babel import gettext as _
 from sqlalchemy import Integer, bindparam, delete, insert, literal, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import contains_eager
 
 from webapp.cart.services import ShopCart
 from webapp.cas import update_where
+from webapp.catalog.variants import count_out, only_variants
 from webapp.extensions import db
+from webapp.licences.services import product_sellable, sellable
 from webapp.models import (
     CartItem,
     EventKind,
@@ -20,17 +22,20 @@ from webapp.models import (
     OrderLine,
     PaymentMethod,
     Product,
+    ProductVariant,
     Shop,
     ShopStatus,
     Status,
     User,
     utcnow,
 )
-from webapp.models.order import METHOD_CHANNEL, ONLINE
+from webapp.models.order import METHOD_CHANNEL, ONLINE, Fulfilment
+from webapp.notifications import events as notices
 from webapp.orders.shown import Shown, cart_change, changed, fee_part, price_part
+from webapp.orders.terms import Destination, Terms
 from webapp.payments.accounts import channels_for
 from webapp.realtime import emit_after_commit, shop_room
-from webapp.shops.windows import parse_window
+from webapp.shops.promise import choose
 from webapp.web import Conflict, ServiceError
 
 MAX_QUANTITY = 99
@@ -57,55 +62,32 @@ def off_sale(title: str | None, in_cart: bool = True) -> Conflict:
                     else _("有商品已下架，请从购物车移除后再结算。"))
 
 
-@dataclass(frozen=True)
-class Destination:
-    """Where an order goes, copied from the address book so later edits don't move it."""
-
-    name: str
-    mobile: str
-    text: str
-    district_code: str = ""
-    lat: float | None = None
-    lng: float | None = None
-
-    @classmethod
-    def of(cls, address) -> "Destination":
-        return cls(name=address.contact_name, mobile=address.mobile, text=address.snapshot_text,
-                   district_code=address.district_code, lat=address.lat, lng=address.lng)
-
-
-@dataclass(frozen=True)
-class Terms:
-    """What the buyer chose at checkout, the same for a cart and a quote (the checkout form)."""
-
-    destination: Destination
-    window: str
-    payment_method: str
-    idempotency_key: str
-    note: str = ""
-    shown: Shown | None = None  # what the checkout page showed; None for an order made in code
-
-
-def take_stock(product_id: int, quantity: int, title: str, *, in_cart: bool = True,
+def take_stock(variant_id: int, quantity: int, title: str, *, in_cart: bool = True,
                price_fen: int | None = None) -> None:
-    """Take `quantity` of a product that is still on sale, or roll back and say why not.
+    """Take `quantity` of a variant of a product that is still on sale, or roll back and say
+    why not. The product's total follows with count_out, once every line's variant is taken.
 
-    The same rule on both paths: a product taken off sale is not sold, whether from a cart or
-    from a quote that named it (the merchant unpublished it for a reason: spoiled, recalled).
-    Off sale and short stock name the product (which one, and the refusal may be all the
-    buyer's screen changes). `in_cart` says whether the buyer can fix it in their cart. With
-    `price_fen`, only at that price: the price the order records is the one the row held when
-    its stock was taken (and the row stays locked until the commit).
+    The same rule on both paths: a product taken off sale (or a variant the merchant removed)
+    is not sold, whether from a cart or from a quote that named it (the merchant unpublished it
+    for a reason: spoiled, recalled). Off sale and short stock name the product and variant
+    (which one, and the refusal may be all the buyer's screen changes). `in_cart` says whether
+    the buyer can fix it in their cart. With `price_fen`, only at that price: the price the
+    order records is the one the row held when its stock was taken (and the row stays locked
+    until the commit).
     """
-    conditions = [Product.id == product_id, Product.stock >= quantity, Product.published.is_(True)]
+    on_sale = select(Product.id).where(Product.published.is_(True), sellable())  # licences
+    conditions = [ProductVariant.id == variant_id, ProductVariant.stock >= quantity,
+                  ProductVariant.retired.is_(False), ProductVariant.product_id.in_(on_sale)]
     if price_fen is not None:
-        conditions.append(Product.price_fen == price_fen)
-    if update_where(Product, *conditions, stock=Product.stock - quantity) == 1:
+        conditions.append(ProductVariant.price_fen == price_fen)
+    if update_where(ProductVariant, *conditions, stock=ProductVariant.stock - quantity) == 1:
         return
     db.session.rollback()
-    now = db.session.execute(select(Product.stock, Product.published, Product.price_fen)
-                             .where(Product.id == product_id)).first()
-    if now is not None and not now.published:
+    now = db.session.execute(select(ProductVariant.stock, ProductVariant.retired,
+                                    ProductVariant.price_fen, Product.published, sellable().label("ok"))
+                             .join(Product, Product.id == ProductVariant.product_id)
+                             .where(ProductVariant.id == variant_id)).first()
+    if now is not None and (now.retired or not (now.published and now.ok)):
         raise off_sale(title, in_cart)
     if now is not None and price_fen is not None and now.price_fen != price_fen:
         raise changed([price_part(title, price_fen, now.price_fen)])
@@ -116,7 +98,10 @@ def _order_values(buyer_id: int, shop_id: int, terms: Terms, quote_id: int | Non
     """The order's columns the terms decide, worked out before any stock is taken, so a bad
     window or payment method refuses the order with nothing written."""
     destination = terms.destination
-    start, end = parse_window(terms.window)
+    # A window's value, or "as soon as possible" / pickup, promised from now (only while the
+    # shop is open: webapp/shops/promise.py, which reads the shop only for those two).
+    fulfilment, start, end = choose(lambda: db.session.get(Shop, shop_id), terms.window,
+                                    lat=destination.lat, lng=destination.lng)
     method = PaymentMethod(terms.payment_method)
     # Paid online: not the shop's until the gateway confirms the payment (webapp/payments).
     prepaid = method in ONLINE
@@ -129,14 +114,15 @@ def _order_values(buyer_id: int, shop_id: int, terms: Terms, quote_id: int | Non
         recipient_name=destination.name.strip(), recipient_mobile=destination.mobile.strip(),
         address=destination.text.strip()[:200], district_code=destination.district_code,
         dest_lat=destination.lat, dest_lng=destination.lng, note=(terms.note or "").strip(),
-        idempotency_key=terms.idempotency_key, window_start=start, window_end=end)
+        idempotency_key=terms.idempotency_key, window_start=start, window_end=end,
+        fulfilment=fulfilment)
 
 
 def write_order(values: dict, lines: list[dict], *, fee_fen: int | None = None,
                 shown_fee: int | None = None) -> int | None:
-    """Store an order (`values`: _order_values), its lines ({product_id, title, unit_price_fen,
-    quantity}) and its first event, and announce it to the shop once the caller commits; the
-    order's id. The stock is the caller's: taken before this.
+    """Store an order (`values`: _order_values), its lines ({product_id, variant_id,
+    variant_name, title, unit_price_fen, quantity}) and its first event, and announce it to the
+    shop once the caller commits; the order's id. The stock is the caller's: taken before this.
 
     The delivery fee is `fee_fen` (a quote's), or else the shop's as the INSERT reads it; with
     `shown_fee`, only if it is the one the page showed: otherwise nothing is inserted and the
@@ -151,10 +137,12 @@ def write_order(values: dict, lines: list[dict], *, fee_fen: int | None = None,
                     fee, fee + literal(items_fen, Integer)).where(shop.c.id == values["shop_id"])
     if shown_fee is not None:
         chosen = chosen.where(shop.c.delivery_fee_fen == shown_fee)
-    order_id = db.session.execute(insert(table).from_select(
-        [*columns, "delivery_fee_fen", "total_fen"], chosen).returning(table.c.id)).scalar()
-    if order_id is None:
+    placed = db.session.execute(insert(table).from_select(
+        [*columns, "delivery_fee_fen", "total_fen"], chosen).returning(
+        table.c.id, table.c.total_fen)).first()
+    if placed is None:
         return None
+    order_id, total_fen = placed
     db.session.execute(insert(OrderLine.__table__), [{**line, "order_id": order_id}
                                                      for line in lines])
     kind, params = ((EventKind.PLACED_FROM_QUOTE, {"quote": values["quote_id"]})
@@ -165,6 +153,7 @@ def write_order(values: dict, lines: list[dict], *, fee_fen: int | None = None,
     if values["status"] is Status.PLACED:
         emit_after_commit(db.session, "order:placed", {"id": order_id, "status": "placed"},
                           shop_room(values["shop_id"]))
+        notices.order_placed(order_id, values["shop_id"], total_fen, values["quote_id"])
     return order_id
 
 
@@ -186,13 +175,20 @@ def _by_key(buyer: User, idempotency_key: str) -> Order | None:
 def place_order(buyer: User, shop_id: int, lines: dict[int, int] | None = None, *,
                 destination: Destination, window: str, payment_method: str, note: str = "",
                 idempotency_key: str, cart: ShopCart | None = None,
-                shown: Shown | None = None) -> Order:
-    """Order from one shop: `lines` ({product id: quantity}) or, if None, the buyer's cart there
-    (`cart` as the caller loaded it, else read here); the order as stored (see _place).
+                shown: Shown | None = None, variants: dict[int, int] | None = None) -> Order:
+    """Order from one shop: `variants` ({variant id: quantity}), `lines` ({product id:
+    quantity} of products of one variant each) or, if neither, the buyer's cart there (`cart`
+    as the caller loaded it, else read here); the order as stored (see _place).
     place_cart_order is the checkout page's way: the same, answering only the id."""
-    assert cart is None or lines is None, "order either the cart or the given lines"
+    assert cart is None or (lines is None and variants is None), \
+        "order either the cart or the given lines"
+    if lines is not None:
+        if (found := only_variants(lines)) is None:
+            raise off_sale(None)
+        variants = {**found, **(variants or {})}
     terms = Terms(destination, window, payment_method, idempotency_key, note, shown)
-    return db.session.get(Order, _place(buyer, shop_id, lines, terms, cart))
+    return db.session.get(Order, _place(buyer, shop_id, variants, terms, cart))
+
 
 
 def place_cart_order(buyer: User, cart: ShopCart, terms: Terms) -> int:
@@ -256,42 +252,47 @@ def cart_refusal(cart: ShopCart) -> ServiceError | None:
     return _refusal(*_cart_lines(cart))
 
 
-def _cart_lines(cart: ShopCart) -> tuple[dict[int, int], dict[int, Product]]:
-    """({product id: quantity}, {product id: product}) of a cart loaded with its products."""
-    return ({item.product_id: item.quantity for item in cart.items},
-            {item.product_id: item.product for item in cart.items})
+def _cart_lines(cart: ShopCart) -> tuple[dict[int, int], dict[int, ProductVariant]]:
+    """({variant id: quantity}, {variant id: variant}) of a cart loaded with its variants and
+    their products."""
+    return ({item.variant_id: item.quantity for item in cart.items},
+            {item.variant_id: item.variant for item in cart.items})
 
 
-def _refusal(lines: dict[int, int], products: dict[int, Product]) -> ServiceError | None:
-    """Why the order cannot be placed as the products were read, line by line in the order
-    their stock is taken (an unknown or unpublished product, a quantity out of range, stock
-    short); None if nothing stands in the way yet."""
-    for product_id, quantity in sorted(lines.items()):
-        product = products.get(product_id)
-        if product is None or not product.published:
-            return off_sale(product.title if product is not None else None)
+def _refusal(lines: dict[int, int], variants: dict[int, ProductVariant]) -> ServiceError | None:
+    """Why the order cannot be placed as the variants and their products were read, line by line
+    in the order their stock is taken (an unknown, removed or unpublished one, a quantity out of
+    range, stock short); None if nothing stands in the way yet."""
+    for variant_id, quantity in sorted(lines.items()):
+        variant = variants.get(variant_id)
+        product = variant.product if variant is not None else None
+        if product is None or variant.retired or not (product.published and product_sellable(product)):
+            return off_sale(variant.line_title if variant is not None else None)
         if not 1 <= quantity <= MAX_QUANTITY:
             return ServiceError(_("数量需为 1 到 %(max)s。", max=MAX_QUANTITY), 422)
-        if product.stock < quantity:
-            return OutOfStock(max(product.stock, 0), product.title)
+        if variant.stock < quantity:
+            return OutOfStock(max(variant.stock, 0), variant.line_title)
     return None
 
 
 def _lines_and_products(buyer: User, shop: Shop, lines: dict[int, int] | None,
-                        cart: ShopCart | None) -> tuple[dict[int, int], dict[int, Product]]:
+                        cart: ShopCart | None) -> tuple[dict[int, int], dict[int, ProductVariant]]:
+    """({variant id: quantity}, {variant id: variant, its product loaded})."""
     if cart is not None and lines is None:
         return _cart_lines(cart)
     if lines is None:
-        lines = {item.product_id: item.quantity for item in db.session.scalars(
+        lines = {item.variant_id: item.quantity for item in db.session.scalars(
             select(CartItem).join(Product).where(CartItem.user_id == buyer.id,
                                                  Product.shop_id == shop.id))}
-    products = {p.id: p for p in db.session.scalars(select(Product).where(
-        Product.id.in_(lines), Product.shop_id == shop.id))} if lines else {}
-    return lines, products
+    variants = {v.id: v for v in db.session.scalars(
+        select(ProductVariant).join(Product, Product.id == ProductVariant.product_id)
+        .options(contains_eager(ProductVariant.product))
+        .where(ProductVariant.id.in_(lines), Product.shop_id == shop.id))} if lines else {}
+    return lines, variants
 
 
 def _checked(buyer: User, shop_id: int, lines: dict[int, int] | None, terms: Terms,
-             cart: ShopCart | None) -> tuple[Shop, dict[int, int], dict[int, Product], bool]:
+             cart: ShopCart | None) -> tuple[Shop, dict[int, int], dict[int, ProductVariant], bool]:
     """(shop, lines, products, from the cart?) of an order nothing refuses as read; or raise
     why not, having written nothing."""
     shop = db.session.get(Shop, shop_id)  # the cart already loaded it: no second query
@@ -310,25 +311,32 @@ def _checked(buyer: User, shop_id: int, lines: dict[int, int] | None, terms: Ter
     return shop, lines, products, from_cart
 
 
-def _write(buyer: User, shop: Shop, lines: dict[int, int], products: dict[int, Product],
+def _write(buyer: User, shop: Shop, lines: dict[int, int], products: dict[int, ProductVariant],
            terms: Terms, from_cart: bool, keep_loaded: bool) -> int:
-    """Take each line's stock, store the order, empty the cart lines ordered, commit."""
+    """Take each line's stock, store the order, empty the cart lines ordered, commit.
+    (`products`: each line's variant, its product loaded.)"""
     values = _order_values(buyer.id, shop.id, terms)
-    order_lines = []
-    for product_id, quantity in sorted(lines.items()):
-        product = products[product_id]
-        take_stock(product.id, quantity, product.title, price_fen=product.price_fen)
-        order_lines.append(dict(product_id=product.id, title=product.title,
-                                unit_price_fen=product.price_fen, quantity=quantity))
+    order_lines, taken = [], {}
+    for variant_id, quantity in sorted(lines.items()):
+        variant = products[variant_id]
+        take_stock(variant.id, quantity, variant.line_title, price_fen=variant.price_fen)
+        taken[variant.product_id] = taken.get(variant.product_id, 0) + quantity
+        order_lines.append(dict(product_id=variant.product_id, variant_id=variant.id,
+                                variant_name=variant.name, title=variant.product.title,
+                                unit_price_fen=variant.price_fen, quantity=quantity))
+    count_out(taken)
     shown = terms.shown
-    order_id = write_order(values, order_lines, shown_fee=shown.fee_fen if shown else None)
+    # Collected at the shop: no delivery fee (the checkout's 到店自取 says so); the shop's fee is
+    # still checked against the page's.
+    order_id = write_order(values, order_lines, shown_fee=shown.fee_fen if shown else None,
+                           fee_fen=0 if values["fulfilment"] is Fulfilment.PICKUP else None)
     if order_id is None:  # the shop's fee is no longer the one the page showed
         db.session.rollback()
         fee = db.session.scalar(select(Shop.delivery_fee_fen).where(Shop.id == shop.id))
         raise changed([fee_part(shown.fee_fen, fee)])
     if from_cart:
         db.session.execute(delete(CartItem).where(CartItem.user_id == buyer.id,
-                                                  CartItem.product_id.in_(list(lines))))
+                                                  CartItem.variant_id.in_(list(lines))))
     _commit(keep_loaded)
     return order_id
 
@@ -354,8 +362,12 @@ def place_quote_order(buyer: User, quote, *, destination: Destination, window: s
     """
     values = _order_values(buyer.id, quote.shop_id, Terms(destination, window, payment_method,
                                                           idempotency_key, note), quote.id)
-    if quote.product_id is not None:
-        take_stock(quote.product_id, quote.quantity, quote.title, in_cart=False)
-    line = dict(product_id=quote.product_id, title=quote.title[:80],
-                unit_price_fen=quote.unit_price_fen, quantity=quote.quantity)
+    if quote.variant_id is not None:
+        take_stock(quote.variant_id, quote.quantity, quote.title, in_cart=False)
+        count_out({quote.product_id: quote.quantity})
+    variant = db.session.get(ProductVariant, quote.variant_id) if quote.variant_id else None
+    line = dict(product_id=quote.product_id, variant_id=quote.variant_id,
+                variant_name=variant.name if variant is not None else "",
+                title=quote.title[:80], unit_price_fen=quote.unit_price_fen,
+                quantity=quote.quantity)
     return db.session.get(Order, write_order(values, [line], fee_fen=quote.delivery_fee_fen))

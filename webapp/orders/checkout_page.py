@@ -13,9 +13,10 @@ from sqlalchemy import inspect
 from webapp.addresses import services as address_services
 from webapp.models import Order, PaymentMethod
 from webapp.models.order import ONLINE
-from webapp.orders.checkout import Terms
+from webapp.orders import autoaccept
 from webapp.orders.forms import CheckoutForm
 from webapp.orders.shown import Shown, parse
+from webapp.orders.terms import Terms
 from webapp.web import ServiceError, redirect_to, render
 
 
@@ -59,6 +60,8 @@ def checkout_page(form: CheckoutForm, place: Callable[[Terms], Order | int], *, 
             if PaymentMethod(form.payment_method.data) in ONLINE:  # to the gateway, then the shop
                 flash(_("订单已创建，请完成支付，商家收到付款后才会接单。"), "success")
                 return redirect_to(url_for("payments.pay_page", order_id=order_id))
+            if autoaccept.after_placed(order_id, form.shop):
+                placed = _("下单成功，商家已自动接单。")
             flash(placed, "success")
             return redirect_to(url_for("orders.detail", order_id=order_id))
     elif form.errors:

@@ -7,14 +7,17 @@ picked from (translated when shown; a merchant's own words stay as typed), a per
 from __future__ import annotations
 
 import re
+from datetime import datetime
 
 from flask_babel import gettext
 
+from webapp.aftersales.labels import DOOR_METHOD_LABELS
 from webapp.i18n import N_
 from webapp.models.order import PAYMENT_LABELS, EventKind, OrderEvent
-from webapp.orders.reasons import FAIL_REASONS, REJECT_REASONS
+from webapp.models.user import DELETED_NAME, shown_deleted_name
+from webapp.orders.reasons import ARRIVE_REASONS, FAIL_REASONS, REJECT_REASONS
 from webapp.payments.state import CHANNEL_LABELS, REFUND_REASONS
-from webapp.web import yuan
+from webapp.web import local_time, yuan
 
 K = EventKind
 
@@ -43,11 +46,54 @@ WORDING: dict[EventKind, tuple[str, str | None]] = {
     K.REFUND_OWED: (N_("应退款 %(amount)s：%(reason)s"), None),
     K.REFUNDED: (N_("已退款 %(amount)s：%(reason)s"), None),
     K.REFUND_FAILED: (N_("退款 %(amount)s 暂未成功，平台会人工处理"), None),
+    K.RESCHEDULED_BY_BUYER: (N_("买家改约送达时间：%(window)s"), None),
+    K.RESCHEDULED_BY_SHOP: (N_("商家改约送达时间：%(window)s"), None),
+    K.TAKEN_BACK: (N_("配送失败，商家已收回商品，订单结束"), None),
+    K.FAILURE_EXPIRED: (N_("配送失败后 %(hours)s 小时内无人处理，订单已自动结束，商品退回商家"), None),
+    K.RETURN_OPENED: (N_("%(n)s 件商品由骑手带回商家，商家收货后恢复库存"), None),
+    K.RETURN_RESTOCKED: (N_("商家已收到退回的 %(n)s 件商品，已恢复库存"), None),
+    K.RETURN_WRITTEN_OFF: (N_("商家已收到退回的 %(n)s 件商品，无法再售，未恢复库存"), None),
+    K.DEMAND_REOPENED: (N_("需求 #%(demand)s 已重新开放，仍有效的报价可再选择"), None),
+    K.RECEIPT_CODE_WRONG: (N_("骑手输入的收货码不正确，还可以再试 %(left)s 次"), None),
+    K.RECEIPT_CODE_LOCKED: (N_("收货码已错误 %(n)s 次，本单只能在买家本人的手机上签收"), None),
+    K.HANDED_OVER: (N_("商家已在店内交货，请买家验货签收"), None),
+    K.PICKED_UP: (N_("买家已到店取货（取货码核对无误）"), None),
+}
+# An arrival is worded by its distance check (webapp/delivery/arrival.py); one recorded before
+# the check has none and reads as K.ARRIVED's plain wording.
+ARRIVAL_WORDING = {
+    "near": N_("骑手已送达（距收货位置 %(distance_m)s 米）"),
+    "far": N_("骑手已送达，距收货位置 %(distance_m)s 米：%(reason)s"),
+    "stale": N_("骑手已送达，最新定位为 %(minutes)s 分钟前：%(reason)s"),
+    "no_position": N_("骑手已送达，没有定位：%(reason)s"),
+    "no_pin": N_("骑手已送达（收货地址未标记位置，未核对距离）"),
 }
 OPTIONAL = {K.REFUSED_BY_SHOP: "reason", K.CANCELLED_BY_BUYER: "reason",
             K.CANCELLED_BY_SHOP: "reason", K.FAILED: "note", K.PAID: "refused_fen",
             K.PAID_ONLINE: "transaction"}
 REFUND_KINDS = frozenset({K.REFUND_OWED, K.REFUNDED, K.REFUND_FAILED})
+# Kinds whose reason is stored as a code of one of these lists.
+CODED_REASONS = {K.FAILED: FAIL_REASONS, K.ARRIVED: ARRIVE_REASONS,
+                 **dict.fromkeys(REFUND_KINDS, REFUND_REASONS)}
+# After-sales (webapp/aftersales): each step names its request's number; a refusal's note is
+# the shop's own words.
+WORDING.update({
+    K.AFTER_SALE_OPENED: (N_("买家申请售后 #%(request)s，金额 %(amount)s"), None),
+    K.AFTER_SALE_AGREED: (N_("商家同意售后 #%(request)s"),
+                          N_("商家超时未处理，售后 #%(request)s 视为同意")),
+    K.AFTER_SALE_REFUSED: (N_("商家拒绝售后 #%(request)s：%(note)s"), None),
+    K.AFTER_SALE_ESCALATED: (N_("买家申请平台介入售后 #%(request)s"), None),
+    K.AFTER_SALE_FOR_BUYER: (N_("平台判定售后 #%(request)s 支持买家"), None),
+    K.AFTER_SALE_FOR_SHOP: (N_("平台判定售后 #%(request)s 支持商家，申请关闭"), None),
+    K.AFTER_SALE_SHIPPED: (N_("买家已寄回售后 #%(request)s 的商品"), None),
+    K.AFTER_SALE_RECEIVED: (N_("商家已收到售后 #%(request)s 退回的商品"),
+                            N_("商家超时未确认收货，售后 #%(request)s 视为已收到")),
+    K.AFTER_SALE_WITHDRAWN: (N_("买家撤回了售后 #%(request)s"), None),
+    K.AFTER_SALE_CLOSED: (N_("售后 #%(request)s 超过期限，已关闭"), None),
+    # What the shop says, not what the platform saw: the money went back outside it.
+    K.AFTER_SALE_DOOR_REFUNDED: (N_("商家称已退还售后 #%(request)s 的 %(amount)s（%(way)s）"), None),
+})
+OPTIONAL.update({K.AFTER_SALE_AGREED: "timeout", K.AFTER_SALE_RECEIVED: "timeout"})
 
 
 def translated(message: str | None) -> str:
@@ -78,6 +124,8 @@ def _money(value) -> str:
 def _words(kind: EventKind, params: dict) -> dict[str, str]:
     """The parameters as the reader sees them: money in yuan, codes and picked reasons worded."""
     words = {key: str(value) for key, value in params.items()}
+    if params.get("courier") == DELETED_NAME:  # a courier who deleted their account
+        words["courier"] = shown_deleted_name()
     for key in ("amount_fen", "refused_fen"):
         if key in params:
             words[key.removesuffix("_fen")] = _money(params[key])
@@ -85,14 +133,28 @@ def _words(kind: EventKind, params: dict) -> dict[str, str]:
         words["method"] = translated(PAYMENT_LABELS.get(params["method"], str(params["method"])))
     if "reason" in params:
         reason = str(params["reason"])
-        # Only a failure's reason is a code; a shop's typed reason "absent" stays as typed.
-        words["reason"] = translated(FAIL_REASONS.get(reason, reason) if kind is K.FAILED
-                                     else REFUND_REASONS.get(reason, reason)
-                                     if kind in REFUND_KINDS else reason)
+        # Only a failure's, an arrival's or a refund's reason is a code; a shop's typed reason
+        # "absent" stays as typed.
+        words["reason"] = translated(CODED_REASONS.get(kind, {}).get(reason, reason))
+    if "way" in params:
+        words["way"] = translated(DOOR_METHOD_LABELS.get(str(params["way"]), str(params["way"])))
+    if "age_s" in params:
+        words["minutes"] = str(max(1, int(params["age_s"]) // 60))
+    if "start" in params and "end" in params:
+        words["window"] = _window(params["start"], params["end"])
     if "channel" in params:
         words["channel"] = translated(CHANNEL_LABELS.get(str(params["channel"]),
                                                          str(params["channel"])))
     return words
+
+
+def _window(start, end) -> str:
+    """A delivery window kept as two ISO times (UTC), in the reader's time zone: 12-08 09:00–11:00."""
+    try:
+        begin, finish = datetime.fromisoformat(str(start)), datetime.fromisoformat(str(end))
+    except ValueError:
+        return f"{start}–{end}"
+    return f"{local_time(begin, '%m-%d %H:%M')}–{local_time(finish, '%H:%M')}"
 
 
 def describe(event: OrderEvent) -> str:
@@ -102,6 +164,8 @@ def describe(event: OrderEvent) -> str:
     params = event.params if isinstance(event.params, dict) else {}
     if detailed is not None and params.get(OPTIONAL[kind]):
         plain = detailed
+    if kind is K.ARRIVED:
+        plain = ARRIVAL_WORDING.get(str(params.get("check")), plain)
     if "text" in params:
         # A sentence migration 0008 could not read: shown as it was stored, after the wording
         # when that names nothing it would miss.

@@ -10,13 +10,14 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp
 
 from webapp.models.order import METHOD_CHANNEL, ONLINE, PAYMENT_LABELS, PaymentMethod
-from webapp.orders.checkout import Destination, Terms
 from webapp.orders.fields import KeptOptionsSelect, PlainRadioField
 from webapp.orders.reasons import REJECT_REASONS
 from webapp.orders.shown import INVALID as SHOWN_INVALID
 from webapp.orders.shown import parse as parse_shown
 from webapp.orders.signing import PHOTO_MAX_SIDE, LineCheck
+from webapp.orders.terms import Destination, Terms
 from webapp.payments.accounts import channels_for
+from webapp.shops.promise import ASAP, PICKUP, outlook, promise_minutes
 from webapp.shops.windows import delivery_windows
 from webapp.uploads import UploadRejected, clean_image
 from webapp.web import Form
@@ -26,6 +27,19 @@ ONLINE_ORDER = (PaymentMethod.WECHAT_ONLINE, PaymentMethod.ALIPAY_ONLINE)
 
 def _address_label(address) -> str:
     return f"{address.contact_name} {address.mobile} · {address.full_text}"
+
+
+def now_choices(shop, seen, addresses) -> list[SelectChoice]:
+    """尽快送达 and 到店自取 with the minutes each is promised in as the page is drawn (busy mode
+    included); the ASAP minutes from the default address's pin (placing the order works them
+    out again for the address chosen)."""
+    home = next((a for a in addresses if a.is_default), next(iter(addresses), None))
+    asap = promise_minutes(shop, lat=home.lat if home else None,
+                           lng=home.lng if home else None, busy=seen.busy)
+    ready = promise_minutes(shop, pickup=True, busy=seen.busy)
+    pickup = (_l("到店自取（约 %(n)s 分钟后可取，免配送费）", n=ready) if shop.delivery_fee_fen
+              else _l("到店自取（约 %(n)s 分钟后可取）", n=ready))
+    return [SelectChoice(ASAP, _l("尽快送达（约 %(n)s 分钟）", n=asap)), SelectChoice(PICKUP, pickup)]
 
 
 class CheckoutForm(Form):
@@ -50,7 +64,16 @@ class CheckoutForm(Form):
         super().__init__(*args, **kwargs)
         self.addresses = {a.id: a for a in addresses}
         self.address_id.choices = [SelectChoice(a.id, _address_label(a)) for a in addresses]
-        self.window.choices = delivery_windows(shop)
+        windows = self.window.choices = delivery_windows(shop)
+        self.shop, self.outlook = shop, None
+        if shop is not None:  # while open: "as soon as possible" and pickup, listed first
+            self.outlook = outlook(shop)
+            if self.outlook.open:
+                self.window.choices = [*now_choices(shop, self.outlook, addresses), *windows]
+                if windows and self.window.data is None and not self.is_submitted():
+                    # Drawn with the first window chosen, as before: ASAP and pickup are the
+                    # buyer's explicit choice (and the page reads the same at any hour).
+                    self.window.data = windows[0].value
         online = channels_for(shop.id) if shop is not None else []
         if online:  # the channels this shop is paid through online, first (as buyers expect)
             self.payment_method.choices = [

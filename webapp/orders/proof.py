@@ -70,7 +70,8 @@ def proof_digest(proof: ProofOfDelivery) -> str:
     Scheme 1 (proofs from before migration 0006) covered fewer facts, scheme 2 (before 0015)
     no payment; each proof is checked against the facts of its own scheme, and the scheme itself
     is one of them from 2 on. Scheme 3 adds the payment as it stood at the signature
-    (webapp/orders/signing.py `payment_facts`).
+    (webapp/orders/signing.py `payment_facts`); scheme 4 where it was signed (the buyer's own
+    account, or handed over on the courier's phone) and whether the receipt code matched there.
     """
     facts = {
         "order_id": proof.order_id, "signer_name": proof.signer_name,
@@ -83,6 +84,8 @@ def proof_digest(proof: ProofOfDelivery) -> str:
                      refund_fen=proof.refund_fen)
     if proof.scheme not in (1, 2):
         facts.update(payment=proof.payment)
+    if proof.scheme not in (1, 2, 3):
+        facts.update(signed_on=proof.signed_on, code_matched=proof.code_matched)
     digest = hashlib.sha256(json.dumps(facts, sort_keys=True, ensure_ascii=False).encode())
     digest.update(proof.signature_png)
     return digest.hexdigest()

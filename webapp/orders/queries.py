@@ -17,8 +17,19 @@ from sqlalchemy.orm import contains_eager, joinedload, selectinload
 from webapp import paging
 from webapp.extensions import db
 from webapp.i18n import N_
-from webapp.models import Delivery, Order, ProofOfDelivery, Role, Shop, ShopStatus, Status, User
+from webapp.models import (
+    Delivery,
+    Order,
+    OrderReturn,
+    ProofOfDelivery,
+    Role,
+    Shop,
+    ShopStatus,
+    Status,
+    User,
+)
 from webapp.orders.expiry import expire_overdue, is_overdue
+from webapp.orders.return_state import ReturnStatus
 from webapp.orders.state import FINAL
 from webapp.paging import Key, Page
 
@@ -77,7 +88,8 @@ def order_for(actor: User, order_id: int) -> Order:
 # of the proof only what the amount due needs (not the signature image).
 LISTED = (selectinload(Order.lines), joinedload(Order.shop),
           selectinload(Order.delivery).joinedload(Delivery.courier),
-          selectinload(Order.proof).load_only(ProofOfDelivery.order_id, ProofOfDelivery.refund_fen))
+          selectinload(Order.proof).load_only(ProofOfDelivery.order_id, ProofOfDelivery.refund_fen),
+          selectinload(Order.goods_return))
 
 
 # The buyer's tabs, as shoppers here know them, and the board's columns.
@@ -89,7 +101,7 @@ BUYER_TABS = {
                                Status.DELIVERY_FAILED}),
     "to_sign": (N_("待签收"), {Status.ARRIVED}),
     "done": (N_("已完成"), {Status.COMPLETED, Status.PARTIALLY_REFUSED, Status.REFUSED}),
-    "cancelled": (N_("已取消"), {Status.CANCELLED}),
+    "cancelled": (N_("已取消"), {Status.CANCELLED, Status.RETURNED}),
 }
 BOARD_COLUMNS = {
     "new": (N_("新订单"), {Status.PLACED}),
@@ -191,3 +203,22 @@ def board_orders(shop: Shop, column: str | None = None,
               for key, (_, statuses) in BOARD_COLUMNS.items()}
     counts[DONE] = sum(by_status.get(s, 0) for s in FINAL)
     return pages, counts
+
+
+# The board's returns awaiting confirmation: the oldest first, this many at most (each one the
+# shop confirms makes room for the next; the heading counts them all).
+RETURNS_SHOWN = 10
+
+
+def awaited_returns(shop: Shop) -> tuple[list[OrderReturn], int]:
+    """The shop's goods coming back that it has not confirmed receiving, longest waiting first
+    (at most RETURNS_SHOWN, with their orders and lines), and how many there are in all."""
+    expire_overdue(shop_id=shop.id)  # a failed delivery left too long comes back now
+    where = (OrderReturn.shop_id == shop.id, OrderReturn.status == ReturnStatus.AWAITED)
+    shown = list(db.session.scalars(
+        select(OrderReturn).where(*where)
+        .options(joinedload(OrderReturn.order).selectinload(Order.lines))
+        .order_by(OrderReturn.created_at, OrderReturn.id).limit(RETURNS_SHOWN)))
+    count = len(shown) if len(shown) < RETURNS_SHOWN else db.session.scalar(
+        select(func.count()).select_from(OrderReturn).where(*where))
+    return shown, count

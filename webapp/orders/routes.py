@@ -16,6 +16,7 @@ from webapp.models import Role
 from webapp.orders import actions, bp, queries, signing
 from webapp.orders.checkout import place_cart_order
 from webapp.orders.checkout_page import checkout_page
+from webapp.orders.failures import windows_for
 from webapp.orders.forms import CheckoutForm, RefuseOrderForm, SignForm, inspection_from
 from webapp.orders.refused import REDRAW_HEADER, brief_refusal, checkout_cart
 from webapp.orders.shown import cart_change_of, of_cart
@@ -79,10 +80,13 @@ checkout.light_login_methods = ("POST",)
 
 
 def _detail_context(order):
-    ctx = {"order": order, "actions": actions_for(order.status, current_user.role),
+    ctx = {"order": order, "actions": actions_for(order.status, current_user.role,
+                                                  order.is_pickup),
            "sign_form": SignForm(formdata=None), "refuse_form": RefuseOrderForm(formdata=None)}
     if current_user.role is Role.MERCHANT:
         ctx["couriers"] = couriers_of(order.shop)
+    if "reschedule" in ctx["actions"]:  # after a failed delivery: the checkout's windows
+        ctx["windows"] = windows_for(order)
     return ctx
 
 
@@ -258,7 +262,22 @@ def board():
         return render("orders/board.html", "orders/_board_page.html", column=column,
                       cards=queries.board_page(shop, column, after))
     pages, counts = queries.board_orders(shop, column, after)
-    # The couriers are listed once, in the page's assign dialog (outside the board's fragment).
+    # The couriers are listed once, in the page's assign dialog, and the returns in their own
+    # section: both outside the board's fragment.
     couriers = () if wants_fragment() else couriers_of(shop)
+    returns, returns_count = ((), 0) if wants_fragment() else queries.awaited_returns(shop)
     return render("orders/board.html", "orders/_board.html", columns=queries.BOARD_COLUMNS,
-                  pages=pages, counts=counts, shop=shop, couriers=couriers)
+                  pages=pages, counts=counts, shop=shop, couriers=couriers, returns=returns,
+                  returns_count=returns_count)
+
+
+@bp.get("/board/returns")
+@role_required(Role.MERCHANT)
+def board_returns():
+    """The board's goods coming back that the shop has yet to confirm, redrawn as orders change."""
+    shop = own_shop_or_403(current_user)
+    if not wants_fragment():
+        return board()
+    returns, returns_count = queries.awaited_returns(shop)
+    return render("orders/board.html", "orders/_board_returns.html", returns=returns,
+                  returns_count=returns_count)

@@ -26,8 +26,8 @@ _EPOCH = datetime(1970, 1, 1)
 
 @dataclass(frozen=True)
 class Shown:
-    """The figures of one checkout page: {id: (unit price fen, quantity)} (a product's id for
-    a cart, the quote's own id for a quote), the delivery fee, and the quote's version."""
+    """The figures of one checkout page: {id: (unit price fen, quantity)} (a variant's id for
+    a cart line, the quote's own id for a quote), the delivery fee, and the quote's version."""
 
     lines: dict[int, tuple[int, int]]
     fee_fen: int
@@ -59,7 +59,7 @@ def version_of(moment: datetime) -> int:
 
 def of_cart(cart) -> Shown:
     """What the checkout page of a shop's cart (webapp.cart.services.ShopCart) shows."""
-    return Shown({item.product_id: (item.product.price_fen, item.quantity) for item in cart.items},
+    return Shown({item.variant_id: (item.variant.price_fen, item.quantity) for item in cart.items},
                  cart.shop.delivery_fee_fen)
 
 
@@ -83,11 +83,12 @@ def price_part(title: str, old: int, new: int) -> str:
 
 
 def cart_change(shown: Shown, lines: dict[int, int], products: dict, fee_fen: int) -> Conflict | None:
-    """Why the cart as read is not what the page showed (None when it is)."""
+    """Why the cart as read ({variant id: quantity}, {variant id: variant}) is not what the
+    page showed (None when it is)."""
     if set(shown.lines) != set(lines) or any(
             shown.lines[key][1] != quantity for key, quantity in lines.items()):
         return Conflict(_("购物车已有变化，请确认后再下单"))
-    parts = [price_part(products[key].title, shown.lines[key][0], products[key].price_fen)
+    parts = [price_part(products[key].line_title, shown.lines[key][0], products[key].price_fen)
              for key in sorted(lines) if shown.lines[key][0] != products[key].price_fen]
     if shown.fee_fen != fee_fen:
         parts.append(fee_part(shown.fee_fen, fee_fen))
@@ -96,8 +97,8 @@ def cart_change(shown: Shown, lines: dict[int, int], products: dict, fee_fen: in
 
 def cart_change_of(shown: Shown, cart) -> Conflict | None:
     """Why a shop's cart (webapp.cart.services.ShopCart) is not what the page showed."""
-    return cart_change(shown, {item.product_id: item.quantity for item in cart.items},
-                       {item.product_id: item.product for item in cart.items},
+    return cart_change(shown, {item.variant_id: item.quantity for item in cart.items},
+                       {item.variant_id: item.variant for item in cart.items},
                        cart.shop.delivery_fee_fen)
 
 

@@ -14,12 +14,16 @@ from webapp.models import (
     OrderLine,
     ProofOfDelivery,
     Refund,
+    Role,
     Status,
     User,
     utcnow,
 )
+from webapp.orders.handover import match_code
 from webapp.orders.proof import decode_signature, proof_digest
 from webapp.orders.queries import order_for
+from webapp.orders.return_state import ReturnCause
+from webapp.orders.returns import open_return
 from webapp.orders.state import Action
 from webapp.orders.transitions import apply, check, finish, stop_tracking
 from webapp.payments.refunds import owed_on, paid_prepayment, send_due
@@ -54,7 +58,7 @@ class Outcome:
 
 
 def _line_fact(line: OrderLine) -> dict:
-    return {"id": line.id, "title": line.title, "quantity": line.quantity,
+    return {"id": line.id, "title": line.full_title, "quantity": line.quantity,
             "unit_price_fen": line.unit_price_fen, "amount_fen": line.subtotal_fen}
 
 
@@ -130,7 +134,10 @@ def payment_facts(order: Order, due_fen: int, refund: Refund | None) -> dict:
 
 def _proof(order: Order, actor: User, png: bytes, name: str, accepted: list[OrderLine],
            rejected_facts: list[dict], refund_fen: int, payment: dict) -> ProofOfDelivery:
+    """The proof, sealed with scheme 4: signed on the courier's phone only with the receipt code
+    matched (sign() refused it otherwise); on the buyer's own, no code is asked."""
     delivery = order.delivery
+    on_courier = actor.role is Role.COURIER
     proof = ProofOfDelivery(
         order_id=order.id, signature_png=png, signer_name=name, signer_id=actor.id,
         signed_at=utcnow().replace(microsecond=0),
@@ -140,21 +147,27 @@ def _proof(order: Order, actor: User, png: bytes, name: str, accepted: list[Orde
         position_at=delivery.last_at.replace(microsecond=0)
         if delivery and delivery.last_at else None,
         accepted_lines=[_line_fact(line) for line in accepted],
-        rejected_lines=rejected_facts, refund_fen=refund_fen, payment=payment, scheme=3,
-        digest="")
+        rejected_lines=rejected_facts, refund_fen=refund_fen, payment=payment,
+        signed_on="courier" if on_courier else "buyer", code_matched=True if on_courier else None,
+        scheme=4, digest="")
     proof.digest = proof_digest(proof)
     return proof
 
 
 def sign(order_id: int, actor: User, signer_name: str, signature_data_url: str,
-         checks: dict[int, LineCheck] | None = None) -> Order:
+         checks: dict[int, LineCheck] | None = None, code: str | None = None) -> Order:
     """Inspect and sign at the door: store the proof of delivery and stop tracking.
 
     `checks` holds a verdict for every line (None: all accepted). Nothing is stored unless
-    everything is valid.
+    everything is valid. The order's courier signs for whoever receives it only with the
+    order's receipt `code` (a wrong one is counted: webapp/orders/handover.py).
     """
     order = order_for(actor, order_id)
     check(order, Action.SIGN, actor, Status.COMPLETED)  # before arrival: 409, not a form error
+    if actor.role is Role.COURIER:
+        if code is None:  # the courier signs only for someone who gave the code
+            raise ServiceError(_("你不能对该订单执行此操作。"), 403)
+        match_code(order, code, actor)
     name = _signer(signer_name)
     checks = _verdicts(order, checks)
     png = decode_signature(signature_data_url)
@@ -167,6 +180,8 @@ def sign(order_id: int, actor: User, signer_name: str, signature_data_url: str,
     try:
         apply(order, outcome.action, actor, outcome.kind, outcome=outcome.status, **params)
         rejected_facts = _inspect(order, checks, stored)
+        if rejected:  # the courier takes them back to the shop, which restocks them on receipt
+            open_return(order, rejected, ReturnCause.REFUSED_AT_DOOR)
         refund = None
         if rejected and order.prepaid:  # paid online: the rejected lines' money goes back
             refund = owed_on(order, "rejected_lines", keep_fen=order.total_fen - outcome.refund_fen,

@@ -6,7 +6,8 @@ from types import SimpleNamespace
 
 from flask_babel import gettext as _
 
-from webapp.cas import compare_and_set, update_where
+from webapp.cas import compare_and_set
+from webapp.catalog.variants import put_back
 from webapp.extensions import db
 from webapp.i18n import N_
 from webapp.models import (
@@ -14,15 +15,23 @@ from webapp.models import (
     EventKind,
     Order,
     OrderEvent,
-    Product,
     Role,
     ShopStatus,
     Status,
     User,
     utcnow,
 )
+from webapp.notifications import events as notices
 from webapp.orders.state import LABELS, Action, IllegalTransition, RoleNotAllowed, transition
-from webapp.realtime import emit_after_commit, order_rooms, shop_room, user_room
+from webapp.realtime import (
+    close_after_commit,
+    emit_after_commit,
+    link_room,
+    order_rooms,
+    shop_room,
+    user_room,
+)
+from webapp.tickets import printing as tickets
 from webapp.web import Conflict, ServiceError
 
 # The platform itself, as the actor of what nobody did (an order nobody accepted in time).
@@ -32,13 +41,15 @@ ACTION_LABELS = {
     Action.ACCEPT: N_("接单"), Action.REFUSE: N_("拒绝"), Action.CANCEL: N_("取消"),
     Action.ASSIGN: N_("派单"), Action.START: N_("开始配送"), Action.ARRIVE: N_("确认送达"),
     Action.SIGN: N_("签收"), Action.FAIL: N_("标记配送失败"), Action.EXPIRE: N_("超时取消"),
+    Action.PAY: N_("付款"), Action.RESCHEDULE: N_("改约送达时间"), Action.TAKE_BACK: N_("收回商品"),
+    Action.HAND_OVER: N_("交给到店买家"), Action.PICK_UP: N_("确认已取货"),
 }
 
 
 def check(order: Order, action: Action, actor: User, outcome: Status | None = None) -> Status:
     """The status `action` leads to, or the error the user sees (before anything is stored)."""
     try:
-        return transition(order.status, action, actor.role, outcome)
+        return transition(order.status, action, actor.role, outcome, pickup=order.is_pickup)
     except RoleNotAllowed:
         raise ServiceError(_("你不能对该订单执行此操作。"), 403) from None
     except IllegalTransition:
@@ -56,6 +67,9 @@ def apply(order: Order, action: Action, actor: User, kind: EventKind, *,
                     conflict=_("订单状态已变化，请刷新后重试。"), status=target, updated_at=utcnow())
     db.session.add(OrderEvent(order_id=order.id, actor_id=actor.id, action=action, kind=kind,
                               params=params, from_status=current, to_status=target, photo=photo))
+    notices.order_event(order, kind, params, actor.id)
+    if action is Action.ACCEPT:
+        tickets.on_accept(order)  # printed after the commit, where the shop set its printer
     db.session.expire(order, ["status", "updated_at", "events"])
     return target
 
@@ -64,15 +78,14 @@ def record(order: Order, actor: User, kind: EventKind, **params) -> None:
     """Record what happened to `order` without moving its status (a payment)."""
     db.session.add(OrderEvent(order_id=order.id, actor_id=actor.id, action=None, kind=kind,
                               params=params, from_status=order.status, to_status=order.status))
+    notices.order_event(order, kind, params, actor.id)
     db.session.expire(order, ["events"])
 
 
 def restock(order: Order) -> None:
     """Put the stock an order took back on sale (lines of a free-text quote took none)."""
-    for line in order.lines:
-        if line.product_id is not None:
-            update_where(Product, Product.id == line.product_id,
-                         stock=Product.stock + line.quantity)
+    for line in sorted(order.lines, key=lambda line: line.variant_id or 0):
+        put_back(line.product_id, line.variant_id, line.quantity)
 
 
 def stop_tracking(delivery: Delivery | None) -> None:
@@ -103,6 +116,12 @@ def announce(order: Order) -> None:
     data = {"id": order.id, "status": str(order.status), "label": LABELS[order.status],
             "payment": str(order.payment_status)}
     emit_after_commit(db.session, "order:updated", data, *parties_rooms(order))
+    # Pages of a shared tracking link hear only the status; once the order is final nothing
+    # more (its room is emptied on every process).
+    emit_after_commit(db.session, "track:updated", {"id": order.id, "status": str(order.status)},
+                      link_room(order.id))
+    if order.is_final:
+        close_after_commit(db.session, link_room(order.id))
 
 
 def finish(order: Order) -> Order:

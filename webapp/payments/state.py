@@ -90,6 +90,10 @@ REFUND_REASONS = {
     "cancelled": "订单已取消",
     "late_payment": "订单过期后才付款",
     "duplicate_payment": "重复付款",
+    "returned": "配送失败，商品已退回商家",
+    "after_sales": "售后退款",
+    # Paid at the door (cash or card): the shop hands it back; recorded as owed.
+    "after_sales_door": "售后退款（到付订单，由商家退还）",
 }
 PAYMENT_LABELS = {PaymentState.PENDING: "待支付", PaymentState.PAID: "已支付",
                   PaymentState.CLOSED: "已关闭"}

@@ -37,6 +37,7 @@ from sqlalchemy.orm import contains_eager
 
 from webapp import paging
 from webapp.extensions import db
+from webapp.licences.services import sellable
 from webapp.models import Product, Shop, ShopStatus
 from webapp.search import keys, query, synonyms, tokens
 from webapp.shops.grid import SHOWN
@@ -157,7 +158,7 @@ def _products(terms: list[query.Term]) -> tuple[sa.Select, sa.ColumnElement]:
     return statement.where(
         *(sa.or_(Product.id.in_(tokens.holding(t.need)), Product.shop_id.in_(named[t.text]))
           for t in checked),
-        Product.published.is_(True), Shop.status == ShopStatus.ACTIVE,
+        Product.published.is_(True), Shop.status == ShopStatus.ACTIVE, sellable(),
         *(t.anywhere for t in terms)), rank
 
 

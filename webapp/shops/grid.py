@@ -13,7 +13,8 @@ page's time (bench/test_pages.py), so a rendered page is kept, under a key of ex
 shows:
 
 - the page's products as the cards show them: id, title, description, price, stock, photo,
-  category and low-stock level (the page's query reads exactly these columns), and the next
+  category, low-stock level and number of variants (the page's query reads exactly these
+  columns), and the next
   page's cursor (whether a "more" row follows, and where it leads);
 - with the chips, the per-category counts;
 - the category chosen, the cursor it follows, the page's language, whether the visitor may buy
@@ -41,12 +42,13 @@ from sqlalchemy import select
 from sqlalchemy.sql import Select
 
 from webapp import paging
+from webapp.licences.services import sellable
 from webapp.models import Product, Role, Shop
 from webapp.shops.services import categories_from_counts, category_counts
 
 # Every column a product card shows (templates/_macros/cards.html, product_card without shop).
 SHOWN = (Product.id, Product.title, Product.description, Product.price_fen, Product.stock,
-         Product.image, Product.category, Product.low_stock_at)
+         Product.image, Product.category, Product.low_stock_at, Product.variant_count)
 NAMES = tuple(column.key for column in SHOWN)
 PAGE_SIZE = 24  # a phone screen or two of cards, two or three columns on a tablet
 KEY = (paging.Key(Product.id),)  # the page's order, as it was before paging: by id
@@ -83,8 +85,10 @@ def cache() -> LRU:
 
 
 def shelf(shop: Shop, category: str | None) -> Select:
-    """What the cards show of the shop's products on sale (of one category if given)."""
-    query = select(*SHOWN).where(Product.shop_id == shop.id, Product.published.is_(True))
+    """What the cards show of the shop's products on sale (of one category if given; a
+    regulated one only while the shop's licence is valid)."""
+    query = select(*SHOWN).where(Product.shop_id == shop.id, Product.published.is_(True),
+                                 sellable())
     return query.where(Product.category == category) if category else query
 
 

@@ -7,8 +7,12 @@ from flask_login import current_user
 
 from webapp.catalog.categories import CATEGORIES
 from webapp.models import Role, ShopStatus
+from webapp.reviews import queries as reviews
+from webapp.reviews.record import record_of
 from webapp.shared_pages import shared
 from webapp.shops import bp, grid, home, services
+from webapp.shops.hours import Hours, week_summary
+from webapp.shops.promise import outlook
 from webapp.shops.windows import slot_spans
 from webapp.uploads import send_private
 from webapp.web import public_url, render, wants_fragment
@@ -49,10 +53,15 @@ def detail(handle: str):
     if wants_fragment():
         return render("shops/_products_cached.html", products_html=grid.products_html(
             shop, category, after, cards_only=after is not None))
+    shown, more = reviews.shop_page(shop.id)
+    hours = Hours.of(shop)
     return render("shops/detail.html", shop=shop,
                   products_html=grid.products_html(shop, category, after),
                   licence=services.licence_masked(shop),
-                  delivery_hours=slot_spans(shop.delivery_slots))
+                  delivery_hours=slot_spans(shop.delivery_slots),
+                  hours_lines=week_summary(hours.week), closed_ahead=hours.closed_ahead(),
+                  seen=outlook(shop),
+                  record=record_of(shop.id), reviews=shown, more=more)
 
 
 @bp.get("/p/<int:product_id>")

@@ -14,6 +14,7 @@ from sqlalchemy.sql import Select
 from webapp.cart.services import not_on_sale
 from webapp.catalog.categories import CATEGORIES
 from webapp.extensions import db
+from webapp.licences.services import product_sellable, sellable
 from webapp.models import Address, MerchantApplication, Product, Role, Shop, ShopStatus, User
 from webapp.regions.names import display_name
 from webapp.regions.services import PLACEHOLDERS, name_of
@@ -66,7 +67,8 @@ def licence_masked(shop: Shop) -> str:
 def category_counts_query(shop: Shop) -> Select:
     """(category, products on sale in it) of `shop`: one grouped COUNT on ix_product_shelf_category."""
     return select(Product.category, func.count()).where(
-        Product.shop_id == shop.id, Product.published.is_(True)).group_by(Product.category) \
+        Product.shop_id == shop.id, Product.published.is_(True), sellable()) \
+        .group_by(Product.category) \
         .order_by(Product.category)
 
 
@@ -94,7 +96,8 @@ def public_product(product_id: int, viewer: User | None = None) -> Product:
     if product is not None and viewer is not None and viewer.is_authenticated \
             and product.shop.owner_id == viewer.id:
         return product  # its merchant previews it, on sale or not
-    if product is None or product.shop.status is not ShopStatus.ACTIVE or not product.published:
+    if product is None or product.shop.status is not ShopStatus.ACTIVE or not product.published \
+            or not product_sellable(product):
         raise not_on_sale()  # the same answer for all three: nothing tells them apart
     return product
 
@@ -102,7 +105,7 @@ def public_product(product_id: int, viewer: User | None = None) -> Product:
 def new_products_query(limit: int) -> Select:
     """The newest products on sale in active shops: walks ix_product_new from its newest end."""
     return select(Product).join(Product.shop).options(contains_eager(Product.shop)) \
-        .where(Product.published.is_(True), Shop.status == ShopStatus.ACTIVE) \
+        .where(Product.published.is_(True), Shop.status == ShopStatus.ACTIVE, sellable()) \
         .order_by(Product.created_at.desc(), Product.id.desc()).limit(limit)
 
 

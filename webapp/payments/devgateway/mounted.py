@@ -59,7 +59,7 @@ def wanted(config: Mapping) -> bool:
 
 
 def folder_of(app: Flask) -> Path:
-    return Path(app.config.get("PAYMENT_DEV_GATEWAY_DIR") or Path(app.instance_path) / "dev-gateway")
+    return Path(_setting(app.config, "PAYMENT_DEV_GATEWAY_DIR") or Path(app.instance_path) / "dev-gateway")
 
 
 def install(app: Flask) -> None:

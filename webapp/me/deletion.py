@@ -1,0 +1,160 @@
+"""Deleting an account (PIPL art. 47; the E-commerce Law's art. 24): what is refused, what is
+erased, what stays as a record without the person's identity.
+
+Refused while something is still under way that needs the person: a buyer's open orders and
+after-sales requests, a courier's open deliveries, a merchant's shop with open orders,
+after-sales requests or returns to confirm, the platform's last admin. Otherwise, in one
+transaction: the name becomes 已注销用户, email, mobile and password are cleared, the account is
+inactive with every session ended; the address book, carts, notifications, notification
+settings, Web Push subscriptions and SMS codes of the number are deleted; the buyer's open
+demands are closed first (their live quotes not chosen); the recipient name and mobile kept on
+the person's orders are blanked. The user row, orders, proofs of delivery (their signed digest
+must still verify), reviews and chat messages (shown under the new name) and after-sales records
+stay. A merchant's shop is closed (ShopStatus.CLOSED): hidden from buyers and search for good;
+its couriers keep their own accounts, which they may delete themselves (a deleted courier
+leaves the shop's list of couriers); the verification file is kept as the E-commerce Law's
+art. 27 and 31 ask (3 years), then erased by the platform.
+The audit log gets one row with the account's id and role, nothing personal.
+"""
+from __future__ import annotations
+
+from flask_babel import gettext as _
+from sqlalchemy import delete, func, select, update
+from werkzeug.security import check_password_hash
+
+from webapp import audit
+from webapp.aftersales.state import FINAL as AFTER_SALE_FINAL
+from webapp.auth.sessions import close_sockets, end_sessions
+from webapp.demands.decisions import close_demand
+from webapp.extensions import db
+from webapp.models import (
+    Address,
+    AfterSale,
+    CartItem,
+    Delivery,
+    Demand,
+    DemandStatus,
+    EventKind,
+    Notification,
+    NotificationSetting,
+    Order,
+    OrderEvent,
+    OrderReturn,
+    PushSubscription,
+    Role,
+    Shop,
+    ShopStatus,
+    User,
+    utcnow,
+)
+from webapp.models.sms_code import SmsCode
+from webapp.models.user import DELETED_NAME
+from webapp.orders.return_state import ReturnStatus
+from webapp.orders.state import FINAL as ORDER_FINAL
+from webapp.realtime import close_after_commit, emit_after_commit, shop_room, user_room
+
+CONFIRM_WORDS = frozenset({"注销", "delete"})
+
+
+def _count(stmt) -> int:
+    return db.session.scalar(stmt) or 0
+
+
+def _open_orders(*where) -> int:
+    return _count(select(func.count(Order.id)).where(*where, Order.status.not_in(ORDER_FINAL)))
+
+
+def _open_after_sales(*where) -> int:
+    return _count(select(func.count(AfterSale.id)).where(
+        *where, AfterSale.status.not_in(AFTER_SALE_FINAL)))
+
+
+def open_business(user: User) -> list[str]:
+    """What stops `user` deleting the account now, one sentence each (empty: nothing)."""
+    reasons = []
+    if user.role is Role.BUYER:
+        if n := _open_orders(Order.buyer_id == user.id):
+            reasons.append(_("未完成的订单：%(num)d 个", num=n))
+        if n := _open_after_sales(AfterSale.buyer_id == user.id):
+            reasons.append(_("处理中的售后申请：%(num)d 个", num=n))
+    elif user.role is Role.COURIER:
+        if n := _count(select(func.count(Delivery.id)).join(Order, Order.id == Delivery.order_id)
+                       .where(Delivery.courier_id == user.id, Order.status.not_in(ORDER_FINAL))):
+            reasons.append(_("未完成的配送：%(num)d 个", num=n))
+    elif user.role is Role.MERCHANT:
+        reasons += _shop_business(user)
+    elif user.role is Role.ADMIN and _count(select(func.count(User.id)).where(
+            User.role == Role.ADMIN, User.active.is_(True))) <= 1:
+        reasons.append(_("这是平台唯一的管理员账号"))
+    return reasons
+
+
+def _shop_business(user: User) -> list[str]:
+    shop_id = db.session.scalar(select(Shop.id).where(Shop.owner_id == user.id))
+    if shop_id is None:
+        return []
+    reasons = []
+    if n := _open_orders(Order.shop_id == shop_id):
+        reasons.append(_("店铺未完成的订单：%(num)d 个", num=n))
+    if n := _open_after_sales(AfterSale.shop_id == shop_id):
+        reasons.append(_("店铺处理中的售后申请：%(num)d 个", num=n))
+    if n := _count(select(func.count(OrderReturn.id)).where(
+            OrderReturn.shop_id == shop_id, OrderReturn.status == ReturnStatus.AWAITED)):
+        reasons.append(_("店铺待确认的退货：%(num)d 件", num=n))
+    return reasons
+
+
+def password_matches(user: User, password: str) -> bool:
+    return bool(user.password_hash) and check_password_hash(user.password_hash, password or "")
+
+
+def confirmed(text: str) -> bool:
+    return (text or "").strip().lower() in CONFIRM_WORDS
+
+
+def delete_account(user: User) -> None:
+    """Erase and anonymise `user` as the module says (the caller has checked the password, the
+    typed confirmation and open_business)."""
+    for demand_id in db.session.scalars(select(Demand.id).where(
+            Demand.buyer_id == user.id, Demand.status == DemandStatus.OPEN)).all():
+        close_demand(user, demand_id)  # commits: the quoting shops hear it as any closing
+    for model in (Address, CartItem, Notification, NotificationSetting, PushSubscription):
+        db.session.execute(delete(model).where(model.user_id == user.id))
+    if user.mobile:  # SMS codes asked for the number (kept only as hashes, but beside it)
+        db.session.execute(delete(SmsCode).where(SmsCode.mobile == user.mobile))
+    db.session.execute(update(Order).where(Order.buyer_id == user.id)
+                       .values(recipient_name=DELETED_NAME, recipient_mobile=""))
+    _forget_courier_name(user)
+    shop = db.session.scalar(select(Shop).where(Shop.owner_id == user.id))
+    if shop is not None:
+        _close_shop(shop)
+    # The time and version of the privacy consent (PHONE) stay: a record, nothing personal.
+    role = str(user.role)
+    user.display_name = DELETED_NAME
+    user.email = user.mobile = None
+    user.password_hash = ""
+    user.active = False
+    user.deleted_at = utcnow()
+    end_sessions(user)
+    audit.record(user, "account.deleted", user, role=role, shop_closed=shop is not None)
+    db.session.commit()
+    close_sockets(user.id)
+
+
+def _forget_courier_name(user: User) -> None:
+    """The assignment events of the orders `user` carries or carried name them (ASSIGNED keeps
+    the courier's name as it was): the name becomes the deleted-user marker there. (An order
+    assigned to another courier since keeps no delivery row of theirs, nor is it found here.)"""
+    events = db.session.scalars(select(OrderEvent).join(
+        Delivery, Delivery.order_id == OrderEvent.order_id).where(
+        Delivery.courier_id == user.id, OrderEvent.kind == EventKind.ASSIGNED))
+    for event in events:
+        if (event.params or {}).get("courier") == user.display_name:
+            event.params = {**event.params, "courier": DELETED_NAME}
+
+
+def _close_shop(shop: Shop) -> None:
+    shop.status = ShopStatus.CLOSED
+    emit_after_commit(db.session, "shop:updated", {"id": shop.id, "status": "closed"},
+                      user_room(shop.owner_id))
+    close_after_commit(db.session, shop_room(shop.id))

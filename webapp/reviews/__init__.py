@@ -1,0 +1,3 @@
+from flask import Blueprint
+
+bp = Blueprint("reviews", __name__, url_prefix="/reviews")
