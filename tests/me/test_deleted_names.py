@@ -7,14 +7,16 @@ from __future__ import annotations
 import re
 
 import pytest
+from sqlalchemy import select
 
 from tests.support.factories import submit_complete
 from tests.support.helpers import url
 from webapp.extensions import db
 from webapp.i18n import COOKIE
 from webapp.me.deletion import delete_account
-from webapp.models import Role, Status, User
+from webapp.models import EventKind, OrderEvent, Role, Status, User
 from webapp.models.user import DELETED_NAME
+from webapp.orders.actions import assign
 from webapp.reviews import services as reviews
 
 
@@ -77,3 +79,24 @@ def test_a_deleted_courier_is_named_in_the_reader_s_language(app, as_party, worl
     shop.set_cookie(COOKIE, "en")
     figures = shop.get(url(app, "stats.index", period="30")).text
     assert re.search(r'class="cash-courier">Deleted user<', figures), figures[-3000:]
+
+
+def test_a_courier_relieved_of_an_order_is_not_named_in_its_history(app, world, advance,
+                                                                      make_courier):
+    """The first courier of an order given to another after a failed delivery is named in its
+    history (ASSIGNED) though the order keeps no delivery of theirs: their deletion finds the
+    event by the id it records. The second courier's assignment keeps its name."""
+    order = advance(Status.DELIVERY_FAILED)
+    first = world.courier.display_name
+    second = make_courier(world.shop)
+    second.display_name = "赵六"
+    db.session.commit()
+    assign(order.id, world.merchant, second.id)
+    db.session.commit()
+    delete_account(db.session.get(User, world.courier.id))
+    db.session.expire_all()
+    named = [event.params["courier"] for event in db.session.scalars(
+        select(OrderEvent).where(OrderEvent.order_id == order.id,
+                                 OrderEvent.kind == EventKind.ASSIGNED).order_by(OrderEvent.id))]
+    assert named == [DELETED_NAME, "赵六"]
+    assert first not in repr(named)

@@ -19,7 +19,7 @@ The audit log gets one row with the account's id and role, nothing personal.
 from __future__ import annotations
 
 from flask_babel import gettext as _
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, or_, select, update
 from werkzeug.security import check_password_hash
 
 from webapp import audit
@@ -142,15 +142,23 @@ def delete_account(user: User) -> None:
 
 
 def _forget_courier_name(user: User) -> None:
-    """The assignment events of the orders `user` carries or carried name them (ASSIGNED keeps
-    the courier's name as it was): the name becomes the deleted-user marker there. (An order
-    assigned to another courier since keeps no delivery row of theirs, nor is it found here.)"""
-    events = db.session.scalars(select(OrderEvent).join(
+    """The assignment events that name `user` (ASSIGNED keeps the courier's name as it was) name
+    the deleted-user marker instead: found by the courier's id they record, on orders given to
+    another courier since too; an event from before the id was recorded, by the order's
+    delivery and the name."""
+    events = db.session.execute(select(OrderEvent, Delivery.courier_id).join(
+        Order, Order.id == OrderEvent.order_id).outerjoin(
         Delivery, Delivery.order_id == OrderEvent.order_id).where(
-        Delivery.courier_id == user.id, OrderEvent.kind == EventKind.ASSIGNED))
-    for event in events:
-        if (event.params or {}).get("courier") == user.display_name:
-            event.params = {**event.params, "courier": DELETED_NAME}
+        OrderEvent.kind == EventKind.ASSIGNED,
+        or_(Order.shop_id == user.shop_id, Delivery.courier_id == user.id)))
+    for event, carrier in events:
+        params = event.params or {}
+        if "courier_id" in params:
+            named = params["courier_id"] == user.id
+        else:
+            named = carrier == user.id and params.get("courier") == user.display_name
+        if named:
+            event.params = {**params, "courier": DELETED_NAME}
 
 
 def _close_shop(shop: Shop) -> None:

@@ -79,7 +79,10 @@ def assign(order_id: int, actor: User, courier_id: int | None) -> Order:
         User.active.is_(True))) if courier_id and 0 < courier_id <= MAX_ID else None
     if courier is None:
         raise ServiceError(_("请选择本店的骑手。"), 422)
-    apply(order, Action.ASSIGN, actor, EventKind.ASSIGNED, courier=courier.display_name)
+    # The courier's id beside the name: an account deletion finds the events that name them
+    # (webapp/me/deletion.py), on orders since given to someone else too.
+    apply(order, Action.ASSIGN, actor, EventKind.ASSIGNED, courier=courier.display_name,
+          courier_id=courier.id)
     if order.delivery is None:
         db.session.add(Delivery(order_id=order.id, courier_id=courier.id))
     else:
