@@ -2,7 +2,8 @@
 (收货码) every order has, shown to its buyer only; the courier signs or refuses for someone
 else only with the code matched (wrong ones counted, HANDOVER_CODE_ATTEMPTS lock the order for
 the courier's phone, not for the buyer's); the proof records the signer, the courier's device
-and the code matched, in a digest scheme of its own (4), older schemes still verifying."""
+and the code matched, in a digest scheme of its own (4; 5 since migration 0034 seals the name
+and signature by their hashes), older schemes still verifying."""
 from __future__ import annotations
 
 import html
@@ -14,7 +15,7 @@ from sqlalchemy import select, update
 from tests.support.factories import one_world_per_module
 from tests.support.helpers import HX, url
 from tests.support.images import signature_data_url
-from tests.support.orders import two_line_order, words
+from tests.support.orders import as_older_scheme, two_line_order, words
 from webapp.extensions import db
 from webapp.models import EventKind, Order, OrderEvent, ProofOfDelivery, Status
 from webapp.orders import signing
@@ -98,7 +99,7 @@ def test_with_the_code_the_courier_signs_for_someone_else(app, world, at_door):
     assert order.status is Status.PARTIALLY_REFUSED
     proof = proof_of(order.id)
     assert (proof.signer_name, proof.signer_id, proof.signed_on, proof.code_matched,
-            proof.scheme) == ("李四（家人）", world.courier.id, "courier", True, 4)
+            proof.scheme) == ("李四（家人）", world.courier.id, "courier", True, 5)
     assert proof_intact(fresh(order.id))
 
 
@@ -202,7 +203,8 @@ def test_a_proof_from_before_handovers_still_verifies(app, world, at_door, as_pa
     """Scheme 3 (before migration 0019: no device, no code) keeps matching, and breaking."""
     signing.sign(at_door.id, world.buyer, "张三", signature_data_url())
     proof = proof_of(at_door.id)
-    proof.scheme, proof.signed_on, proof.code_matched = 3, None, None
+    as_older_scheme(proof, 3)
+    proof.signed_on, proof.code_matched = None, None
     proof.digest = proof_digest(proof)
     db.session.commit()
     page = url(app, "orders.proof", order_id=at_door.id)

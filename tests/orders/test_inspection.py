@@ -25,6 +25,7 @@ from tests.support.helpers import (
     url,
 )
 from tests.support.images import jpeg_bytes, signature_data_url
+from tests.support.orders import as_older_scheme
 from webapp.delivery import actions as courier_actions
 from webapp.extensions import db
 from webapp.models import Order, OrderEvent, OrderLine, ProofOfDelivery, Status
@@ -85,7 +86,7 @@ def test_all_lines_accepted_completes(app, world, arrived, as_party):
     assert "已验收" in text and "数字指纹一致" in text
     proof = db.session.scalar(select(ProofOfDelivery))
     assert [line["title"] for line in proof.accepted_lines] == [world.product.title, "草莓"]
-    assert (proof.rejected_lines, proof.refund_fen, proof.scheme) == ([], 0, 4)
+    assert (proof.rejected_lines, proof.refund_fen, proof.scheme) == ([], 0, 5)
     assert (proof.signed_on, proof.code_matched) == ("buyer", None)  # on the buyer's own phone
 
 
@@ -261,6 +262,12 @@ TAMPERED = {
     # Scheme 4 (issue 19): a buyer's own signature passed off as one handed over with the code.
     "signed_on": "courier",
     "code_matched": True,
+    # Scheme 5 (migration 0034): the name and the image by their hashes; an erasure claimed
+    # while the name is still there.
+    "signer_name_salt": "0" * 32,
+    "signer_name_sha256": "0" * 64,
+    "signature_sha256": "0" * 64,
+    "erased_at": datetime(2026, 1, 1, 8),
     "scheme": 1,
     "digest": "0" * 64,
 }
@@ -312,7 +319,8 @@ def test_a_proof_signed_before_the_new_scheme_still_verifies(app, world, arrived
     """Proofs from before migration 0006 (scheme 1: line ids, no accuracy) keep matching."""
     order_signing.sign(arrived.id, world.buyer, "张三", signature_data_url())
     proof = db.session.scalar(select(ProofOfDelivery))
-    proof.scheme, proof.accepted_lines = 1, [line.id for line in arrived.lines]
+    as_older_scheme(proof, 1)
+    proof.accepted_lines = [line.id for line in arrived.lines]
     proof.accuracy = proof.position_at = None
     proof.rejected_lines, proof.refund_fen = [], 0
     proof.digest = order_proof.proof_digest(proof)

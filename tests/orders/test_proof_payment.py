@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select, update
 
 from tests.support.helpers import url
-from tests.support.orders import take_steps, two_line_order, words
+from tests.support.orders import as_older_scheme, take_steps, two_line_order, words
 from tests.support.payments import WECHAT_SHOP, Gateways, approve_account, block_outside_connections
 from webapp.extensions import db
 from webapp.models import Order, Payment, ProofOfDelivery, Purpose, Refund, Status
@@ -56,7 +56,8 @@ def test_a_prepaid_order_signed_with_a_rejected_line_has_its_payment_in_the_proo
     payment = db.session.scalar(select(Payment).where(Payment.order_id == paid_online.id))
     refund = db.session.scalar(select(Refund).where(Refund.order_id == paid_online.id))
     assert payment.transaction_id and refund.amount_fen == 1600
-    assert proof.scheme == 4  # scheme 3's facts, and where it was signed (issue 19)
+    # Scheme 3's facts, where it was signed (4) and the name and image by their hashes (5).
+    assert proof.scheme == 5
     assert proof.payment == {"method": "wechat_online", "due_fen": 1750, "paid_fen": 3350,
                              "channel": "wechat", "transaction_id": payment.transaction_id,
                              "refund_fen": 1600}
@@ -139,7 +140,8 @@ def test_a_proof_signed_before_payments_were_covered_still_verifies(app, world, 
     """Proofs from before migration 0015 (scheme 2: no payment) keep matching, and breaking."""
     order = two_line_order(app, world, make_product, Status.PARTIALLY_REFUSED)
     proof = proof_of(order.id)
-    proof.scheme, proof.payment = 2, None
+    as_older_scheme(proof, 2)
+    proof.payment = None
     proof.digest = proof_digest(proof)
     db.session.commit()
     page = url(app, "orders.proof", order_id=order.id)

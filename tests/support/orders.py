@@ -80,6 +80,13 @@ def _sign(step: str, order_id: int, party, signer: str) -> None:
     order_signing.sign(order_id, party.buyer, signer, signature_data_url(), checks)
 
 
+def as_older_scheme(proof, scheme: int) -> None:
+    """Make a freshly signed proof look as one sealed with `scheme` (1-4) is stored: without the
+    scheme 5 hashes (the caller sets that scheme's facts, then seals the digest again)."""
+    proof.scheme = scheme
+    proof.signer_name_salt = proof.signer_name_sha256 = proof.signature_sha256 = None
+
+
 def words(page: str) -> str:
     """What a reader sees of a page or fragment: the order's history dropped (it tells what
     happened then), tags dropped, entities decoded, spaces collapsed."""

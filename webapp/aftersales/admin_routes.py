@@ -88,7 +88,7 @@ def decide(request_id: int):
 def signature(request_id: int):
     """The signature of the proof of the request's order, for the admin deciding it."""
     order = services.request_for(current_user, request_id).order
-    if order.proof is None:
+    if order.proof is None or order.proof.erased_at is not None:  # erased with an account
         abort(404)
     response = Response(order.proof.signature_png, mimetype="image/png")
     response.headers["Cache-Control"] = "private, no-store"

@@ -10,7 +10,16 @@ settings, Web Push subscriptions and SMS codes of the number are deleted; the bu
 demands are closed first (their live quotes not chosen); the recipient name and mobile kept on
 the person's orders are blanked. The user row, orders, proofs of delivery (their signed digest
 must still verify), reviews and chat messages (shown under the new name) and after-sales records
-stay. A merchant's shop is closed (ShopStatus.CLOSED): hidden from buyers and search for good;
+stay. The proofs of the orders the person bought or signed for lose the signer's typed name
+(已注销用户 instead) and the signature image where they were sealed with scheme 5 (from
+migration 0034), whose digest covers the two by their hashes (the name's salt is erased too, so
+its hash cannot be matched against guessed names): the rest of the proof still verifies, and the
+proof page says what was erased and when. A proof sealed before (schemes 1-4) keeps both: its
+digest covers the name and the image themselves, and erasing either would make a true proof
+read as altered. The order events that name the signer (signed, signed with refusals, refused
+at the door) name 已注销用户 instead on all those orders, whatever their proof's scheme: no
+digest covers an event.
+A merchant's shop is closed (ShopStatus.CLOSED): hidden from buyers and search for good;
 its couriers keep their own accounts, which they may delete themselves (a deleted courier
 leaves the shop's list of couriers); the verification file is kept as the E-commerce Law's
 art. 27 and 31 ask (3 years), then erased by the platform.
@@ -40,6 +49,7 @@ from webapp.models import (
     Order,
     OrderEvent,
     OrderReturn,
+    ProofOfDelivery,
     PushSubscription,
     Role,
     Shop,
@@ -49,6 +59,8 @@ from webapp.models import (
 )
 from webapp.models.sms_code import SmsCode
 from webapp.models.user import DELETED_NAME
+from webapp.orders.events import SIGNER_EVENTS
+from webapp.orders.proof import erase_signer
 from webapp.orders.return_state import ReturnStatus
 from webapp.orders.state import FINAL as ORDER_FINAL
 from webapp.realtime import close_after_commit, emit_after_commit, shop_room, user_room
@@ -125,6 +137,7 @@ def delete_account(user: User) -> None:
     db.session.execute(update(Order).where(Order.buyer_id == user.id)
                        .values(recipient_name=DELETED_NAME, recipient_mobile=""))
     _forget_courier_name(user)
+    _erase_signers(user)
     shop = db.session.scalar(select(Shop).where(Shop.owner_id == user.id))
     if shop is not None:
         _close_shop(shop)
@@ -159,6 +172,21 @@ def _forget_courier_name(user: User) -> None:
             named = carrier == user.id and params.get("courier") == user.display_name
         if named:
             event.params = {**params, "courier": DELETED_NAME}
+
+
+def _erase_signers(user: User) -> None:
+    """The signer's name and signature leave the scheme 5 proofs of the orders `user` bought or
+    signed for, and the signer's name every signing event of those orders."""
+    bought = select(Order.id).where(Order.buyer_id == user.id)
+    signed = select(ProofOfDelivery.order_id).where(ProofOfDelivery.signer_id == user.id)
+    for proof in db.session.scalars(select(ProofOfDelivery).where(
+            or_(ProofOfDelivery.order_id.in_(bought), ProofOfDelivery.signer_id == user.id),
+            ProofOfDelivery.scheme >= 5, ProofOfDelivery.erased_at.is_(None))):
+        erase_signer(proof)
+    for event in db.session.scalars(select(OrderEvent).where(
+            OrderEvent.kind.in_(SIGNER_EVENTS),
+            or_(OrderEvent.order_id.in_(bought), OrderEvent.order_id.in_(signed)))):
+        event.params = {**(event.params or {}), "name": DELETED_NAME}
 
 
 def _close_shop(shop: Shop) -> None:

@@ -7,7 +7,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.models.base import db, utcnow
 from webapp.models.order import Order
-from webapp.models.user import User
+from webapp.models.user import User, shown_deleted_name
 
 
 class Delivery(db.Model):
@@ -80,9 +80,26 @@ class ProofOfDelivery(db.Model):
     # and matched there (None on the buyer's own phone, which needs no code). None before.
     signed_on: Mapped[str | None] = mapped_column(String(10))
     code_matched: Mapped[bool | None] = mapped_column()
+    # Scheme 5 (from migration 0034): the digest covers the name and the signature through
+    # these hashes, sha256(salt + name) with 16 random bytes of salt, and sha256(png), not the
+    # name and image themselves, so deleting the account can erase both (webapp/me/deletion.py)
+    # and the rest of the proof still verifies. The salt is erased with the name: without it the
+    # hash cannot be matched against guessed names. None on older schemes.
+    signer_name_salt: Mapped[str | None] = mapped_column(String(32))
+    signer_name_sha256: Mapped[str | None] = mapped_column(String(64))
+    signature_sha256: Mapped[str | None] = mapped_column(String(64))
+    # When the name and signature were erased (signer_name then holds DELETED_NAME and
+    # signature_png is empty); None while they are kept.
+    erased_at: Mapped[datetime | None] = mapped_column()
     # Which facts proof_digest() covers; proofs signed before 0006 keep scheme 1, before 0015 2,
-    # before 0019 3.
-    scheme: Mapped[int] = mapped_column(default=4)
+    # before 0019 3, before 0034 4.
+    scheme: Mapped[int] = mapped_column(default=5)
     digest: Mapped[str] = mapped_column(String(64))
 
     order: Mapped[Order] = relationship(back_populates="proof")
+
+    @property
+    def signer_shown(self) -> str:
+        """The signer's name to show: an erased one as the deleted-user name, in the reader's
+        language."""
+        return shown_deleted_name() if self.erased_at is not None else self.signer_name

@@ -21,6 +21,10 @@ from webapp.web import local_time, yuan
 
 K = EventKind
 
+# The events that record the signer's name at the door (params["name"]), erased with the
+# account that bought or signed (webapp/me/deletion.py).
+SIGNER_EVENTS = frozenset({K.SIGNED, K.SIGNED_WITH_REFUSALS, K.REFUSED_AT_DOOR})
+
 # kind -> (the wording, the wording when the event's optional detail is there). The detail is
 # the parameter named in OPTIONAL; everything else a wording names is always recorded.
 WORDING: dict[EventKind, tuple[str, str | None]] = {
@@ -123,9 +127,10 @@ def _money(value) -> str:
 
 def _words(kind: EventKind, params: dict) -> dict[str, str]:
     """The parameters as the reader sees them: money in yuan, codes and picked reasons worded."""
-    words = {key: str(value) for key, value in params.items()}
-    if params.get("courier") == DELETED_NAME:  # a courier who deleted their account
-        words["courier"] = shown_deleted_name()
+    # A person whose account was deleted (webapp/me/deletion.py): the courier, the signer.
+    erasable = {"courier", "name"} if kind in SIGNER_EVENTS else {"courier"}
+    words = {key: shown_deleted_name() if key in erasable and value == DELETED_NAME else str(value)
+             for key, value in params.items()}
     for key in ("amount_fen", "refused_fen"):
         if key in params:
             words[key.removesuffix("_fen")] = _money(params[key])

@@ -1,5 +1,7 @@
 """The proof of delivery: the signature checked and re-encoded, and the SHA-256 digest over the
-signature and every recorded fact, checked again whenever the proof is shown."""
+signature and every recorded fact, checked again whenever the proof is shown. From scheme 5 the
+digest covers the signer's name and the signature by their hashes, so an account's deletion can
+erase them (erase_signer) and the rest still verifies."""
 from __future__ import annotations
 
 import base64
@@ -7,13 +9,15 @@ import binascii
 import hashlib
 import io
 import json
+import secrets
 from datetime import datetime
 
 from flask import current_app
 from flask_babel import gettext as _
 from PIL import Image, UnidentifiedImageError
 
-from webapp.models import Order, ProofOfDelivery
+from webapp.models import Order, ProofOfDelivery, utcnow
+from webapp.models.user import DELETED_NAME
 from webapp.uploads import path_of
 from webapp.web import ServiceError
 
@@ -64,6 +68,17 @@ def _iso(at: datetime | None) -> str | None:
     return at.isoformat() if at is not None else None
 
 
+def name_sha256(salt: str, name: str) -> str:
+    return hashlib.sha256((salt + name).encode()).hexdigest()
+
+
+def signer_hashes(name: str, png: bytes) -> dict[str, str]:
+    """Scheme 5's stand-ins for the signer's name and the signature, with a fresh salt."""
+    salt = secrets.token_hex(16)
+    return {"signer_name_salt": salt, "signer_name_sha256": name_sha256(salt, name),
+            "signature_sha256": hashlib.sha256(png).hexdigest()}
+
+
 def proof_digest(proof: ProofOfDelivery) -> str:
     """SHA-256 over the signature and every recorded fact, in a fixed order.
 
@@ -72,12 +87,19 @@ def proof_digest(proof: ProofOfDelivery) -> str:
     is one of them from 2 on. Scheme 3 adds the payment as it stood at the signature
     (webapp/orders/signing.py `payment_facts`); scheme 4 where it was signed (the buyer's own
     account, or handed over on the courier's phone) and whether the receipt code matched there.
+    Scheme 5 (from 0034) covers scheme 4's facts, but the name and the signature image by their
+    hashes (signer_hashes) instead of themselves: the image's bytes are no longer appended.
     """
     facts = {
-        "order_id": proof.order_id, "signer_name": proof.signer_name,
-        "signer_id": proof.signer_id, "signed_at": proof.signed_at.isoformat(),
+        "order_id": proof.order_id, "signer_id": proof.signer_id,
+        "signed_at": proof.signed_at.isoformat(),
         "lat": proof.lat, "lng": proof.lng, "accepted_lines": proof.accepted_lines,
     }
+    if proof.scheme < 5:
+        facts.update(signer_name=proof.signer_name)
+    else:
+        facts.update(signer_name_sha256=proof.signer_name_sha256,
+                     signature_sha256=proof.signature_sha256)
     if proof.scheme != 1:
         facts.update(scheme=proof.scheme, accuracy=proof.accuracy,
                      position_at=_iso(proof.position_at), rejected_lines=proof.rejected_lines,
@@ -87,8 +109,34 @@ def proof_digest(proof: ProofOfDelivery) -> str:
     if proof.scheme not in (1, 2, 3):
         facts.update(signed_on=proof.signed_on, code_matched=proof.code_matched)
     digest = hashlib.sha256(json.dumps(facts, sort_keys=True, ensure_ascii=False).encode())
-    digest.update(proof.signature_png)
+    if proof.scheme < 5:
+        digest.update(proof.signature_png)
     return digest.hexdigest()
+
+
+def erase_signer(proof: ProofOfDelivery) -> None:
+    """Erase a scheme 5 proof's signer name (the deleted-user marker instead), its salt and the
+    signature; the digest still verifies on the hashes it covers."""
+    if proof.scheme < 5:
+        raise ValueError("only a scheme 5 proof can lose its name and signature")
+    proof.signer_name = DELETED_NAME
+    proof.signer_name_salt = None
+    proof.signature_png = b""
+    proof.erased_at = utcnow()
+
+
+def _signer_intact(proof: ProofOfDelivery) -> bool:
+    """Scheme 5: the name and the image shown still hash to the hashes the digest covers; once
+    erased, nothing of them is left (a name, salt or image back in an erased proof is a change).
+    Older schemes cover both in the digest itself, and are never erased."""
+    if proof.scheme < 5:
+        return proof.erased_at is None
+    if proof.erased_at is not None:
+        return (proof.signer_name == DELETED_NAME and not proof.signature_png
+                and proof.signer_name_salt is None)
+    return (proof.signer_name_salt is not None
+            and name_sha256(proof.signer_name_salt, proof.signer_name) == proof.signer_name_sha256
+            and hashlib.sha256(proof.signature_png).hexdigest() == proof.signature_sha256)
 
 
 def _file_sha256(name: str | None) -> str | None:
@@ -99,9 +147,10 @@ def _file_sha256(name: str | None) -> str | None:
 
 
 def proof_intact(order: Order) -> bool:
-    """Whether the stored proof still hashes to its digest, photos of rejected lines included."""
+    """Whether the stored proof still hashes to its digest, photos of rejected lines included (and
+    from scheme 5 the name and signature to their hashes, unless they were erased)."""
     proof = order.proof
-    if proof is None or proof_digest(proof) != proof.digest:
+    if proof is None or proof_digest(proof) != proof.digest or not _signer_intact(proof):
         return False
     photos = {line.id: line.reject_photo for line in order.lines}
     return all(_file_sha256(photos.get(entry.get("id"))) == entry["photo_sha256"]

@@ -244,6 +244,8 @@ def signature(order_id: int):
     order = queries.order_for(current_user, order_id)
     if order.proof is None:
         return render("error.html", status=404, message=_("该订单尚未签收。"))
+    if order.proof.erased_at is not None:
+        return render("error.html", status=404, message=_("签名已随账号注销删除。"))
     response = Response(order.proof.signature_png, mimetype="image/png")
     response.headers["Cache-Control"] = "private, no-store"
     return response

@@ -20,7 +20,7 @@ from webapp.models import (
     utcnow,
 )
 from webapp.orders.handover import match_code
-from webapp.orders.proof import decode_signature, proof_digest
+from webapp.orders.proof import decode_signature, proof_digest, signer_hashes
 from webapp.orders.queries import order_for
 from webapp.orders.return_state import ReturnCause
 from webapp.orders.returns import open_return
@@ -134,8 +134,9 @@ def payment_facts(order: Order, due_fen: int, refund: Refund | None) -> dict:
 
 def _proof(order: Order, actor: User, png: bytes, name: str, accepted: list[OrderLine],
            rejected_facts: list[dict], refund_fen: int, payment: dict) -> ProofOfDelivery:
-    """The proof, sealed with scheme 4: signed on the courier's phone only with the receipt code
-    matched (sign() refused it otherwise); on the buyer's own, no code is asked."""
+    """The proof, sealed with scheme 5: signed on the courier's phone only with the receipt code
+    matched (sign() refused it otherwise); on the buyer's own, no code is asked. The name and the
+    signature are sealed by their hashes, so deleting the account can erase them."""
     delivery = order.delivery
     on_courier = actor.role is Role.COURIER
     proof = ProofOfDelivery(
@@ -149,7 +150,7 @@ def _proof(order: Order, actor: User, png: bytes, name: str, accepted: list[Orde
         accepted_lines=[_line_fact(line) for line in accepted],
         rejected_lines=rejected_facts, refund_fen=refund_fen, payment=payment,
         signed_on="courier" if on_courier else "buyer", code_matched=True if on_courier else None,
-        scheme=4, digest="")
+        **signer_hashes(name, png), scheme=5, digest="")
     proof.digest = proof_digest(proof)
     return proof
 
