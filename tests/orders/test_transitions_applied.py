@@ -220,7 +220,7 @@ def assert_untouched(before, after):
 def params_of(action: str, world) -> dict:
     """What the event records of the action (its kind's parameters)."""
     if action == "assign":
-        return {"courier": world.courier.display_name}
+        return {"courier": world.courier.display_name, "courier_id": world.courier.id}
     if action == "sign":
         return {"name": "张三"}
     if action == "fail":

@@ -175,17 +175,17 @@ def _forget_courier_name(user: User) -> None:
 
 
 def _erase_signers(user: User) -> None:
-    """The signer's name and signature leave the scheme 5 proofs of the orders `user` bought or
-    signed for, and the signer's name every signing event of those orders."""
+    """The signer's name and signature leave the scheme 5 proofs of the orders `user` bought,
+    and the signer's name every signing event of those orders. (A courier's deletion erases no
+    proof: one signed on their phone holds the name and hand of whoever received the goods, not
+    theirs, and is the buyer's evidence.)"""
     bought = select(Order.id).where(Order.buyer_id == user.id)
-    signed = select(ProofOfDelivery.order_id).where(ProofOfDelivery.signer_id == user.id)
     for proof in db.session.scalars(select(ProofOfDelivery).where(
-            or_(ProofOfDelivery.order_id.in_(bought), ProofOfDelivery.signer_id == user.id),
-            ProofOfDelivery.scheme >= 5, ProofOfDelivery.erased_at.is_(None))):
+            ProofOfDelivery.order_id.in_(bought), ProofOfDelivery.scheme >= 5,
+            ProofOfDelivery.erased_at.is_(None))):
         erase_signer(proof)
     for event in db.session.scalars(select(OrderEvent).where(
-            OrderEvent.kind.in_(SIGNER_EVENTS),
-            or_(OrderEvent.order_id.in_(bought), OrderEvent.order_id.in_(signed)))):
+            OrderEvent.kind.in_(SIGNER_EVENTS), OrderEvent.order_id.in_(bought))):
         event.params = {**(event.params or {}), "name": DELETED_NAME}
 
 
