@@ -15,7 +15,7 @@ from werkzeug.exceptions import HTTPException
 
 from tests.support.factories import one_world_per_module, window_value
 from tests.support.helpers import HX, url
-from tests.support.orders import STEPS, take_steps, two_line_order
+from tests.support.orders import STEPS, order_for_case, take_steps, two_line_order
 from webapp.extensions import db
 from webapp.models import (
     EventKind,
@@ -193,11 +193,11 @@ def on_postgres_too(status: str, action: str, who: str) -> bool:
                  if on_postgres_too(*case) else [])
     for case in CASES], ids=[f"{s}-{a}-{w}" for s, a, w in CASES])
 def test_service(app, world, build, status, action, who):
-    order = build(status)
+    outcome, value = expected(status, action, who)
+    order = order_for_case(app, build, status, moves=outcome == "moves")
     actor = getattr(world, who)
     products = [line.product_id for line in order.lines]
     before = snapshot(order.id, products)
-    outcome, value = expected(status, action, who)
     if outcome == "refused":
         with pytest.raises((ServiceError, HTTPException)) as caught:
             call(app, action, order.id, actor, world)

@@ -19,6 +19,7 @@ from werkzeug.exceptions import HTTPException
 from tests.support.factories import one_world_per_module, window_value
 from tests.support.helpers import HX, url
 from tests.support.images import signature_data_url
+from tests.support.orders import order_for_case
 from webapp.delivery import actions as courier_actions
 from webapp.extensions import db
 from webapp.models import Delivery, Order, OrderEvent, Product, ProofOfDelivery, Status
@@ -251,11 +252,11 @@ def on_postgres_too(status: str, action: str, who: str) -> bool:
     pytest.param(*case, marks=[pytest.mark.db, pytest.mark.postgres_every_case]
                  if on_postgres_too(*case) else [])
     for case in CASES], ids=[f"{s}-{a}-{w}" for s, a, w in CASES])
-def test_service(world, build, status, action, who):
-    order = build(status)
+def test_service(app, world, build, status, action, who):
+    outcome, value = expected(status, action, who)
+    order = order_for_case(app, build, status, moves=outcome == "moves")
     actor = getattr(world, who)
     before = snapshot(order, world.product)
-    outcome, value = expected(status, action, who)
 
     if outcome == "moves":
         call(action, order.id, actor, world)

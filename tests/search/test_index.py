@@ -4,10 +4,13 @@ index (FTS5 on SQLite, pg_trgm on PostgreSQL) gone, and back on a downgrade with
 the same answers on a migrated PostgreSQL."""
 from __future__ import annotations
 
+import os
+
 import pytest
 import sqlalchemy as sa
 from flask_migrate import downgrade, upgrade
 
+from tests.support.database import create_database, drop_database
 from tests.support.migrations import assert_schema_matches_models, migrated_app, run_migrations
 from tests.support.search import CASE_IDS, CASES, build_catalog, build_legacy_market, found
 from webapp.extensions import db
@@ -89,17 +92,34 @@ def test_downgrade_brings_the_old_index_back_and_keeps_every_row(tmp_path):
     assert_schema_matches_models(app)
 
 
-@pytest.fixture
-def postgres_market(fresh_postgres):
-    """A migrated PostgreSQL database holding the market; the app context is open."""
-    app = migrated_app(fresh_postgres)
-    run_migrations(app, upgrade)
-    with app.app_context():
-        db.session.execute(sa.delete(SynonymGroup))  # the catalog brings its own groups
-        build_catalog()
+@pytest.fixture(scope="module")
+def postgres_market_app():
+    """A migrated PostgreSQL database holding the market, one for the module: its cases only
+    search it (a fresh database migrated for each took a second apiece)."""
+    base = os.environ.get("TEST_DATABASE_URL")
+    if not base:
+        pytest.skip("TEST_DATABASE_URL is not set (.ci/run sets it)")
+    url = create_database(base)
+    try:
+        app = migrated_app(url)
+        run_migrations(app, upgrade)
+        with app.app_context():
+            db.session.execute(sa.delete(SynonymGroup))  # the catalog brings its own groups
+            build_catalog()
+            db.session.remove()
         yield app
+        with app.app_context():
+            db.engine.dispose()
+    finally:
+        drop_database(base, url)
+
+
+@pytest.fixture
+def postgres_market(postgres_market_app):
+    """The module's market, its app context open for the case."""
+    with postgres_market_app.app_context():
+        yield postgres_market_app
         db.session.remove()
-        db.engine.dispose()
 
 
 @pytest.mark.postgres
