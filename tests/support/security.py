@@ -4,6 +4,7 @@ and after a request), and for every route the victims' object to fill it with, i
 a valid form, shared by the access matrix, the CSRF sweep and the fuzzers."""
 from __future__ import annotations
 
+import functools
 import io
 from datetime import timedelta
 
@@ -76,13 +77,25 @@ def snapshot() -> dict:
     # repr shortens long values): the suite takes two snapshots per request it sends, and what
     # matters is only whether a stored value changed.
     cursor = db.session.connection().connection.cursor()
-    quote = db.engine.dialect.identifier_preparer.quote
     try:
+        if db.engine.dialect.name == "postgresql":
+            # One round trip: each table's rows as text, sorted, hashed by the server (the
+            # 120 queries a request cost on PostgreSQL were most of the security suite's time).
+            return dict(cursor.execute(_pg_snapshot_sql()).fetchall())
+        quote = db.engine.dialect.identifier_preparer.quote
         return {table.name: sorted(map(repr, cursor.execute(
                     f"SELECT * FROM {quote(table.name)}").fetchall() or ()))
                 for table in db.metadata.sorted_tables}
     finally:
         cursor.close()
+
+
+@functools.cache
+def _pg_snapshot_sql() -> str:
+    quote = db.engine.dialect.identifier_preparer.quote
+    return " UNION ALL ".join(
+        f"SELECT '{table.name}', md5(coalesce(string_agg(t::text, chr(10) ORDER BY t::text), '')) "
+        f"FROM {quote(table.name)} t" for table in db.metadata.sorted_tables)
 
 
 def changed_tables(before: dict, after: dict) -> list[str]:
