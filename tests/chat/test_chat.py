@@ -1,6 +1,8 @@
 """Chat: who reads and writes a conversation over HTTP and over the socket, catch-up after a
 reconnect, unread counts and read marks, the per-user limit, photos, quick replies."""
+import html
 import io
+import re
 
 import pytest
 from flask_babel import force_locale
@@ -11,8 +13,9 @@ from tests.support.demands import HERE, demand_input, quote_input
 from tests.support.helpers import url
 from tests.support.images import jpeg_bytes
 from tests.support.orders import take_steps
+from webapp import paging
 from webapp.aftersales.opening import open_request
-from webapp.chat import services
+from webapp.chat import access, services
 from webapp.demands import posting, quoting
 from webapp.extensions import db
 from webapp.models import ChatMessage, Role, Status, Topic, utcnow
@@ -294,3 +297,31 @@ def test_a_shops_questions_on_a_demand_are_seen_by_that_buyer_and_that_shop_only
     assert as_party(other).post(path).status_code == 404
     quoted = url(app, "chat.open_demand", demand_id=demand.id, shop_id=quote.shop_id)
     assert as_party(buyer).post(quoted).location not in (None, page)
+
+
+def test_the_list_pages_through_every_conversation_latest_first(app, world, advance, talk,
+                                                                 as_party):
+    """A shop with more conversations than a page: each listed once, latest message first (one
+    with no message yet last), the next page's rows alone for htmx; a made-up cursor is a 400."""
+    world.product.stock = 1000
+    db.session.commit()
+    conversations = [talk(advance(Status.PLACED)) for _ in range(services.LIST_PAGE + 5)]
+    talked = conversations[3:6]  # then written to, oldest of them first
+    for conversation in talked:
+        seat = access.seat(world.merchant, conversation.id)
+        services.send(seat, world.merchant, body="你好")
+    shop = as_party(world.merchant)
+    first = shop.get(url(app, "chat.index"))
+    assert first.status_code == 200
+    ids = [int(i) for i in re.findall(r'href="/chat/(\d+)"', first.text)]
+    assert len(ids) == services.LIST_PAGE
+    more = re.search(r'hx-get="(/chat/\?after=[^"]+)"', first.text)
+    assert more and "更多对话" in first.text
+    rest = shop.get(html.unescape(more[1]), headers={"HX-Request": "true"})
+    assert rest.status_code == 200 and "<h1>" not in rest.text and "更多对话" not in rest.text
+    ids += [int(i) for i in re.findall(r'href="/chat/(\d+)"', rest.text)]
+    silent = sorted((c.id for c in conversations if c not in talked), reverse=True)
+    assert ids == [c.id for c in reversed(talked)] + silent
+    for cursor in ("nonsense", paging.encode(["x", 1]), paging.encode([1])):
+        answer = shop.get(url(app, "chat.index", after=cursor))
+        assert answer.status_code == 400 and "页码参数无效" in answer.text

@@ -6,12 +6,13 @@ from flask import abort, jsonify, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from webapp import paging
 from webapp.chat import access, bp, opening, quick, services
 from webapp.chat.forms import SendMessageForm
 from webapp.models import Role, Topic
 from webapp.upload_limits import limit_uploads
 from webapp.uploads import posted_image, send_private
-from webapp.web import ServiceError, redirect_to, render, role_required
+from webapp.web import ServiceError, redirect_to, render, role_required, wants_fragment
 
 PARTIES = (Role.BUYER, Role.MERCHANT, Role.COURIER)
 PHOTO_MAX_SIDE = 1600
@@ -20,11 +21,15 @@ PHOTO_MAX_SIDE = 1600
 @bp.get("/")
 @role_required(*PARTIES)
 def index():
-    """The user's conversations, latest first, each with its unread count."""
-    conversations = services.conversations_of(current_user)
-    unread = services.unread_counts(current_user, [c.id for c in conversations])
-    return render("chat/index.html", conversations=conversations, unread=unread,
-                  last=services.last_messages(conversations))
+    """The user's conversations, latest first, each with its unread count, a page at a time
+    (`?after=`); a "more" row fetches the next page's rows only."""
+    after = paging.cursor_of(services.LIST_KEY)
+    listed = services.conversations_of(current_user, after)
+    ctx = {"listed": listed, "last": services.last_messages(listed.items),
+           "unread": services.unread_counts(current_user, [c.id for c in listed.items])}
+    if after is not None and wants_fragment():
+        return render("chat/index.html", "chat/_list_rows.html", **ctx)
+    return render("chat/index.html", **ctx)
 
 
 def _seat_or_404(conversation_id: int) -> access.Seat:

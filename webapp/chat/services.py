@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
+from webapp import paging
 from webapp.chat import quick
 from webapp.chat.access import Seat, mine_clause, parties
 from webapp.database import utcnow
@@ -20,12 +21,17 @@ from webapp.extensions import db
 from webapp.i18n import N_
 from webapp.models import ChatMessage, ChatRead, Conversation, User
 from webapp.notifications import events as notifications
+from webapp.paging import Key, Page
 from webapp.realtime import chat_room, emit_after_commit, user_room
 from webapp.uploads import CleanImage, discard, store
 from webapp.web import ServiceError
 
 MAX_LENGTH = 500
 PAGE = 50  # messages shown at once; earlier ones a page at a time
+LIST_PAGE = 30  # conversations listed at once; older ones a page at a time
+# The list's order: the latest message first (a conversation opened without one has 0), along
+# the indexes on (buyer_id, last_message_id) and (shop_id, last_message_id).
+LIST_KEY = (Key(Conversation.last_message_id, descending=True), Key(Conversation.id, descending=True))
 CATCH_UP = 100  # at most this many newer messages per catch-up (the page asks again for more)
 # Control and format characters (bidirectional overrides, zero-width spaces, NUL…), but not the
 # newline nor the zero-width joiner that holds emoji sequences together.
@@ -215,11 +221,10 @@ def total_unread(user: User) -> int:
         _unread_query(user).where(ChatMessage.conversation_id.in_(mine))).all())
 
 
-def conversations_of(user: User, limit: int = 50) -> list[Conversation]:
-    """The user's conversations, latest message first."""
-    return list(db.session.scalars(
-        select(Conversation).where(mine_clause(user))
-        .order_by(Conversation.last_message_id.desc(), Conversation.id.desc()).limit(limit)))
+def conversations_of(user: User, after: tuple | None = None, size: int = LIST_PAGE) -> Page:
+    """A page of the user's conversations, latest message first, after the cursor `after`
+    (paging.cursor_of(LIST_KEY))."""
+    return paging.keyset(select(Conversation).where(mine_clause(user)), LIST_KEY, after, size)
 
 
 def last_messages(conversations) -> dict[int, ChatMessage]:
