@@ -1,6 +1,7 @@
 """The pages around a live delivery: the buyer's map, the courier's phone page, the polling
 endpoint, and the tile settings."""
 import json
+import os
 import subprocess
 import sys
 
@@ -77,26 +78,34 @@ def test_after_signature_the_polling_endpoint_has_no_position(app, world, advanc
     assert (state["status"], state["position"], state["trail"]) == ("completed", None, [])
 
 
-def _config_in_a_fresh_process(**env) -> dict:
-    program = ("import json; from webapp.config import Config as C; "
-               "print(json.dumps([C.TILE_URL, C.MAP_TILE_URL, C.MAP_TILE_CRS]))")
-    clean = {k: v for k, v in __import__("os").environ.items()
+def _configs_in_a_fresh_process(*envs: dict) -> list:
+    """The tile settings webapp.config reads from each environment in `envs`, in one process
+    without the tests' settings: the module read afresh (importlib.reload) for each."""
+    program = ("import importlib, json, os, sys; import webapp.config as config; seen = []\n"
+               "for env in json.loads(sys.argv[1]):\n"
+               "    for k in ('TILE_URL', 'MAP_TILE_URL', 'MAP_TILE_CRS'): os.environ.pop(k, None)\n"
+               "    os.environ.update(env); C = importlib.reload(config).Config\n"
+               "    seen.append([C.TILE_URL, C.MAP_TILE_URL, C.MAP_TILE_CRS])\n"
+               "print(json.dumps(seen))")
+    clean = {k: v for k, v in os.environ.items()
              if k not in ("TILE_URL", "MAP_TILE_URL", "MAP_TILE_CRS")}
-    out = subprocess.run([sys.executable, "-c", program], cwd=ROOT, env={**clean, **env},
+    out = subprocess.run([sys.executable, "-c", program, json.dumps(envs)], cwd=ROOT, env=clean,
                          capture_output=True, text=True, timeout=60, check=True).stdout
     return json.loads(out)
 
 
 def test_tile_url_is_the_setting_and_map_tile_url_still_works():
     osm = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
-    assert _config_in_a_fresh_process() == [osm, osm, "wgs84"]
-    assert _config_in_a_fresh_process(TILE_URL="https://a.example/{z}/{x}/{y}.png",
-                                      MAP_TILE_URL="https://old.example/{z}/{x}/{y}.png",
-                                      MAP_TILE_CRS="GCJ02") == [
-        "https://a.example/{z}/{x}/{y}.png", "https://a.example/{z}/{x}/{y}.png", "gcj02"]
-    assert _config_in_a_fresh_process(MAP_TILE_URL="https://old.example/{z}/{x}/{y}.png")[0] == (
-        "https://old.example/{z}/{x}/{y}.png")
-    assert _config_in_a_fresh_process(TILE_URL="")[0] == ""  # no tiles: the map still draws
+    assert _configs_in_a_fresh_process(
+        {},
+        {"TILE_URL": "https://a.example/{z}/{x}/{y}.png",
+         "MAP_TILE_URL": "https://old.example/{z}/{x}/{y}.png", "MAP_TILE_CRS": "GCJ02"},
+        {"MAP_TILE_URL": "https://old.example/{z}/{x}/{y}.png"},
+        {"TILE_URL": ""},  # no tiles: the map still draws
+    ) == [[osm, osm, "wgs84"],
+          ["https://a.example/{z}/{x}/{y}.png", "https://a.example/{z}/{x}/{y}.png", "gcj02"],
+          ["https://old.example/{z}/{x}/{y}.png", "https://old.example/{z}/{x}/{y}.png", "wgs84"],
+          ["", "", "wgs84"]]
 
 
 def test_the_tile_host_is_allowed_by_the_csp():

@@ -10,6 +10,11 @@ MOBILE_TYPES = (PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE)
 def normalise_mobile(value: str) -> str | None:
     """The E.164 form of a mainland mobile number typed with or without +86, spaces or dashes;
     None for anything else (a landline, another country's number, too short, not a number)."""
+    return _normalise(value, MOBILE_TYPES)
+
+
+def _normalise(value: str, types) -> str | None:
+    """The E.164 form of a valid mainland number of one of `types`, None for anything else."""
     text = (value or "").strip()
     if not text or len(text) > 32:
         return None
@@ -18,7 +23,7 @@ def normalise_mobile(value: str) -> str | None:
     except NumberParseException:
         return None
     if (number.country_code != 86 or not phonenumbers.is_valid_number(number)
-            or phonenumbers.number_type(number) not in MOBILE_TYPES):
+            or phonenumbers.number_type(number) not in types):
         return None
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
@@ -36,17 +41,7 @@ PUBLIC_TYPES = (*MOBILE_TYPES, PhoneNumberType.FIXED_LINE)
 def normalise_public_phone(value: str) -> str | None:
     """The E.164 form of a mainland mobile or landline number (with its area code), however it
     is typed (+86, spaces, dashes, brackets); None for anything else."""
-    text = (value or "").strip()
-    if not text or len(text) > 32:
-        return None
-    try:
-        number = phonenumbers.parse(text, "CN")
-    except NumberParseException:
-        return None
-    if (number.country_code != 86 or not phonenumbers.is_valid_number(number)
-            or phonenumbers.number_type(number) not in PUBLIC_TYPES):
-        return None
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    return _normalise(value, PUBLIC_TYPES)
 
 
 def national(e164: str) -> str:
