@@ -20,34 +20,38 @@ from webapp.orders import checkout as order_checkout
 pytestmark = pytest.mark.db  # run again on PostgreSQL by .ci/run's second pass
 
 
-def race(url: str, buyers: int = 50, stock: int = 5) -> tuple[int, int, list[str]]:
+def race_app(url: str, buyers: int):
+    """An app on `url` with its tables, a connection for every buyer waiting at the starting
+    line."""
     class Config(TestConfig):
         SQLALCHEMY_DATABASE_URI = url
-        # Every buyer holds a connection while waiting at the starting line.
         SQLALCHEMY_ENGINE_OPTIONS = {"pool_size": buyers + 2}
 
     app = create_app(Config)
     with app.app_context():
         db.create_all()
-        owner = User(role=Role.MERCHANT, email="o@example.com", display_name="o", password_hash="x")
-        db.session.add(owner)
-        db.session.flush()
-        shop = Shop(owner_id=owner.id, handle="race", name="race")
-        db.session.add(shop)
-        db.session.flush()
-        product = Product(shop_id=shop.id, title="last ones", price_fen=100, stock=stock)
-        people = [User(role=Role.BUYER, email=f"b{i}@example.com", display_name=f"b{i}",
-                       password_hash="x") for i in range(buyers)]
-        db.session.add_all([product, *people])
-        db.session.flush()
-        # Each buyer has the product in the cart and checks out the cart, as the page does.
-        db.session.add_all([CartItem(user_id=p.id, product_id=product.id, quantity=1)
-                            for p in people])
-        db.session.commit()
-        ids = [p.id for p in people]
-        product_id, shop_id = product.id, shop.id
-        window = window_value(app)
+    return app
 
+
+def shop_and_buyers(buyers: int, **product) -> tuple[Shop, Product, list[User]]:
+    """A shop selling one product (`product`'s fields) and `buyers` buyers, committed."""
+    owner = User(role=Role.MERCHANT, email="o@example.com", display_name="o", password_hash="x")
+    db.session.add(owner)
+    db.session.flush()
+    shop = Shop(owner_id=owner.id, handle="race", name="race")
+    db.session.add(shop)
+    db.session.flush()
+    item = Product(shop_id=shop.id, **product)
+    people = [User(role=Role.BUYER, email=f"b{i}@example.com", display_name=f"b{i}",
+                   password_hash="x") for i in range(buyers)]
+    db.session.add_all([item, *people])
+    db.session.commit()
+    return shop, item, people
+
+
+def check_out_at_once(app, buyer_ids: list[int], shop_id: int, window: str) -> list[str]:
+    """Every buyer checks out their cart at the same moment, as the page does: "sold" or
+    "out" each."""
     def buy(user_id: int):
         def racer():
             buyer = db.session.get(User, user_id)
@@ -60,7 +64,22 @@ def race(url: str, buyers: int = 50, stock: int = 5) -> tuple[int, int, list[str
             return action
         return racer
 
-    outcomes = at_once(app, [buy(i) for i in ids], {order_checkout.OutOfStock: "out"})
+    return at_once(app, [buy(i) for i in buyer_ids], {order_checkout.OutOfStock: "out"})
+
+
+def race(url: str, buyers: int = 50, stock: int = 5) -> tuple[int, int, list[str]]:
+    app = race_app(url, buyers)
+    with app.app_context():
+        shop, product, people = shop_and_buyers(buyers, title="last ones", price_fen=100,
+                                                stock=stock)
+        # Each buyer has the product in the cart and checks out the cart, as the page does.
+        db.session.add_all([CartItem(user_id=p.id, product_id=product.id, quantity=1)
+                            for p in people])
+        db.session.commit()
+        ids, product_id, shop_id = [p.id for p in people], product.id, shop.id
+        window = window_value(app)
+
+    outcomes = check_out_at_once(app, ids, shop_id, window)
     with app.app_context():
         left = db.session.scalar(sa.select(Product.stock).where(Product.id == product_id))
         orders = db.session.scalar(sa.select(sa.func.count(Order.id)))
@@ -89,24 +108,10 @@ def variant_race(url: str, buyers: int = 40, stocks: tuple[int, int] = (3, 4)):
     """`buyers` buyers, half with 500g in the cart and half with 1kg (some with both), all
     checking out at once; (each variant's stock left, the product's total left, {variant name:
     units sold}, outcomes)."""
-    class Config(TestConfig):
-        SQLALCHEMY_DATABASE_URI = url
-        SQLALCHEMY_ENGINE_OPTIONS = {"pool_size": buyers + 2}
-
-    app = create_app(Config)
+    app = race_app(url, buyers)
     with app.app_context():
-        db.create_all()
-        owner = User(role=Role.MERCHANT, email="o@example.com", display_name="o", password_hash="x")
-        db.session.add(owner)
-        db.session.flush()
-        shop = Shop(owner_id=owner.id, handle="race", name="race")
-        db.session.add(shop)
-        db.session.flush()
-        product = Product(shop_id=shop.id, title="新米", price_fen=1000, stock=stocks[0])
-        people = [User(role=Role.BUYER, email=f"b{i}@example.com", display_name=f"b{i}",
-                       password_hash="x") for i in range(buyers)]
-        db.session.add_all([product, *people])
-        db.session.commit()
+        shop, product, people = shop_and_buyers(buyers, title="新米", price_fen=1000,
+                                                stock=stocks[0])
         # The product's first variant named, and a second one: two stocks of one product.
         small = catalog_variants.only_variant(product.id)
         catalog_variants.update_variant(product, small.id, name="500g", price_fen=1000,
@@ -124,19 +129,7 @@ def variant_race(url: str, buyers: int = 40, stocks: tuple[int, int] = (3, 4)):
         ids, product_id, shop_id = [p.id for p in people], product.id, shop.id
         window = window_value(app)
 
-    def buy(user_id: int):
-        def racer():
-            buyer = db.session.get(User, user_id)
-
-            def action() -> str:
-                order_checkout.place_order(buyer, shop_id, destination=order_checkout.Destination(
-                    "x", "13900000000", "x"), window=window, payment_method="cod",
-                    idempotency_key=secrets.token_hex(16))
-                return "sold"
-            return action
-        return racer
-
-    outcomes = at_once(app, [buy(i) for i in ids], {order_checkout.OutOfStock: "out"})
+    outcomes = check_out_at_once(app, ids, shop_id, window)
     with app.app_context():
         left = dict(db.session.execute(sa.select(ProductVariant.name, ProductVariant.stock)
                                        .where(ProductVariant.product_id == product_id)).all())
