@@ -6,6 +6,7 @@ from flask_login import current_user
 
 from webapp import paging
 from webapp.admin import bp
+from webapp.i18n.marks import TranslatedLabels
 from webapp.licences import services as licences
 from webapp.licences.rules import KIND_LABELS, categories_of
 from webapp.licences.state import STATUS_LABELS, LicenceEvent
@@ -30,6 +31,7 @@ def _context(licence) -> dict:
             "trail": licences.audit_trail(licence), "fields": LICENCE_FIELDS,
             "kinds": KIND_LABELS, "opens": categories_of(licence.kind),
             "field_labels": licences.FIELD_LABELS, "audit_labels": licences.AUDIT_LABELS,
+            "reason_labels": TranslatedLabels(licences.FIELD_LABELS),
             "status_labels": STATUS_LABELS}
 
 
