@@ -132,6 +132,21 @@ def state(order_id: int) -> tuple:
     return str(order.status), order.payment_status, order.paid_fen, events, payments, refunds
 
 
+def test_a_shop_that_auto_accepts_accepts_an_order_once_it_is_paid(app, client, world,
+                                                                     gateways, channel, paying):
+    """Auto-accept (issue 21) takes a paid-online order as the payment puts it on the board,
+    not before (an unpaid order is not the shop's yet), through the board's accept."""
+    order, payment = paying
+    world.shop.auto_accept = True
+    db.session.commit()
+    assert state(order.id)[0] == "awaiting_payment"
+    headers, body = notification(gateways, channel, payment.out_trade_no)
+    assert deliver(client, app, channel, headers, body).status_code in (200, 204)
+    assert state(order.id)[:2] == ("accepted", "paid")
+    moves = [(e.kind, e.actor_id) for e in db.session.get(Order, order.id).events][-2:]
+    assert moves == [(EventKind.PAID_ONLINE, None), (EventKind.ACCEPTED, world.merchant.id)]
+
+
 def test_a_paid_notification_puts_the_order_on_the_board_once(app, client, login_as, world,
                                                               gateways, channel, paying):
     order, payment = paying

@@ -15,7 +15,7 @@ from webapp.orders.queries import order_for
 from webapp.orders.returns import goods_back
 from webapp.orders.state import LABELS, PAYABLE, Action
 from webapp.orders.transitions import apply, finish, record, restock, stop_tracking
-from webapp.payments.records import close_pending
+from webapp.payments.pending import close_pending
 from webapp.payments.refunds import owed_on, send_due
 from webapp.web import MAX_ID, Conflict, ServiceError
 

@@ -15,7 +15,7 @@ from webapp.models import EventKind, Order, Status, utcnow
 from webapp.orders.returns import goods_back
 from webapp.orders.state import Action
 from webapp.orders.transitions import SYSTEM, apply, finish, restock
-from webapp.payments.records import close_pending
+from webapp.payments.pending import close_pending
 from webapp.payments.refunds import owed_on
 from webapp.web import Conflict
 

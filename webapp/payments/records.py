@@ -27,6 +27,7 @@ from webapp.models import (
     utcnow,
 )
 from webapp.models.order import METHOD_CHANNEL
+from webapp.orders import autoaccept
 from webapp.orders.state import Action
 from webapp.orders.transitions import SYSTEM, announce, apply, record
 from webapp.payments.accounts import NoChannel, account_for, client_and_account
@@ -45,8 +46,7 @@ from webapp.web import public_url
 log = logging.getLogger(__name__)
 
 
-__all__ = ["NoChannel", "UnknownPayment", "check", "close_pending", "pending_for", "settle",
-           "start"]
+__all__ = ["NoChannel", "UnknownPayment", "check", "pending_for", "settle", "start"]
 
 
 class UnknownPayment(NotificationMismatch):
@@ -138,6 +138,9 @@ def _confirm(payment: Payment, result: PaymentResult) -> None:
         _paid_at_door(order, payment, facts)
     announce(order)
     db.session.commit()
+    if payment.purpose is Purpose.PREPAY:
+        # On the board now: a shop that auto-accepts takes it, as an order paid at the door.
+        autoaccept.after_placed(order.id)
     db.session.refresh(payment)
 
 
@@ -175,13 +178,6 @@ def check(payment: Payment) -> Payment:
         return payment
     client, account = client_and_account(payment.order.shop_id, payment.channel)
     return settle(client.query_payment(account, payment.out_trade_no))
-
-
-def close_pending(order: Order) -> None:
-    """Close the order's unpaid payments here (cancelled or expired before payment); one paid
-    on the gateway's side after all is settled as a late payment and owed back."""
-    update_where(Payment, Payment.order_id == order.id, Payment.status == PaymentState.PENDING,
-                 status=PaymentState.CLOSED, closed_at=utcnow())
 
 
 def pending_for(order: Order, purpose: Purpose) -> Payment | None:
