@@ -487,3 +487,16 @@
     });
   });
 })();
+
+// Product page: the quantity's upper bound is the chosen variant's stock (规格), not the
+// product's total; a quantity above it comes down to it.
+(function () {
+  document.addEventListener("change", function (e) {
+    var radio = e.target;
+    if (!radio.matches || !radio.matches(".variant-choice input[data-max]") || !radio.form) return;
+    var qty = radio.form.querySelector("input[name=quantity]");
+    if (!qty) return;
+    qty.max = radio.dataset.max;
+    if (Number(qty.value) > Number(qty.max)) qty.value = qty.max;
+  });
+})();

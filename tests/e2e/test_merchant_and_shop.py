@@ -157,7 +157,14 @@ def test_a_product_with_two_variants_from_the_tablet_to_the_buyers_phone(browser
 
         login(visitor, base, *site["logins"]["买家"])
         visitor.goto(f"{base}/p/{product_id}")
+        # The quantity goes up to the chosen variant's stock, not the product's 13.
+        qty = visitor.locator("#add-to-cart input[name=quantity]")
+        expect(qty).to_have_attribute("max", "13")
+        qty.fill("7")
         visitor.locator(".variant-option", has_text="1kg").click()
+        expect(qty).to_have_attribute("max", "5")
+        expect(qty).to_have_value("5")
+        qty.fill("1")
         visitor.click("#add-to-cart button[type=submit]")
         expect(visitor.locator("#add-to-cart")).to_contain_text(words["added"])
         visitor.goto(f"{base}/cart/")
