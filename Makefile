@@ -11,7 +11,7 @@ BIN    := $(VENV)/bin
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 export FLASK_APP := webapp
 
-.PHONY: run test test-ready fuzz bench scale chromium nginx clean catalogs messages
+.PHONY: run test test-ready test-base fuzz bench scale chromium nginx clean catalogs messages
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -77,8 +77,12 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund
 	touch $@
 
-# What the suite needs, and the lint; .ci/run makes this, then runs the suite in two lanes.
-test-ready: $(VENV)/.dev chromium nginx catalogs node_modules/.installed
+# What the suite needs, and the lint (make test).
+test-ready: test-base node_modules/.installed
+
+# test-ready but Lighthouse's npm packages: .ci/run makes this, then installs those in the lane
+# whose browser tests run Lighthouse while the other lanes start.
+test-base: $(VENV)/.dev chromium nginx catalogs
 	$(BIN)/ruff check .
 
 test: test-ready
