@@ -10,7 +10,7 @@ from webapp.cart.services import count_of
 from webapp.catalog.categories import CATEGORIES
 from webapp.i18n import TranslatedLabels
 from webapp.models import Role, Status
-from webapp.models.order import PAYMENT_LABELS, PAYMENT_STATUS_LABELS
+from webapp.models.order import PAYMENT_LABELS, PAYMENT_STATUS_LABELS, PICKUP_PAYMENT_LABELS
 from webapp.orders.events import describe, reason_text, translated
 from webapp.orders.proof import proof_intact
 from webapp.orders.queries import BOARD_COLUMNS
@@ -66,6 +66,7 @@ def register(app: Flask) -> None:
         FIELD_LABELS=TranslatedLabels(FIELD_LABELS), AUDIT_LABELS=TranslatedLabels(AUDIT_LABELS),
         BOARD_STATUSES={key: _statuses(statuses) for key, (_, statuses) in BOARD_COLUMNS.items()},
         STATUS_LABELS=TranslatedLabels(LABELS), PAYMENT_LABELS=TranslatedLabels(PAYMENT_LABELS),
+        PICKUP_PAYMENT_LABELS=TranslatedLabels(PICKUP_PAYMENT_LABELS),
         PAYMENT_STATUS_LABELS=TranslatedLabels(PAYMENT_STATUS_LABELS),
         CHANNEL_LABELS=TranslatedLabels(payment_state.CHANNEL_LABELS),
         REFUND_LABELS=TranslatedLabels(payment_state.REFUND_LABELS),

@@ -14,7 +14,7 @@ from babel.messages.pofile import read_po
 
 from tests.support.i18n import walked
 from webapp.i18n import LOCALES, labels
-from webapp.models.order import PAYMENT_LABELS, PAYMENT_STATUS_LABELS
+from webapp.models.order import PAYMENT_LABELS, PAYMENT_STATUS_LABELS, PICKUP_PAYMENT_LABELS
 from webapp.orders.queries import BUYER_TABS
 from webapp.orders.state import LABELS
 from webapp.payments import state as payment_state
@@ -91,7 +91,8 @@ def test_english_has_no_chinese_left(english):
 
 def test_labels_from_pure_python_modules_are_marked(extracted):
     """state.py and models import no Flask, so labels.py marks their labels for extraction."""
-    shown = {*LABELS.values(), *PAYMENT_LABELS.values(), *PAYMENT_STATUS_LABELS.values(),
+    shown = {*LABELS.values(), *PAYMENT_LABELS.values(), *PICKUP_PAYMENT_LABELS.values(),
+             *PAYMENT_STATUS_LABELS.values(),
              *(label for label, _statuses in BUYER_TABS.values())}
     assert shown <= extracted
     assert shown >= {*labels.ORDER_STATUS, *labels.PAYMENT}

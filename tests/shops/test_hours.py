@@ -35,6 +35,7 @@ from webapp.shops.hours import (
     parse_week,
     zone,
 )
+from webapp.tickets.content import ticket_for
 from webapp.web import ServiceError
 
 pytestmark = pytest.mark.db  # run again on PostgreSQL by .ci/run's second pass
@@ -307,6 +308,10 @@ def test_pickup_has_no_courier_steps_and_no_delivery_fee(app, shop, world, make_
     assert Decimal(labels["delivery"]) - Decimal(labels["pickup"]) == Decimal("5.00")
     assert '<span data-when="pickup" hidden>提交订单' in page  # a delivery window comes first
     assert '<span data-when="pickup" hidden>¥0.00</span>' in page
+    # Paid at the door for a delivery, at the shop's counter for a pickup: both wordings there.
+    assert ('<span data-when="delivery">货到付款（现金）</span>'
+            '<span data-when="pickup" hidden>到店付款（现金）</span>') in page
+    assert '<span data-when="pickup" hidden>到店取货时当面付款' in page
     order_id = pickup_order(app, world, make_address)
     order = db.session.get(Order, order_id)
     assert (order.delivery_fee_fen, order.total_fen) == (0, order.items_fen)
@@ -358,8 +363,13 @@ def test_the_buyer_sees_the_pickup_code_and_the_shops_address(app, shop, world, 
     # No courier's steps on its progress bar: ordered, accepted, handed over, picked up.
     assert "已派骑手" not in page and "到店交货" in page and "已取货" in page
     board = as_party(world.merchant).get(url(app, "orders.board")).get_data(as_text=True)
-    assert code not in words(board) and "核对取货码" in board and "派单" not in re.search(
-        rf'id="board-order-{order_id}".*?</article>', board, re.S).group(0)
+    card = re.search(rf'id="board-order-{order_id}".*?</article>', board, re.S).group(0)
+    assert code not in words(board) and "核对取货码" in board and "派单" not in card
+    # Paid at the counter: the order's payment, its board card and its ticket say so.
+    assert "支付方式：到店付款（现金）" in page and "到店付款（现金）" in card
+    assert "货到付款" not in page + card
+    with app.test_request_context():
+        assert ticket_for(db.session.get(Order, order_id)).payment_method == "到店付款（现金）"
 
 
 # -- auto-accept, busy mode on the board, the countdown --------------------------------------

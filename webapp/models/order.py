@@ -31,6 +31,10 @@ PAYMENT_LABELS = {PaymentMethod.COD: "货到付款（现金）", PaymentMethod.C
                   PaymentMethod.WECHAT: "微信扫码付", PaymentMethod.ALIPAY: "支付宝扫码付",
                   PaymentMethod.WECHAT_ONLINE: "微信支付（在线付款）",
                   PaymentMethod.ALIPAY_ONLINE: "支付宝（在线付款）"}
+# Paid at the shop rather than to a courier, for an order collected there (到店自取); the scan
+# methods and the online ones read the same either way.
+PICKUP_PAYMENT_LABELS = {**PAYMENT_LABELS, PaymentMethod.COD: "到店付款（现金）",
+                         PaymentMethod.CARD: "到店刷卡"}
 ONLINE = frozenset({PaymentMethod.WECHAT_ONLINE, PaymentMethod.ALIPAY_ONLINE})
 # The channel (webapp.models.payment.Channel value) each gateway method pays through.
 METHOD_CHANNEL = {PaymentMethod.WECHAT: "wechat", PaymentMethod.WECHAT_ONLINE: "wechat",
@@ -198,6 +202,13 @@ class Order(db.Model):
     def is_pickup(self) -> bool:
         """Collected at the shop: no courier (webapp/orders/state.py PICKUP_TRANSITIONS)."""
         return self.fulfilment is Fulfilment.PICKUP
+
+    @property
+    def payment_label(self) -> str:
+        """How the order is paid, as a message id (the `translate` filter words it): at the
+        door for a delivery, at the shop for a pickup."""
+        labels = PICKUP_PAYMENT_LABELS if self.is_pickup else PAYMENT_LABELS
+        return labels.get(self.payment_method, str(self.payment_method))
 
     @property
     def prepaid(self) -> bool:

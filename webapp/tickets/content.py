@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from webapp.extensions import db
 from webapp.models import Order
-from webapp.models.order import PAYMENT_LABELS, PAYMENT_STATUS_LABELS
+from webapp.models.order import PAYMENT_STATUS_LABELS
 from webapp.regions import names
 
 
@@ -85,7 +85,7 @@ def ticket_for(order: Order) -> Ticket:
         recipient=order.recipient_name or "", mobile=order.recipient_mobile or "",
         address=names.stored(order.address or "", order.district_code or ""),
         window_start=local(order.window_start, zone), window_end=local(order.window_end, zone),
-        payment_method=PAYMENT_LABELS.get(order.payment_method, str(order.payment_method)),
+        payment_method=order.payment_label,
         payment_status=PAYMENT_STATUS_LABELS.get(order.payment_status, order.payment_status),
         items_fen=order.items_fen, delivery_fee_fen=order.delivery_fee_fen or 0,
         total_fen=order.total_fen)
