@@ -10,7 +10,7 @@ settings, Web Push subscriptions and SMS codes of the number are deleted; the bu
 demands are closed first (their live quotes not chosen); the recipient name and mobile kept on
 the person's orders are blanked. The user row, orders, proofs of delivery (their signed digest
 must still verify), reviews and chat messages (shown under the new name) and after-sales records
-stay. The proofs of the orders the person bought or signed for lose the signer's typed name
+stay. The proofs of the orders the person bought lose the signer's typed name
 (已注销用户 instead) and the signature image where they were sealed with scheme 5 (from
 migration 0034), whose digest covers the two by their hashes (the name's salt is erased too, so
 its hash cannot be matched against guessed names): the rest of the proof still verifies, and the
@@ -18,7 +18,8 @@ proof page says what was erased and when. A proof sealed before (schemes 1-4) ke
 digest covers the name and the image themselves, and erasing either would make a true proof
 read as altered. The order events that name the signer (signed, signed with refusals, refused
 at the door) name 已注销用户 instead on all those orders, whatever their proof's scheme: no
-digest covers an event.
+digest covers an event. A courier's deletion erases no proof (one signed on their phone holds
+the recipient's hand and name, the buyer's evidence); the assignment events that name them do.
 A merchant's shop is closed (ShopStatus.CLOSED): hidden from buyers and search for good;
 its couriers keep their own accounts, which they may delete themselves (a deleted courier
 leaves the shop's list of couriers); the verification file is kept as the E-commerce Law's
