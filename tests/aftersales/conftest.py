@@ -5,34 +5,25 @@ from __future__ import annotations
 import pytest
 
 from tests.support.aftersales import Clock
-from tests.support.database import app_with_tables
-from tests.support.factories import build_world
-from webapp.extensions import db
+from tests.support.factories import one_world_per_module
 
 
-@pytest.fixture(scope="module")
-def app(tmp_path_factory):
-    yield from app_with_tables(upload_dir=tmp_path_factory.mktemp("uploads"))
-
-
-@pytest.fixture(scope="module")
-def _cache():
-    return {}
-
-
-@pytest.fixture
-def world(_cache, app, make_user, make_shop, make_product, make_courier):
-    if "world" not in _cache:
-        w = build_world(make_user, make_shop, make_product, make_courier, stock=10_000)
-        w.fresh = make_product(w.shop, title="草莓", category="produce", price_fen=800,
+def fresh_food_and_goods(world, make_product):
+    world.fresh = make_product(world.shop, title="草莓", category="produce", price_fen=800,
                                stock=10_000)
-        w.goods = make_product(w.shop, title="保温杯", category="household", price_fen=5000,
+    world.goods = make_product(world.shop, title="保温杯", category="household", price_fen=5000,
                                stock=10_000)
-        _cache["world"] = w
-    yield _cache["world"]
-    db.session.rollback()
+
+
+app, world = one_world_per_module(extra=fresh_food_and_goods)
 
 
 @pytest.fixture
 def clock(monkeypatch):
     return Clock(monkeypatch)
+
+
+@pytest.fixture(scope="module")
+def _cache():
+    """What a module keeps between its cases in the module's world (an order signed once)."""
+    return {}

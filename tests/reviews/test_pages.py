@@ -11,8 +11,7 @@ import re
 import pytest
 from sqlalchemy import select
 
-from tests.support.database import app_with_tables
-from tests.support.factories import build_world
+from tests.support.factories import one_world_per_module
 from tests.support.helpers import HX
 from tests.support.images import jpeg_bytes
 from tests.support.orders import words
@@ -27,24 +26,12 @@ pytestmark = pytest.mark.db  # run again on PostgreSQL by .ci/run's second pass
 CARD = r'id="review-(\d+)"'
 
 
-@pytest.fixture(scope="module")
-def app(tmp_path_factory):
-    yield from app_with_tables(upload_dir=tmp_path_factory.mktemp("uploads"))
+def with_strawberries(world, make_product):
+    world.second = make_product(world.shop, title="草莓", price_fen=800, stock=10_000)
 
 
-@pytest.fixture(scope="module")
-def _cache():
-    return {}
-
-
-@pytest.fixture
-def world(_cache, app, make_user, make_shop, make_product, make_courier):
-    if "world" not in _cache:
-        w = build_world(make_user, make_shop, make_product, make_courier, stock=10_000)
-        w.second = make_product(w.shop, title="草莓", price_fen=800, stock=10_000)
-        _cache["world"] = w
-    yield _cache["world"]
-    db.session.rollback()
+# One app and database for the module; each case makes its own orders in it.
+app, world = one_world_per_module(extra=with_strawberries)
 
 
 def form_of(page: str) -> dict:

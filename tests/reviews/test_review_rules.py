@@ -12,8 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import NotFound
 
-from tests.support.database import app_with_tables
-from tests.support.factories import build_world
+from tests.support.factories import one_world_per_module
 from tests.support.reviews import review, signed, tamper
 from webapp.extensions import db
 from webapp.models import AuditLog, Review, ReviewReport, Status
@@ -26,25 +25,12 @@ pytestmark = pytest.mark.db  # run again on PostgreSQL by .ci/run's second pass
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.fixture(scope="module")
-def app(tmp_path_factory):
-    """One app and database for the module; each case makes its own orders in it."""
-    yield from app_with_tables(upload_dir=tmp_path_factory.mktemp("uploads"))
+def with_strawberries(world, make_product):
+    world.second = make_product(world.shop, title="草莓", price_fen=800, stock=10_000)
 
 
-@pytest.fixture(scope="module")
-def _cache():
-    return {}
-
-
-@pytest.fixture
-def world(_cache, app, make_user, make_shop, make_product, make_courier):
-    if "world" not in _cache:
-        w = build_world(make_user, make_shop, make_product, make_courier, stock=10_000)
-        w.second = make_product(w.shop, title="草莓", price_fen=800, stock=10_000)
-        _cache["world"] = w
-    yield _cache["world"]
-    db.session.rollback()
+# One app and database for the module; each case makes its own orders in it.
+app, world = one_world_per_module(extra=with_strawberries)
 
 
 def count(model, *where) -> int:

@@ -121,11 +121,12 @@ def submit_complete(merchant: User, **fields):
                               documents=documents)
 
 
-def one_world_per_module(stock: int = 10_000):
+def one_world_per_module(stock: int = 10_000, extra=None):
     """`app` and `world` fixtures for a module whose cases each take their own order in one
     shared world: one app and database for the module, conftest's world built in it once (with
-    `stock` for every case's orders), and what a request's teardown would do after each case
-    (nothing uncommitted outlives it). In the module: `app, world = one_world_per_module()`."""
+    `stock` for every case's orders, and `extra(world, make_product)` adding what the module
+    needs besides), and what a request's teardown would do after each case (nothing uncommitted
+    outlives it). In the module: `app, world = one_world_per_module()`."""
     from tests.support.database import app_with_tables
 
     @pytest.fixture(scope="module")
@@ -135,8 +136,10 @@ def one_world_per_module(stock: int = 10_000):
     @pytest.fixture
     def world(app, make_user, make_shop, make_product, make_courier):
         if "module_world" not in app.extensions:
-            app.extensions["module_world"] = build_world(make_user, make_shop, make_product,
-                                                         make_courier, stock=stock)
+            built = build_world(make_user, make_shop, make_product, make_courier, stock=stock)
+            if extra is not None:
+                extra(built, make_product)
+            app.extensions["module_world"] = built
         yield app.extensions["module_world"]
         db.session.rollback()
 
