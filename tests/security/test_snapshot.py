@@ -1,7 +1,8 @@
 """The security suite's "nothing changed" check (tests/support/security.snapshot) sees a change:
 a new row, an edited value (text, number, bytes, JSON, time) and a deleted row, each in the table
-it happened in and no other. On SQLite it compares the rows; on PostgreSQL (the second pass) a
-hash per table, worked out by the server."""
+it happened in and no other; a change rolled back is none. On SQLite it compares the rows (read
+again only when SQLite's change count moved); on PostgreSQL (the second pass) a hash per table,
+worked out by the server."""
 from __future__ import annotations
 
 from datetime import timedelta
@@ -51,3 +52,13 @@ def test_a_change_is_seen_in_its_table(app, world, advance, change):
     make(world, order)
     db.session.commit()
     assert changed_tables(before, snapshot()) == [table]
+
+
+def test_a_change_rolled_back_is_no_change(app, world, advance):
+    """A request that writes and then fails leaves the rows as they were: no table changed
+    (on SQLite the change count moved, so the rows are read again and compared)."""
+    advance(Status.COMPLETED)
+    before = snapshot()
+    db.session.execute(update(User).where(User.id == world.buyer.id).values(display_name="改了"))
+    db.session.rollback()
+    assert changed_tables(before, snapshot()) == []
