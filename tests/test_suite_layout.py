@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import ast
+import functools
 import re
 from pathlib import Path
 
@@ -29,11 +30,18 @@ def suite_modules() -> list[Path]:
                   and "vendor" not in path.parts)
 
 
+@functools.cache
+def tree(path: Path) -> ast.Module:
+    """The module's syntax tree, parsed once for all the rules below (the suite is 200 files)."""
+    return ast.parse(path.read_text(), str(path))
+
+
+@functools.cache
 def imported(path: Path) -> set[str]:
     """Every module `path` imports, anywhere in it (function bodies included); `from a import b`
     counts as a.b as well as a, since b may be a module."""
     names = set()
-    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+    for node in ast.walk(tree(path)):
         if isinstance(node, ast.Import):
             names.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
@@ -82,7 +90,7 @@ def test_only_tests_e2e_drives_a_browser():
                        or any(name == m or name.startswith(m + ".") for m in BROWSER_MODULES))
         if any(isinstance(node, ast.Constant) and isinstance(node.value, str)
                and CHROMIUM_COMMAND.search(node.value)
-               for node in ast.walk(ast.parse(path.read_text()))):
+               for node in ast.walk(tree(path))):
             found.append("runs chromium")
         if found:
             wrong[relative(path)] = found
@@ -94,7 +102,7 @@ def test_hypothesis_is_configured_only_in_the_root_conftest():
     for path in suite_modules() + sorted(SUPPORT.rglob("*.py")):
         if path == TESTS / "conftest.py":
             continue
-        for node in ast.walk(ast.parse(path.read_text())):
+        for node in ast.walk(tree(path)):
             if (isinstance(node, ast.ImportFrom) and node.module == "hypothesis"
                     and any(alias.name == "settings" for alias in node.names)):
                 wrong.append(relative(path))
