@@ -3,7 +3,13 @@
 Every test collected under tests/e2e/ is marked `e2e` here, whether its module says so or not:
 the PostgreSQL pass of .ci/run deselects them (-m "not e2e"), and a browser test that forgot
 its mark would start Chromium there. tests/test_suite_layout.py keeps Chromium out of every
-other folder."""
+other folder.
+
+The app's service worker runs in the browser contexts of the modules marked `service_worker`
+(the PWA, offline, install and push tests, and the whole journey: the app as its people have it)
+and is blocked in the rest. Each new context otherwise installs it, precaches the shell and then
+serves every static file through it while refreshing it from the server: about a sixth of the
+CPU of a browser test that is about something else (a shop page, the board, a form)."""
 from __future__ import annotations
 
 import os
@@ -33,6 +39,33 @@ def live_server(tmp_path_factory):
     server.stop()
 
 
+# What the running module's new contexts do with the service worker ("allow" or "block").
+SERVICE_WORKERS = {"now": "block"}
+
+
+class Browser:
+    """The session's Chromium: its new contexts block the app's service worker unless their
+    module is marked `service_worker` (a context may still say otherwise)."""
+
+    def __init__(self, browser):
+        self._browser = browser
+
+    def new_context(self, **options):
+        options.setdefault("service_workers", SERVICE_WORKERS["now"])
+        return self._browser.new_context(**options)
+
+    def __getattr__(self, name):
+        return getattr(self._browser, name)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def service_workers(request):
+    """Per module, before its own fixtures (autouse runs first in its scope), which may open
+    contexts for the whole module."""
+    marked = request.node.get_closest_marker("service_worker") is not None
+    SERVICE_WORKERS["now"] = "allow" if marked else "block"
+
+
 @pytest.fixture(scope="session")
 def browser():
     if not os.path.exists(CHROMIUM):
@@ -49,5 +82,5 @@ def browser():
         # theirs does (a context may still choose another zone with timezone_id).
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS,
                                     env={**os.environ, "TZ": "Asia/Shanghai"})
-        yield browser
+        yield Browser(browser)
         browser.close()

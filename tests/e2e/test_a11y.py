@@ -86,7 +86,7 @@ def test_main_pages_have_no_serious_axe_violations(browser, world, locale):
         pages = {who: context.new_page() for who, context in contexts.items()}
         for page in pages.values():
             page.set_default_timeout(15_000)
-        anonymous = contexts["buyer"].browser.new_context(**PHONE, locale=locale)
+        anonymous = browser.new_context(**PHONE, locale=locale)
         try:
             home = anonymous.new_page()
             home.goto(base + "/")
@@ -131,7 +131,7 @@ def test_main_pages_have_no_serious_axe_violations(browser, world, locale):
             check(buyer, name)
         # The link just shared, opened by whoever receives the goods, without a login.
         shared = buyer.locator(".share-url").input_value()
-        receiver = contexts["buyer"].browser.new_context(**PHONE, locale=locale)
+        receiver = browser.new_context(**PHONE, locale=locale)
         try:
             link = receiver.new_page()
             link.goto(shared)

@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 
 from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, PHONE, wait_until
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.service_worker]  # tests/e2e/conftest.py
 
 
 @pytest.fixture

@@ -25,7 +25,7 @@ from tests.support.browser import (
     wait_until,
 )
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.service_worker]  # tests/e2e/conftest.py
 
 LAYOUTS = {
     "as-they-work": {"admin": TABLET, "merchant": TABLET, "courier": PHONE, "buyer": PHONE},

@@ -17,7 +17,7 @@ from tests.support.browser import ARTIFACTS, PHONE, TABLET, login, wait_socket, 
 from tests.support.live import login as http_login
 from tests.support.live import place_and_dispatch, placed_orders
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.service_worker]  # tests/e2e/conftest.py
 
 
 @pytest.fixture(scope="module")

@@ -28,7 +28,7 @@ from tests.support.browser import ARTIFACTS, PHONE, login, wait_socket, wait_unt
 from tests.support.live import login as http_login
 from tests.support.live import place_and_dispatch
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.service_worker]  # tests/e2e/conftest.py
 
 LANGS = ("zh-CN", "en-US")
 WORDS = {

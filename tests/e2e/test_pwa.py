@@ -15,7 +15,7 @@ from tests.support.browser import ARTIFACTS, PHONE, login, wait_until
 from tests.support.live import login as http_login
 from tests.support.live import place_and_dispatch
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.service_worker]  # tests/e2e/conftest.py
 
 OFFLINE_TITLE = "网络已断开"
 
