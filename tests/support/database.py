@@ -289,7 +289,7 @@ def _share_parsed_rules() -> None:
 # is the point on PostgreSQL too: the security suite (each route by each role, each form fuzzed)
 # and the tests marked `postgres_every_case` (each row of a transition table applied by its
 # conditional update).
-POSTGRES_CASES = 4
+POSTGRES_CASES = 3  # the first, one in the middle, the last
 
 
 def postgres_sample(items: list, cases: int = POSTGRES_CASES) -> tuple[list, list]:
