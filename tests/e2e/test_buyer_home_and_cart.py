@@ -15,7 +15,15 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.support import live
-from tests.support.browser import ARTIFACTS, PHONE, assert_not_reloaded, login, mark_no_reload, shot
+from tests.support.browser import (
+    ARTIFACTS,
+    PHONE,
+    assert_not_reloaded,
+    htmx_ready,
+    login,
+    mark_no_reload,
+    shot,
+)
 from tests.support.live import htmx_post, place_and_dispatch
 from tests.support.live import login as http_login
 
@@ -139,6 +147,7 @@ def test_minus_and_plus_change_the_quantity_and_the_total_in_place(browser, site
     narrow = buyer_page(browser, site, locale, NARROW)
     try:
         page.goto(f"{base}/p/{product}")
+        htmx_ready(page, "#add-to-cart")  # a click before htmx is ready posts the page
         page.click("#add-to-cart button[type=submit]")
         expect(page.locator("#add-to-cart .notice")).to_be_visible()
         page.goto(f"{base}/cart/")
@@ -171,6 +180,7 @@ def test_minus_and_plus_change_the_quantity_and_the_total_in_place(browser, site
 
         # The line fits a 320 px phone: no sideways scrolling, every part inside the card.
         page.goto(f"{base}/p/{product}")
+        htmx_ready(page, "#add-to-cart")  # a click before htmx is ready posts the page
         page.click("#add-to-cart button[type=submit]")
         expect(page.locator("#add-to-cart .notice")).to_be_visible()
         narrow.goto(f"{base}/cart/")
@@ -202,6 +212,7 @@ def test_ordering_as_soon_as_possible_from_a_busy_shop_promises_the_longer_time(
     page = buyer_page(browser, site, "zh-CN")
     try:
         page.goto(f"{base}/p/1")
+        htmx_ready(page, "#add-to-cart")  # a click before htmx is ready posts the page
         page.click("#add-to-cart button[type=submit]")
         expect(page.locator("#add-to-cart .notice")).to_be_visible()
         page.goto(f"{base}/s/fresh-fruit")

@@ -24,7 +24,7 @@ from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page, Route, expect
 
 from tests.support import live
-from tests.support.browser import ARTIFACTS, PHONE, login, wait_socket, wait_until
+from tests.support.browser import ARTIFACTS, PHONE, htmx_ready, login, wait_socket, wait_until
 from tests.support.live import login as http_login
 from tests.support.live import place_and_dispatch
 
@@ -63,6 +63,7 @@ def phone(browser, lang: str, base: str, who: tuple[str, str]) -> Page:
 
 
 def add_to_cart(page: Page, lang: str):
+    htmx_ready(page, "#add-to-cart")  # a click before htmx is ready posts the page
     page.locator("#add-to-cart button[type=submit]").click()
     return page.locator("#add-to-cart .notice.success")
 
