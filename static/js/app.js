@@ -20,6 +20,21 @@
   };
   var t = window.i18n.t;
 
+  // Back or forward between the URLs htmx pushed (a list's filters, a tab) reloads the page:
+  // htmx keeps no snapshots here (historyCacheSize 0, refreshOnHistoryMiss). But htmx listens
+  // for it only once the page is ready: a second back or forward while the reloaded page still
+  // loads changed the URL and left the page as it was, with the other URL's list and fields.
+  // So: reload if the URL moved while this page loaded, or moves before htmx listens.
+  var withoutHash = function (url) { return String(url).split("#")[0]; };
+  var loaded = performance.getEntriesByType ? performance.getEntriesByType("navigation")[0] : null;
+  if (loaded && withoutHash(loaded.name) !== withoutHash(location.href)) {
+    location.reload();
+    return;
+  }
+  window.addEventListener("popstate", function (event) {
+    if (event.state && event.state.htmx && !window.onpopstate) location.reload();
+  });
+
   // Times are shown in the browser's time zone: tell the server (a cookie, read from the next
   // page on; until then, and for a zone it does not know, it shows Asia/Shanghai).
   try {

@@ -206,13 +206,25 @@ def test_the_product_list_filters_as_you_type_and_keeps_them_in_the_url(browser,
         assert max(box["right"] for box in boxes) <= pane["x"] + pane["width"], (boxes, pane)
         shot(page, "merchant-and-shop", f"product-filters-tablet-{locale}")
 
+        # Back reloads the page (htmx keeps no snapshots); forward comes while that page's
+        # scripts are still on their way (held here), before htmx listens for it.
+        held = []
+        page.route("**/static/js/app.js*", lambda route: held.append(route))
         page.go_back()
         expect(page).to_have_url(re.compile(r"/catalog/list\?q=%E9%A6%99$"))
         expect(page.locator("#filter-stock")).to_have_value("")
         expect(page.locator("#filter-q")).to_have_value("香")
         expect(page.locator(".product-row")).to_have_count(len(named))
-        page.go_forward()
+        for _ in range(300):  # the route's handler runs while Playwright waits
+            if held:
+                break
+            page.wait_for_timeout(50)
+        assert len(held) == 1, "the reloaded page asked for its scripts once"
+        page.go_forward(wait_until="commit")
+        held[0].continue_()
+        page.unroute("**/static/js/app.js*")
         expect(page.locator("#filter-stock")).to_have_value("low")
+        expect(page.locator(".product-row")).to_have_count(len(low))
         page.reload()
         expect(page.locator("#filter-q")).to_have_value("香")
         expect(page.locator("#filter-stock")).to_have_value("low")
