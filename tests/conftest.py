@@ -27,7 +27,7 @@ from tests.support.database import (
     share_compiled_templates,
     share_url_builders,
 )
-from tests.support.factories import build_world, new_product, new_shop, new_user, window_value
+from tests.support.factories import build_world, copied_world, new_product, new_shop, new_user, window_value
 from tests.support.orders import STEPS, take_steps
 from webapp.extensions import db, socketio
 from webapp.models import Address, Product, Role, Shop, Status, User
@@ -161,7 +161,12 @@ def make_product():
 @pytest.fixture
 def world(app, make_user, make_shop, make_product, make_courier):
     """A shop with owner, courier and product, a buyer, and a second of each to trespass with."""
-    return build_world(make_user, make_shop, make_product, make_courier)
+    import time
+    t0 = time.perf_counter()
+    try:
+        return copied_world(lambda: build_world(make_user, make_shop, make_product, make_courier))
+    finally:
+        print("WT", time.perf_counter() - t0)
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ import secrets
 import pytest
 
 from tests.support.demands import ELSEWHERE, HERE, checkout_window, demand_input, quote_input
+from tests.support.factories import copied_world
 from webapp.demands import decisions, posting, quoting
 from webapp.models import Role, ShopStatus, utcnow
 
@@ -18,6 +19,10 @@ class Place:
 def market(app, make_user, make_shop, make_product):
     """Two verified shops in one district (A sells produce, B sells produce and digital), a
     shop in another district, a merchant without a shop, a suspended shop, two buyers."""
+    return copied_world(lambda: _market(make_user, make_shop, make_product), "market")
+
+
+def _market(make_user, make_shop, make_product) -> Place:
     m = Place()
     now = utcnow()
     m.buyer, m.other_buyer = make_user(Role.BUYER), make_user(Role.BUYER)
