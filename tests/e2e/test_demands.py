@@ -17,6 +17,8 @@ from playwright.sync_api import Page, expect
 from tests.support import live
 from tests.support.browser import (
     ARTIFACTS,
+    PHONE,
+    TABLET,
     assert_not_reloaded,
     mark_no_reload,
     picture,
@@ -26,9 +28,6 @@ from tests.support.browser import (
 
 pytestmark = pytest.mark.e2e
 
-PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True,
-         "device_scale_factor": 2}
-TABLET = {"viewport": {"width": 1024, "height": 768}, "has_touch": True}
 DISTRICT = "110105"
 PEOPLE = {
     "buyer": ("demand-buyer@example.com", "buyer-pass-1"),

@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.support import live
-from tests.support.browser import ARTIFACTS, login
+from tests.support.browser import ARTIFACTS, PHONE, login
 from tests.support.images import signature_data_url
 from tests.support.live import csrf_token, htmx_post, place_and_dispatch, reason_for, sign
 from tests.support.live import login as http_login
@@ -20,8 +20,7 @@ from tests.support.live import login as http_login
 pytestmark = pytest.mark.e2e
 
 WIDTH = 320
-NARROW = {"viewport": {"width": WIDTH, "height": 640}, "is_mobile": True, "has_touch": True,
-          "device_scale_factor": 2}
+NARROW = {**PHONE, "viewport": {"width": WIDTH, "height": 640}}
 # Elements sticking out past the right edge, innermost first (what to fix in the CSS).
 OFFENDERS = """(width) => {
     const out = [];
