@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy import text as sa_text
 from sqlalchemy.pool import StaticPool
 
+from tests.support.database import Suite
 from tests.support.images import jpeg_bytes
 from tests.support.licences import grant_all, licensed_for
 from webapp.extensions import db
@@ -101,45 +102,102 @@ def build_world(make_user, make_shop, make_product, make_courier, stock: int = 5
     return w
 
 
-# Per kind of world ("world", "market"): the first in-memory one's rows (a copy made with
-# SQLite's backup API), its class and its cast's keys.
-_COPIES: dict[str, tuple] = {}
+# Per kind of world ("world", "market") and database: the first one's rows, its class and its
+# cast's keys.
+_COPIES: dict[tuple, tuple] = {}
 
 
 def copied_world(build, kind: str = "world"):
-    """`build()`'s world (an object whose attributes are committed rows), built once per kind:
-    on the in-memory SQLite of an app fixture whose database no row has been written to yet (its
-    one connection has changed none), later worlds of that kind are a copy of the first one's
-    rows (well under a millisecond, where building conftest's world takes about 30 ms: eleven
-    rows made and committed one by one, each shop with its licences), and the cast is read back
-    by key. Anywhere else (PostgreSQL, a database already holding rows), `build()`."""
-    if not isinstance(db.engine.pool, StaticPool):
+    """`build()`'s world (an object whose attributes are committed rows), built once per kind
+    and database: when a test asks for it on an empty database (in-memory SQLite, or the
+    PostgreSQL pass's database, emptied before each test), later worlds of that kind are a copy
+    of the first one's rows, and the cast is read back by key. Building conftest's world takes
+    about 30 ms on SQLite (eleven rows made and committed one by one, each shop with its
+    licences); a copy well under one. Anywhere else (a database of its own, one already holding
+    rows), `build()`."""
+    if isinstance(db.engine.pool, StaticPool):
+        copier = _SQLiteCopy
+    elif Suite.url is not None and db.engine.url.render_as_string(False) == Suite.url:
+        copier = _PostgresCopy
+    else:
         return build()
-    raw = db.engine.raw_connection()
-    try:
-        connection = raw.driver_connection
-        if connection.total_changes:
+    key = (kind, Suite.url if copier is _PostgresCopy else "memory")
+    with db.engine.connect() as connection:
+        if not copier.empty(connection):
             return build()
-        if kind not in _COPIES:
+        if key not in _COPIES:
             world = build()
-            copy = sqlite3.connect(":memory:", check_same_thread=False)
-            connection.backup(copy)
             cast = {name: (type(row), row.id) for name, row in vars(world).items()}
             assert all(hasattr(model, "__table__") for model, _ in cast.values()), cast
-            _COPIES[kind] = (copy, type(world), cast)
+            _COPIES[key] = (copier.save(connection, kind), type(world), cast)
             return world
-        copy, world_class, cast = _COPIES[kind]
-        copy.backup(connection)
+        saved, world_class, cast = _COPIES[key]
+        copier.restore(connection, saved)
+        connection.commit()
+    world = world_class()
+    for name, (model, row_id) in cast.items():
+        setattr(world, name, db.session.get(model, row_id))
+    return world
+
+
+class _SQLiteCopy:
+    """The in-memory database copied whole with SQLite's backup API. Its one connection has
+    changed no row (SQLite's count) iff the database holds none of its own."""
+
+    @staticmethod
+    def empty(connection) -> bool:
+        return connection.connection.driver_connection.total_changes == 0
+
+    @staticmethod
+    def save(connection, kind):
+        copy = sqlite3.connect(":memory:", check_same_thread=False)
+        connection.connection.driver_connection.backup(copy)
+        return copy
+
+    @staticmethod
+    def restore(connection, copy) -> None:
+        copy.backup(connection.connection.driver_connection)
         # A copy is no write to SQLite, whose count of changed rows marks the tests' "nothing
         # changed" snapshots (tests/support/security.py): move it as building the world would.
-        connection.execute('UPDATE "user" SET id = id WHERE id = (SELECT min(id) FROM "user")')
+        connection.exec_driver_sql(
+            'UPDATE "user" SET id = id WHERE id = (SELECT min(id) FROM "user")')
+
+
+class _PostgresCopy:
+    """The rows kept in a schema of their own (copy_<kind>), put back by one statement (its
+    inserts' foreign keys checked at its end, user and shop pointing at each other), and the id
+    sequences set where they stood."""
+
+    @staticmethod
+    def empty(connection) -> bool:
+        return not connection.exec_driver_sql("SELECT " + " OR ".join(
+            f'EXISTS (SELECT FROM "{table.name}")' for table in db.metadata.sorted_tables)).scalar()
+
+    @staticmethod
+    def save(connection, kind):
+        schema = f"copy_{kind}"
+        tables = [table.name for table in db.metadata.sorted_tables]
+        connection.exec_driver_sql(f"DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}; "
+                                   + "; ".join(f'CREATE TABLE {schema}."{name}" AS '
+                                               f'SELECT * FROM "{name}"' for name in tables))
+        filled = [name for name in tables if connection.exec_driver_sql(
+            f'SELECT EXISTS (SELECT FROM {schema}."{name}")').scalar()]
+        sequences = connection.exec_driver_sql(
+            "SELECT quote_ident(schemaname) || '.' || quote_ident(sequencename), last_value "
+            "FROM pg_sequences WHERE schemaname = current_schema() AND last_value IS NOT NULL"
+        ).all()
         connection.commit()
-    finally:
-        raw.close()
-    world = world_class()
-    for name, (model, key) in cast.items():
-        setattr(world, name, db.session.get(model, key))
-    return world
+        inserts = [f'INSERT INTO "{name}" SELECT * FROM {schema}."{name}"' for name in filled]
+        statement = (("WITH " + ", ".join(f'"i_{n}" AS ({sql})' for n, sql in enumerate(inserts[1:]))
+                      + " ") if inserts[1:] else "") + inserts[0]
+        if sequences:
+            statement += "; SELECT " + ", ".join(f"setval('{name}', {value})"
+                                                 for name, value in sequences)
+        return statement
+
+    @staticmethod
+    def restore(connection, statement) -> None:
+        connection.exec_driver_sql(statement)
 
 
 def stock_of(product: Product) -> int:
