@@ -104,11 +104,20 @@ def holding(need: Need) -> sa.Select:
 def write(connection, products: Iterable[tuple[int, str, str | None]]) -> int:
     """Insert the tokens of (id, title, description) for products that have none yet; the
     number of rows written."""
-    rows = [{"token": token, "product_id": product_id}
-            for product_id, title, description in products
+    rows = [(token, product_id) for product_id, title, description in products
             for token in sorted(of(title or "", description))]
+    if connection.dialect.name == "postgresql" and len(rows) > BATCH:
+        # Many products at once (a migration's fill, the growth benchmark): PostgreSQL's COPY,
+        # in the connection's transaction, takes them in one stream where executemany sends a
+        # statement a row (the growth benchmark's data on PostgreSQL: 16 s, 12 s with COPY).
+        with connection.connection.driver_connection.cursor() as cursor, cursor.copy(
+                "COPY search_token (token, product_id) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        return len(rows)
     for start in range(0, len(rows), BATCH):
-        connection.execute(TABLE.insert(), rows[start:start + BATCH])
+        connection.execute(TABLE.insert(), [{"token": token, "product_id": product_id}
+                                            for token, product_id in rows[start:start + BATCH]])
     return len(rows)
 
 
