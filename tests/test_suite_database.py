@@ -55,12 +55,14 @@ class Case:
         return object() if self.every and name == "postgres_every_case" else None
 
 
-@pytest.mark.parametrize(("cases", "kept"), [
-    (1, [0]), (3, [0, 1, 2]), (4, [0, 2, 3]), (5, [0, 2, 4]), (10, [0, 4, 9]), (42, [0, 20, 41]),
+@pytest.mark.parametrize(("cases", "sample", "kept"), [
+    (1, POSTGRES_CASES, [0]), (2, POSTGRES_CASES, [0, 1]), (3, POSTGRES_CASES, [0, 2]),
+    (42, POSTGRES_CASES, [0, 41]),
+    (3, 3, [0, 1, 2]), (4, 3, [0, 2, 3]), (5, 3, [0, 2, 4]), (10, 3, [0, 4, 9]), (42, 3, [0, 20, 41]),
 ])
-def test_postgres_runs_a_spread_of_each_parametrised_tests_cases(cases, kept):
+def test_postgres_runs_a_spread_of_each_parametrised_tests_cases(cases, sample, kept):
     items = [Case("a", i) for i in range(cases)] + [Case("plain", None)]
-    run, left = postgres_sample(items)
+    run, left = postgres_sample(items, sample)
     assert [item.callspec["index"] for item in run if item.callspec] == kept
     assert run[-1].originalname == "plain" and len(run) + len(left) == len(items)
 
