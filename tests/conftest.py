@@ -161,12 +161,7 @@ def make_product():
 @pytest.fixture
 def world(app, make_user, make_shop, make_product, make_courier):
     """A shop with owner, courier and product, a buyer, and a second of each to trespass with."""
-    import time
-    t0 = time.perf_counter()
-    try:
-        return copied_world(lambda: build_world(make_user, make_shop, make_product, make_courier))
-    finally:
-        print("WT", time.perf_counter() - t0)
+    return copied_world(lambda: build_world(make_user, make_shop, make_product, make_courier))
 
 
 @pytest.fixture
